@@ -1,0 +1,1 @@
+"""The REST API: conventions shared by every endpoint (errors, auth, throttling)."""

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "tradepost.accounts"
+    label = "accounts"
+    verbose_name = _("Users and roles")
+
+    def ready(self) -> None:
+        from tradepost.accounts.roles import sync_role_groups
+
+        # After every migrate of a schema (django-tenants runs migrate per schema),
+        # bring the role groups and their permissions up to date in that schema.
+        post_migrate.connect(sync_role_groups, dispatch_uid="tradepost.accounts.sync_role_groups")

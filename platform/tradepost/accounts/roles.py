@@ -1,0 +1,73 @@
+"""The workspace roles (PRODUCT.md, seed article 7) as Django groups.
+
+A role is a `Group` whose name is the role's code; its label is translated here.
+`ROLE_PERMISSIONS` says which permissions each role holds; modules add their
+codenames to it as they arrive. `sync_role_groups` runs after every migrate of a
+schema, so the template, the pooled schemas and every workspace stay in step.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+ALL_PERMISSIONS = "__all__"
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
+    EXECUTIVE = "executive", _("Executive")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
+    SALESPERSON = "salesperson", _("Salesperson")
+    WAREHOUSE_MANAGER = "warehouse_manager", _("Warehouse manager")
+    FINANCE_MANAGER = "finance_manager", _("Finance manager")
+    CUSTOMER_INFORMATION_MANAGER = "customer_information_manager", _(
+        "Customer-information manager"
+    )
+    DEALER = "dealer", _("Dealer")
+
+
+# "app_label.codename" per role. The system administrator holds every permission.
+ROLE_PERMISSIONS: dict[str, str | list[str]] = {
+    Role.SYSTEM_ADMINISTRATOR: ALL_PERMISSIONS,
+    Role.EXECUTIVE: ["accounts.view_user", "audit.view_auditentry"],
+    Role.SALES_MANAGER: ["accounts.view_user"],
+    Role.SALESPERSON: ["accounts.view_user"],
+    Role.WAREHOUSE_MANAGER: ["accounts.view_user"],
+    Role.FINANCE_MANAGER: ["accounts.view_user"],
+    Role.CUSTOMER_INFORMATION_MANAGER: ["accounts.view_user"],
+    Role.DEALER: [],
+}
+
+
+def role_label(code: str) -> str:
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return code
+
+
+def sync_role_groups(sender=None, using: str = "default", **kwargs) -> None:
+    """Create the role groups in the current schema and set their permissions."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+    from django.db import connection
+
+    if connection.schema_name == "public":
+        return  # roles are a workspace matter
+    # post_migrate fires once per app; act on the last one, when every app's
+    # permissions exist.
+    last_app = [config for config in apps.get_app_configs() if config.models_module][-1]
+    if sender is not None and sender.label != last_app.label:
+        return
+    permissions = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.using(using).select_related("content_type")
+    }
+    for role in Role:
+        group, _ = Group.objects.using(using).get_or_create(name=role.value)
+        wanted = ROLE_PERMISSIONS[role]
+        if wanted == ALL_PERMISSIONS:
+            group.permissions.set(permissions.values())
+        else:
+            group.permissions.set([permissions[code] for code in wanted if code in permissions])

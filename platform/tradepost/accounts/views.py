@@ -1,0 +1,145 @@
+"""Sign-in, invitations and the users page of a workspace. Thin: parse, authorise,
+call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tradepost.accounts import selectors, services
+from tradepost.accounts.forms import InvitationAcceptForm, InvitationForm, RoleForm
+from tradepost.accounts.models import Invitation, User
+from tradepost.accounts.tasks import invitation_send
+from tradepost.background import enqueue_on_commit
+
+_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+def handoff(request: HttpRequest, token: str) -> HttpResponse:
+    """Land here from sign-up on the public site: sign in once, go to the home page."""
+    user = services.handoff_consume(token=token)
+    if user is None:
+        return render(request, "accounts/link_invalid.html", status=400)
+    login(request, user, backend=_BACKEND)
+    return redirect("workspace:home")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_find_open(token)
+    if invitation is None:
+        return render(request, "accounts/link_invalid.html", status=400)
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(token=token, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            login(request, user, backend=_BACKEND)
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("workspace:home")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=status,
+    )
+
+
+@login_required
+@permission_required("accounts.view_user", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def user_list(request: HttpRequest) -> HttpResponse:
+    can_invite = request.user.has_perm("accounts.invite_user")
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not can_invite:
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                services.invitation_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % form.cleaned_data
+                )
+                return redirect("accounts:users")
+    page = selectors.user_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "invitations": selectors.open_invitations() if can_invite else [],
+        "form": form,
+        "can_invite": can_invite,
+        "role_form": RoleForm(),
+    }
+    return render(request, "accounts/users.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required("accounts.invite_user", raise_exception=True)
+@require_POST
+def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_id)
+    form = RoleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose one of the listed roles."))
+        services.user_set_role(actor=request.user, user=user, role=form.cleaned_data["role"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Role of %(user)s changed.") % {"user": user})
+    return redirect("accounts:users")
+
+
+@login_required
+@permission_required("accounts.invite_user", raise_exception=True)
+@require_POST
+def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(actor=request.user, user=user, active=active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("accounts:users")
+
+
+@login_required
+@permission_required("accounts.invite_user", raise_exception=True)
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=invitation_id)
+    services.invitation_revoke(actor=request.user, invitation=invitation)
+    messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
+    return redirect("accounts:users")
+
+
+@login_required
+@permission_required("accounts.invite_user", raise_exception=True)
+@require_POST
+def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=invitation_id)
+    if invitation.is_open:
+        enqueue_on_commit(invitation_send, invitation.pk, resend=True)
+        messages.success(request, _("Invitation sent again to %(email)s.") % {"email": invitation.email})
+    return redirect("accounts:users")

@@ -1,0 +1,1 @@
+"""The workspace audit log: who did what, written in the same transaction as the change."""

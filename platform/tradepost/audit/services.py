@@ -1,0 +1,28 @@
+"""Writing the audit log. Call from inside the service's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from tradepost.audit.models import AuditEntry
+
+
+def audit_record(
+    *,
+    actor: Any | None,
+    action: str,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record `action` (`"user.invited"`, `"order.approved"`) by `actor` on `target`."""
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=str(getattr(actor, "email", "") or actor or ""),
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:254] if target is not None else "",
+        data=data or {},
+    )

@@ -1,0 +1,16 @@
+"""URLs of the public site (`localhost`): sign-up, its JSON API and the operator console."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from api.signup import SignupAPI
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="public/index.html"), name="public-home"),
+    path("signup/", tenant_views.signup, name="signup"),
+    path("api/v1/signup", SignupAPI.as_view(), name="api-signup"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

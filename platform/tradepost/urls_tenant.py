@@ -1,0 +1,15 @@
+"""URLs of a workspace (`<slug>.localhost`)."""
+
+from django.conf import settings
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tradepost.workspace.urls")),
+    path("accounts/", include("tradepost.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,1 @@
+"""The workspace shell: home page, navigation and the layout around every module."""

@@ -1,0 +1,28 @@
+"""The workspace's navigation. A module adds its entry here when it ships, so the
+menu never links to a page that does not exist yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str | Promise
+    url_name: str
+    permission: str | None = None  # shown only to users holding it
+
+
+NAVIGATION: list[NavEntry] = [
+    NavEntry(_("Home"), "workspace:home"),
+    NavEntry(_("Users"), "accounts:users", "accounts.view_user"),
+]
+
+
+def entries_for(user) -> list[NavEntry]:
+    if not user.is_authenticated:
+        return []
+    return [entry for entry in NAVIGATION if entry.permission is None or user.has_perm(entry.permission)]

@@ -1,0 +1,189 @@
+"""Creating workspace schemas fast enough that nobody waits.
+
+A new workspace's schema is never built by running migrations:
+
+* the *template* schema (`settings.TENANT_BASE_SCHEMA`) is migrated like any tenant
+  and holds the data every workspace starts with (roles, permissions);
+* a small *pool* of ready schemas is cloned from it in the background;
+* sign-up takes a pooled schema and renames it (a catalogue-only change), or clones
+  the template directly when the pool is empty.
+
+Template and pooled schemas are rows of `Tenant` too, so `migrate_schemas` keeps
+them current on every deploy.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_exists, schema_rename
+
+from tenants.models import Domain, Tenant
+
+logger = logging.getLogger(__name__)
+
+POOL_SCHEMA_PREFIX = "tp_pool_"
+WORKSPACE_SCHEMA_PREFIX = "t_"
+# pg_try_advisory_lock key: only one process refills the pool at a time.
+_POOL_REFILL_LOCK = 7_310_001
+
+
+def workspace_schema_name(slug: str) -> str:
+    """The schema of the workspace with this slug: `acme-trading` → `t_acme_trading`.
+
+    The prefix keeps workspaces apart from `public`, the template, the pool and
+    PostgreSQL's own `pg_*` names whatever slug a company picks.
+    """
+    return WORKSPACE_SCHEMA_PREFIX + slug.replace("-", "_")
+
+
+def workspace_domain(slug: str) -> str:
+    return f"{slug}.{settings.TRADEPOST_BASE_DOMAIN}"
+
+
+def ensure_public_tenant() -> Tenant:
+    """The public schema's tenant row and the base domain routed to it."""
+    tenant, _ = Tenant.objects.get_or_create(
+        schema_name="public", defaults={"kind": Tenant.Kind.PUBLIC, "name": "Tradepost"}
+    )
+    Domain.objects.get_or_create(
+        domain=settings.TRADEPOST_BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True}
+    )
+    return tenant
+
+
+def ensure_template(verbosity: int = 0) -> Tenant:
+    """Create and migrate the template schema if it is missing (once per database).
+
+    Afterwards `migrate_schemas` keeps it current like every other tenant.
+    """
+    template = Tenant.objects.filter(kind=Tenant.Kind.TEMPLATE).first()
+    if template is None:
+        template = Tenant.objects.create(
+            schema_name=settings.TENANT_BASE_SCHEMA, kind=Tenant.Kind.TEMPLATE, name="template"
+        )
+    if not schema_exists(template.schema_name):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{template.schema_name}"')
+        call_command(
+            "migrate_schemas",
+            schema_name=template.schema_name,
+            interactive=False,
+            verbosity=verbosity,
+        )
+    return template
+
+
+def clone_template(schema_name: str) -> None:
+    """Copy the template schema, structure and data, to `schema_name`.
+
+    The copy includes `django_migrations`, so the clone is as migrated as the
+    template and needs no migration run of its own.
+    """
+    CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, schema_name, "DATA")
+
+
+def pool_add() -> Tenant:
+    """Clone one more ready schema into the pool."""
+    schema_name = POOL_SCHEMA_PREFIX + secrets.token_hex(6)
+    with transaction.atomic():
+        tenant = Tenant.objects.create(schema_name=schema_name, kind=Tenant.Kind.POOLED)
+        clone_template(schema_name)
+    logger.info("added schema %s to the pool", schema_name)
+    return tenant
+
+
+def pool_size() -> int:
+    return Tenant.objects.filter(kind=Tenant.Kind.POOLED).count()
+
+
+def pool_refill(*, target: int | None = None) -> int:
+    """Top the pool up to `target` schemas (TENANT_POOL_SIZE). Returns how many it added.
+
+    Runs in one process at a time; a second caller returns 0 at once.
+    """
+    target = settings.TENANT_POOL_SIZE if target is None else target
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_POOL_REFILL_LOCK])
+        if not cursor.fetchone()[0]:
+            return 0
+    try:
+        if not Tenant.objects.filter(kind=Tenant.Kind.TEMPLATE).exists():
+            return 0
+        missing = max(0, target - pool_size())
+        for _ in range(missing):
+            pool_add()
+        return missing
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_POOL_REFILL_LOCK])
+
+
+def workspace_claim(*, slug: str, name: str, owner_email: str) -> Tenant:
+    """Give the workspace `slug` its schema: a pooled one renamed, else a direct clone.
+
+    Must run inside the caller's transaction: if anything after it fails, the
+    rename, the tenant row and the domain all roll back and the pooled schema
+    returns to the pool untouched.
+    """
+    assert connection.in_atomic_block, "workspace_claim must run inside a transaction"
+    schema_name = workspace_schema_name(slug)
+    now = timezone.now()
+    pooled = (
+        Tenant.objects.select_for_update(skip_locked=True)
+        .filter(kind=Tenant.Kind.POOLED)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if pooled is not None:
+        schema_rename(pooled, schema_name, save=False)
+        pooled.kind = Tenant.Kind.ACTIVE
+        pooled.slug = slug
+        pooled.name = name
+        pooled.owner_email = owner_email
+        pooled.activated_at = now
+        pooled.save(
+            update_fields=["schema_name", "kind", "slug", "name", "owner_email", "activated_at"]
+        )
+        tenant = pooled
+    else:
+        logger.warning("schema pool empty: cloning the template for %s", slug)
+        tenant = Tenant.objects.create(
+            schema_name=schema_name,
+            kind=Tenant.Kind.ACTIVE,
+            slug=slug,
+            name=name,
+            owner_email=owner_email,
+            activated_at=now,
+        )
+        clone_template(schema_name)
+    Domain.objects.create(domain=workspace_domain(slug), tenant=tenant, is_primary=True)
+    return tenant
+
+
+def workspace_url(tenant: Tenant, path: str = "/", *, request=None) -> str:
+    """Absolute URL on the workspace's own domain.
+
+    Scheme and port come from the current request when there is one (so links work
+    behind whatever port the server runs on), else from settings.PUBLIC_URL.
+    """
+    from urllib.parse import urlsplit
+
+    if request is not None:
+        scheme = request.scheme
+        port = request.get_port()
+    else:
+        parts = urlsplit(settings.PUBLIC_URL)
+        scheme = parts.scheme
+        port = str(parts.port or "")
+    default_port = {"http": "80", "https": "443"}[scheme]
+    netloc = workspace_domain(tenant.slug)
+    if port and port != default_port:
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}{path}"

@@ -1,0 +1,137 @@
+"""Sign-up: a company name, a slug and an owner create a working workspace at once."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from tenants import provisioning
+from tenants.models import Tenant
+from tradepost.accounts import services as accounts
+from tradepost.accounts.models import User
+from tradepost.background import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+SLUG_MIN_LENGTH = 3
+SLUG_MAX_LENGTH = 30
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
+# Host names we keep for ourselves, now or later.
+RESERVED_SLUGS = frozenset(
+    """
+    www api admin administrator public static media assets cdn mail email smtp imap pop
+    ftp ssh app apps web dashboard console operator operators billing pay payments stripe
+    help support docs status blog news about login logout signup register auth account
+    accounts oauth sso webhook webhooks test demo-template staging dev localhost root
+    system tradepost template pool default
+    """.split()
+)
+
+
+class SignupError(ValidationError):
+    """Sign-up input that cannot be accepted; `message_dict` maps field → messages."""
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    tenant: Tenant
+    owner: User
+    login_token: str
+
+
+def normalise_slug(value: str) -> str:
+    return value.strip().lower()
+
+
+def slug_errors(slug: str) -> list[str]:
+    """Why `slug` cannot name a new workspace (empty when it can)."""
+    if not SLUG_MIN_LENGTH <= len(slug) <= SLUG_MAX_LENGTH:
+        return [
+            _("Use %(min)d to %(max)d characters.") % {"min": SLUG_MIN_LENGTH, "max": SLUG_MAX_LENGTH}
+        ]
+    if not SLUG_PATTERN.match(slug):
+        return [
+            _(
+                "Use lowercase letters a–z, digits and single hyphens; "
+                "start and end with a letter or digit."
+            )
+        ]
+    if slug in RESERVED_SLUGS or slug.startswith(("pg-", "tp-", "xn--")):
+        return [_("This address is reserved. Please choose another.")]
+    if Tenant.objects.filter(slug=slug).exists():
+        return [_("This address is already taken. Please choose another.")]
+    return []
+
+
+def validate_signup(*, company_name: str, slug: str, owner_email: str, password: str) -> None:
+    """Raise SignupError with every problem found, per field."""
+    errors: dict[str, list[str]] = {}
+    if not company_name.strip():
+        errors["company_name"] = [_("Enter your company's name.")]
+    elif len(company_name.strip()) > 200:
+        errors["company_name"] = [_("Use at most 200 characters.")]
+    if problems := slug_errors(slug):
+        errors["slug"] = problems
+    try:
+        validate_email(owner_email)
+    except ValidationError:
+        errors["owner_email"] = [_("Enter a valid e-mail address.")]
+    else:
+        if Tenant.objects.filter(
+            kind=Tenant.Kind.ACTIVE, owner_email__iexact=owner_email
+        ).exists():
+            errors["owner_email"] = [
+                _("This e-mail address already owns a workspace. Sign in there instead.")
+            ]
+    try:
+        accounts.validate_new_password(password, email=owner_email, full_name=company_name)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise SignupError(errors)
+
+
+def tenant_signup(
+    *, company_name: str, slug: str, owner_email: str, password: str, full_name: str = ""
+) -> SignupResult:
+    """Create a workspace with its owner, or nothing at all.
+
+    The schema comes from the pool (or a direct clone of the template); tenant row,
+    domain, owner and hand-off token are written in one transaction, so any
+    failure leaves no tenant, schema or user behind. The pool is refilled after commit.
+    """
+    company_name = company_name.strip()
+    slug = normalise_slug(slug)
+    owner_email = User.objects.normalize_email(owner_email.strip()).lower()
+    validate_signup(
+        company_name=company_name, slug=slug, owner_email=owner_email, password=password
+    )
+    try:
+        with transaction.atomic():
+            tenant = provisioning.workspace_claim(
+                slug=slug, name=company_name, owner_email=owner_email
+            )
+            with tenant_context(tenant):
+                owner = accounts.owner_create(
+                    email=owner_email, password=password, full_name=full_name.strip()
+                )
+                token = accounts.handoff_create(user=owner)
+            from tenants.tasks import refill_schema_pool
+
+            enqueue_on_commit(refill_schema_pool)
+    except IntegrityError as exc:
+        # Lost a race for the slug or the e-mail to a concurrent sign-up.
+        logger.info("sign-up for %s lost a race: %s", slug, exc)
+        validate_signup(
+            company_name=company_name, slug=slug, owner_email=owner_email, password=password
+        )
+        raise SignupError({"slug": [_("This address is already taken. Please choose another.")]}) from exc
+    logger.info("workspace %s signed up", slug)
+    return SignupResult(tenant=tenant, owner=owner, login_token=token)

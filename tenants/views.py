@@ -1,0 +1,38 @@
+"""The public site: landing page and sign-up form."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from tenants.forms import SignupForm
+from tenants.provisioning import workspace_url
+from tenants.services import SignupError, tenant_signup
+
+
+def welcome_url(result, request: HttpRequest) -> str:
+    """The one-time link that signs the new owner in on their workspace's domain."""
+    return workspace_url(
+        result.tenant,
+        reverse("accounts:handoff", args=[result.login_token], urlconf=settings.ROOT_URLCONF),
+        request=request,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = tenant_signup(**form.cleaned_data)
+        except SignupError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            return redirect(welcome_url(result, request))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "public/signup.html", {"form": form}, status=status)

@@ -1,0 +1,120 @@
+"""Shared fixtures: a platform with two workspaces, `alpha` and `beta`.
+
+The test database is set up once per worker: public tenant, template schema, a
+small schema pool and two workspaces created through the real sign-up service, so
+their rows have identical primary keys (both are clones of one template). These are
+committed; each test then runs inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants import provisioning
+from tenants.models import Tenant
+from tenants.services import tenant_signup
+from tradepost.accounts.models import User
+
+PASSWORD = "Sturdy-Password-2026"
+
+
+@dataclass
+class Workspace:
+    """A signed-up tenant with its owner, as the tests see it."""
+
+    tenant: Tenant
+    owner_email: str
+
+    @property
+    def slug(self) -> str:
+        return self.tenant.slug
+
+    @property
+    def domain(self) -> str:
+        return provisioning.workspace_domain(self.tenant.slug)
+
+    @property
+    def schema(self) -> str:
+        return self.tenant.schema_name
+
+    def owner(self) -> User:
+        with schema_context(self.schema):
+            return User.objects.get(email=self.owner_email)
+
+    def client(self, user: User | None = None) -> Client:
+        """A browser on this workspace's domain, signed in as `user` if given."""
+        client = Client(HTTP_HOST=self.domain)
+        if user is not None:
+            with schema_context(self.schema):
+                client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+
+def _signup(slug: str, name: str) -> Workspace:
+    email = f"owner@{slug}.test"
+    result = tenant_signup(
+        company_name=name, slug=slug, owner_email=email, password=PASSWORD, full_name="Owner"
+    )
+    return Workspace(tenant=result.tenant, owner_email=email)
+
+
+@pytest.fixture(scope="session")
+def platform_workspaces(django_db_setup, django_db_blocker) -> dict[str, Workspace]:
+    with django_db_blocker.unblock():
+        provisioning.ensure_public_tenant()
+        provisioning.ensure_template()
+        provisioning.pool_refill(target=2)
+        workspaces = {}
+        for slug, name in (("alpha", "Alpha Trading"), ("beta", "Beta 贸易")):
+            existing = Tenant.objects.filter(slug=slug).first()
+            workspaces[slug] = (
+                Workspace(tenant=existing, owner_email=existing.owner_email)
+                if existing
+                else _signup(slug, name)
+            )
+        connection.set_schema_to_public()
+    return workspaces
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    """Test clients switch the shared connection's schema; start each test on public."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def alpha(platform_workspaces, db) -> Workspace:
+    return platform_workspaces["alpha"]
+
+
+@pytest.fixture
+def beta(platform_workspaces, db) -> Workspace:
+    return platform_workspaces["beta"]
+
+
+@pytest.fixture
+def public_client(platform_workspaces, db, settings) -> Client:
+    return Client(HTTP_HOST=settings.TRADEPOST_BASE_DOMAIN)
+
+
+@pytest.fixture
+def make_user():
+    """Create a user with a role inside a workspace (in the test's transaction)."""
+    from django.contrib.auth.models import Group
+
+    def make(workspace: Workspace, role: str, email: str | None = None) -> User:
+        with schema_context(workspace.schema):
+            user = User.objects.create_user(
+                email=email or f"{role}@{workspace.slug}.test", password=PASSWORD, full_name=role
+            )
+            user.groups.set([Group.objects.get(name=role)])
+        return user
+
+    return make
