@@ -54,9 +54,7 @@ def exception_handler(exc, context):
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        response.data = error_body(
-            code if isinstance(code, str) else "error", str(detail)
-        )
+        response.data = error_body(code if isinstance(code, str) else "error", str(detail))
     return response
 
 

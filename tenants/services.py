@@ -25,13 +25,63 @@ SLUG_MAX_LENGTH = 30
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
 # Host names we keep for ourselves, now or later.
 RESERVED_SLUGS = frozenset(
-    """
-    www api admin administrator public static media assets cdn mail email smtp imap pop
-    ftp ssh app apps web dashboard console operator operators billing pay payments stripe
-    help support docs status blog news about login logout signup register auth account
-    accounts oauth sso webhook webhooks test demo-template staging dev localhost root
-    system tradepost template pool default
-    """.split()
+    [
+        "www",
+        "api",
+        "admin",
+        "administrator",
+        "public",
+        "static",
+        "media",
+        "assets",
+        "cdn",
+        "mail",
+        "email",
+        "smtp",
+        "imap",
+        "pop",
+        "ftp",
+        "ssh",
+        "app",
+        "apps",
+        "web",
+        "dashboard",
+        "console",
+        "operator",
+        "operators",
+        "billing",
+        "pay",
+        "payments",
+        "stripe",
+        "help",
+        "support",
+        "docs",
+        "status",
+        "blog",
+        "news",
+        "about",
+        "login",
+        "logout",
+        "signup",
+        "register",
+        "auth",
+        "account",
+        "accounts",
+        "oauth",
+        "sso",
+        "webhook",
+        "webhooks",
+        "test",
+        "staging",
+        "dev",
+        "localhost",
+        "root",
+        "system",
+        "tradepost",
+        "template",
+        "pool",
+        "default",
+    ]
 )
 
 
@@ -54,7 +104,8 @@ def slug_errors(slug: str) -> list[str]:
     """Why `slug` cannot name a new workspace (empty when it can)."""
     if not SLUG_MIN_LENGTH <= len(slug) <= SLUG_MAX_LENGTH:
         return [
-            _("Use %(min)d to %(max)d characters.") % {"min": SLUG_MIN_LENGTH, "max": SLUG_MAX_LENGTH}
+            _("Use %(min)d to %(max)d characters.")
+            % {"min": SLUG_MIN_LENGTH, "max": SLUG_MAX_LENGTH}
         ]
     if not SLUG_PATTERN.match(slug):
         return [
@@ -84,9 +135,7 @@ def validate_signup(*, company_name: str, slug: str, owner_email: str, password:
     except ValidationError:
         errors["owner_email"] = [_("Enter a valid e-mail address.")]
     else:
-        if Tenant.objects.filter(
-            kind=Tenant.Kind.ACTIVE, owner_email__iexact=owner_email
-        ).exists():
+        if Tenant.objects.filter(kind=Tenant.Kind.ACTIVE, owner_email__iexact=owner_email).exists():
             errors["owner_email"] = [
                 _("This e-mail address already owns a workspace. Sign in there instead.")
             ]
@@ -132,6 +181,8 @@ def tenant_signup(
         validate_signup(
             company_name=company_name, slug=slug, owner_email=owner_email, password=password
         )
-        raise SignupError({"slug": [_("This address is already taken. Please choose another.")]}) from exc
+        raise SignupError(
+            {"slug": [_("This address is already taken. Please choose another.")]}
+        ) from exc
     logger.info("workspace %s signed up", slug)
     return SignupResult(tenant=tenant, owner=owner, login_token=token)

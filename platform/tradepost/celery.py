@@ -17,4 +17,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradepost.settings")
 app = CeleryApp("tradepost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(lambda: ["tradepost.accounts", "tenants"])
-

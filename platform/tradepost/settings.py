@@ -22,18 +22,24 @@ VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY") or (
-    "dev-only-insecure-key-set-SECRET_KEY-in-production" if DEBUG or env_bool("TRADEPOST_DEV") else ""
+    "dev-only-insecure-key-set-SECRET_KEY-in-production"
+    if DEBUG or env_bool("TRADEPOST_DEV")
+    else ""
 )
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=1 / TRADEPOST_DEV=1 for development)")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set (or DEBUG=1 / TRADEPOST_DEV=1 for development)"
+    )
 
 # --- Domains -------------------------------------------------------------------------
 # The public site answers on TRADEPOST_BASE_DOMAIN; each workspace on <slug>.<base>.
 # PUBLIC_URL carries the scheme and port used to build links to workspaces.
 PUBLIC_URL = env_str("PUBLIC_URL", "http://localhost:8000").rstrip("/")
-TRADEPOST_BASE_DOMAIN = env_str("TRADEPOST_BASE_DOMAIN", urlsplit(PUBLIC_URL).hostname or "localhost")
+TRADEPOST_BASE_DOMAIN = env_str(
+    "TRADEPOST_BASE_DOMAIN", urlsplit(PUBLIC_URL).hostname or "localhost"
+)
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [TRADEPOST_BASE_DOMAIN, f".{TRADEPOST_BASE_DOMAIN}", "127.0.0.1"]
 )
@@ -118,10 +124,14 @@ if not DATABASE_URL:
     from tradepost.devservices import embedded_postgres_url
 
     DATABASE_URL = embedded_postgres_url()
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_tradepost")}
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Set search_path once per tenant switch, not before every query.
+TENANT_LIMIT_SET_CALLS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Redis, Celery ------------------------------------------------------------
@@ -141,7 +151,9 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", **_cache_keys}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", **_cache_keys}
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -180,7 +192,10 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
         "OPTIONS": {"user_attributes": ["email", "full_name"]},
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -197,6 +212,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (it holds the e-mail)
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -11,5 +11,7 @@ os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("TENANT_POOL_SIZE", "2")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# One test database per run (pytest-xdist adds _gw0, _gw1): parallel runs never collide.
+os.environ.setdefault("TEST_DATABASE_NAME", f"test_tradepost_{os.getpid()}")
 
 from tradepost.settings import *  # noqa: E402,F403

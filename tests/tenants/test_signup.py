@@ -98,7 +98,9 @@ def test_bad_signup_input_is_refused_with_a_clear_message_and_writes_nothing(
 
 
 def test_a_failure_after_the_schema_is_claimed_leaves_nothing_behind(public_client, monkeypatch):
-    pool_before = set(Tenant.objects.filter(kind=Tenant.Kind.POOLED).values_list("schema_name", flat=True))
+    pool_before = set(
+        Tenant.objects.filter(kind=Tenant.Kind.POOLED).values_list("schema_name", flat=True)
+    )
 
     def explode(**kwargs):
         raise RuntimeError("disk full")
@@ -109,7 +111,9 @@ def test_a_failure_after_the_schema_is_claimed_leaves_nothing_behind(public_clie
 
     connection.set_schema_to_public()
     _nothing_written()
-    pool_after = set(Tenant.objects.filter(kind=Tenant.Kind.POOLED).values_list("schema_name", flat=True))
+    pool_after = set(
+        Tenant.objects.filter(kind=Tenant.Kind.POOLED).values_list("schema_name", flat=True)
+    )
     assert pool_after >= pool_before
     for schema in pool_before:
         assert schema_exists(schema)

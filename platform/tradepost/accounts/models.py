@@ -38,6 +38,10 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str) -> User:
+        """Sign-in ignores the case of the e-mail address (stored lower-case)."""
+        return self.get(email=username.strip().lower())
+
     def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
@@ -88,7 +92,8 @@ class Invitation(models.Model):
 
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=40, choices=Role.choices)
-    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    # NULL until the invitation is e-mailed (several unsent ones must not collide).
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     invited_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
     )
@@ -137,3 +142,6 @@ class LoginHandoff(models.Model):
 
     class Meta:
         verbose_name = _("login hand-off")
+
+    def __str__(self) -> str:
+        return f"hand-off for user {self.user_id}"

@@ -21,9 +21,7 @@ class Role(models.TextChoices):
     SALESPERSON = "salesperson", _("Salesperson")
     WAREHOUSE_MANAGER = "warehouse_manager", _("Warehouse manager")
     FINANCE_MANAGER = "finance_manager", _("Finance manager")
-    CUSTOMER_INFORMATION_MANAGER = "customer_information_manager", _(
-        "Customer-information manager"
-    )
+    CUSTOMER_INFORMATION_MANAGER = "customer_information_manager", _("Customer-information manager")
     DEALER = "dealer", _("Dealer")
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from tradepost.accounts.models import Invitation, User

@@ -106,9 +106,7 @@ def invitation_find_open(token: str) -> Invitation | None:
 @transaction.atomic
 def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     """Turn an open invitation into a user with the invited role."""
-    invitation = (
-        Invitation.objects.select_for_update().filter(token_hash=token_hash(token)).first()
-    )
+    invitation = Invitation.objects.select_for_update().filter(token_hash=token_hash(token)).first()
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation link is no longer valid. Ask for a new one."))
     full_name = full_name.strip()
@@ -117,9 +115,7 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     validate_new_password(password, email=invitation.email, full_name=full_name)
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError(_("This person already has an account here."))
-    user = User.objects.create_user(
-        email=invitation.email, password=password, full_name=full_name
-    )
+    user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
     _set_role(user, invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from tenants.models import Tenant
 from tenants.provisioning import workspace_url
 from tradepost.accounts import services
 from tradepost.accounts.models import Invitation
@@ -27,12 +28,17 @@ def invitation_send(invitation_id: int, *, resend: bool = False) -> bool:
     token = services.invitation_issue_token(invitation=invitation)
     if token is None:
         return False
-    tenant = connection.tenant
+    tenant = Tenant.objects.get(schema_name=connection.schema_name)
     link = workspace_url(tenant, reverse("accounts:invitation_accept", args=[token]))
     inviter = invitation.invited_by
     language = (inviter.language if inviter else "") or "en"
     with translation.override(language):
-        context = {"workspace": tenant.name, "link": link, "inviter": inviter, "invitation": invitation}
+        context = {
+            "workspace": tenant.name,
+            "link": link,
+            "inviter": inviter,
+            "invitation": invitation,
+        }
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation.txt", context)
     send_mail(subject, body, None, [invitation.email])

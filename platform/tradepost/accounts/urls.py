@@ -27,7 +27,9 @@ urlpatterns = [
     ),
     path(
         "password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html"
+        ),
         name="password_change_done",
     ),
     path(
@@ -65,6 +67,10 @@ urlpatterns = [
     path("users/", views.user_list, name="users"),
     path("users/<int:user_id>/role/", views.user_role, name="user_role"),
     path("users/<int:user_id>/active/", views.user_active, name="user_active"),
-    path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
-    path("invitations/<int:invitation_id>/resend/", views.invitation_resend, name="invitation_resend"),
+    path(
+        "invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"
+    ),
+    path(
+        "invitations/<int:invitation_id>/resend/", views.invitation_resend, name="invitation_resend"
+    ),
 ]

@@ -79,9 +79,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(
-                    request, _("Invitation sent to %(email)s.") % form.cleaned_data
-                )
+                messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
                 return redirect("accounts:users")
     page = selectors.user_page(request.GET.get("page"))
     context = {
@@ -141,5 +139,7 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=invitation_id)
     if invitation.is_open:
         enqueue_on_commit(invitation_send, invitation.pk, resend=True)
-        messages.success(request, _("Invitation sent again to %(email)s.") % {"email": invitation.email})
+        messages.success(
+            request, _("Invitation sent again to %(email)s.") % {"email": invitation.email}
+        )
     return redirect("accounts:users")

@@ -9,5 +9,7 @@ def workspace(request):
     is_workspace = tenant is not None and getattr(tenant, "kind", None) == "active"
     return {
         "tenant": tenant if is_workspace else None,
-        "navigation": entries_for(request.user) if is_workspace and hasattr(request, "user") else [],
+        "navigation": entries_for(request.user)
+        if is_workspace and hasattr(request, "user")
+        else [],
     }

@@ -25,4 +25,6 @@ NAVIGATION: list[NavEntry] = [
 def entries_for(user) -> list[NavEntry]:
     if not user.is_authenticated:
         return []
-    return [entry for entry in NAVIGATION if entry.permission is None or user.has_perm(entry.permission)]
+    return [
+        entry for entry in NAVIGATION if entry.permission is None or user.has_perm(entry.permission)
+    ]
