@@ -234,6 +234,8 @@ USE_TZ = True
 # --- Static and media ----------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The shell's CSS and the pinned HTMX build (no CDN).
+STATICFILES_DIRS = [PLATFORM_DIR / "tradepost" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded files land under MEDIA_ROOT/<schema>/ (django-tenants' storage).
