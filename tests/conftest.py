@@ -64,6 +64,23 @@ def _signup(slug: str, name: str) -> Workspace:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb):
+    """Always create the test database, also for runs whose tests only use committed
+    data (worker, browser and concurrency tests never request `db`)."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=verbosity, interactive=False, keepdb=django_db_keepdb, aliases={"default"}
+        )
+    yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(config, verbosity=verbosity)
+
+
+@pytest.fixture(scope="session")
 def platform_workspaces(django_db_setup, django_db_blocker) -> dict[str, Workspace]:
     with django_db_blocker.unblock():
         provisioning.ensure_public_tenant()
