@@ -64,7 +64,13 @@ def _signup(slug: str, name: str) -> Workspace:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb):
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_modify_db_settings,
+):
     """Always create the test database, also for runs whose tests only use committed
     data (worker, browser and concurrency tests never request `db`)."""
     from django.test.utils import setup_databases, teardown_databases

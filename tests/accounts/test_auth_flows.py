@@ -105,7 +105,9 @@ def test_a_withdrawn_invitation_link_stops_working(alpha):
     assert alpha.client().get(path).status_code == 400
 
 
-def test_resending_issues_a_new_link_and_retires_the_old_one(alpha, django_capture_on_commit_callbacks):
+def test_resending_issues_a_new_link_and_retires_the_old_one(
+    alpha, django_capture_on_commit_callbacks
+):
     old_path = _invite(alpha)
     with schema_context(alpha.schema):
         invitation = Invitation.objects.get()
@@ -138,7 +140,11 @@ def test_change_password_with_a_wrong_old_password_is_refused(alpha):
 
     response = client.post(
         "/accounts/password/change/",
-        {"old_password": "nope", "new_password1": "Xyz-long-enough-1", "new_password2": "Xyz-long-enough-1"},
+        {
+            "old_password": "nope",
+            "new_password1": "Xyz-long-enough-1",
+            "new_password2": "Xyz-long-enough-1",
+        },
     )
 
     assert response.status_code == 200
@@ -157,14 +163,15 @@ def test_password_reset_by_email_link_on_the_workspace_domain(alpha):
     form = client.get(link[1], follow=True)
     assert form.status_code == 200
     new = "Reset-Sturdy-Pass-77"
-    response = client.post(
-        form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
-    )
+    response = client.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
 
     assert response.status_code == 302
-    assert client.post(
-        "/accounts/login/", {"username": alpha.owner_email, "password": new}
-    ).status_code == 302
+    assert (
+        client.post(
+            "/accounts/login/", {"username": alpha.owner_email, "password": new}
+        ).status_code
+        == 302
+    )
 
 
 def test_password_reset_for_an_address_of_another_workspace_sends_nothing(alpha, beta):
