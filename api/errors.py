@@ -36,6 +36,10 @@ def error_body(code: str, message: str, errors: dict[str, list[str]] | None = No
 
 def exception_handler(exc, context):
     """Map domain and DRF exceptions to the one error shape."""
+    from api import idempotency
+
+    if isinstance(exc, idempotency.IdempotentReplay):
+        return idempotency.replay(exc.record)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail)

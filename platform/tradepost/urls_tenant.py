@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("tradepost.workspace.urls")),
     path("accounts/", include("tradepost.accounts.urls")),
+    path("api/v1/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -56,6 +56,7 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     language = models.CharField(
         _("language"), max_length=10, blank=True, help_text=_("Preferred interface language.")
     )

@@ -39,6 +39,8 @@ def validate_new_password(password: str, *, email: str, full_name: str = "") -> 
 
 def _set_role(user: User, role: str) -> None:
     user.groups.set([Group.objects.get(name=Role(role).value)])
+    # A role change is a change of the user for `updated_since` sync clients.
+    User.objects.filter(pk=user.pk).update(updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -67,7 +69,7 @@ def invitation_create(*, actor: User, email: str, role: str) -> Invitation:
             invitation = Invitation.objects.create(
                 email=email,
                 role=role,
-                invited_by=actor,
+                invited_by=actor if isinstance(actor, User) else None,
                 expires_at=timezone.now() + INVITATION_VALID_FOR,
             )
     except IntegrityError as exc:
@@ -176,7 +178,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> None:
     is_admin = user.groups.filter(name=Role.SYSTEM_ADMINISTRATOR.value).exists()
     if not active and is_admin and _lock_administrators() <= 1:
         raise ValidationError(_("The workspace needs at least one administrator."))
-    User.objects.filter(pk=user.pk).update(is_active=active)
+    User.objects.filter(pk=user.pk).update(is_active=active, updated_at=timezone.now())
     audit_record(
         actor=actor, action="user.activated" if active else "user.deactivated", target=user
     )

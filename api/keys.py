@@ -1,0 +1,112 @@
+"""Creating, finding and revoking API keys (the services behind the UI, the API and
+`tradepost create-api-key`)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.models import ApiKey
+from tradepost.accounts.roles import Role
+from tradepost.audit.services import audit_record
+
+KEY_PREFIX = "tp_"
+_PREFIX_LENGTH = 12  # characters after "tp_" that identify the key
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    api_key: ApiKey
+    secret: str  # the whole key; shown once, never stored
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_key(raw: str) -> tuple[str, str] | None:
+    """`tp_<12 prefix chars>_<secret>` → (prefix, whole key); None if malformed."""
+    if not raw.startswith(KEY_PREFIX):
+        return None
+    body = raw[len(KEY_PREFIX) :]
+    prefix, sep, rest = body.partition("_")
+    if not sep or len(prefix) != _PREFIX_LENGTH or len(rest) < 32:
+        return None
+    return prefix, raw
+
+
+@transaction.atomic
+def api_key_create(*, actor, name: str, role: str) -> NewApiKey:
+    """Create a key for `role`. Only administrators (accounts.invite_user) may.
+
+    `actor` None means the platform operator's command line.
+    """
+    if actor is not None and not actor.has_perm("api.add_apikey"):
+        raise PermissionDenied(_("Only administrators can create API keys."))
+    name = name.strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_("Give the key a name, e.g. the system that will use it.")]
+    elif len(name) > 100:
+        errors["name"] = [_("Use at most 100 characters.")]
+    if role not in Role.values:
+        errors["role"] = [_("Choose one of the listed roles.")]
+    if errors:
+        raise ValidationError(errors)
+    prefix = secrets.token_hex(_PREFIX_LENGTH // 2)
+    secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(
+        name=name,
+        role=role,
+        prefix=prefix,
+        key_hash=_digest(secret),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(actor=actor, action="api_key.created", target=api_key, data={"role": role})
+    return NewApiKey(api_key=api_key, secret=secret)
+
+
+@transaction.atomic
+def api_key_revoke(*, actor, api_key: ApiKey) -> None:
+    """Revoke at once: the next request with the key is refused."""
+    if actor is not None and not actor.has_perm("api.delete_apikey"):
+        raise PermissionDenied(_("Only administrators can revoke API keys."))
+    updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if updated:
+        audit_record(actor=actor, action="api_key.revoked", target=api_key)
+
+
+def api_key_find(raw: str) -> ApiKey | None:
+    """The active key matching `raw` in the current schema, or None."""
+    parts = split_key(raw)
+    if parts is None:
+        return None
+    prefix, whole = parts
+    api_key = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
+    if api_key is None or not hmac.compare_digest(api_key.key_hash, _digest(whole)):
+        return None
+    return api_key
+
+
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+def api_key_touch(api_key: ApiKey) -> None:
+    """Record use, at most once a minute per key (no write on every request)."""
+    now = timezone.now()
+    if (
+        api_key.last_used_at
+        and (now - api_key.last_used_at).total_seconds() < LAST_USED_RESOLUTION_SECONDS
+    ):
+        return
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now

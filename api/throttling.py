@@ -1,0 +1,49 @@
+"""Rate limits per API key (or user) and per workspace, with 429 and Retry-After.
+
+Rates come from `tenant_rates()`: the defaults in settings until plans carry their
+own limits (the billing issue plugs in there).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from rest_framework.throttling import SimpleRateThrottle
+
+
+def tenant_rates() -> dict[str, str]:
+    return {
+        "caller": settings.API_RATE_PER_CALLER,
+        "workspace": settings.API_RATE_PER_WORKSPACE,
+    }
+
+
+def caller_id(request) -> str | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return getattr(user, "principal_id", None) or f"user:{user.pk}"
+
+
+class _TenantRateThrottle(SimpleRateThrottle):
+    def get_rate(self):
+        return tenant_rates()[self.scope]
+
+
+class CallerRateThrottle(_TenantRateThrottle):
+    """One API key or one signed-in user."""
+
+    scope = "caller"
+
+    def get_cache_key(self, request, view):
+        ident = caller_id(request) or self.get_ident(request)
+        return f"throttle:caller:{ident}"  # the cache key function adds the schema
+
+
+class WorkspaceRateThrottle(_TenantRateThrottle):
+    """Everything a workspace sends, all keys and users together."""
+
+    scope = "workspace"
+
+    def get_cache_key(self, request, view):
+        return f"throttle:workspace:{connection.schema_name}"

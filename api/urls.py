@@ -1,0 +1,23 @@
+"""`/api/v1/` on every workspace domain. Modules register their viewsets here."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api.endpoints.accounts import InvitationViewSet, MeView, UserViewSet
+from api.endpoints.keys import ApiKeyViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("users", UserViewSet, basename="user")
+router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]
