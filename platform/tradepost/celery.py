@@ -10,10 +10,34 @@ from __future__ import annotations
 
 import os
 
+from celery.signals import after_setup_logger, after_setup_task_logger
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradepost.settings")
 
 app = CeleryApp("tradepost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(lambda: ["tradepost.accounts", "tenants"])
+app.autodiscover_tasks(lambda: ["tradepost.accounts", "tenants", "api"])
+
+# Worker and beat log lines carry the tenant like the web's (settings.LOGGING does it
+# there; Celery replaces the root logger's handlers, so it is done again here).
+app.conf.worker_log_format = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] [%(tenant)s] %(name)s: %(message)s"
+)
+app.conf.worker_task_log_format = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] [%(tenant)s] "
+    "%(task_name)s[%(task_id)s]: %(message)s"
+)
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _tenant_on_every_log_line(logger, **kwargs) -> None:
+    from celery.utils.log import get_multiprocessing_logger
+
+    from tradepost.observability import TenantLogFilter
+
+    for configured in (logger, get_multiprocessing_logger()):
+        for handler in getattr(configured, "handlers", []):
+            if not any(isinstance(f, TenantLogFilter) for f in handler.filters):
+                handler.addFilter(TenantLogFilter())

@@ -183,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tradepost.accounts.tasks.expire_invitations",
         "schedule": 3600.0,
     },
+    "purge-idempotency-records": {
+        "task": "api.tasks.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Auth ----------------------------------------------------------------------------
@@ -275,7 +279,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tradepost <no-reply@localhos
 # --- REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
         "api.authentication.SessionAuthentication",

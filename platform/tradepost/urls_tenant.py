@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("tradepost.workspace.urls")),
     path("accounts/", include("tradepost.accounts.urls")),
     path("api/v1/", include("api.urls")),
+    path("settings/", include("api.web_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -19,6 +19,7 @@ class NavEntry:
 NAVIGATION: list[NavEntry] = [
     NavEntry(_("Home"), "workspace:home"),
     NavEntry(_("Users"), "accounts:users", "accounts.view_user"),
+    NavEntry(_("API keys"), "api-web:keys", "api.view_apikey"),
 ]
 
 
