@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import sentry_sdk
@@ -65,13 +66,43 @@ class TenantContextMiddleware:
         return self.get_response(request)
 
 
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "stripe-signature"}
+# Header names come spelled `X-Csrftoken`; the deny list spells keys `x_csrftoken`.
+_SECRET_HEADER_KEYS = {key.lower().replace("-", "_") for key in SECRET_KEYS}
+
+
+# Invitation and password-reset links carry their token as a path segment (32+ URL-safe
+# characters); query strings may carry `?api_key=…`. Both turn up in the request's URL,
+# in the repr of the request in stack frames and in log messages, so every string of
+# the event is cleaned.
+_LINK_TOKEN = re.compile(r"(?<=/)[A-Za-z0-9_\-]{32,}(?=[/?#'\"\s]|$)")
+_QUERY_SECRET = re.compile(
+    r"(?i)(^|[?&;])("
+    + "|".join(re.escape(key) for key in sorted(set(SECRET_KEYS), key=len, reverse=True))
+    + r")=[^&;#'\"\s]*"
+)
+
+
+def _without_url_secrets(value: Any) -> Any:
+    if isinstance(value, str):
+        return _QUERY_SECRET.sub(r"\1\2=[Filtered]", _LINK_TOKEN.sub("[Filtered]", value))
+    if isinstance(value, dict):
+        return {key: _without_url_secrets(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_url_secrets(item) for item in value]
+    return value
+
+
 def _before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    event = _without_url_secrets(event)
     event.setdefault("tags", {}).setdefault("tenant", current_tenant_label())
-    # Authorization headers and cookies are dropped whole, whatever their name.
+    # Credentials in headers (Authorization, cookies, X-Api-Key, X-CSRFToken …) are
+    # dropped whole.
     request = event.get("request") or {}
     headers = request.get("headers") or {}
     for name in list(headers):
-        if name.lower() in {"authorization", "cookie", "x-api-key", "stripe-signature"}:
+        lowered = name.lower()
+        if lowered in _SECRET_HEADERS or lowered.replace("-", "_") in _SECRET_HEADER_KEYS:
             headers[name] = "[Filtered]"
     if "cookies" in request:
         request["cookies"] = "[Filtered]"
