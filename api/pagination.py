@@ -30,6 +30,14 @@ class StrictPageNumberPagination(PageNumberPagination):
             raise exceptions.ValidationError(errors)
         return super().paginate_queryset(queryset, request, view)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["required"] = ["count", "results"]

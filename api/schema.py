@@ -30,7 +30,7 @@ class TradepostAutoSchema(AutoSchema):
             parameters.append(
                 OpenApiParameter(
                     idempotency.HEADER,
-                    str,
+                    {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX_LENGTH},
                     OpenApiParameter.HEADER,
                     required=False,
                     description="Send the same key again to replay the first response "

@@ -105,6 +105,21 @@ def platform_workspaces(django_db_setup, django_db_blocker) -> dict[str, Workspa
 
 
 @pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in-process (after commit, as without Redis) except in tests that
+    start a real worker: a test must not depend on some other process's queue."""
+    from tradepost.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_between_tests():
     """Test clients switch the shared connection's schema; start each test on public."""
     connection.set_schema_to_public()

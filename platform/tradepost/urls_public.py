@@ -14,3 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler404 = "tradepost.error_pages.page_not_found"
+handler500 = "tradepost.error_pages.server_error"

@@ -15,3 +15,6 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "tradepost.error_pages.page_not_found"
+handler500 = "tradepost.error_pages.server_error"

@@ -233,3 +233,27 @@ def test_throttling_per_workspace_spares_other_workspaces(
     assert second.get("/api/v1/me/").status_code == 429
     assert api_client(beta, api_key(beta)).get("/api/v1/me/").status_code == 200
     cache.clear()
+
+
+def test_an_unknown_api_path_is_a_json_404(admin_client, alpha):
+    response = admin_client.get("/api/v1/users/not-a-number/")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Not found."}
+    assert alpha.client().get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "role=",
+        "is_active=maybe",
+        "role=dealer&role=executive",
+        "updated_since=0001-01-01T00:00:00+14:00",
+    ],
+)
+def test_bad_filter_values_are_400_not_ignored(admin_client, query):
+    response = admin_client.get(f"/api/v1/users/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
