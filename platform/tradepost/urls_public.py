@@ -10,6 +10,7 @@ from tenants import views as tenant_views
 urlpatterns = [
     path("", TemplateView.as_view(template_name="public/index.html"), name="public-home"),
     path("signup/", tenant_views.signup, name="signup"),
+    path("find/", tenant_views.find_workspace, name="find-workspace"),
     path("api/v1/signup", SignupAPI.as_view(), name="api-signup"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -52,3 +52,17 @@ def test_a_workspace_owner_is_not_an_operator(public_client, alpha):
 
 def test_there_is_no_operator_console_on_a_workspace_domain(alpha):
     assert alpha.client(alpha.owner()).get("/admin/").status_code == 404
+
+
+def test_the_public_site_leads_to_a_workspaces_sign_in(public_client, alpha):
+    response = public_client.get("/find/", {"workspace": "Alpha"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "http://alpha.localhost/accounts/login/"
+
+
+def test_an_unknown_workspace_address_says_so(public_client):
+    response = public_client.get("/find/", {"workspace": "nobody-here"})
+
+    assert response.status_code == 404
+    assert "No workspace has this address" in response.content.decode()
