@@ -21,8 +21,9 @@ pytestmark = pytest.mark.e2e
 def signed_up(run_db):
     """Slugs of workspaces a test signs up; dropped (schema included) afterwards.
 
-    The pool is topped up again to its size before the test: with REDIS_URL set the
-    refill after sign-up is only queued, and nobody consumes that queue in tests.
+    The pool is then topped up to its size before the test, in case the refill that
+    follows a sign-up did not run here (it is a Celery task: queued, not run, when
+    tasks are not executed in-process).
     """
     pool_before = run_db(provisioning.pool_size)
     slugs: list[str] = []
