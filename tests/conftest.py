@@ -78,29 +78,41 @@ def django_db_setup(
     verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
         config = setup_databases(
-            verbosity=verbosity, interactive=False, keepdb=django_db_keepdb, aliases={"default"}
+            verbosity=verbosity,
+            interactive=False,
+            keepdb=django_db_keepdb,
+            aliases={"default"},
+            serialized_aliases=set(),
         )
     yield
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
-        teardown_databases(config, verbosity=verbosity)
+        teardown_databases(config, verbosity=verbosity, keepdb=django_db_keepdb)
 
 
 @pytest.fixture(scope="session")
 def platform_workspaces(django_db_setup, django_db_blocker) -> dict[str, Workspace]:
-    with django_db_blocker.unblock():
-        provisioning.ensure_public_tenant()
-        provisioning.ensure_template()
-        provisioning.pool_refill(target=2)
-        workspaces = {}
-        for slug, name in (("alpha", "Alpha Trading"), ("beta", "Beta 贸易")):
-            existing = Tenant.objects.filter(slug=slug).first()
-            workspaces[slug] = (
-                Workspace(tenant=existing, owner_email=existing.owner_email)
-                if existing
-                else _signup(slug, name)
-            )
-        connection.set_schema_to_public()
+    from tradepost.celery import app
+
+    # The pool refills that sign-up queues run in-process here too: nothing is left
+    # in a broker, and a missing Redis cannot break the session's set-up.
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        with django_db_blocker.unblock():
+            provisioning.ensure_public_tenant()
+            provisioning.ensure_template()
+            provisioning.pool_refill(target=2)
+            workspaces = {}
+            for slug, name in (("alpha", "Alpha Trading"), ("beta", "Beta 贸易")):
+                existing = Tenant.objects.filter(slug=slug).first()
+                workspaces[slug] = (
+                    Workspace(tenant=existing, owner_email=existing.owner_email)
+                    if existing
+                    else _signup(slug, name)
+                )
+            connection.set_schema_to_public()
+    finally:
+        app.conf.task_always_eager = eager
     return workspaces
 
 
