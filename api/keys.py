@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
+from api.webhooks.services import webhook_emit
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
 
@@ -70,6 +71,10 @@ def api_key_create(*, actor, name: str, role: str) -> NewApiKey:
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(actor=actor, action="api_key.created", target=api_key, data={"role": role})
+    webhook_emit(
+        event_type="api_key.created",
+        payload={"api_key_id": api_key.pk, "name": name, "role": role, "prefix": prefix},
+    )
     return NewApiKey(api_key=api_key, secret=secret)
 
 
@@ -83,6 +88,10 @@ def api_key_revoke(*, actor, api_key: ApiKey) -> None:
     )
     if updated:
         audit_record(actor=actor, action="api_key.revoked", target=api_key)
+        webhook_emit(
+            event_type="api_key.revoked",
+            payload={"api_key_id": api_key.pk, "name": api_key.name, "prefix": api_key.prefix},
+        )
 
 
 def api_key_find(raw: str) -> ApiKey | None:

@@ -6,12 +6,15 @@ from rest_framework.routers import DefaultRouter
 
 from api.endpoints.accounts import InvitationViewSet, MeView, UserViewSet
 from api.endpoints.keys import ApiKeyViewSet
+from api.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("users", UserViewSet, basename="user")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 app_name = "api"
 

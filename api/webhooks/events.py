@@ -1,0 +1,28 @@
+"""The event types a webhook endpoint can subscribe to.
+
+A module that emits a new event type registers it here (one line in EVENT_TYPES),
+so endpoints can subscribe to it and `webhook_emit` accepts it. Types are
+`<resource>.<past-tense verb>`; the payload (`data` in the envelope) is the resource's
+id and the fields a receiver needs without calling back.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+PING = "ping"
+
+# type → what it means, for people choosing subscriptions.
+EVENT_TYPES = {
+    "user.invited": _("A person was invited to the workspace"),
+    "user.joined": _("An invited person accepted and joined"),
+    "user.role_changed": _("A user's role changed"),
+    "user.deactivated": _("A user was deactivated"),
+    "user.activated": _("A user was reactivated"),
+    "api_key.created": _("An API key was created"),
+    "api_key.revoked": _("An API key was revoked"),
+    PING: _("Test event, sent on request to one endpoint"),
+}
+
+# `ping` is only ever sent on request ("Send test event"), never by subscription.
+SUBSCRIBABLE_EVENT_TYPES = [code for code in EVENT_TYPES if code != PING]
