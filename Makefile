@@ -24,7 +24,7 @@ demo: install
 ## Install everything, then lint and run the whole suite against real services.
 test: install browser lint
 	$(BIN)/python -m tradepost.devservices run -- \
-		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+		$(BIN)/python -m pytest --ds=tradepost.settings_test -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -188,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.tasks.purge_idempotency_records",
         "schedule": 3600.0,
     },
+    "webhooks-requeue-stalled": {
+        "task": "api.webhooks.tasks.requeue_stalled_deliveries",
+        "schedule": 300.0,
+    },
 }
 
 # --- Auth ----------------------------------------------------------------------------
@@ -319,7 +323,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "tradepost.accounts.roles.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "tradepost.accounts.roles.Role",
+        "WebhookDeliveryStatusEnum": "api.webhooks.models.WebhookDelivery.Status",
+        "WebhookEventTypeEnum": "api.webhooks.events.SUBSCRIBABLE_EVENT_TYPES",
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 
@@ -345,6 +353,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},  # would log webhook URLs at DEBUG
     },
 }
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("tradepost.accounts.urls")),
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
+    path("settings/webhooks/", include("api.webhooks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -149,13 +149,6 @@ def api_client():
     return make
 
 
-@pytest.fixture
-def webhooks_page(settings):
-    """The workspace URLs with the webhooks page, also before
-    `platform/tradepost/urls_tenant.py` includes it (see tests/webhooks/urls.py)."""
-    settings.ROOT_URLCONF = "tests.webhooks.urls"
-
-
 @dataclass
 class Queued:
     deliveries: list[int] = field(default_factory=list)

@@ -16,8 +16,6 @@ from tests.workspace.pages import Page
 
 PAGE = "/settings/webhooks/"
 
-pytestmark = pytest.mark.usefixtures("webhooks_page")
-
 
 def test_an_administrator_adds_an_endpoint_and_sees_its_secret_once(alpha):
     client = alpha.client(alpha.owner())

@@ -23,7 +23,12 @@ def _home(workspace, user) -> Page:
 def test_the_owner_sees_every_module_and_the_current_one_marked(alpha):
     page = _home(alpha, alpha.owner())
 
-    assert page.links_in("nav", "mainnav") == {"Home": "/", "Users": "/accounts/users/"}
+    assert page.links_in("nav", "mainnav") == {
+        "Home": "/",
+        "Users": "/accounts/users/",
+        "API keys": "/settings/api-keys/",
+        "Webhooks": "/settings/webhooks/",
+    }
     current = [a.text for a in page.find_all("a") if a.attrs.get("aria-current") == "page"]
     assert current == ["Home"]
 

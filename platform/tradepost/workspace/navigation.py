@@ -20,6 +20,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("Home"), "workspace:home"),
     NavEntry(_("Users"), "accounts:users", "accounts.view_user"),
     NavEntry(_("API keys"), "api-web:keys", "api.view_apikey"),
+    NavEntry(_("Webhooks"), "webhooks:list", "webhooks.view_webhookendpoint"),
 ]
 
 
