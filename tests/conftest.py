@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from api.keys import api_key_create
 from tenants import provisioning
 from tenants.models import Tenant
 from tenants.services import tenant_signup
@@ -166,5 +167,29 @@ def make_user():
             )
             user.groups.set([Group.objects.get(name=role)])
         return user
+
+    return make
+
+
+@pytest.fixture
+def api_key():
+    """Create an API key with `role` in a workspace; returns the secret."""
+
+    def make(workspace, role: str = "system_administrator", name: str = "test") -> str:
+        with schema_context(workspace.schema):
+            return api_key_create(actor=None, name=name, role=role).secret
+
+    return make
+
+
+@pytest.fixture
+def api_client():
+    """A client on the workspace's domain sending `Authorization: Bearer <key>`."""
+
+    def make(workspace, key: str | None = None) -> Client:
+        headers = {"HTTP_HOST": workspace.domain}
+        if key:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+        return Client(**headers)
 
     return make
