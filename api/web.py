@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from api import keys
 from api.models import ApiKey
 from tradepost.accounts.roles import Role
+from tradepost.workspace.forms import add_service_errors
 
 
 class ApiKeyForm(forms.Form):
@@ -36,9 +37,7 @@ def api_key_list(request):
             try:
                 created = keys.api_key_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                add_service_errors(form, exc)
             else:
                 new_key = created.secret
                 form = ApiKeyForm()

@@ -13,6 +13,7 @@ from tenants.forms import SignupForm
 from tenants.models import Tenant
 from tenants.provisioning import workspace_url
 from tenants.services import SignupError, tenant_signup
+from tradepost.workspace.forms import add_service_errors
 
 
 def welcome_url(result, request: HttpRequest) -> str:
@@ -31,9 +32,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             result = tenant_signup(**form.cleaned_data)
         except SignupError as exc:
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, exc)
         else:
             return redirect(welcome_url(result, request))
     status = 400 if request.method == "POST" else 200

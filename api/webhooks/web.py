@@ -16,18 +16,9 @@ from api.webhooks import selectors, services
 from api.webhooks.forms import WebhookEndpointForm
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 from api.webhooks.signing import SIGNATURE_HEADER
+from tradepost.workspace.forms import add_service_errors
 
 DELIVERIES_PER_PAGE = 25
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 @login_required
@@ -43,7 +34,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
             try:
                 created = services.webhook_endpoint_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 form = WebhookEndpointForm()
     page = Paginator(selectors.delivery_list(), DELIVERIES_PER_PAGE).get_page(

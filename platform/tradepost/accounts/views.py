@@ -17,18 +17,9 @@ from tradepost.accounts.forms import InvitationAcceptForm, InvitationForm, RoleF
 from tradepost.accounts.models import Invitation, User
 from tradepost.accounts.tasks import invitation_send
 from tradepost.background import enqueue_on_commit
+from tradepost.workspace.forms import add_service_errors
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 def handoff(request: HttpRequest, token: str) -> HttpResponse:
@@ -50,7 +41,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             user = services.invitation_accept(token=token, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             login(request, user, backend=_BACKEND)
             messages.success(request, _("Welcome! Your account is ready."))
@@ -77,7 +68,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
             try:
                 services.invitation_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
                 return redirect("accounts:users")
