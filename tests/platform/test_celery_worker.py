@@ -1,31 +1,20 @@
 """A real Celery worker runs every task in the schema it was sent from.
 
-The worker is a subprocess on the test database, so everything it must see is
-committed here (outside the per-test transaction) and removed again afterwards.
-It listens on a queue of its own: parallel runs sharing the Redis never take each
-other's tasks.
+The worker is a subprocess on the test database (tests/support/celery_worker.py),
+so everything it must see is committed here (outside the per-test transaction) and
+removed again afterwards. It listens on a queue of its own: parallel runs sharing
+the Redis never take each other's tasks.
 """
 
 from __future__ import annotations
 
-import contextlib
-import email
-import email.policy
-import os
 import re
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-from celery.exceptions import TimeoutError as CeleryTimeout
 from celery.result import AsyncResult
 from celery.signals import after_task_publish
 from django.conf import settings
@@ -35,6 +24,13 @@ from django_tenants.utils import schema_context
 
 from tenants import provisioning
 from tenants.models import Tenant
+from tests.support.celery_worker import (
+    Worker,
+    committed,
+    requires_worker,
+    routed_to,
+    start_worker,
+)
 from tradepost.accounts import services
 from tradepost.accounts.models import Invitation, token_hash
 from tradepost.accounts.roles import Role
@@ -42,116 +38,20 @@ from tradepost.audit.models import AuditEntry
 from tradepost.beat import ActiveTenantScheduler
 from tradepost.celery import app
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(not settings.REDIS_URL, reason="a real worker needs Redis (REDIS_URL)"),
-]
-
-REPO = Path(__file__).resolve().parents[2]
-CELERY = Path(sys.executable).with_name("celery")
-RESULT_TIMEOUT = 20.0
-
-
-@dataclass
-class Worker:
-    queue: str
-    process: subprocess.Popen
-    log_path: Path
-    mail_dir: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait(self, result: AsyncResult, timeout: float = RESULT_TIMEOUT):
-        """The task's return value; fails with the worker's log if it died or stalled."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the worker exited ({self.process.returncode}):\n{self.log()}")
-            with contextlib.suppress(CeleryTimeout):
-                return result.get(timeout=0.5, propagate=True)
-        pytest.fail(f"task {result.id} got no result in {timeout} s; worker log:\n{self.log()}")
-
-    def mails(self) -> list[email.message.EmailMessage]:
-        """Messages the worker's file-based e-mail backend wrote."""
-        messages = []
-        for path in sorted(self.mail_dir.glob("*.log")):
-            for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-                if chunk.strip():
-                    messages.append(
-                        email.message_from_bytes(chunk.lstrip(), policy=email.policy.default)
-                    )
-        return messages
-
-
-def _database_url() -> str:
-    """The test database (already created by pytest-django) as a URL for the worker."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgresql://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}"
+pytestmark = requires_worker
 
 
 @pytest.fixture(scope="module")
 def worker(platform_workspaces, tmp_path_factory) -> Iterator[Worker]:
-    queue = f"tradepost-test-{uuid.uuid4().hex[:12]}"
-    workdir = tmp_path_factory.mktemp("celery-worker")
-    mail_dir = workdir / "mail"
-    mail_dir.mkdir()
-    log_path = workdir / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tradepost.settings_test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "PYTHONPATH": os.pathsep.join(
-            [str(REPO / "platform"), str(REPO), os.environ.get("PYTHONPATH", "")]
-        ),
-    }
-    command = [
-        str(CELERY),
-        "-A",
-        "tradepost",
-        "worker",
-        "--pool=solo",
-        "-Q",
-        queue,
-        "--hostname",
-        f"{queue}@%h",
-        "--without-heartbeat",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "info",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield Worker(queue=queue, process=process, log_path=log_path, mail_dir=mail_dir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with start_worker(tmp_path_factory.mktemp("celery-worker")) as running:
+        yield running
 
 
 @pytest.fixture
 def to_worker(worker) -> Iterator[Worker]:
     """Send this process's tasks (services, beat) to the broker, on the worker's queue."""
-    previous = app.conf.task_always_eager, app.conf.task_default_queue
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = worker.queue
-    try:
+    with routed_to(worker):
         yield worker
-    finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = previous
 
 
 @dataclass
@@ -176,23 +76,6 @@ def published() -> Iterator[Published]:
         yield record
     finally:
         after_task_publish.disconnect(receiver)
-
-
-def committed(work, *args, **kwargs):
-    """Run `work` on a connection of its own, outside the test's transaction.
-
-    What it writes is committed (the worker can see it): Django gives each thread
-    its own connection, in autocommit mode.
-    """
-
-    def run():
-        try:
-            return work(*args, **kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 @pytest.fixture
