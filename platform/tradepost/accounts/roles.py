@@ -37,6 +37,29 @@ ROLE_PERMISSIONS: dict[str, str | list[str]] = {
     Role.DEALER: [],
 }
 
+# Master data (tradepost.masterdata, whose docstring gives the reasons): every staff
+# role reads the lists other modules pick from; the keepers of the master files
+# maintain products and categories; executives and finance see the company profile.
+_MASTERDATA_LISTS = [
+    f"masterdata.view_{model}"
+    for model in ("product", "productcategory", "branch", "salesregion", "taxrate", "staffprofile")
+]
+_MASTERDATA_KEEPERS = [
+    f"masterdata.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("product", "productcategory")
+]
+_COMPANY_READ = ["masterdata.view_companyprofile", "masterdata.view_bankaccount"]
+for _role, _extra in {
+    Role.EXECUTIVE: _MASTERDATA_LISTS + _COMPANY_READ,
+    Role.SALES_MANAGER: _MASTERDATA_LISTS + _MASTERDATA_KEEPERS,
+    Role.SALESPERSON: _MASTERDATA_LISTS,
+    Role.WAREHOUSE_MANAGER: _MASTERDATA_LISTS,
+    Role.FINANCE_MANAGER: _MASTERDATA_LISTS + _COMPANY_READ,
+    Role.CUSTOMER_INFORMATION_MANAGER: _MASTERDATA_LISTS + _MASTERDATA_KEEPERS,
+}.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
+
 
 def role_label(code: str) -> str:
     try:
