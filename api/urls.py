@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from api.endpoints.accounts import InvitationViewSet, MeView, UserViewSet
 from api.endpoints.keys import ApiKeyViewSet
 from api.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
+from tradepost.masterdata import api as md_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -15,11 +16,17 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("products", md_api.ProductViewSet, basename="product")
+router.register("product-categories", md_api.ProductCategoryViewSet, basename="product-category")
+router.register("branches", md_api.BranchViewSet, basename="branch")
+router.register("regions", md_api.SalesRegionViewSet, basename="region")
+router.register("tax-rates", md_api.TaxRateViewSet, basename="tax-rate")
 
 app_name = "api"
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("company/", md_api.CompanyProfileView.as_view(), name="company"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

@@ -21,6 +21,9 @@ EVENT_TYPES = {
     "user.activated": _("A user was reactivated"),
     "api_key.created": _("An API key was created"),
     "api_key.revoked": _("An API key was revoked"),
+    "product.created": _("A product was added"),
+    "product.updated": _("A product was changed"),
+    "product.imported": _("Products were imported from a file"),
     PING: _("Test event, sent on request to one endpoint"),
 }
 

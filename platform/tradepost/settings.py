@@ -328,6 +328,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "tradepost.accounts.roles.Role",
         "WebhookDeliveryStatusEnum": "api.webhooks.models.WebhookDelivery.Status",
         "WebhookEventTypeEnum": "api.webhooks.events.SUBSCRIBABLE_EVENT_TYPES",
+        "CurrencyEnum": "tradepost.masterdata.models.Currency",
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)

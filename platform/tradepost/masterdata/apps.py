@@ -6,3 +6,7 @@ class MasterdataConfig(AppConfig):
     name = "tradepost.masterdata"
     label = "masterdata"
     verbose_name = _("Master data")
+
+    def ready(self) -> None:
+        # Registers the `products` resource for import and export.
+        from tradepost.masterdata import importing  # noqa: F401

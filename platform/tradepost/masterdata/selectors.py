@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from tradepost.masterdata.models import Branch, ProductCategory, SalesRegion, TreeNode
+from tradepost.masterdata.models import (
+    Branch,
+    CompanyProfile,
+    Product,
+    ProductCategory,
+    SalesRegion,
+    TreeNode,
+)
 
 
 def subtree_ids(node: TreeNode) -> QuerySet:
@@ -29,3 +36,63 @@ def region_subtree_ids(region: SalesRegion) -> QuerySet:
 def category_subtree_ids(category: ProductCategory) -> QuerySet:
     """Ids of `category` and all its sub-categories."""
     return subtree_ids(category)
+
+
+# --- Products ------------------------------------------------------------------------
+
+PRODUCT_ORDERINGS = {
+    "sku": ("sku", "pk"),
+    "-sku": ("-sku", "-pk"),
+    "name": ("name", "pk"),
+    "-name": ("-name", "-pk"),
+    "list_price": ("list_price", "pk"),
+    "-list_price": ("-list_price", "-pk"),
+    "updated_at": ("updated_at", "pk"),
+    "-updated_at": ("-updated_at", "-pk"),
+}
+
+
+def products_visible(actor) -> QuerySet:
+    """Every product, for anyone allowed to view products (the catalogue is shared by
+    the whole workspace); nothing for anyone else."""
+    if actor is None or not actor.has_perm("masterdata.view_product"):
+        return Product.objects.none()
+    return Product.objects.all()
+
+
+def product_list(
+    actor,
+    *,
+    search: str = "",
+    category: ProductCategory | None = None,
+    active: bool | None = None,
+    ordering: str = "sku",
+) -> QuerySet:
+    """The product list as the browser shows it: search over SKU, name and barcode, a
+    category with its sub-categories, active or not, sorted."""
+    products = products_visible(actor).select_related("category", "tax_rate")
+    if search:
+        products = products.filter(
+            Q(sku__icontains=search) | Q(name__icontains=search) | Q(barcode=search)
+        )
+    if category is not None:
+        products = products.filter(category_id__in=category_subtree_ids(category))
+    if active is not None:
+        products = products.filter(is_active=active)
+    return products.order_by(*PRODUCT_ORDERINGS.get(ordering, PRODUCT_ORDERINGS["sku"]))
+
+
+def tree(model: type[TreeNode]) -> list[TreeNode]:
+    """Every node of a tree in display order (depth-first), for lists and pickers."""
+    return list(model.objects.get_tree())
+
+
+def company_profile() -> CompanyProfile:
+    """The company profile, or (before anyone saved one) an unsaved one named after
+    the workspace."""
+    from django.db import connection
+
+    profile = CompanyProfile.objects.prefetch_related("bank_accounts").first()
+    if profile is None:
+        profile = CompanyProfile(name=getattr(getattr(connection, "tenant", None), "name", ""))
+    return profile

@@ -18,9 +18,11 @@ class NavEntry:
 
 NAVIGATION: list[NavEntry] = [
     NavEntry(_("Home"), "workspace:home"),
+    NavEntry(_("Products"), "masterdata:product_list", "masterdata.view_product"),
     NavEntry(_("Users"), "accounts:users", "accounts.view_user"),
     NavEntry(_("API keys"), "api-web:keys", "api.view_apikey"),
     NavEntry(_("Webhooks"), "webhooks:list", "webhooks.view_webhookendpoint"),
+    NavEntry(_("Company"), "masterdata:company", "masterdata.change_companyprofile"),
 ]
 
 

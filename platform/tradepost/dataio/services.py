@@ -1,0 +1,302 @@
+"""Importing and exporting records through a ResourceSpec.
+
+An import is all or nothing: `import_validate` reads and checks every row and
+collects every problem (row, column, value, message); `import_apply` writes all the
+rows in one transaction, with bulk inserts and updates, and only when there is no
+problem. `import_run` does both, holding locks on the rows it will update between the
+two, and is what the browser and the API call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tradepost.dataio import files
+from tradepost.dataio.spec import Column, ResourceSpec
+
+MAX_REPORTED_ERRORS = 500
+KEY_CHUNK = 5000
+WRITE_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str  # "" for the row as a whole
+    value: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    key: str  # the natural key, case-folded
+    values: dict[str, Any]  # model attribute → value, for the columns in the file
+    cells: dict[str, str]  # column name → the cell's text
+
+
+@dataclass
+class ImportReport:
+    spec: ResourceSpec
+    columns: list[Column] = field(default_factory=list)
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    existing: dict[str, models.Model] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def to_update(self) -> int:
+        return sum(1 for row in self.rows if row.key in self.existing)
+
+    @property
+    def to_create(self) -> int:
+        return self.total - self.to_update
+
+    def add_error(self, row: int, column: str, value: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(row, column, value[:200], str(message)))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "resource": self.spec.name,
+            "valid": self.ok,
+            "applied": self.applied,
+            "total_rows": self.total,
+            "created": self.to_create if self.ok else 0,
+            "updated": self.to_update if self.ok else 0,
+            "error_count": self.error_count,
+            "errors": [error.as_dict() for error in self.errors],
+        }
+
+
+def _require_import(spec: ResourceSpec, actor: Any) -> None:
+    needed = [spec.permission(action) for action in ("view", "add", "change")]
+    if actor is None or not all(actor.has_perm(permission) for permission in needed):
+        raise PermissionDenied(_("You do not have permission to import these records."))
+
+
+def _header_key(text: str) -> str:
+    return "_".join(str(text).strip().casefold().replace("-", " ").split())
+
+
+def _map_headers(spec: ResourceSpec, headers: list[str]) -> dict[int, Column]:
+    """Column index → Column. Unknown, repeated or missing required headers are errors."""
+    wanted: dict[str, Column] = {}
+    for column in spec.import_columns:
+        for name in (column.name, *column.aliases):
+            wanted[_header_key(name)] = column
+    found: dict[int, Column] = {}
+    problems: list[str] = []
+    for index, header in enumerate(headers):
+        if not header.strip():
+            continue
+        column = wanted.get(_header_key(header))
+        if column is None:
+            problems.append(_("Unknown column “%(header)s”.") % {"header": header})
+        elif column in found.values():
+            problems.append(_("Column “%(header)s” appears twice.") % {"header": header})
+        else:
+            found[index] = column
+    for column in spec.import_columns:
+        if (column.required or column.name == spec.key) and column not in found.values():
+            problems.append(_("The column “%(name)s” is missing.") % {"name": column.name})
+    if problems:
+        expected = ", ".join(column.name for column in spec.import_columns)
+        problems.append(_("Expected columns: %(columns)s.") % {"columns": expected})
+        raise ValidationError({"file": problems})
+    return found
+
+
+def import_validate(
+    spec: ResourceSpec, upload: IO[bytes], *, actor: Any, name: str = "", lock: bool = False
+) -> ImportReport:
+    """Read and check every row of `upload`; nothing is written.
+
+    File-level problems (unreadable, unknown or missing columns, too many rows) raise
+    ValidationError on `file`; row problems are collected in the report, up to
+    MAX_REPORTED_ERRORS of them (`error_count` has them all). With `lock`, the rows the
+    import would update are locked until the transaction ends (`import_run`).
+    """
+    _require_import(spec, actor)
+    table = files.read_table(upload, name)
+    by_index = _map_headers(spec, table.headers)
+    report = ImportReport(spec=spec, columns=list(by_index.values()))
+    report.context = spec.prepare(actor)
+    parse = {column.name: spec.parser_for(column) for column in report.columns}
+    seen: dict[str, int] = {}
+    key_name = spec.key
+    for number, cells in table.rows:
+        if len(report.rows) >= spec.max_rows:
+            raise ValidationError(
+                {"file": [_("Import at most %(max)d rows at a time.") % {"max": spec.max_rows}]}
+            )
+        if not any(cell.strip() for cell in cells if cell):
+            continue  # blank line
+        texts: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for index, column in by_index.items():
+            text = cells[index].strip() if index < len(cells) and cells[index] else ""
+            texts[column.name] = text
+            if not text:
+                if column.required or column.name == key_name:
+                    report.add_error(number, column.name, text, _("This field is required."))
+                else:
+                    values[column.attribute] = _empty_value(spec, column)
+                continue
+            try:
+                values[column.attribute] = parse[column.name](text, report.context)
+            except ValidationError as exc:
+                report.add_error(number, column.name, text, " ".join(exc.messages))
+        key = texts.get(key_name, "").casefold()
+        if key:
+            if key in seen:
+                report.add_error(
+                    number,
+                    key_name,
+                    texts[key_name],
+                    _("Also on row %(row)d; each record may appear once.") % {"row": seen[key]},
+                )
+            else:
+                seen[key] = number
+        report.rows.append(ParsedRow(row=number, key=key, values=values, cells=texts))
+    if not report.rows and report.ok:
+        raise ValidationError({"file": [_("The file has a header row but no data rows.")]})
+    _find_existing(spec, report, actor=actor, lock=lock)
+    if spec.check is not None:
+        spec.check(report.rows, report.context, report)
+    return report
+
+
+def _empty_value(spec: ResourceSpec, column: Column) -> Any:
+    field = spec.model._meta.get_field(column.attribute)
+    if isinstance(field, models.BooleanField):
+        return field.default if field.has_default() else False
+    if field.null:
+        return None
+    if field.has_default():
+        return field.get_default()
+    return ""
+
+
+def _find_existing(spec: ResourceSpec, report: ImportReport, *, actor: Any, lock: bool) -> None:
+    """Match keys to records (ignoring case); keys outside the actor's scope are errors."""
+    key_field = spec.key_column.attribute
+    keys = list({row.key for row in report.rows if row.key})
+    scoped = spec.queryset(actor)
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start : start + KEY_CHUNK]
+        matches = spec.model._default_manager.annotate(_import_key=Lower(key_field)).filter(
+            _import_key__in=chunk
+        )
+        if lock:
+            matches = matches.select_for_update(of=("self",)).order_by("pk")
+        found = {obj._import_key: obj for obj in matches}
+        if not found:
+            continue
+        visible = set(
+            scoped.filter(pk__in=[obj.pk for obj in found.values()]).values_list("pk", flat=True)
+        )
+        for key, obj in found.items():
+            if obj.pk in visible:
+                report.existing[key] = obj
+            else:
+                report.existing[key] = None  # type: ignore[assignment]
+    hidden = {key for key, obj in report.existing.items() if obj is None}
+    for row in report.rows:
+        if row.key in hidden:
+            report.add_error(
+                row.row,
+                spec.key,
+                row.cells.get(spec.key, ""),
+                _("A record with this key exists and you may not change it."),
+            )
+    for key in hidden:
+        del report.existing[key]
+
+
+def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> ImportReport:
+    """Write every row of a checked report in one transaction: new keys are bulk
+    inserted, known keys bulk updated. Refuses a report with any error."""
+    _require_import(spec, actor)
+    if not report.ok:
+        raise ValidationError({"file": [_("The file has errors; nothing was imported.")]})
+    now = timezone.now()
+    defaults = spec.defaults(report.context)
+    creates: list[models.Model] = []
+    updates: list[models.Model] = []
+    for row in report.rows:
+        existing = report.existing.get(row.key)
+        if spec.build is not None:
+            obj = spec.build(row.values, existing, report.context)
+        else:
+            obj = existing if existing is not None else spec.model(**defaults)
+            for attribute, value in row.values.items():
+                setattr(obj, attribute, value)
+        (updates if existing is not None else creates).append(obj)
+    fields = sorted({column.attribute for column in report.columns})
+    has_updated_at = any(f.name == "updated_at" for f in spec.model._meta.concrete_fields)
+    try:
+        with transaction.atomic():
+            spec.model._default_manager.bulk_create(creates, batch_size=WRITE_BATCH)
+            if updates:
+                if has_updated_at:
+                    for obj in updates:
+                        obj.updated_at = now
+                    fields.append("updated_at")
+                spec.model._default_manager.bulk_update(updates, fields, batch_size=WRITE_BATCH)
+    except IntegrityError as exc:
+        # Checked rows can still collide with a record written since (another import,
+        # someone typing): the database's constraints are the last word.
+        raise ValidationError(
+            {
+                "file": [
+                    _("Another change got in first (%(detail)s); import the file again.")
+                    % {
+                        "detail": getattr(
+                            getattr(exc.__cause__, "diag", None), "constraint_name", ""
+                        )
+                    }
+                ]
+            }
+        ) from exc
+    if spec.finished is not None:
+        spec.finished(actor, len(creates), len(updates))
+    report.applied = True
+    return report
+
+
+@transaction.atomic
+def import_run(
+    spec: ResourceSpec, upload: IO[bytes], *, actor: Any, name: str = "", dry_run: bool = False
+) -> ImportReport:
+    """Check the file and, when every row is right and this is not a dry run, import it."""
+    report = import_validate(spec, upload, actor=actor, name=name, lock=not dry_run)
+    if report.ok and not dry_run:
+        import_apply(spec, report, actor=actor)
+    return report

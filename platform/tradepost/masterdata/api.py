@@ -1,0 +1,305 @@
+"""`/api/v1/products/`, `/product-categories/`, `/branches/`, `/regions/`,
+`/tax-rates/` and `/company/`. Reads need the `view_` permission of the model,
+writes `add_`/`change_`; every write goes through masterdata.services."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Substr
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from api.filters import UpdatedSinceFilterSet
+from api.serializers import StrictModelSerializer
+from api.views import RolePermissions, TradepostAPIView, TradepostViewSet
+from tradepost.dataio.api import ImportExportMixin
+from tradepost.masterdata import selectors, services
+from tradepost.masterdata.models import (
+    BankAccount,
+    Branch,
+    CompanyProfile,
+    Product,
+    ProductCategory,
+    SalesRegion,
+    TaxRate,
+    TreeNode,
+)
+
+
+class _CreateUpdateViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    TradepostViewSet,
+):
+    """List, read, create and PATCH; nothing here is deleted over the API (records are
+    deactivated, since other documents refer to them)."""
+
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+# --- Trees ---------------------------------------------------------------------------
+
+
+class ParentField(serializers.PrimaryKeyRelatedField):
+    """The parent node's id: read from the list's annotation, written as an id."""
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def get_attribute(self, instance):
+        if hasattr(instance, "parent_id"):
+            return instance.parent_id
+        parent = type(instance).objects.get_parent(instance)
+        return parent.pk if parent else None
+
+    def to_representation(self, value):
+        return value
+
+
+def _with_parent_id(queryset):
+    model = queryset.model
+    parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - model.steplen)
+    return queryset.annotate(
+        parent_id=Subquery(model.objects.filter(path=parent_path).values("pk")[:1])
+    )
+
+
+class TreeNodeFilter(UpdatedSinceFilterSet):
+    parent = django_filters.NumberFilter(
+        method="filter_parent", label="Only the direct children of this node."
+    )
+    subtree_of = django_filters.NumberFilter(
+        method="filter_subtree", label="This node and everything below it."
+    )
+    is_active = django_filters.BooleanFilter()
+
+    def filter_parent(self, queryset, name, value):
+        parent = queryset.model.objects.filter(pk=value).first()
+        if parent is None:
+            return queryset.none()
+        return queryset.filter(path__startswith=parent.path, depth=parent.depth + 1)
+
+    def filter_subtree(self, queryset, name, value):
+        node = queryset.model.objects.filter(pk=value).first()
+        if node is None:
+            return queryset.none()
+        return queryset.filter(pk__in=selectors.subtree_ids(node))
+
+
+def _tree_serializer(tree_model: type[TreeNode], extra: tuple[str, ...] = ()):
+    class Serializer(StrictModelSerializer):
+        parent = ParentField(
+            queryset=tree_model.objects.all(),
+            allow_null=True,
+            required=False,
+            help_text="Id of the parent node; null for a top-level node.",
+        )
+
+        class Meta:
+            model = tree_model
+            fields = ["id", "name", "code", "is_active", *extra, "parent", "depth", "updated_at"]
+            read_only_fields = ["id", "depth", "updated_at"]
+            validators: list = []
+
+    Serializer.__name__ = f"{tree_model.__name__}Serializer"
+    Serializer.__qualname__ = Serializer.__name__
+    return Serializer
+
+
+class _TreeViewSet(_CreateUpdateViewSet):
+    tree_model: type[TreeNode]
+    filterset_class = TreeNodeFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["path", "name", "code", "updated_at"]
+    ordering = ["path"]
+
+    def get_queryset(self):
+        return _with_parent_id(self.tree_model.objects.order_by("path"))
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        parent = data.pop("parent", None)
+        serializer.instance = services.tree_node_create(
+            actor=self.request.user, model=self.tree_model, parent=parent, **data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        extra = {"parent": data.pop("parent")} if "parent" in data else {}
+        serializer.instance = services.tree_node_update(
+            actor=self.request.user, node=serializer.instance, **data, **extra
+        )
+
+
+class BranchViewSet(_TreeViewSet):
+    """Branches (分公司/门店), a tree. Everyone with a staff role reads them."""
+
+    tree_model = Branch
+    serializer_class = _tree_serializer(Branch, ("address", "phone"))
+
+
+class SalesRegionViewSet(_TreeViewSet):
+    """Sales regions (销售区域), a tree."""
+
+    tree_model = SalesRegion
+    serializer_class = _tree_serializer(SalesRegion)
+
+
+class ProductCategoryViewSet(_TreeViewSet):
+    """Product categories, a tree."""
+
+    tree_model = ProductCategory
+    serializer_class = _tree_serializer(ProductCategory)
+
+
+# --- Products ------------------------------------------------------------------------
+
+
+class ProductSerializer(StrictModelSerializer):
+    image = serializers.ImageField(read_only=True, use_url=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "description",
+            "category",
+            "unit",
+            "barcode",
+            "image",
+            "list_price",
+            "currency",
+            "tax_rate",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "image", "created_at", "updated_at"]
+        validators: list = []
+        extra_kwargs = {"sku": {"validators": []}, "barcode": {"validators": []}}
+
+
+class ProductFilter(UpdatedSinceFilterSet):
+    category = django_filters.ModelChoiceFilter(
+        queryset=ProductCategory.objects.all(),
+        method="filter_category",
+        label="Products of this category or any of its sub-categories.",
+    )
+
+    class Meta:
+        model = Product
+        fields = ["category", "is_active", "currency", "tax_rate", "updated_since"]
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category_id__in=selectors.category_subtree_ids(value))
+
+
+class ProductViewSet(ImportExportMixin, _CreateUpdateViewSet):
+    """The product catalogue. Every staff role reads it; sales managers and
+    customer-information managers (and administrators) add, change and import."""
+
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    search_fields = ["sku", "name", "barcode"]
+    ordering_fields = ["sku", "name", "list_price", "created_at", "updated_at"]
+    ordering = ["sku"]
+    dataio_spec = "products"
+
+    def get_queryset(self):
+        return selectors.products_visible(self.request.user).order_by("sku", "pk")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.product_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.product_update(
+            actor=self.request.user, product=serializer.instance, **serializer.validated_data
+        )
+
+
+# --- Tax rates and the company -------------------------------------------------------
+
+
+class TaxRateSerializer(StrictModelSerializer):
+    class Meta:
+        model = TaxRate
+        fields = ["id", "name", "rate", "is_default", "is_active", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        validators: list = []
+
+
+class TaxRateFilter(UpdatedSinceFilterSet):
+    class Meta:
+        model = TaxRate
+        fields = ["is_active", "is_default", "updated_since"]
+
+
+class TaxRateViewSet(_CreateUpdateViewSet):
+    """Tax rates; `rate` is a percentage (13.00 = 13 %). Administrators change them."""
+
+    serializer_class = TaxRateSerializer
+    filterset_class = TaxRateFilter
+    search_fields = ["name"]
+    ordering_fields = ["rate", "name", "updated_at"]
+    ordering = ["rate"]
+
+    def get_queryset(self):
+        return TaxRate.objects.order_by("rate", "name", "pk")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.tax_rate_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.tax_rate_update(
+            actor=self.request.user, tax_rate=serializer.instance, **serializer.validated_data
+        )
+
+
+class BankAccountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BankAccount
+        fields = ["id", "bank_name", "account_name", "account_number", "currency", "is_default"]
+        read_only_fields = fields
+
+
+class CompanyProfileSerializer(StrictModelSerializer):
+    bank_accounts = BankAccountSerializer(many=True, read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CompanyProfile
+        fields = [*services.COMPANY_FIELDS, "bank_accounts", "updated_at"]
+
+
+class CompanyProfileView(TradepostAPIView):
+    """The workspace's company: name, tax id, contact details, base currency and bank
+    accounts. Executives and finance managers read it; administrators change it."""
+
+    @extend_schema(responses=CompanyProfileSerializer)
+    def get(self, request):
+        if not request.user.has_perm("masterdata.view_companyprofile"):
+            raise PermissionDenied()
+        return Response(CompanyProfileSerializer(selectors.company_profile()).data)
+
+    @extend_schema(request=CompanyProfileSerializer, responses=CompanyProfileSerializer)
+    def patch(self, request):
+        if not request.user.has_perm("masterdata.change_companyprofile"):
+            raise PermissionDenied()
+        data = CompanyProfileSerializer(
+            selectors.company_profile(), data=request.data, partial=True
+        )
+        data.is_valid(raise_exception=True)
+        services.company_profile_update(actor=request.user, **data.validated_data)
+        return Response(CompanyProfileSerializer(selectors.company_profile()).data)

@@ -1,0 +1,154 @@
+"""Browser forms of master data. They parse input; the services keep the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tradepost.masterdata.models import (
+    Branch,
+    Currency,
+    ProductCategory,
+    SalesRegion,
+    TaxRate,
+    TreeNode,
+)
+from tradepost.masterdata.services import DEFAULT_FORMATS
+
+
+class TreeChoiceField(forms.ModelChoiceField):
+    """A tree as an indented list, in tree order."""
+
+    def label_from_instance(self, obj: TreeNode) -> str:
+        return f"{'— ' * (obj.depth - 1)}{obj.name}" + (f" ({obj.code})" if obj.code else "")
+
+
+def tree_choice(model: type[TreeNode], label, **kwargs) -> TreeChoiceField:
+    return TreeChoiceField(
+        queryset=model.objects.order_by("path"), label=label, required=False, **kwargs
+    )
+
+
+class ProductFilterForm(forms.Form):
+    """The product list's search, filters and sort (GET)."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    category = tree_choice(ProductCategory, _("Category"), empty_label=_("All categories"))
+    active = forms.TypedChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("1", _("Active")), ("0", _("Inactive"))],
+        coerce=lambda value: value == "1",
+        empty_value=None,
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("sku", _("SKU")),
+            ("name", _("Name")),
+            ("list_price", _("Price, low to high")),
+            ("-list_price", _("Price, high to low")),
+            ("-updated_at", _("Recently changed")),
+        ],
+    )
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "search": data["q"].strip(),
+            "category": data["category"],
+            "active": data["active"],
+            "ordering": data["sort"] or "sku",
+        }
+
+
+class ProductForm(forms.Form):
+    sku = forms.CharField(label=_("SKU"), max_length=64)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    category = tree_choice(ProductCategory, _("Category"))
+    unit = forms.CharField(label=_("Unit"), max_length=20, initial="pcs")
+    barcode = forms.CharField(label=_("Barcode"), max_length=64, required=False)
+    list_price = forms.DecimalField(
+        label=_("List price"), max_digits=14, decimal_places=2, min_value=0, initial=0
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    tax_rate = forms.ModelChoiceField(
+        label=_("Tax rate"), queryset=TaxRate.objects.filter(is_active=True), required=False
+    )
+    image = forms.ImageField(label=_("Image"), required=False)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+def _node_form(model: type[TreeNode], extra: dict | None = None) -> type[forms.Form]:
+    fields = {
+        "name": forms.CharField(label=_("Name"), max_length=150),
+        "code": forms.CharField(label=_("Code"), max_length=40, required=False),
+        "parent": tree_choice(model, _("Inside"), empty_label=_("(top level)")),
+        **(extra or {}),
+        "is_active": forms.BooleanField(label=_("Active"), required=False, initial=True),
+    }
+    return type(f"{model.__name__}Form", (forms.Form,), fields)
+
+
+BranchForm = _node_form(
+    Branch,
+    {
+        "address": forms.CharField(label=_("Address"), required=False, widget=forms.Textarea),
+        "phone": forms.CharField(label=_("Phone"), max_length=50, required=False),
+    },
+)
+SalesRegionForm = _node_form(SalesRegion)
+ProductCategoryForm = _node_form(ProductCategory)
+
+
+class CompanyProfileForm(forms.Form):
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    legal_name = forms.CharField(label=_("Registered name"), max_length=200, required=False)
+    tax_id = forms.CharField(label=_("Tax id"), max_length=50, required=False)
+    address = forms.CharField(label=_("Address"), widget=forms.Textarea, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    base_currency = forms.ChoiceField(label=_("Base currency"), choices=Currency.choices)
+
+
+class BankAccountForm(forms.Form):
+    bank_name = forms.CharField(label=_("Bank"), max_length=200)
+    account_name = forms.CharField(label=_("Account name"), max_length=200)
+    account_number = forms.CharField(label=_("Account number"), max_length=64)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    is_default = forms.BooleanField(label=_("Default account"), required=False)
+
+
+class TaxRateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    rate = forms.DecimalField(
+        label=_("Rate (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=100
+    )
+    is_default = forms.BooleanField(label=_("Default rate"), required=False)
+
+
+DOCUMENT_LABELS = {
+    "quote": _("Quotes"),
+    "order": _("Sales orders"),
+    "delivery": _("Delivery notes"),
+    "invoice": _("Invoices"),
+    "payment": _("Payment receipts"),
+    "return": _("Returns"),
+    "transfer": _("Stock transfers"),
+}
+
+
+class NumberingForm(forms.Form):
+    key = forms.ChoiceField(
+        label=_("Document"),
+        choices=[(key, DOCUMENT_LABELS.get(key, key)) for key in DEFAULT_FORMATS],
+    )
+    pattern = forms.CharField(
+        label=_("Format"),
+        max_length=100,
+        help_text=_("{year} is the year, {number:05d} the number with five digits."),
+    )

@@ -1,0 +1,562 @@
+"""Writes of master data. Browser views, the API, imports and the demo call these.
+
+Each function runs in one transaction, checks the actor's permission and writes its
+audit entry; notable changes go out as webhook events after commit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.webhooks.services import webhook_emit
+from tradepost.audit.services import audit_record
+from tradepost.masterdata.models import (
+    MONEY_PLACES,
+    BankAccount,
+    Branch,
+    CompanyProfile,
+    Currency,
+    DocumentSequence,
+    Product,
+    ProductCategory,
+    SalesRegion,
+    StaffProfile,
+    TaxRate,
+    TreeNode,
+)
+
+
+def _require(actor: Any, permission: str) -> None:
+    if actor is None or not actor.has_perm(permission):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise ValidationError({field: [_("This field is required.")]})
+    if len(text) > max_length:
+        raise ValidationError({field: [_("Use at most %(max)d characters.") % {"max": max_length}]})
+    return text
+
+
+def _currency(value: Any, *, field: str = "currency") -> str:
+    if value not in Currency.values:
+        raise ValidationError({field: [_("Choose one of the listed currencies.")]})
+    return value
+
+
+def money(value: Any, *, field: str) -> Decimal:
+    """A non-negative amount with two decimals (half-up), as prices are kept."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: [_("Enter a number.")]}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: [_("Enter a number.")]})
+    if amount < 0:
+        raise ValidationError({field: [_("Must not be negative.")]})
+    amount = amount.quantize(MONEY_PLACES, rounding="ROUND_HALF_UP")
+    if amount >= Decimal(10) ** 12:
+        raise ValidationError({field: [_("Enter an amount below 1,000,000,000,000.")]})
+    return amount
+
+
+def _saved(instance: models.Model, update_fields: list[str] | None = None) -> None:
+    """Save, turning a unique-constraint violation into a field error."""
+    try:
+        with transaction.atomic():
+            instance.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        raise ValidationError(_unique_error(instance, exc)) from exc
+
+
+_UNIQUE_FIELDS = {
+    "product_unique_sku": "sku",
+    "product_unique_barcode": "barcode",
+    "branch_unique_code": "code",
+    "salesregion_unique_code": "code",
+    "productcategory_unique_code": "code",
+    "taxrate_unique_name": "name",
+    "bankaccount_unique_number": "account_number",
+}
+
+
+def _unique_error(instance: models.Model, exc: IntegrityError) -> dict[str, list[str]]:
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
+    field = _UNIQUE_FIELDS.get(constraint)
+    if field is None:
+        raise exc
+    return {field: [_("This value is already used by another record.")]}
+
+
+# --- Company profile ---------------------------------------------------------------------
+
+COMPANY_FIELDS = ("name", "legal_name", "tax_id", "address", "phone", "email", "base_currency")
+
+
+def _company_locked() -> CompanyProfile:
+    profile = CompanyProfile.objects.select_for_update().first()
+    if profile is None:
+        from tradepost.masterdata.selectors import company_profile
+
+        name = company_profile().name or _("My company")
+        CompanyProfile.objects.get_or_create(singleton=True, defaults={"name": name})
+        profile = CompanyProfile.objects.select_for_update().get()
+    return profile
+
+
+@transaction.atomic
+def company_profile_update(*, actor: Any, **changes: Any) -> CompanyProfile:
+    """Change the company's profile (administrators). There is only ever one row."""
+    _require(actor, "masterdata.change_companyprofile")
+    unknown = set(changes) - set(COMPANY_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    profile = _company_locked()
+    for name, value in changes.items():
+        if name == "base_currency":
+            value = _currency(value, field=name)
+        else:
+            field = CompanyProfile._meta.get_field(name)
+            max_length = field.max_length or 2000
+            value = _text(value, field=name, max_length=max_length, required=name == "name")
+        setattr(profile, name, value)
+    profile.full_clean(exclude=["singleton"])
+    _saved(profile)
+    audit_record(actor=actor, action="company.updated", target=profile, data=_changed(changes))
+    return profile
+
+
+def _changed(changes: dict[str, Any]) -> dict[str, Any]:
+    return {"fields": sorted(changes)}
+
+
+@transaction.atomic
+def bank_account_create(
+    *,
+    actor: Any,
+    bank_name: str,
+    account_name: str,
+    account_number: str,
+    currency: str = Currency.CNY,
+    is_default: bool = False,
+) -> BankAccount:
+    """Add a bank account to the company profile; at most one is the default."""
+    _require(actor, "masterdata.add_bankaccount")
+    profile = _company_locked()
+    account = BankAccount(
+        company=profile,
+        bank_name=_text(bank_name, field="bank_name", max_length=200, required=True),
+        account_name=_text(account_name, field="account_name", max_length=200, required=True),
+        account_number=_text(account_number, field="account_number", max_length=64, required=True),
+        currency=_currency(currency),
+        is_default=bool(is_default),
+    )
+    if account.is_default:
+        BankAccount.objects.filter(is_default=True).update(is_default=False)
+    _saved(account)
+    audit_record(actor=actor, action="bank_account.created", target=account)
+    return account
+
+
+@transaction.atomic
+def bank_account_delete(*, actor: Any, account: BankAccount) -> None:
+    _require(actor, "masterdata.delete_bankaccount")
+    audit_record(actor=actor, action="bank_account.deleted", target=account)
+    account.delete()
+
+
+# --- Tax rates ---------------------------------------------------------------------------
+
+
+def _tax_rate_value(value: Any) -> Decimal:
+    try:
+        rate = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"rate": [_("Enter a percentage, e.g. 13.")]}) from None
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(100):
+        raise ValidationError({"rate": [_("Enter a percentage between 0 and 100.")]})
+    if rate != rate.quantize(Decimal("0.01")):
+        raise ValidationError({"rate": [_("Use at most two decimal places.")]})
+    return rate
+
+
+@transaction.atomic
+def tax_rate_create(
+    *, actor: Any, name: str, rate: Any, is_default: bool = False, is_active: bool = True
+) -> TaxRate:
+    """Add a tax rate. Making it the default takes the flag from the previous one."""
+    _require(actor, "masterdata.add_taxrate")
+    tax_rate = TaxRate(
+        name=_text(name, field="name", max_length=100, required=True),
+        rate=_tax_rate_value(rate),
+        is_default=bool(is_default),
+        is_active=bool(is_active),
+    )
+    if tax_rate.is_default:
+        TaxRate.objects.filter(is_default=True).update(is_default=False, updated_at=timezone.now())
+    _saved(tax_rate)
+    audit_record(actor=actor, action="tax_rate.created", target=tax_rate)
+    return tax_rate
+
+
+@transaction.atomic
+def tax_rate_update(*, actor: Any, tax_rate: TaxRate, **changes: Any) -> TaxRate:
+    _require(actor, "masterdata.change_taxrate")
+    tax_rate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
+    if "name" in changes:
+        tax_rate.name = _text(changes["name"], field="name", max_length=100, required=True)
+    if "rate" in changes:
+        tax_rate.rate = _tax_rate_value(changes["rate"])
+    if "is_active" in changes:
+        tax_rate.is_active = bool(changes["is_active"])
+    if changes.get("is_default"):
+        TaxRate.objects.filter(is_default=True).exclude(pk=tax_rate.pk).update(
+            is_default=False, updated_at=timezone.now()
+        )
+    if "is_default" in changes:
+        tax_rate.is_default = bool(changes["is_default"])
+    _saved(tax_rate)
+    audit_record(actor=actor, action="tax_rate.updated", target=tax_rate, data=_changed(changes))
+    return tax_rate
+
+
+# --- Document numbering -----------------------------------------------------------------
+
+# Formats of the documents the platform numbers; any other key gets `KEY-{year}-00001`.
+DEFAULT_FORMATS = {
+    "quote": "QT-{year}-{number:05d}",
+    "order": "SO-{year}-{number:05d}",
+    "delivery": "DN-{year}-{number:05d}",
+    "invoice": "INV-{year}-{number:05d}",
+    "payment": "RC-{year}-{number:05d}",
+    "return": "RT-{year}-{number:05d}",
+    "transfer": "TR-{year}-{number:05d}",
+}
+
+
+def document_format_check(pattern: str) -> str:
+    """A numbering format must contain `{number…}` and render with a year and a number."""
+    pattern = _text(pattern, field="format", max_length=100, required=True)
+    try:
+        sample = pattern.format(year=2026, number=1)
+    except (KeyError, IndexError, ValueError):
+        raise ValidationError(
+            {"format": [_("Use {year} and {number}, e.g. SO-{year}-{number:05d}.")]}
+        ) from None
+    if "{number" not in pattern or pattern.format(year=2026, number=2) == sample:
+        raise ValidationError({"format": [_("The format must contain {number}.")]})
+    return pattern
+
+
+def _default_format(key: str) -> str:
+    latest = DocumentSequence.objects.filter(key=key).order_by("-year").first()
+    if latest is not None:
+        return latest.format
+    return DEFAULT_FORMATS.get(key, f"{key.upper()}-{{year}}-{{number:05d}}")
+
+
+def _sequence_locked(key: str, year: int) -> DocumentSequence:
+    sequence = DocumentSequence.objects.select_for_update().filter(key=key, year=year).first()
+    if sequence is not None:
+        return sequence
+    try:
+        with transaction.atomic():
+            DocumentSequence.objects.create(key=key, year=year, format=_default_format(key))
+    except IntegrityError:
+        pass  # another transaction created it first; its row is the one to lock
+    return DocumentSequence.objects.select_for_update().get(key=key, year=year)
+
+
+@transaction.atomic
+def document_number_next(*, key: str, year: int | None = None) -> str:
+    """The next number of document kind `key` in `year` (default: this year).
+
+    Gap-free and unique: the sequence row stays locked until the caller's transaction
+    ends, so two documents never get one number, and a rolled-back document gives its
+    number back. Call it in the same transaction that saves the document. The price is
+    that documents of one kind are numbered one transaction at a time: keep the
+    numbering step late in the transaction.
+    """
+    if not key or len(key) > 40:
+        raise ValueError("document key must be 1 to 40 characters")
+    year = year or timezone.localdate().year
+    sequence = _sequence_locked(key, year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number", "updated_at"])
+    return sequence.format.format(year=year, number=sequence.last_number)
+
+
+@transaction.atomic
+def document_format_set(*, actor: Any, key: str, pattern: str, year: int | None = None) -> None:
+    """Change how documents of kind `key` are numbered from `year` on (administrators)."""
+    _require(actor, "masterdata.change_documentsequence")
+    year = year or timezone.localdate().year
+    pattern = document_format_check(pattern)
+    sequence = _sequence_locked(key, year)
+    sequence.format = pattern
+    sequence.save(update_fields=["format", "updated_at"])
+    audit_record(actor=actor, action="numbering.changed", target=sequence, data={"format": pattern})
+
+
+# --- Trees: branches, sales regions, product categories --------------------------------
+
+TREE_PERMISSIONS = {
+    Branch: "branch",
+    SalesRegion: "salesregion",
+    ProductCategory: "productcategory",
+}
+TREE_FIELDS = {
+    Branch: ("name", "code", "is_active", "address", "phone"),
+    SalesRegion: ("name", "code", "is_active"),
+    ProductCategory: ("name", "code", "is_active"),
+}
+
+
+def _node_values(model: type[TreeNode], changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(TREE_FIELDS[model])
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "is_active":
+            values[name] = bool(value)
+            continue
+        max_length = model._meta.get_field(name).max_length or 2000
+        values[name] = _text(value, field=name, max_length=max_length, required=name == "name")
+    return values
+
+
+@transaction.atomic
+def tree_node_create(
+    *, actor: Any, model: type[TreeNode], parent: TreeNode | None = None, **fields: Any
+) -> TreeNode:
+    """Add a branch, region or category, at the top or under `parent`."""
+    _require(actor, f"masterdata.add_{TREE_PERMISSIONS[model]}")
+    if parent is not None and not isinstance(parent, model):
+        raise ValidationError({"parent": [_("Choose a parent of the same kind.")]})
+    values = _node_values(model, fields)
+    if "name" not in values:
+        raise ValidationError({"name": [_("This field is required.")]})
+    node = model(**values)
+    _lock_tree(model)
+    try:
+        with transaction.atomic():
+            if parent is None:
+                node = model.objects.add_root(instance=node)
+            else:
+                parent = model.objects.get(pk=parent.pk)
+                node = model.objects.add_child(parent, instance=node)
+    except IntegrityError as exc:
+        raise ValidationError(_unique_error(node, exc)) from exc
+    audit_record(actor=actor, action=f"{model._meta.model_name}.created", target=node)
+    return node
+
+
+_NO_CHANGE = object()
+
+
+def _lock_tree(model: type[TreeNode]) -> None:
+    """Serialise changes to one tree's shape: two nodes added at once would otherwise
+    compute the same materialised path. Trees are small and rarely edited."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"{connection.schema_name}|tree|{model._meta.label_lower}"],
+        )
+
+
+@transaction.atomic
+def tree_node_update(
+    *, actor: Any, node: TreeNode, parent: Any = _NO_CHANGE, **changes: Any
+) -> TreeNode:
+    """Rename, recode, (de)activate or move a node. A node cannot move under itself."""
+    model = type(node)
+    _require(actor, f"masterdata.change_{TREE_PERMISSIONS[model]}")
+    values = _node_values(model, changes)
+    if parent is not _NO_CHANGE:
+        _lock_tree(model)
+    node = model.objects.select_for_update().get(pk=node.pk)
+    for name, value in values.items():
+        setattr(node, name, value)
+    _saved(node)
+    if parent is not _NO_CHANGE:
+        _move(node, parent)
+        node.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action=f"{model._meta.model_name}.updated",
+        target=node,
+        data=_changed({**changes, **({} if parent is _NO_CHANGE else {"parent": None})}),
+    )
+    return node
+
+
+def _move(node: TreeNode, parent: TreeNode | None) -> None:
+    model = type(node)
+    current = model.objects.get_parent(node)
+    if (current.pk if current else None) == (parent.pk if parent else None):
+        return
+    if parent is None:
+        model.objects.move(node, model.objects.get_first_root_node(), pos="last-sibling")
+        return
+    if not isinstance(parent, model):
+        raise ValidationError({"parent": [_("Choose a parent of the same kind.")]})
+    if parent.path.startswith(node.path):
+        raise ValidationError({"parent": [_("A node cannot be moved under itself.")]})
+    model.objects.move(node, parent, pos="last-child")
+
+
+# --- Products ----------------------------------------------------------------------------
+
+PRODUCT_FIELDS = (
+    "sku",
+    "name",
+    "description",
+    "category",
+    "unit",
+    "barcode",
+    "image",
+    "list_price",
+    "currency",
+    "tax_rate",
+    "is_active",
+)
+
+
+def product_values(changes: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise product fields (shared with the import)."""
+    unknown = set(changes) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        try:
+            values[name] = _product_value(name, value)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _product_value(name: str, value: Any) -> Any:
+    if name in ("sku", "name", "unit"):
+        max_length = Product._meta.get_field(name).max_length
+        return _text(value, field=name, max_length=max_length, required=True)
+    if name in ("description", "barcode"):
+        max_length = Product._meta.get_field(name).max_length or 10000
+        return _text(value, field=name, max_length=max_length)
+    if name == "list_price":
+        return money(value, field=name)
+    if name == "currency":
+        return _currency(value)
+    if name == "is_active":
+        return bool(value)
+    if name == "category":
+        if value is not None and not isinstance(value, ProductCategory):
+            raise ValidationError({name: [_("Choose a product category.")]})
+        return value
+    if name == "tax_rate":
+        if value is not None and not isinstance(value, TaxRate):
+            raise ValidationError({name: [_("Choose a tax rate.")]})
+        return value
+    if name == "image":
+        if value not in (None, "") and not isinstance(value, UploadedFile):
+            raise ValidationError({name: [_("Upload an image file.")]})
+        return value or ""
+    raise AssertionError(name)
+
+
+def _product_event(product: Product) -> dict[str, Any]:
+    return {
+        "product_id": product.pk,
+        "sku": product.sku,
+        "name": product.name,
+        "list_price": str(product.list_price),
+        "currency": product.currency,
+        "is_active": product.is_active,
+    }
+
+
+@transaction.atomic
+def product_create(*, actor: Any, **fields: Any) -> Product:
+    """Add a product. SKUs are unique ignoring case; barcodes unique when given.
+
+    Without a currency the product is priced in the company's base currency, and
+    without a tax rate it takes the default rate.
+    """
+    _require(actor, "masterdata.add_product")
+    for required in ("sku", "name"):
+        fields.setdefault(required, "")
+    values = product_values(fields)
+    if "currency" not in values:
+        profile = CompanyProfile.objects.first()
+        values["currency"] = profile.base_currency if profile else Currency.CNY
+    if "tax_rate" not in values:
+        values["tax_rate"] = TaxRate.objects.filter(is_default=True, is_active=True).first()
+    product = Product(**values)
+    _saved(product)
+    audit_record(actor=actor, action="product.created", target=product)
+    webhook_emit(event_type="product.created", payload=_product_event(product))
+    return product
+
+
+@transaction.atomic
+def product_update(*, actor: Any, product: Product, **changes: Any) -> Product:
+    """Change a product's fields; deactivate rather than delete (orders refer to it)."""
+    _require(actor, "masterdata.change_product")
+    values = product_values(changes)
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    for name, value in values.items():
+        setattr(product, name, value)
+    _saved(product, update_fields=[*values, "updated_at"])
+    audit_record(actor=actor, action="product.updated", target=product, data=_changed(values))
+    webhook_emit(event_type="product.updated", payload=_product_event(product))
+    return product
+
+
+# --- Staff -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def staff_profile_set(
+    *,
+    actor: Any,
+    user: Any,
+    branch: Branch,
+    region: SalesRegion | None = None,
+    title: str = "",
+    phone: str = "",
+) -> StaffProfile:
+    """Say where `user` works: their branch and, optionally, their sales region."""
+    _require(actor, "masterdata.change_staffprofile")
+    if not isinstance(branch, Branch):
+        raise ValidationError({"branch": [_("Choose a branch.")]})
+    if region is not None and not isinstance(region, SalesRegion):
+        raise ValidationError({"region": [_("Choose a sales region.")]})
+    profile, _created = StaffProfile.objects.select_for_update().update_or_create(
+        user=user,
+        defaults={
+            "branch": branch,
+            "region": region,
+            "title": _text(title, field="title", max_length=100),
+            "phone": _text(phone, field="phone", max_length=50),
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="staff_profile.set",
+        target=profile,
+        data={"branch_id": branch.pk, "region_id": region.pk if region else None},
+    )
+    return profile
