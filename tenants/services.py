@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from billing.services import subscription_start_trial
 from tenants import provisioning
 from tenants.models import Tenant
 from tradepost.accounts import services as accounts
@@ -172,17 +173,16 @@ def tenant_signup(
                     email=owner_email, password=password, full_name=full_name.strip()
                 )
                 token = accounts.handoff_create(user=owner)
+            subscription_start_trial(tenant=tenant)
             from tenants.tasks import refill_schema_pool
 
             enqueue_on_commit(refill_schema_pool)
-    except IntegrityError as exc:
-        # Lost a race for the slug or the e-mail to a concurrent sign-up.
+    except (IntegrityError, ValidationError) as exc:
+        # Lost a race to a concurrent sign-up for the same slug or e-mail: say which.
         logger.info("sign-up for %s lost a race: %s", slug, exc)
         validate_signup(
             company_name=company_name, slug=slug, owner_email=owner_email, password=password
         )
-        raise SignupError(
-            {"slug": [_("This address is already taken. Please choose another.")]}
-        ) from exc
+        raise
     logger.info("workspace %s signed up", slug)
     return SignupResult(tenant=tenant, owner=owner, login_token=token)
