@@ -1,7 +1,7 @@
 """Rate limits per API key (or user) and per workspace, with 429 and Retry-After.
 
-Rates come from `tenant_rates()`: the defaults in settings until plans carry their
-own limits (the billing issue plugs in there).
+Rates come from `tenant_rates()`: bursts per caller and per workspace from settings,
+and the workspace plan's daily quota (`api_calls_per_day`) from billing.
 """
 
 from __future__ import annotations
@@ -11,10 +11,14 @@ from django.db import connection
 from rest_framework.throttling import SimpleRateThrottle
 
 
-def tenant_rates() -> dict[str, str]:
+def tenant_rates() -> dict[str, str | None]:
+    from billing.throttling import plan_daily_rate
+
     return {
         "caller": settings.API_RATE_PER_CALLER,
         "workspace": settings.API_RATE_PER_WORKSPACE,
+        # The plan's API calls per day (billing.throttling.PlanDailyQuotaThrottle).
+        "workspace_daily": plan_daily_rate(),
     }
 
 

@@ -90,7 +90,8 @@ ROOT_URLCONF = "tradepost.urls_tenant"
 
 MIDDLEWARE = [
     "tradepost.health.HealthCheckMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # django-tenants' routing, loading the workspace's subscription in the same query
+    "billing.middleware.TenantWithSubscriptionMiddleware",
     "tradepost.observability.TenantContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "billing.middleware.WorkspaceGateMiddleware",  # lapsed subscription: read-only
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -192,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-requeue-stalled": {
         "task": "api.webhooks.tasks.requeue_stalled_deliveries",
         "schedule": 300.0,
+    },
+    "billing-expire-trials": {
+        "task": "billing.tasks.expire_trials",
+        "schedule": 3600.0,
+        "tenant_schemas": ["public"],
     },
 }
 
@@ -294,6 +301,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.CallerRateThrottle",
         "api.throttling.WorkspaceRateThrottle",
+        "billing.throttling.PlanDailyQuotaThrottle",
     ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StrictPageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": [
@@ -332,6 +340,14 @@ SPECTACULAR_SETTINGS = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
+
+# --- Billing (Stripe) ----------------------------------------------------------------
+# Without STRIPE_SECRET_KEY billing is offline: operators assign plans, no payments.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # empty: Stripe's API; tests: a local fake
+BILLING_TRIAL_DAYS = env_int("BILLING_TRIAL_DAYS", 14)
+BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 7)
 
 # --- Security headers ----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

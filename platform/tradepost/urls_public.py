@@ -13,6 +13,7 @@ urlpatterns = [
     path("find/", tenant_views.find_workspace, name="find-workspace"),
     path("api/v1/signup", SignupAPI.as_view(), name="api-signup"),
     path("admin/", admin.site.urls),
+    path("billing/", include("billing.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

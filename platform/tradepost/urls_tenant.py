@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
     path("settings/webhooks/", include("api.webhooks.urls")),
+    path("billing/", include("billing.urls")),
     path("", include("tradepost.masterdata.urls")),
     path("data/", include("tradepost.dataio.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.webhooks.services import webhook_emit
+from billing.access import limit_check
 from tradepost.accounts.models import Invitation, LoginHandoff, User, new_token, token_hash
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
@@ -65,6 +66,7 @@ def invitation_create(*, actor: User, email: str, role: str) -> Invitation:
         raise ValidationError({"role": [_("Choose one of the listed roles.")]})
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": [_("This person already has an account here.")]})
+    limit_check(limit="users")
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
@@ -122,6 +124,7 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     validate_new_password(password, email=invitation.email, full_name=full_name)
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError(_("This person already has an account here."))
+    limit_check(limit="users", adding=0)  # the invitation already holds its seat
     user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
     _set_role(user, invitation.role)
     invitation.accepted_at = timezone.now()
@@ -191,6 +194,8 @@ def user_set_role(*, actor: User, user: User, role: str) -> None:
 def user_set_active(*, actor: User, user: User, active: bool) -> None:
     """Deactivate (sign-in refused, data kept) or reactivate a user."""
     _require(actor, "accounts.invite_user")
+    if active and not user.is_active:
+        limit_check(limit="users")
     if not active and user.pk == actor.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     is_admin = user.groups.filter(name=Role.SYSTEM_ADMINISTRATOR.value).exists()

@@ -22,6 +22,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("Users"), "accounts:users", "accounts.view_user"),
     NavEntry(_("API keys"), "api-web:keys", "api.view_apikey"),
     NavEntry(_("Webhooks"), "webhooks:list", "webhooks.view_webhookendpoint"),
+    NavEntry(_("Billing"), "billing:overview", "billing.manage_billing"),
     NavEntry(_("Company"), "masterdata:company", "masterdata.change_companyprofile"),
 ]
 
