@@ -24,6 +24,9 @@ EVENT_TYPES = {
     "product.created": _("A product was added"),
     "product.updated": _("A product was changed"),
     "product.imported": _("Products were imported from a file"),
+    "customer.created": _("A customer was added"),
+    "customer.updated": _("A customer was changed"),
+    "customer.imported": _("Customers were imported from a file"),
     PING: _("Test event, sent on request to one endpoint"),
 }
 

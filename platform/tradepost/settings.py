@@ -77,6 +77,7 @@ TENANT_APPS = [
     "api",
     "api.webhooks",
     "tradepost.masterdata",
+    "tradepost.customers",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -60,6 +60,55 @@ for _role, _extra in {
 }.items():
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
+# Customers and CRM (tradepost.customers; which customers each role reaches is the
+# scope in customers/selectors.py). Sales staff keep their customers, contacts,
+# activities and tickets; managers also rate credit and keep price lists; finance
+# sets credit limits and payment terms; the customer-information manager keeps the
+# customer files and groups; dealers read their own record and send reports.
+_CUSTOMERS_READ = [
+    f"customers.view_{model}"
+    for model in (
+        "customer",
+        "contact",
+        "customergroup",
+        "pricelist",
+        "creditrating",
+        "activity",
+        "ticket",
+        "dealerreport",
+    )
+]
+_CUSTOMERS_SALES = _CUSTOMERS_READ + [
+    "customers.add_customer",
+    "customers.change_customer",
+    *(f"customers.{a}_{m}" for m in ("contact", "activity") for a in ("add", "change", "delete")),
+    "customers.add_ticket",
+    "customers.change_ticket",
+    "customers.add_dealerreport",
+]
+_CUSTOMERS_PRICING = [f"customers.{a}_pricelist" for a in ("add", "change", "delete")]
+_CUSTOMERS_CREDIT = ["customers.change_credit_terms", "customers.add_creditrating"]
+_CUSTOMERS_GROUPS = ["customers.add_customergroup", "customers.change_customergroup"]
+for _role, _extra in {
+    Role.EXECUTIVE: _CUSTOMERS_READ + _CUSTOMERS_PRICING + _CUSTOMERS_CREDIT + _CUSTOMERS_GROUPS,
+    Role.SALES_MANAGER: _CUSTOMERS_SALES + _CUSTOMERS_PRICING + ["customers.add_creditrating"],
+    Role.SALESPERSON: _CUSTOMERS_SALES,
+    Role.FINANCE_MANAGER: _CUSTOMERS_READ + _CUSTOMERS_CREDIT,
+    Role.CUSTOMER_INFORMATION_MANAGER: _CUSTOMERS_SALES
+    + _CUSTOMERS_PRICING
+    + _CUSTOMERS_GROUPS
+    + ["customers.add_creditrating"],
+    Role.DEALER: [
+        "customers.view_customer",
+        "customers.view_contact",
+        "customers.view_pricelist",
+        "customers.view_creditrating",
+        "customers.view_dealerreport",
+        "customers.add_dealerreport",
+    ],
+}.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
+
 
 def role_label(code: str) -> str:
     try:

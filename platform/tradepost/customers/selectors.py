@@ -1,0 +1,392 @@
+"""Reads of customers and everything hanging off them — and the one rule for who sees
+which customer (record ownership).
+
+`customers_visible_to(actor)` is that rule. The customer list, the 360° page, the
+API, search, exports and every write (services check it again) go through it;
+contacts, activities, tickets, price lists, credit ratings and dealer reports are
+reached through their customer with `scope_q(actor, "customer__")`, so they follow
+the same scope.
+
+Scope per role (a user holding several roles gets the union):
+
+| role                          | sees and edits                                      |
+|-------------------------------|-----------------------------------------------------|
+| system administrator          | every customer                                      |
+| executive                     | every customer                                      |
+| finance manager               | every customer (credit control spans the company)   |
+| customer-information manager  | every customer (keeps the customer files)           |
+| sales manager                 | customers they own, plus those whose branch is in   |
+|                               | the subtree of their StaffProfile's branch, whose   |
+|                               | region is in the subtree of their profile's region, |
+|                               | or whose owner works in that branch subtree         |
+| salesperson                   | customers they own (`owner`)                        |
+| dealer                        | their own dealer record (`portal_user`)             |
+| warehouse manager             | none (no customer permission; deliveries show the   |
+|                               | customer through the order)                         |
+
+A sales manager without a staff profile sees only the customers they own.
+
+API keys act with a role but no user (`api.authentication.ApiKeyPrincipal`): a key
+of an every-customer role (the first four above) sees every customer; a key of a
+personal role (sales manager, salesperson, dealer) owns nothing and has no branch,
+so it sees none. Give integrations an executive or customer-information-manager key.
+
+Whether an actor may *act* (view, add, change) is the role's permission
+(`accounts.roles.ROLE_PERMISSIONS`); the scope says *on which customers*. An id
+outside the scope answers exactly like an id that does not exist (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tradepost.accounts.roles import Role
+from tradepost.customers.models import (
+    Activity,
+    Contact,
+    CreditRating,
+    Customer,
+    CustomerGroup,
+    DealerReport,
+    PriceList,
+    SavedFilter,
+    Tag,
+    Ticket,
+)
+from tradepost.masterdata.models import Branch, SalesRegion, StaffProfile
+from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
+
+ALL_CUSTOMERS_ROLES = frozenset(
+    {
+        Role.SYSTEM_ADMINISTRATOR.value,
+        Role.EXECUTIVE.value,
+        Role.FINANCE_MANAGER.value,
+        Role.CUSTOMER_INFORMATION_MANAGER.value,
+    }
+)
+NOT_FOUND_MESSAGE = "No customer with this id."  # the same for missing and out of scope
+
+
+@dataclass(frozen=True)
+class CustomerScope:
+    """What an actor sees: everything, or the union of the rules set here."""
+
+    everything: bool = False
+    owner_id: int | None = None  # owns these customers (salesperson, sales manager)
+    portal_user_id: int | None = None  # the dealer's own record
+    branch: Branch | None = None  # sales manager: this branch's subtree, and its staff
+    region: SalesRegion | None = None  # sales manager: this region's subtree
+
+    def q(self, prefix: str = "") -> Q:
+        """The filter on customers (`prefix` reaches them from another model)."""
+        if self.everything:
+            return Q()
+        conditions = Q(pk__in=[])  # matches nothing: an actor with no rule sees none
+        if self.owner_id is not None:
+            conditions |= Q(**{f"{prefix}owner_id": self.owner_id})
+        if self.portal_user_id is not None:
+            conditions |= Q(**{f"{prefix}portal_user_id": self.portal_user_id})
+        if self.branch is not None:
+            branches = branch_subtree_ids(self.branch)
+            team = StaffProfile.objects.filter(branch_id__in=branches).values("user_id")
+            conditions |= Q(**{f"{prefix}branch_id__in": branches})
+            conditions |= Q(**{f"{prefix}owner_id__in": team})
+        if self.region is not None:
+            conditions |= Q(**{f"{prefix}region_id__in": region_subtree_ids(self.region)})
+        return conditions
+
+    def matcher(self) -> Callable[..., bool]:
+        """The same rule in Python, for customers not saved yet (an import's rows)."""
+        if self.everything:
+            return lambda **fields: True
+        branch_ids = set(branch_subtree_ids(self.branch)) if self.branch else set()
+        region_ids = set(region_subtree_ids(self.region)) if self.region else set()
+        team = set(
+            StaffProfile.objects.filter(branch_id__in=branch_ids).values_list("user_id", flat=True)
+        )
+
+        def covers(*, owner_id, portal_user_id, branch_id, region_id) -> bool:
+            return (
+                (self.owner_id is not None and owner_id == self.owner_id)
+                or (self.portal_user_id is not None and portal_user_id == self.portal_user_id)
+                or branch_id in branch_ids
+                or region_id in region_ids
+                or owner_id in team
+            )
+
+        return covers
+
+    @property
+    def is_personal(self) -> bool:
+        """Only the actor's own customers (a salesperson): they cannot hand one away."""
+        return not self.everything and self.branch is None and self.region is None
+
+
+def _roles(actor) -> set[str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return set()
+    return set(actor.roles)
+
+
+def customer_scope(actor) -> CustomerScope:
+    """The scope of `actor`: a user, an API-key principal, anonymous or None."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return CustomerScope()
+    if getattr(actor, "is_superuser", False):
+        return CustomerScope(everything=True)
+    roles = _roles(actor)
+    if roles & ALL_CUSTOMERS_ROLES:
+        return CustomerScope(everything=True)
+    user_id = actor.pk  # None for an API key: it owns nothing
+    if user_id is None:
+        return CustomerScope()
+    owner_id = user_id if roles & {Role.SALESPERSON.value, Role.SALES_MANAGER.value} else None
+    portal_user_id = user_id if Role.DEALER.value in roles else None
+    branch = region = None
+    if Role.SALES_MANAGER.value in roles:
+        profile = (
+            StaffProfile.objects.select_related("branch", "region").filter(user_id=user_id).first()
+        )
+        if profile is not None:
+            branch, region = profile.branch, profile.region
+    return CustomerScope(
+        owner_id=owner_id, portal_user_id=portal_user_id, branch=branch, region=region
+    )
+
+
+def scope_q(actor, prefix: str = "") -> Q:
+    """The scope as a filter, for models that reach the customer through `prefix`."""
+    return customer_scope(actor).q(prefix)
+
+
+def customers_visible_to(actor) -> QuerySet[Customer]:
+    """Every customer `actor` may see — THE record-ownership rule (see the docstring)."""
+    return Customer.objects.filter(scope_q(actor))
+
+
+def customer_get(actor, customer_id) -> Customer:
+    """One customer in the actor's scope, or Http404 (the same for missing and hidden)."""
+    try:
+        customer_id = int(customer_id)
+    except (TypeError, ValueError):
+        raise Http404(_(NOT_FOUND_MESSAGE)) from None
+    customer = (
+        customers_visible_to(actor)
+        .select_related("group", "owner", "portal_user", "referred_by", "branch", "region")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .filter(pk=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise Http404(_(NOT_FOUND_MESSAGE))
+    return customer
+
+
+def customer_is_visible(actor, customer_id: int) -> bool:
+    return customers_visible_to(actor).filter(pk=customer_id).exists()
+
+
+# --- Lists ---------------------------------------------------------------------------
+SORTS = {
+    "name": ("name", "pk"),
+    "-name": ("-name", "-pk"),
+    "code": ("code", "pk"),
+    "-code": ("-code", "-pk"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+    "updated": ("updated_at", "pk"),
+    "-updated": ("-updated_at", "-pk"),
+    "credit_limit": ("credit_limit", "pk"),
+    "-credit_limit": ("-credit_limit", "-pk"),
+}
+DEFAULT_SORT = "name"
+
+
+def customer_search(queryset: QuerySet[Customer], text: str) -> QuerySet[Customer]:
+    """Customers whose name, code, tax id, phone or e-mail, or one of whose contacts'
+    name, phone, mobile or e-mail, contains `text` (ignoring case). No duplicates."""
+    text = text.strip()
+    if not text:
+        return queryset
+    contact_match = Contact.objects.filter(customer=OuterRef("pk")).filter(
+        Q(name__icontains=text)
+        | Q(phone__icontains=text)
+        | Q(mobile__icontains=text)
+        | Q(email__icontains=text)
+    )
+    return queryset.filter(
+        Q(name__icontains=text)
+        | Q(code__icontains=text)
+        | Q(tax_id__icontains=text)
+        | Q(phone__icontains=text)
+        | Q(email__icontains=text)
+        | Exists(contact_match)
+    )
+
+
+def customer_list(actor, *, filters: dict | None = None, sort: str = DEFAULT_SORT):
+    """The customer list of `actor`: scoped, filtered, sorted, with what each row shows
+    (group, owner, branch, region, tags, primary contact) in a fixed number of queries.
+
+    `filters` holds cleaned values of `forms.CustomerFilterForm`.
+    """
+    filters = filters or {}
+    customers = customers_visible_to(actor)
+    customers = customer_search(customers, filters.get("q") or "")
+    exact = {
+        "channel": "channel",
+        "group": "group",
+        "owner": "owner",
+        "tag": "tags",
+        "grade": "credit_grade",
+        "branch": "branch",
+        "region": "region",
+    }
+    for key, field in exact.items():
+        value = filters.get(key)
+        if value not in (None, ""):
+            customers = customers.filter(**{field: value})
+    if filters.get("mine"):
+        customers = customers.filter(owner_id=getattr(actor, "pk", None))
+    active = filters.get("active")
+    if active in ("yes", "no"):
+        customers = customers.filter(is_active=active == "yes")
+    if filters.get("tag"):
+        customers = customers.distinct()
+    primary = Prefetch(
+        "contacts", queryset=Contact.objects.filter(is_primary=True), to_attr="primary_contacts"
+    )
+    return (
+        customers.select_related("group", "owner", "branch", "region")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")), primary)
+        .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    )
+
+
+def contacts_visible_to(actor) -> QuerySet[Contact]:
+    return Contact.objects.filter(scope_q(actor, "customer__"))
+
+
+def credit_ratings_visible_to(actor) -> QuerySet[CreditRating]:
+    return CreditRating.objects.filter(scope_q(actor, "customer__"))
+
+
+def activities_visible_to(actor) -> QuerySet[Activity]:
+    return Activity.objects.filter(scope_q(actor, "customer__"))
+
+
+def tickets_visible_to(actor) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(scope_q(actor, "customer__"))
+
+
+def dealer_reports_visible_to(actor) -> QuerySet[DealerReport]:
+    return DealerReport.objects.filter(scope_q(actor, "dealer__"))
+
+
+def price_lists_visible_to(actor) -> QuerySet[PriceList]:
+    """Customer lists of visible customers, and every group list (a group's prices are
+    no secret to anyone who may see price lists; changing one is another matter)."""
+    scope = customer_scope(actor)
+    if scope.everything:
+        return PriceList.objects.all()
+    return PriceList.objects.filter(scope.q("customer__") | Q(group__isnull=False))
+
+
+def activity_list(actor, *, open_only: bool = False, mine: bool = False) -> QuerySet[Activity]:
+    activities = activities_visible_to(actor).select_related("customer", "owner", "contact")
+    if open_only:
+        activities = activities.filter(done_at__isnull=True)
+    if mine:
+        activities = activities.filter(owner_id=getattr(actor, "pk", None))
+    return activities.order_by("done_at", "due_at", "-pk")
+
+
+def ticket_list(
+    actor, *, status: str | None = None, overdue: bool = False, now: datetime | None = None
+) -> QuerySet[Ticket]:
+    tickets = tickets_visible_to(actor).select_related("customer", "assignee")
+    if status:
+        tickets = tickets.filter(status=status)
+    if overdue:
+        tickets = tickets.filter(
+            status__in=Ticket.OPEN_STATUSES, sla_due_at__lt=now or timezone.now()
+        )
+    return tickets.order_by("-created_at", "-pk")
+
+
+def dealer_report_list(actor, *, kind: str | None = None) -> QuerySet[DealerReport]:
+    reports = dealer_reports_visible_to(actor).select_related("dealer")
+    if kind:
+        reports = reports.filter(kind=kind)
+    return reports.order_by("-created_at", "-pk")
+
+
+def price_list_list(actor) -> QuerySet[PriceList]:
+    return (
+        price_lists_visible_to(actor)
+        .select_related("customer", "group")
+        .annotate(line_count=Count("lines"))
+        .order_by("-valid_from", "-pk")
+    )
+
+
+def customer_group_list() -> QuerySet[CustomerGroup]:
+    """Groups with how many customers (of any scope) and price lists each has."""
+    return CustomerGroup.objects.annotate(
+        customer_count=Count("customers", distinct=True),
+        price_list_count=Count("price_lists", distinct=True),
+    ).order_by("name", "pk")
+
+
+def saved_filters_for(user) -> list[SavedFilter]:
+    if getattr(user, "pk", None) is None:
+        return []
+    return list(SavedFilter.objects.filter(user_id=user.pk).order_by("name", "pk"))
+
+
+# --- The 360° page -------------------------------------------------------------------
+def customer_overview(actor, customer: Customer) -> dict:
+    """What the 360° page shows beside the customer itself (it is already in scope)."""
+    contacts = list(customer.contacts.order_by("-is_primary", "name", "pk"))
+    today = timezone.localdate()
+    owners = Q(customer=customer)
+    if customer.group_id:
+        owners |= Q(group_id=customer.group_id)
+    price_lists = list(
+        PriceList.objects.filter(owners)
+        .select_related("group")
+        .annotate(line_count=Count("lines"))
+        .order_by("-valid_from", "-pk")
+    )
+    for price_list in price_lists:
+        price_list.current = price_list.is_valid_on(today)
+    return {
+        "contacts": contacts,
+        "price_lists": price_lists,
+        "ratings": list(customer.credit_ratings.order_by("-rated_at", "-pk")[:10]),
+        "activities": list(
+            customer.activities.select_related("owner", "contact").order_by(
+                "done_at", "due_at", "-pk"
+            )[:20]
+        ),
+        "tickets": list(
+            customer.tickets.select_related("assignee").order_by("-created_at", "-pk")[:20]
+        ),
+        "referrals": list(
+            customers_visible_to(actor)
+            .filter(referred_by=customer)
+            .select_related("owner")
+            .order_by("name", "pk")
+        ),
+        "referral_count": customer.referrals.count(),
+        "dealer_reports": list(customer.dealer_reports.order_by("-created_at", "-pk")[:10])
+        if customer.is_reseller
+        else [],
+    }
