@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("tradepost.workspace.urls")),
     path("accounts/", include("tradepost.accounts.urls")),
+    path("customers/", include("tradepost.customers.urls")),
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
     path("settings/webhooks/", include("api.webhooks.urls")),

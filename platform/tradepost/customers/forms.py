@@ -1,0 +1,349 @@
+"""Browser forms of the customers pages. They parse input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tradepost.accounts.models import User
+from tradepost.accounts.roles import Role
+from tradepost.customers import selectors
+from tradepost.customers.credit import FACTORS
+from tradepost.customers.models import (
+    RESELLER_CHANNELS,
+    Activity,
+    Channel,
+    Customer,
+    CustomerGroup,
+    DealerReport,
+    Grade,
+    Tag,
+    Ticket,
+)
+from tradepost.masterdata.models import Branch, Currency, Product, SalesRegion
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+
+
+def _users():
+    return User.objects.filter(is_active=True).order_by("full_name", "email")
+
+
+class _UserChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name()
+
+
+class _NodeChoice(forms.ModelChoiceField):
+    """A branch or region, indented by its depth in the tree."""
+
+    def label_from_instance(self, obj):
+        return f"{'— ' * (obj.depth - 1)}{obj.name}"
+
+
+def _tree(model):
+    return model.objects.filter(is_active=True).order_by("path")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+# --- The list ------------------------------------------------------------------------
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices]
+    )
+    group = forms.ModelChoiceField(
+        label=_("Group"), required=False, queryset=CustomerGroup.objects.order_by("name")
+    )
+    owner = _UserChoice(label=_("Salesperson"), required=False, queryset=_users())
+    tag = forms.ModelChoiceField(label=_("Tag"), required=False, queryset=Tag.objects.all())
+    grade = forms.ChoiceField(
+        label=_("Credit grade"), required=False, choices=[("", _("Any grade")), *Grade.choices]
+    )
+    branch = _NodeChoice(label=_("Branch"), required=False, queryset=_tree(Branch))
+    region = _NodeChoice(label=_("Region"), required=False, queryset=_tree(SalesRegion))
+    active = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("yes", _("Active")), ("no", _("Inactive")), ("all", _("All"))],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("name", _("Name A–Z")),
+            ("-name", _("Name Z–A")),
+            ("code", _("Code")),
+            ("-created", _("Newest first")),
+            ("created", _("Oldest first")),
+            ("-updated", _("Recently changed")),
+            ("-credit_limit", _("Highest credit limit")),
+            ("credit_limit", _("Lowest credit limit")),
+        ],
+    )
+
+    def cleaned_filters(self) -> dict:
+        """The valid filters (an invalid one is left out and shown as an error); the list
+        shows active customers unless told otherwise."""
+        self.is_valid()
+        data = dict(self.cleaned_data)
+        data["active"] = data.get("active") or "yes"
+        return data
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name this filter"), max_length=80)
+    query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+
+# --- A customer ----------------------------------------------------------------------
+class CustomerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        required=False,
+        help_text=_("Leave empty to number the customer automatically."),
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    group = forms.ModelChoiceField(
+        label=_("Customer group"), required=False, queryset=CustomerGroup.objects.order_by("name")
+    )
+    branch = _NodeChoice(label=_("Branch"), required=False, queryset=_tree(Branch))
+    region = _NodeChoice(label=_("Sales region"), required=False, queryset=_tree(SalesRegion))
+    owner = _UserChoice(
+        label=_("Salesperson"),
+        required=False,
+        queryset=_users(),
+        help_text=_("Leave empty on a new customer to be its salesperson yourself."),
+    )
+    portal_user = _UserChoice(
+        label=_("Portal sign-in"),
+        required=False,
+        queryset=_users().filter(groups__name=Role.DEALER.value),
+        help_text=_("For dealers: the user who sees this record in the dealer portal."),
+    )
+    referred_by = forms.ModelChoiceField(
+        label=_("Referred by"), required=False, queryset=Customer.objects.none()
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, max_length=1000, help_text=_("Separate tags with commas.")
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    tax_id = forms.CharField(label=_("Tax id"), max_length=50, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+    credit_limit = forms.DecimalField(label=_("Credit limit"), required=False, **MONEY)
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"), required=False, min_value=0, max_value=365
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, actor, customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        visible = selectors.customers_visible_to(actor).order_by("name")
+        if customer is not None:
+            visible = visible.exclude(pk=customer.pk)
+        self.fields["referred_by"].queryset = visible
+        if not actor.has_perm("customers.change_credit_terms"):
+            del self.fields["credit_limit"]
+            del self.fields["payment_terms_days"]
+        if customer is None:
+            del self.fields["is_active"]
+        else:
+            self.fields["code"].required = True
+            self.fields["code"].help_text = ""
+
+    def service_data(self) -> dict:
+        """The cleaned data for the service. On a new customer an empty salesperson,
+        branch or region means "the defaults" (the actor and their staff profile)."""
+        data = dict(self.cleaned_data)
+        defaulted = ("credit_limit", "payment_terms_days")
+        if self.customer is None:
+            defaulted += ("owner", "branch", "region")
+        for name in defaulted:
+            if name in data and data[name] is None:
+                del data[name]
+        return data
+
+
+class CreditTermsForm(forms.Form):
+    credit_limit = forms.DecimalField(label=_("Credit limit"), **MONEY)
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"), min_value=0, max_value=365
+    )
+
+
+class CreditRatingForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scores = [("", "—")] + [(str(value), str(value)) for value in range(1, 6)]
+        fields = {
+            name: forms.TypedChoiceField(label=label, choices=scores, coerce=int)
+            for name, label in FACTORS.items()
+        }
+        self.fields = {**fields, **self.fields}
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        required=False,
+        help_text=_("Leave empty to number the contact automatically."),
+    )
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    mobile = forms.CharField(label=_("Mobile"), max_length=50, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    wechat = forms.CharField(label=_("WeChat"), max_length=64, required=False)
+    is_primary = forms.BooleanField(label=_("Primary contact"), required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=Activity.Kind.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput)
+    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)
+    owner = _UserChoice(label=_("Owner"), required=False, queryset=_users())
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = customer.contacts.order_by("name")
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        if data.get("owner") is None:
+            data.pop("owner", None)  # the actor, by default
+        return data
+
+
+class TicketForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=Ticket.Kind.choices)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Ticket.Priority.choices, initial=Ticket.Priority.NORMAL
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)
+    assignee = _UserChoice(label=_("Assignee"), required=False, queryset=_users())
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = customer.contacts.order_by("name")
+
+
+class TicketUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices)
+    assignee = _UserChoice(label=_("Assignee"), required=False, queryset=_users())
+    resolution = forms.CharField(label=_("Resolution"), required=False, widget=forms.Textarea)
+
+
+class DealerReportForm(forms.Form):
+    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None)
+    kind = forms.ChoiceField(label=_("Type"), choices=DealerReport.Kind.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea)
+    end_customer_name = forms.CharField(label=_("End customer"), max_length=200, required=False)
+    end_customer_contact = forms.CharField(
+        label=_("End customer contact"), max_length=200, required=False
+    )
+    competitor_name = forms.CharField(label=_("Competitor"), max_length=200, required=False)
+    competitor_product = forms.CharField(
+        label=_("Competitor's product"), max_length=200, required=False
+    )
+    competitor_price = forms.DecimalField(label=_("Competitor's price"), required=False, **MONEY)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dealer"].queryset = (
+            selectors.customers_visible_to(actor)
+            .filter(channel__in=RESELLER_CHANNELS)
+            .order_by("name")
+        )
+
+
+class PriceListForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=None)
+    group = forms.ModelChoiceField(
+        label=_("Customer group"), required=False, queryset=CustomerGroup.objects.order_by("name")
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
+    valid_to = forms.DateField(
+        label=_("Valid to"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave empty for no end date."),
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = selectors.customers_visible_to(actor).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("customer")) == bool(data.get("group")):
+            raise forms.ValidationError(_("Choose either a customer or a customer group."))
+        return data
+
+
+class PriceListEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DateInput)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+
+
+class _ProductChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.sku} · {obj.name}"
+
+
+def _products():
+    return Product.objects.filter(is_active=True).order_by("sku")
+
+
+class PriceLineForm(forms.Form):
+    product = _ProductChoice(label=_("Product"), queryset=_products())
+    unit_price = forms.DecimalField(label=_("Unit price (tax-exclusive)"), **MONEY)
+
+
+class PriceCheckForm(forms.Form):
+    product = _ProductChoice(label=_("Product"), queryset=_products())
+    on_date = forms.DateField(label=_("On"), required=False, widget=DateInput)
+    currency = forms.ChoiceField(
+        label=_("Currency"), required=False, choices=[("", _("Customer's")), *Currency.choices]
+    )
+
+
+class CustomerGroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)

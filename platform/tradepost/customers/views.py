@@ -1,0 +1,550 @@
+"""The customers pages: the list, the 360° page and the CRM pages around them. Thin:
+parse, authorise, call a selector or a service, render. Every customer is looked up
+through the actor's scope, so an id outside it is a 404 like a missing one."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tradepost.customers import forms, selectors, services
+from tradepost.customers.models import PriceList, SavedFilter, Ticket
+from tradepost.customers.panels import panels_for
+from tradepost.customers.pricing import prices_resolve
+from tradepost.workspace.forms import add_service_errors
+
+CUSTOMERS_PER_PAGE = 25
+ROWS_PER_PAGE = 50
+
+
+def _page(request: HttpRequest, queryset, per_page: int = ROWS_PER_PAGE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    return urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+
+
+def _service_call(form, call) -> bool:
+    """Run `call()`; put a ValidationError on `form`. True when it went through."""
+    try:
+        call()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    return True
+
+
+# --- The list ------------------------------------------------------------------------
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    filter_form = forms.CustomerFilterForm(request.GET or None)
+    filters = filter_form.cleaned_filters() if request.GET else {"active": "yes"}
+    customers = selectors.customer_list(
+        request.user, filters=filters, sort=filters.get("sort") or selectors.DEFAULT_SORT
+    )
+    page = _page(request, customers, CUSTOMERS_PER_PAGE)
+    query = _query_without_page(request)
+    context = {
+        "filter_form": filter_form,
+        "page": page,
+        "query": query,
+        "filtered": bool(query),
+        "saved_filters": selectors.saved_filters_for(request.user),
+        "save_form": forms.SavedFilterForm(initial={"query": query}),
+    }
+    return render(request, "customers/list.html", context)
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    form = forms.SavedFilterForm(request.POST)
+    query = request.POST.get("query", "")
+    if form.is_valid():
+        try:
+            saved = services.saved_filter_save(
+                user=request.user, name=form.cleaned_data["name"], query=query
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+            query = saved.query
+    else:
+        messages.error(request, _("Name the filter to save it."))
+    return redirect(f"{reverse('customers:list')}?{query}" if query else "customers:list")
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
+    saved = get_object_or_404(SavedFilter, pk=filter_id, user_id=request.user.pk)
+    services.saved_filter_delete(user=request.user, saved_filter=saved)
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+    return redirect("customers:list")
+
+
+# --- Create and edit -----------------------------------------------------------------
+@login_required
+@permission_required("customers.add_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    form = forms.CustomerForm(
+        request.POST or None, actor=request.user, initial={"currency": services.base_currency()}
+    )
+    if request.method == "POST" and form.is_valid():
+        created = []
+
+        def call():
+            created.append(services.customer_create(actor=request.user, **form.service_data()))
+
+        if _service_call(form, call):
+            messages.success(request, _("Customer %(name)s added.") % {"name": created[0].name})
+            return redirect("customers:detail", customer_id=created[0].pk)
+    status = 400 if form.errors else 200
+    return render(request, "customers/form.html", {"form": form}, status=status)
+
+
+@login_required
+@permission_required("customers.change_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_get(request.user, customer_id)
+    initial = {
+        name: getattr(customer, name)
+        for name in (*services.CUSTOMER_FIELDS, *services.CREDIT_FIELDS)
+    }
+    initial["tags"] = ", ".join(tag.name for tag in customer.tags.all())
+    form = forms.CustomerForm(
+        request.POST or None, actor=request.user, customer=customer, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        if _service_call(
+            form, lambda: services.customer_update(actor=request.user, customer=customer, **data)
+        ):
+            messages.success(request, _("Changes to %(name)s saved.") % {"name": customer.name})
+            return redirect("customers:detail", customer_id=customer.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request, "customers/form.html", {"form": form, "customer": customer}, status=status
+    )
+
+
+# --- The 360° page -------------------------------------------------------------------
+def _render_detail(request, customer, status: int = 200, **forms_given) -> HttpResponse:
+    user = request.user
+    context = {
+        "customer": customer,
+        **selectors.customer_overview(user, customer),
+        "contact_form": forms_given.get("contact_form") or forms.ContactForm(),
+        "activity_form": forms_given.get("activity_form") or forms.ActivityForm(customer=customer),
+        "ticket_form": forms_given.get("ticket_form") or forms.TicketForm(customer=customer),
+        "rating_form": forms_given.get("rating_form") or forms.CreditRatingForm(),
+        "credit_form": forms_given.get("credit_form")
+        or forms.CreditTermsForm(
+            initial={
+                "credit_limit": customer.credit_limit,
+                "payment_terms_days": customer.payment_terms_days,
+            }
+        ),
+        "price_form": forms_given.get("price_form") or forms.PriceCheckForm(),
+        "resolved_price": forms_given.get("resolved_price"),
+        "panels": panels_for(request, customer),
+    }
+    return render(request, "customers/detail.html", context, status=status)
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_get(request.user, customer_id)
+    if "product" not in request.GET:
+        return _render_detail(request, customer)
+    # The price check: what this customer pays for a product, by the one rule.
+    price_form = forms.PriceCheckForm(request.GET)
+    if not price_form.is_valid():
+        return _render_detail(request, customer, status=400, price_form=price_form)
+    product = price_form.cleaned_data["product"]
+    resolved = prices_resolve(
+        customer=customer,
+        products=[product],
+        on_date=price_form.cleaned_data.get("on_date"),
+        currency=price_form.cleaned_data.get("currency") or None,
+    )[product.pk]
+    return _render_detail(
+        request,
+        customer,
+        price_form=price_form,
+        resolved_price={"product": product, "price": resolved},
+    )
+
+
+def _detail_post(request, customer_id, form_name, form, call, success) -> HttpResponse:
+    """A form on the 360° page: run the service, or show the page again with errors."""
+    customer = selectors.customer_get(request.user, customer_id)
+    bound = form(customer)
+    if bound.is_valid() and _service_call(bound, lambda: call(customer, bound)):
+        messages.success(request, success)
+        return redirect("customers:detail", customer_id=customer.pk)
+    return _render_detail(request, customer, status=400, **{form_name: bound})
+
+
+@login_required
+@permission_required("customers.add_contact", raise_exception=True)
+@require_POST
+def contact_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _detail_post(
+        request,
+        customer_id,
+        "contact_form",
+        lambda customer: forms.ContactForm(request.POST),
+        lambda customer, form: services.contact_create(
+            actor=request.user, customer=customer, **form.cleaned_data
+        ),
+        _("Contact added."),
+    )
+
+
+@login_required
+@permission_required("customers.add_activity", raise_exception=True)
+@require_POST
+def activity_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _detail_post(
+        request,
+        customer_id,
+        "activity_form",
+        lambda customer: forms.ActivityForm(request.POST, customer=customer),
+        lambda customer, form: services.activity_create(
+            actor=request.user, customer=customer, **form.service_data()
+        ),
+        _("Activity saved."),
+    )
+
+
+@login_required
+@permission_required("customers.add_ticket", raise_exception=True)
+@require_POST
+def ticket_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _detail_post(
+        request,
+        customer_id,
+        "ticket_form",
+        lambda customer: forms.TicketForm(request.POST, customer=customer),
+        lambda customer, form: services.ticket_create(
+            actor=request.user, customer=customer, **form.cleaned_data
+        ),
+        _("Ticket opened."),
+    )
+
+
+@login_required
+@permission_required("customers.add_creditrating", raise_exception=True)
+@require_POST
+def rating_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _detail_post(
+        request,
+        customer_id,
+        "rating_form",
+        lambda customer: forms.CreditRatingForm(request.POST),
+        lambda customer, form: services.credit_rating_create(
+            actor=request.user, customer=customer, **form.cleaned_data
+        ),
+        _("Credit rating recorded."),
+    )
+
+
+@login_required
+@permission_required("customers.change_credit_terms", raise_exception=True)
+@require_POST
+def credit_terms(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _detail_post(
+        request,
+        customer_id,
+        "credit_form",
+        lambda customer: forms.CreditTermsForm(request.POST),
+        lambda customer, form: services.customer_update(
+            actor=request.user, customer=customer, **form.cleaned_data
+        ),
+        _("Credit terms saved."),
+    )
+
+
+@login_required
+@permission_required("customers.change_contact", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, customer_id: int, contact_id: int) -> HttpResponse:
+    customer = selectors.customer_get(request.user, customer_id)
+    contact = get_object_or_404(customer.contacts, pk=contact_id)
+    initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
+    form = forms.ContactForm(request.POST or None, initial=initial)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _service_call(
+            form,
+            lambda: services.contact_update(
+                actor=request.user, contact=contact, **form.cleaned_data
+            ),
+        )
+    ):
+        messages.success(request, _("Contact saved."))
+        return redirect("customers:detail", customer_id=customer.pk)
+    return render(
+        request,
+        "customers/contact_form.html",
+        {"form": form, "customer": customer, "contact": contact},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("customers.delete_contact", raise_exception=True)
+@require_POST
+def contact_delete(request: HttpRequest, customer_id: int, contact_id: int) -> HttpResponse:
+    customer = selectors.customer_get(request.user, customer_id)
+    contact = get_object_or_404(customer.contacts, pk=contact_id)
+    services.contact_delete(actor=request.user, contact=contact)
+    messages.success(request, _("Contact %(name)s removed.") % {"name": contact.name})
+    return redirect("customers:detail", customer_id=customer.pk)
+
+
+# --- Activities and tickets ----------------------------------------------------------
+@login_required
+@permission_required("customers.view_activity", raise_exception=True)
+def activity_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "open")
+    activities = selectors.activity_list(
+        request.user, open_only=show != "all", mine=request.GET.get("mine") == "1"
+    )
+    context = {
+        "page": _page(request, activities),
+        "show": show,
+        "query": _query_without_page(request),
+    }
+    return render(request, "customers/activities.html", context)
+
+
+@login_required
+@permission_required("customers.change_activity", raise_exception=True)
+@require_POST
+def activity_done(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = get_object_or_404(selectors.activities_visible_to(request.user), pk=activity_id)
+    done = request.POST.get("done", "1") == "1"
+    services.activity_update(actor=request.user, activity=activity, done=done)
+    messages.success(request, _("Activity marked done.") if done else _("Activity reopened."))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("customers:activities")
+    return redirect(next_url)
+
+
+@login_required
+@permission_required("customers.view_ticket", raise_exception=True)
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or ""
+    if status not in Ticket.Status.values:
+        status = ""
+    overdue = request.GET.get("overdue") == "1"
+    tickets = selectors.ticket_list(request.user, status=status or None, overdue=overdue)
+    context = {
+        "page": _page(request, tickets),
+        "status": status,
+        "overdue": overdue,
+        "statuses": Ticket.Status.choices,
+        "query": _query_without_page(request),
+    }
+    return render(request, "customers/tickets.html", context)
+
+
+@login_required
+@permission_required("customers.view_ticket", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = get_object_or_404(
+        selectors.tickets_visible_to(request.user).select_related(
+            "customer", "assignee", "contact"
+        ),
+        pk=ticket_id,
+    )
+    initial = {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee": ticket.assignee,
+        "resolution": ticket.resolution,
+    }
+    form = forms.TicketUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not request.user.has_perm("customers.change_ticket"):
+            raise PermissionDenied
+        if form.is_valid() and _service_call(
+            form,
+            lambda: services.ticket_update(actor=request.user, ticket=ticket, **form.cleaned_data),
+        ):
+            messages.success(request, _("Ticket saved."))
+            return redirect("customers:ticket", ticket_id=ticket.pk)
+    return render(
+        request,
+        "customers/ticket.html",
+        {"ticket": ticket, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Dealer reports ------------------------------------------------------------------
+@login_required
+@permission_required("customers.view_dealerreport", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def dealer_report_list(request: HttpRequest) -> HttpResponse:
+    can_add = request.user.has_perm("customers.add_dealerreport")
+    form = forms.DealerReportForm(request.POST or None, actor=request.user)
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        if form.is_valid() and _service_call(
+            form,
+            lambda: services.dealer_report_create(actor=request.user, **form.cleaned_data),
+        ):
+            messages.success(request, _("Report sent. Thank you."))
+            return redirect("customers:dealer_reports")
+    kind = request.GET.get("kind") or None
+    reports = selectors.dealer_report_list(request.user, kind=kind)
+    context = {"page": _page(request, reports), "form": form, "can_add": can_add, "kind": kind}
+    return render(
+        request, "customers/dealer_reports.html", context, status=400 if form.errors else 200
+    )
+
+
+# --- Price lists ---------------------------------------------------------------------
+@login_required
+@permission_required("customers.view_pricelist", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def price_list_list(request: HttpRequest) -> HttpResponse:
+    can_add = request.user.has_perm("customers.add_pricelist")
+    initial = {"currency": services.base_currency()}
+    customer_id = request.GET.get("customer")
+    if customer_id and customer_id.isdigit():
+        initial["customer"] = customer_id
+    form = forms.PriceListForm(request.POST or None, actor=request.user, initial=initial)
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        created = []
+        if form.is_valid() and _service_call(
+            form,
+            lambda: created.append(
+                services.price_list_create(actor=request.user, **form.cleaned_data)
+            ),
+        ):
+            messages.success(request, _("Price list created. Add its prices below."))
+            return redirect("customers:price_list", price_list_id=created[0].pk)
+    context = {
+        "page": _page(request, selectors.price_list_list(request.user)),
+        "form": form,
+        "can_add": can_add,
+    }
+    return render(
+        request, "customers/price_lists.html", context, status=400 if form.errors else 200
+    )
+
+
+def _price_list_for(request, price_list_id) -> PriceList:
+    return get_object_or_404(
+        selectors.price_lists_visible_to(request.user).select_related("customer", "group"),
+        pk=price_list_id,
+    )
+
+
+@login_required
+@permission_required("customers.view_pricelist", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def price_list_detail(request: HttpRequest, price_list_id: int) -> HttpResponse:
+    price_list = _price_list_for(request, price_list_id)
+    initial = {
+        name: getattr(price_list, name)
+        for name in ("name", "currency", "valid_from", "valid_to", "notes")
+    }
+    edit_form = forms.PriceListEditForm(
+        request.POST if request.POST.get("form") == "edit" else None, initial=initial
+    )
+    line_form = forms.PriceLineForm(request.POST if request.POST.get("form") == "line" else None)
+    if request.method == "POST":
+        if not request.user.has_perm("customers.change_pricelist"):
+            raise PermissionDenied
+        form, service = (
+            (edit_form, services.price_list_update)
+            if request.POST.get("form") == "edit"
+            else (line_form, services.price_list_set_price)
+        )
+        if form.is_valid() and _service_call(
+            form,
+            lambda: service(actor=request.user, price_list=price_list, **form.cleaned_data),
+        ):
+            messages.success(request, _("Price list saved."))
+            return redirect("customers:price_list", price_list_id=price_list.pk)
+    lines = price_list.lines.select_related("product").order_by("product__sku", "pk")
+    context = {
+        "price_list": price_list,
+        "page": _page(request, lines),
+        "edit_form": edit_form,
+        "line_form": line_form,
+        "can_change": request.user.has_perm("customers.change_pricelist"),
+        "can_delete": request.user.has_perm("customers.delete_pricelist"),
+    }
+    status = 400 if edit_form.errors or line_form.errors else 200
+    return render(request, "customers/price_list.html", context, status=status)
+
+
+@login_required
+@permission_required("customers.change_pricelist", raise_exception=True)
+@require_POST
+def price_list_remove(request: HttpRequest, price_list_id: int, product_id: int) -> HttpResponse:
+    price_list = _price_list_for(request, price_list_id)
+    services.price_list_remove_product(
+        actor=request.user, price_list=price_list, product_id=product_id
+    )
+    messages.success(request, _("Product removed from the list."))
+    return redirect("customers:price_list", price_list_id=price_list.pk)
+
+
+@login_required
+@permission_required("customers.delete_pricelist", raise_exception=True)
+@require_POST
+def price_list_delete(request: HttpRequest, price_list_id: int) -> HttpResponse:
+    price_list = _price_list_for(request, price_list_id)
+    services.price_list_delete(actor=request.user, price_list=price_list)
+    messages.success(request, _("Price list %(name)s deleted.") % {"name": price_list.name})
+    return redirect("customers:price_lists")
+
+
+# --- Groups --------------------------------------------------------------------------
+@login_required
+@permission_required("customers.view_customergroup", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def group_list(request: HttpRequest) -> HttpResponse:
+    can_add = request.user.has_perm("customers.add_customergroup")
+    form = forms.CustomerGroupForm(request.POST or None)
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        if form.is_valid() and _service_call(
+            form, lambda: services.customer_group_create(actor=request.user, **form.cleaned_data)
+        ):
+            messages.success(request, _("Group added."))
+            return redirect("customers:groups")
+    groups = selectors.customer_group_list()
+    context = {"page": _page(request, groups), "form": form, "can_add": can_add}
+    return render(request, "customers/groups.html", context, status=400 if form.errors else 200)
