@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 from PIL import Image
 
+from tests.masterdata.queries import count_queries
 from tradepost.masterdata.models import (
     BankAccount,
     Branch,
@@ -167,14 +168,12 @@ def test_beta_cannot_open_alphas_product_by_id(alpha, beta, catalogue):
     assert response.status_code == 404
 
 
-def test_the_product_list_query_count_does_not_grow(
-    alpha, catalogue, django_assert_max_num_queries
-):
+def test_the_product_list_query_count_does_not_grow(alpha, catalogue):
     from tradepost.masterdata import services
 
     client = alpha.client(alpha.owner())
     client.get("/products/")
-    with django_assert_max_num_queries(30) as few:
+    with count_queries() as few:
         client.get("/products/")
     owner = alpha.owner()
     with schema_context(alpha.schema):
@@ -182,9 +181,11 @@ def test_the_product_list_query_count_does_not_grow(
             services.product_create(
                 actor=owner, sku=f"MORE-{index}", name="More", category=catalogue.kettles
             )
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with count_queries() as many:
         response = client.get("/products/")
+
     assert response.content.decode().count("MORE-") == 25
+    assert 0 < len(many) == len(few)
 
 
 def test_categories_nest_and_move(alpha, catalogue):
@@ -192,7 +193,12 @@ def test_categories_nest_and_move(alpha, catalogue):
 
     added = client.post(
         "/organisation/categories/",
-        {"name": "Electric kettles 电水壶", "code": "EK", "parent": catalogue.kettles.pk, "is_active": "on"},
+        {
+            "name": "Electric kettles 电水壶",
+            "code": "EK",
+            "parent": catalogue.kettles.pk,
+            "is_active": "on",
+        },
     )
     moved = client.post(
         f"/organisation/categories/{catalogue.kettles.pk}/edit/",
@@ -259,7 +265,8 @@ def test_the_owner_fills_in_the_company_profile(alpha):
     )
     tax = client.post("/settings/company/", {"form": "tax", "name": "VAT 9%", "rate": "9"})
     numbering = client.post(
-        "/settings/company/", {"form": "numbering", "key": "order", "pattern": "SO{year}{number:06d}"}
+        "/settings/company/",
+        {"form": "numbering", "key": "order", "pattern": "SO{year}{number:06d}"},
     )
 
     assert [r.status_code for r in (saved, bank, tax, numbering)] == [302, 302, 302, 302]
@@ -284,11 +291,15 @@ def test_finance_and_executives_read_the_company_but_cannot_change_it(alpha, mak
     client = alpha.client(make_user(alpha, role))
 
     page = client.get("/settings/company/")
-    change = client.post("/settings/company/", {"form": "profile", "name": "Hijack", "base_currency": "CNY"})
+    change = client.post(
+        "/settings/company/", {"form": "profile", "name": "Hijack", "base_currency": "CNY"}
+    )
 
     assert page.status_code == 200 and 'name="form"' not in page.content.decode()
     assert change.status_code == 403
 
 
 def test_a_salesperson_cannot_open_the_company_page(alpha, make_user):
-    assert alpha.client(make_user(alpha, "salesperson")).get("/settings/company/").status_code == 403
+    assert (
+        alpha.client(make_user(alpha, "salesperson")).get("/settings/company/").status_code == 403
+    )

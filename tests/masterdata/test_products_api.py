@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
+from tests.masterdata.queries import count_queries
 from tradepost.audit.models import AuditEntry
 from tradepost.masterdata.models import Product
 
@@ -88,7 +89,12 @@ def test_keepers_of_the_catalogue_add_products(alpha, catalogue, api_key, api_cl
 
     response = client.post(
         "/api/v1/products/",
-        {"sku": "MG-300", "name": "Mug 马克杯", "list_price": "19.9", "category": catalogue.kettles.pk},
+        {
+            "sku": "MG-300",
+            "name": "Mug 马克杯",
+            "list_price": "19.9",
+            "category": catalogue.kettles.pk,
+        },
         content_type="application/json",
     )
 
@@ -101,7 +107,9 @@ def test_keepers_of_the_catalogue_add_products(alpha, catalogue, api_key, api_cl
         assert AuditEntry.objects.filter(action="product.created", target_id=str(product.pk))
 
 
-@pytest.mark.parametrize("role", ["salesperson", "warehouse_manager", "finance_manager", "executive"])
+@pytest.mark.parametrize(
+    "role", ["salesperson", "warehouse_manager", "finance_manager", "executive"]
+)
 def test_other_roles_cannot_add_or_change_products(alpha, catalogue, api_key, api_client, role):
     client = api_client(alpha, api_key(alpha, role))
 
@@ -163,7 +171,9 @@ def test_another_workspace_never_sees_or_changes_alphas_products(
     listed = beta_admin.get("/api/v1/products/?search=KT-100")
     by_id = beta_admin.get(f"/api/v1/products/{catalogue.kettle.pk}/")
     beta_admin.patch(
-        f"/api/v1/products/{catalogue.kettle.pk}/", {"name": "hijacked"}, content_type="application/json"
+        f"/api/v1/products/{catalogue.kettle.pk}/",
+        {"name": "hijacked"},
+        content_type="application/json",
     )
     exported = beta_admin.get("/api/v1/products/export/?format=csv")
 
@@ -176,13 +186,11 @@ def test_another_workspace_never_sees_or_changes_alphas_products(
         assert Product.objects.get(pk=catalogue.kettle.pk).name.startswith("Stainless kettle")
 
 
-def test_list_query_count_does_not_grow_with_products(
-    alpha, catalogue, admin, django_assert_max_num_queries
-):
+def test_list_query_count_does_not_grow_with_products(alpha, catalogue, admin):
     from tradepost.masterdata import services
 
     admin.get("/api/v1/products/")  # warm-up
-    with django_assert_max_num_queries(12) as few:
+    with count_queries() as few:
         admin.get("/api/v1/products/")
     owner = alpha.owner()
     with schema_context(alpha.schema):
@@ -190,6 +198,8 @@ def test_list_query_count_does_not_grow_with_products(
             services.product_create(
                 actor=owner, sku=f"BULK-{index}", name="Bulk", category=catalogue.kettles
             )
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with count_queries() as many:
         response = admin.get("/api/v1/products/")
+
     assert response.json()["count"] == 23
+    assert 0 < len(many) == len(few) <= 10

@@ -248,6 +248,7 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> Imp
         raise ValidationError({"file": [_("The file has errors; nothing was imported.")]})
     now = timezone.now()
     defaults = spec.defaults(report.context)
+    key_attribute = spec.key_column.attribute
     creates: list[models.Model] = []
     updates: list[models.Model] = []
     for row in report.rows:
@@ -257,9 +258,11 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> Imp
         else:
             obj = existing if existing is not None else spec.model(**defaults)
             for attribute, value in row.values.items():
-                setattr(obj, attribute, value)
+                # A matched record keeps its key as stored ("kt-100" finds "KT-100").
+                if existing is None or attribute != key_attribute:
+                    setattr(obj, attribute, value)
         (updates if existing is not None else creates).append(obj)
-    fields = sorted({column.attribute for column in report.columns})
+    fields = sorted({column.attribute for column in report.columns} - {key_attribute})
     has_updated_at = any(f.name == "updated_at" for f in spec.model._meta.concrete_fields)
     try:
         with transaction.atomic():
@@ -269,7 +272,7 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> Imp
                     for obj in updates:
                         obj.updated_at = now
                     fields.append("updated_at")
-                spec.model._default_manager.bulk_update(updates, fields, batch_size=WRITE_BATCH)
+                bulk_update(spec.model, updates, fields)
     except IntegrityError as exc:
         # Checked rows can still collide with a record written since (another import,
         # someone typing): the database's constraints are the last word.
@@ -289,6 +292,41 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> Imp
         spec.finished(actor, len(creates), len(updates))
     report.applied = True
     return report
+
+
+def bulk_update(model: type[models.Model], objects: list[models.Model], fields: list[str]) -> None:
+    """UPDATE … FROM (VALUES …) in batches: one statement per WRITE_BATCH rows.
+
+    Django's bulk_update builds a CASE WHEN per field and row, which takes PostgreSQL
+    tens of seconds for ten thousand rows; joining a VALUES list takes a fraction of one.
+    """
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    columns = [pk] + [model._meta.get_field(name) for name in fields]
+    # A foreign key's db_type is its target's (bigint); every cell is cast, so PostgreSQL
+    # never has to guess a VALUES column's type.
+    row_sql = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in columns) + ")"
+    names = ", ".join(quote(field.column) for field in columns)
+    assignments = ", ".join(
+        f"{quote(field.column)} = v.{quote(field.column)}" for field in columns[1:]
+    )
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), WRITE_BATCH):
+            batch = objects[start : start + WRITE_BATCH]
+            params: list[Any] = []
+            for obj in batch:
+                for field in columns:
+                    value = getattr(obj, field.attname)
+                    params.append(field.get_db_prep_save(value, connection))
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - names from the model
+                f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v({names}) "
+                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}",
+                params,
+            )
 
 
 @transaction.atomic

@@ -5,9 +5,10 @@ writes `add_`/`change_`; every write goes through masterdata.services."""
 from __future__ import annotations
 
 import django_filters
+from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -27,6 +28,25 @@ from tradepost.masterdata.models import (
     TaxRate,
     TreeNode,
 )
+
+
+class TextField(serializers.CharField):
+    """A string, and only a string: `0` for a name is a type error (as the schema says),
+    not the text "0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MasterdataSerializer(StrictModelSerializer):
+    serializer_field_mapping = {
+        **StrictModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+        models.SlugField: TextField,
+    }
 
 
 class _CreateUpdateViewSet(
@@ -93,7 +113,7 @@ class TreeNodeFilter(UpdatedSinceFilterSet):
 
 
 def _tree_serializer(tree_model: type[TreeNode], extra: tuple[str, ...] = ()):
-    class Serializer(StrictModelSerializer):
+    class Serializer(MasterdataSerializer):
         parent = ParentField(
             queryset=tree_model.objects.all(),
             allow_null=True,
@@ -161,7 +181,7 @@ class ProductCategoryViewSet(_TreeViewSet):
 # --- Products ------------------------------------------------------------------------
 
 
-class ProductSerializer(StrictModelSerializer):
+class ProductSerializer(MasterdataSerializer):
     image = serializers.ImageField(read_only=True, use_url=True)
 
     class Meta:
@@ -230,12 +250,14 @@ class ProductViewSet(ImportExportMixin, _CreateUpdateViewSet):
 # --- Tax rates and the company -------------------------------------------------------
 
 
-class TaxRateSerializer(StrictModelSerializer):
+class TaxRateSerializer(MasterdataSerializer):
     class Meta:
         model = TaxRate
         fields = ["id", "name", "rate", "is_default", "is_active", "updated_at"]
         read_only_fields = ["id", "updated_at"]
         validators: list = []
+        # Uniqueness is the service's rule (and the database's), not the serializer's.
+        extra_kwargs = {"is_default": {"validators": []}, "name": {"validators": []}}
 
 
 class TaxRateFilter(UpdatedSinceFilterSet):
@@ -274,13 +296,19 @@ class BankAccountSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CompanyProfileSerializer(StrictModelSerializer):
-    bank_accounts = BankAccountSerializer(many=True, read_only=True)
+class CompanyProfileSerializer(MasterdataSerializer):
+    bank_accounts = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = CompanyProfile
         fields = [*services.COMPANY_FIELDS, "bank_accounts", "updated_at"]
+
+    @extend_schema_field(BankAccountSerializer(many=True))
+    def get_bank_accounts(self, profile: CompanyProfile) -> list:
+        if profile.pk is None:  # not saved yet
+            return []
+        return BankAccountSerializer(profile.bank_accounts.all(), many=True).data
 
 
 class CompanyProfileView(TradepostAPIView):

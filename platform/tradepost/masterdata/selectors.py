@@ -92,7 +92,14 @@ def company_profile() -> CompanyProfile:
     the workspace."""
     from django.db import connection
 
+    from tenants.models import Tenant
+
     profile = CompanyProfile.objects.prefetch_related("bank_accounts").first()
     if profile is None:
-        profile = CompanyProfile(name=getattr(getattr(connection, "tenant", None), "name", ""))
+        name = (
+            Tenant.objects.filter(schema_name=connection.schema_name)
+            .values_list("name", flat=True)
+            .first()
+        )
+        profile = CompanyProfile(name=name or "")
     return profile

@@ -1,0 +1,1 @@
+from tests.masterdata.conftest import beta_catalogue, catalogue  # noqa: F401

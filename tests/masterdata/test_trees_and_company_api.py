@@ -1,0 +1,231 @@
+"""Branches, regions, categories, tax rates and the company profile over the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django_tenants.utils import schema_context
+
+from tests.masterdata.queries import count_queries
+from tradepost.masterdata import selectors, services
+from tradepost.masterdata.models import Branch, CompanyProfile, SalesRegion, StaffProfile
+
+
+@pytest.fixture
+def admin(alpha, api_key, api_client):
+    return api_client(alpha, api_key(alpha))
+
+
+def _post(client, path, body):
+    return client.post(path, body, content_type="application/json")
+
+
+def test_regions_form_a_tree_and_subtree_filters_follow_it(admin):
+    east = _post(admin, "/api/v1/regions/", {"name": "East China 华东", "code": "E"}).json()
+    shanghai = _post(admin, "/api/v1/regions/", {"name": "上海", "parent": east["id"]}).json()
+    pudong = _post(admin, "/api/v1/regions/", {"name": "浦东", "parent": shanghai["id"]}).json()
+    south = _post(admin, "/api/v1/regions/", {"name": "South China 华南", "code": "S"}).json()
+
+    subtree = admin.get(f"/api/v1/regions/?subtree_of={east['id']}").json()["results"]
+    children = admin.get(f"/api/v1/regions/?parent={east['id']}").json()["results"]
+
+    assert [r["name"] for r in subtree] == ["East China 华东", "上海", "浦东"]
+    assert [(r["name"], r["parent"], r["depth"]) for r in children] == [("上海", east["id"], 2)]
+    assert pudong["parent"] == shanghai["id"] and south["parent"] is None
+
+
+def test_moving_a_branch_under_its_own_child_is_refused(admin):
+    head = _post(admin, "/api/v1/branches/", {"name": "Head office 总部"}).json()
+    child = _post(admin, "/api/v1/branches/", {"name": "Shanghai", "parent": head["id"]}).json()
+
+    response = admin.patch(
+        f"/api/v1/branches/{head['id']}/", {"parent": child["id"]}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "parent" in response.json()["errors"]
+
+
+def test_moving_a_branch_carries_its_subtree(alpha, admin):
+    north = _post(admin, "/api/v1/branches/", {"name": "North"}).json()
+    south = _post(admin, "/api/v1/branches/", {"name": "South"}).json()
+    store = _post(admin, "/api/v1/branches/", {"name": "Store 1", "parent": south["id"]}).json()
+
+    moved = admin.patch(
+        f"/api/v1/branches/{south['id']}/", {"parent": north["id"]}, content_type="application/json"
+    )
+
+    assert moved.status_code == 200 and moved.json()["parent"] == north["id"]
+    with schema_context(alpha.schema):
+        ids = set(selectors.branch_subtree_ids(Branch.objects.get(pk=north["id"])))
+    assert ids == {north["id"], south["id"], store["id"]}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "X", "parent": 999999}, "parent"),
+        ({"name": "X", "colour": "red"}, "colour"),
+        ({"name": "X", "code": "c" * 41}, "code"),
+    ],
+)
+def test_bad_tree_nodes_are_refused(alpha, admin, body, field):
+    response = _post(admin, "/api/v1/branches/", body)
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    with schema_context(alpha.schema):
+        assert not Branch.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["salesperson", "sales_manager", "finance_manager"])
+def test_staff_read_regions_but_only_administrators_add_them(
+    alpha, admin, api_key, api_client, role
+):
+    _post(admin, "/api/v1/regions/", {"name": "华北"})
+    client = api_client(alpha, api_key(alpha, role))
+
+    assert client.get("/api/v1/regions/").json()["count"] == 1
+    assert _post(client, "/api/v1/regions/", {"name": "华西"}).status_code == 403
+
+
+def test_sales_managers_maintain_product_categories(alpha, api_key, api_client):
+    client = api_client(alpha, api_key(alpha, "sales_manager"))
+
+    assert _post(client, "/api/v1/product-categories/", {"name": "Tea 茶"}).status_code == 201
+
+
+def test_beta_sees_none_of_alphas_branches(alpha, beta, admin, api_key, api_client):
+    branch = _post(admin, "/api/v1/branches/", {"name": "Alpha only"}).json()
+    beta_admin = api_client(beta, api_key(beta))
+
+    listed = beta_admin.get("/api/v1/branches/?search=Alpha").json()
+    by_id = beta_admin.get(f"/api/v1/branches/{branch['id']}/")
+
+    assert listed["count"] == 0
+    assert by_id.status_code == 404
+
+
+def test_tree_list_query_count_does_not_grow(alpha, admin):
+    root = _post(admin, "/api/v1/regions/", {"name": "Root"}).json()
+    admin.get("/api/v1/regions/")
+    with count_queries() as few:
+        admin.get("/api/v1/regions/")
+    for index in range(15):
+        _post(admin, "/api/v1/regions/", {"name": f"R{index}", "parent": root["id"]})
+    with count_queries() as many:
+        response = admin.get("/api/v1/regions/")
+
+    assert response.json()["count"] == 16
+    assert all(r["parent"] == root["id"] for r in response.json()["results"][1:])
+    assert 0 < len(many) == len(few)
+
+
+def test_the_company_profile_reads_and_patches(alpha, admin):
+    before = admin.get("/api/v1/company/").json()
+    response = admin.patch(
+        "/api/v1/company/",
+        {"tax_id": "91310000MA1K000000", "base_currency": "USD"},
+        content_type="application/json",
+    )
+
+    assert before["name"] == "Alpha Trading" and before["base_currency"] == "CNY"
+    assert response.status_code == 200
+    assert (response.json()["tax_id"], response.json()["base_currency"]) == (
+        "91310000MA1K000000",
+        "USD",
+    )
+    with schema_context(alpha.schema):
+        assert CompanyProfile.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body", [{"base_currency": "XYZ"}, {"name": ""}, {"email": "nope"}, {"singleton": False}]
+)
+def test_bad_company_changes_are_refused(alpha, admin, body):
+    response = admin.patch("/api/v1/company/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    with schema_context(alpha.schema):
+        assert not CompanyProfile.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "read", "write"),
+    [
+        ("finance_manager", 200, 403),
+        ("executive", 200, 403),
+        ("salesperson", 403, 403),
+        ("dealer", 403, 403),
+    ],
+)
+def test_company_profile_permissions(alpha, api_key, api_client, role, read, write):
+    client = api_client(alpha, api_key(alpha, role))
+
+    assert client.get("/api/v1/company/").status_code == read
+    assert (
+        client.patch("/api/v1/company/", {"name": "X"}, content_type="application/json").status_code
+        == write
+    )
+
+
+def test_a_new_default_tax_rate_takes_over_the_flag(admin):
+    first = _post(
+        admin, "/api/v1/tax-rates/", {"name": "VAT 13%", "rate": "13", "is_default": True}
+    )
+    second = _post(
+        admin, "/api/v1/tax-rates/", {"name": "VAT 9%", "rate": "9.00", "is_default": True}
+    )
+    rates = admin.get("/api/v1/tax-rates/?is_default=true").json()["results"]
+
+    assert (first.status_code, second.status_code) == (201, 201), second.json()
+    assert [r["name"] for r in rates] == ["VAT 9%"]
+
+
+@pytest.mark.parametrize("rate", ["-1", "100.01", "13.555", "abc"])
+def test_tax_rates_outside_0_to_100_are_refused(admin, rate):
+    response = _post(admin, "/api/v1/tax-rates/", {"name": "Odd", "rate": rate})
+
+    assert response.status_code == 400
+    assert "rate" in response.json()["errors"]
+
+
+def test_staff_profiles_link_users_to_branches_and_regions(alpha, make_user):
+    owner = alpha.owner()
+    manager = make_user(alpha, "sales_manager")
+    with schema_context(alpha.schema):
+        branch = services.tree_node_create(actor=owner, model=Branch, name="Shanghai 上海")
+        region = services.tree_node_create(actor=owner, model=SalesRegion, name="华东")
+        services.staff_profile_set(
+            actor=owner, user=manager, branch=branch, region=region, title="Manager 经理"
+        )
+        again = services.staff_profile_set(actor=owner, user=manager, branch=branch)
+        with pytest.raises(PermissionDenied):
+            services.staff_profile_set(actor=manager, user=manager, branch=branch)
+        with pytest.raises(ValidationError):
+            services.staff_profile_set(actor=owner, user=manager, branch=region)
+        assert StaffProfile.objects.get(user=manager).pk == again.pk
+        assert again.region is None
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/products/", {"sku": 100, "name": "Numbers are not text"}),
+        ("/api/v1/branches/", {"name": 5}),
+        ("/api/v1/tax-rates/", {"name": ["VAT"], "rate": "13"}),
+    ],
+)
+def test_numbers_where_text_belongs_are_type_errors(admin, path, body):
+    response = _post(admin, path, body)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {next(iter(body)): ["Not a valid string."]}
+
+
+def test_a_number_for_the_company_phone_is_refused(admin):
+    response = admin.patch("/api/v1/company/", {"phone": 0}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "phone" in response.json()["errors"]
