@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from billing import conf
@@ -132,7 +133,7 @@ def workspace_access(tenant=None, *, now: datetime | None = None) -> Access:
                     "A payment is overdue. Update your payment method on the Billing page "
                     "before %(date)s, or the workspace turns read-only."
                 )
-                % {"date": timezone.localtime(grace_ends_at).strftime("%Y-%m-%d")},
+                % {"date": date_format(timezone.localtime(grace_ends_at), "DATE_FORMAT")},
                 grace_ends_at,
             )
         return Access(READ_ONLY, status, read_only_message(), grace_ends_at)

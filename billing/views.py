@@ -5,6 +5,7 @@ Thin: parse, authorise, call a service or selector, render."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import stripe
 from django.contrib import messages
@@ -19,11 +20,6 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import selectors, services
 from billing.models import Subscription
 from billing.services import MANAGE_PERMISSION
-
-
-def _stripe_unreachable(request: HttpRequest) -> HttpResponse:
-    messages.error(request, _("Stripe could not be reached just now. Please try again."))
-    return redirect("billing:overview")
 
 
 @login_required
@@ -47,13 +43,28 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/billing.html", context)
 
 
+def _to_stripe(request: HttpRequest, start: Callable[[], str]) -> HttpResponse:
+    """Redirect to the Stripe page `start()` returns, or back here saying why not."""
+    try:
+        url = start()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("billing:overview")
+    except stripe.StripeError:
+        messages.error(request, _("Stripe could not be reached just now. Please try again."))
+        return redirect("billing:overview")
+    return redirect(url)
+
+
 @login_required
 @permission_required(MANAGE_PERMISSION, raise_exception=True)
 @require_POST
 def checkout(request: HttpRequest) -> HttpResponse:
     page = request.build_absolute_uri(reverse("billing:overview"))
-    try:
-        url = services.checkout_start(
+    return _to_stripe(
+        request,
+        lambda: services.checkout_start(
             actor=request.user,
             tenant=request.tenant,
             plan_code=request.POST.get("plan", ""),
@@ -61,31 +72,20 @@ def checkout(request: HttpRequest) -> HttpResponse:
             client_key=request.POST.get("client_key", ""),
             success_url=f"{page}?checkout=success",
             cancel_url=f"{page}?checkout=canceled",
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("billing:overview")
-    except stripe.StripeError:
-        return _stripe_unreachable(request)
-    return redirect(url)
+        ),
+    )
 
 
 @login_required
 @permission_required(MANAGE_PERMISSION, raise_exception=True)
 @require_POST
 def portal(request: HttpRequest) -> HttpResponse:
-    try:
-        url = services.portal_start(
+    return _to_stripe(
+        request,
+        lambda: services.portal_start(
             actor=request.user,
             tenant=request.tenant,
             client_key=request.POST.get("client_key", ""),
             return_url=request.build_absolute_uri(reverse("billing:overview")),
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("billing:overview")
-    except stripe.StripeError:
-        return _stripe_unreachable(request)
-    return redirect(url)
+        ),
+    )
