@@ -203,3 +203,32 @@ def test_list_query_count_does_not_grow_with_products(alpha, catalogue, admin):
 
     assert response.json()["count"] == 23
     assert 0 < len(many) == len(few) <= 10
+
+
+def test_subscribers_hear_of_new_and_changed_products(alpha, catalogue, admin):
+    from api.webhooks.models import WebhookEvent
+
+    with schema_context(alpha.schema):
+        from api.webhooks.models import WebhookEndpoint
+
+        WebhookEndpoint.objects.create(
+            url="https://erp.example.com/hook",
+            event_types=["product.created", "product.updated"],
+            secret="whsec_test",
+        )
+    admin.post(
+        "/api/v1/products/", {"sku": "HK-1", "name": "Hooked"}, content_type="application/json"
+    )
+    admin.patch(
+        f"/api/v1/products/{catalogue.kettle.pk}/",
+        {"list_price": "150"},
+        content_type="application/json",
+    )
+
+    with schema_context(alpha.schema):
+        events = list(WebhookEvent.objects.order_by("pk").values_list("event_type", "payload"))
+    assert [(kind, payload["sku"]) for kind, payload in events] == [
+        ("product.created", "HK-1"),
+        ("product.updated", "KT-100"),
+    ]
+    assert events[1][1]["list_price"] == "150.00"

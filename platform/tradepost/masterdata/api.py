@@ -186,22 +186,7 @@ class ProductSerializer(MasterdataSerializer):
 
     class Meta:
         model = Product
-        fields = [
-            "id",
-            "sku",
-            "name",
-            "description",
-            "category",
-            "unit",
-            "barcode",
-            "image",
-            "list_price",
-            "currency",
-            "tax_rate",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *services.PRODUCT_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "image", "created_at", "updated_at"]
         validators: list = []
         extra_kwargs = {"sku": {"validators": []}, "barcode": {"validators": []}}

@@ -39,6 +39,15 @@ class Currency(models.TextChoices):
 DEFAULT_CURRENCY = Currency.CNY
 
 
+def _one_default(model_name: str) -> models.UniqueConstraint:
+    """At most one row may carry `is_default`."""
+    return models.UniqueConstraint(
+        fields=["is_default"],
+        condition=models.Q(is_default=True),
+        name=f"{model_name}_one_default",
+    )
+
+
 class CompanyProfile(models.Model):
     """The workspace's own company: one row per schema (see `singleton`)."""
 
@@ -91,11 +100,7 @@ class BankAccount(models.Model):
         ordering = ["-is_default", "bank_name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["account_number"], name="bankaccount_unique_number"),
-            models.UniqueConstraint(
-                fields=["is_default"],
-                condition=models.Q(is_default=True),
-                name="bankaccount_one_default",
-            ),
+            _one_default("bankaccount"),
         ]
 
     def __str__(self) -> str:
@@ -122,11 +127,7 @@ class TaxRate(models.Model):
         ordering = ["rate", "name", "pk"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="taxrate_unique_name"),
-            models.UniqueConstraint(
-                fields=["is_default"],
-                condition=models.Q(is_default=True),
-                name="taxrate_one_default",
-            ),
+            _one_default("taxrate"),
             models.CheckConstraint(
                 condition=models.Q(rate__gte=0, rate__lte=100), name="taxrate_rate_percent"
             ),
