@@ -45,6 +45,17 @@ class PlanAdmin(admin.ModelAdmin):
         return False
 
 
+# Written by Stripe's events only; operators see them but do not edit them.
+MIRRORED_FROM_STRIPE = (
+    "stripe_customer_id",
+    "stripe_subscription_id",
+    "stripe_item_id",
+    "stripe_updated",
+    "last_payment_at",
+    "last_payment_failed_at",
+)
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = (
@@ -73,22 +84,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "cancel_at_period_end",
         "past_due_since",
         "canceled_at",
-        "stripe_customer_id",
-        "stripe_subscription_id",
-        "stripe_item_id",
-        "stripe_updated",
-        "last_payment_at",
-        "last_payment_failed_at",
+        *MIRRORED_FROM_STRIPE,
     )
-    readonly_fields = (
-        "tenant",
-        "stripe_customer_id",
-        "stripe_subscription_id",
-        "stripe_item_id",
-        "stripe_updated",
-        "last_payment_at",
-        "last_payment_failed_at",
-    )
+    readonly_fields = ("tenant", *MIRRORED_FROM_STRIPE)
     change_list_template = "billing/admin/subscription_changelist.html"
 
     def has_add_permission(self, request):
