@@ -25,6 +25,15 @@ class PayloadTooLarge(exceptions.APIException):
     default_detail = "The request body is too large."
 
 
+class PlanLimitExceeded(exceptions.APIException):
+    """The next one would go over the workspace plan's limit; the message names the
+    limit and how to upgrade."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "plan_limit_reached"
+    default_detail = "This would go over your plan's limit."
+
+
 def _field_errors(detail) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         return {
@@ -45,10 +54,13 @@ def error_body(code: str, message: str, errors: dict[str, list[str]] | None = No
 def exception_handler(exc, context):
     """Map domain and DRF exceptions to the one error shape."""
     from api import idempotency
+    from billing.access import PlanLimitReached
 
     if isinstance(exc, idempotency.IdempotentReplay):
         return idempotency.replay(exc.record)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, PlanLimitReached):
+        exc = PlanLimitExceeded(" ".join(exc.messages))
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):

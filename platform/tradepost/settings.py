@@ -373,6 +373,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},  # would log webhook URLs at DEBUG
+        "stripe": {"level": "WARNING"},  # logs every request URL at INFO
     },
 }
 

@@ -54,8 +54,9 @@ def test_the_user_over_the_limit_is_refused_through_the_api(on_free, api_key, ap
     )
 
     assert response.status_code == 400
-    [message] = response.json()["errors"]["non_field_errors"]
-    assert LIMIT_TEXT in message and UPGRADE_TEXT in message
+    body = response.json()
+    assert body["code"] == "plan_limit_reached"
+    assert LIMIT_TEXT in body["message"] and UPGRADE_TEXT in body["message"]
     assert _invitations(on_free) == 0
 
 
