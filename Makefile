@@ -40,6 +40,7 @@ browser:
 
 bench: install
 	$(BIN)/python bench/provisioning.py
+	$(BIN)/python bench/imports.py
 
 constraints: install
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt.new

@@ -68,6 +68,9 @@ def demo_data() -> None:
                 user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name)
                 user.groups.set([Group.objects.get(name=role)])
                 audit_record(actor=owner, action="user.added_by_demo", target=user)
+        from tradepost.masterdata.demo import seed_demo as seed_master_data
+
+        seed_master_data(actor=owner)
     if not User.objects.filter(email=OPERATOR_EMAIL).exists():
         User.objects.create_superuser(OPERATOR_EMAIL, DEMO_PASSWORD, full_name="Operator")
 
