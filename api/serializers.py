@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -18,12 +19,29 @@ class StrictFieldsMixin:
         return super().to_internal_value(data)
 
 
+class StringField(serializers.CharField):
+    """A string, and only a string: `0` for a name is a type error (as the schema
+    says), not the text "0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
     pass
 
 
 class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    pass
+    """Model serializer for writes: unknown fields refused, text fields take strings only."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StringField,
+        models.TextField: StringField,
+        models.SlugField: StringField,
+    }
 
 
 class ErrorSerializer(serializers.Serializer):

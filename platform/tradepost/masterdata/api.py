@@ -5,7 +5,6 @@ writes `add_`/`change_`; every write goes through masterdata.services."""
 from __future__ import annotations
 
 import django_filters
-from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -28,25 +27,6 @@ from tradepost.masterdata.models import (
     TaxRate,
     TreeNode,
 )
-
-
-class TextField(serializers.CharField):
-    """A string, and only a string: `0` for a name is a type error (as the schema says),
-    not the text "0"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class MasterdataSerializer(StrictModelSerializer):
-    serializer_field_mapping = {
-        **StrictModelSerializer.serializer_field_mapping,
-        models.CharField: TextField,
-        models.TextField: TextField,
-        models.SlugField: TextField,
-    }
 
 
 class _CreateUpdateViewSet(
@@ -113,7 +93,7 @@ class TreeNodeFilter(UpdatedSinceFilterSet):
 
 
 def _tree_serializer(tree_model: type[TreeNode], extra: tuple[str, ...] = ()):
-    class Serializer(MasterdataSerializer):
+    class Serializer(StrictModelSerializer):
         parent = ParentField(
             queryset=tree_model.objects.all(),
             allow_null=True,
@@ -181,7 +161,7 @@ class ProductCategoryViewSet(_TreeViewSet):
 # --- Products ------------------------------------------------------------------------
 
 
-class ProductSerializer(MasterdataSerializer):
+class ProductSerializer(StrictModelSerializer):
     image = serializers.ImageField(read_only=True, use_url=True)
 
     class Meta:
@@ -235,7 +215,7 @@ class ProductViewSet(ImportExportMixin, _CreateUpdateViewSet):
 # --- Tax rates and the company -------------------------------------------------------
 
 
-class TaxRateSerializer(MasterdataSerializer):
+class TaxRateSerializer(StrictModelSerializer):
     class Meta:
         model = TaxRate
         fields = ["id", "name", "rate", "is_default", "is_active", "updated_at"]
@@ -281,7 +261,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CompanyProfileSerializer(MasterdataSerializer):
+class CompanyProfileSerializer(StrictModelSerializer):
     bank_accounts = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
