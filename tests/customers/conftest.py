@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from tradepost.accounts.models import User
+from tradepost.audit.models import AuditEntry
 from tradepost.customers import services
 from tradepost.customers.models import Customer
 from tradepost.masterdata import services as md
@@ -156,3 +158,21 @@ def org(alpha, make_user) -> Org:
 @pytest.fixture
 def beta_org(beta, make_user) -> Org:
     return make_org(beta, make_user, prefix="B-")
+
+
+@pytest.fixture
+def committed_customer(platform_workspaces, django_db_blocker):
+    """A customer committed in alpha, so other connections see it; it and every row and
+    audit entry made meanwhile are removed afterwards."""
+    workspace = platform_workspaces["alpha"]
+    with django_db_blocker.unblock():
+        with schema_context(workspace.schema):
+            owner = workspace.owner()
+            last_audit = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+            customer = services.customer_create(actor=owner, name="Race 竞争客户", code="RACE-1")
+        connection.set_schema_to_public()
+        yield workspace, owner, customer
+        with schema_context(workspace.schema):
+            Customer.objects.filter(pk=customer.pk).delete()  # lists, contacts … cascade
+            AuditEntry.objects.filter(pk__gt=last_audit or 0).delete()
+        connection.set_schema_to_public()

@@ -13,7 +13,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tradepost.customers import services
-from tradepost.customers.models import Customer, PriceList
+from tradepost.customers.models import PriceList
 from tradepost.customers.pricing import (
     CUSTOMER_LIST,
     GROUP_LIST,
@@ -286,29 +286,6 @@ def test_a_salesperson_cannot_write_price_lists(org):
 
 
 # --- Two lists at once ---------------------------------------------------------------
-@pytest.fixture
-def committed_customer(platform_workspaces, django_db_blocker):
-    """A customer committed in alpha (other connections see it); removed afterwards."""
-    workspace = platform_workspaces["alpha"]
-    with django_db_blocker.unblock(), schema_context(workspace.schema):
-        owner = workspace.owner()
-        customer = services.customer_create(actor=owner, name="Race 竞争客户", code="RACE-1")
-        connection.set_schema_to_public()
-        yield workspace, owner, customer
-        with schema_context(workspace.schema):
-            PriceList.objects.filter(customer_id=customer.pk).delete()
-            Customer.objects.filter(pk=customer.pk).delete()
-            from tradepost.audit.models import AuditEntry
-
-            AuditEntry.objects.filter(
-                target_type="customers.customer", target_id=str(customer.pk)
-            ).delete()
-            AuditEntry.objects.filter(
-                action="price_list.created", target_label__startswith="Race"
-            ).delete()
-        connection.set_schema_to_public()
-
-
 def test_two_overlapping_lists_created_at_once_make_one(committed_customer):
     workspace, owner, customer = committed_customer
     barrier = threading.Barrier(2)

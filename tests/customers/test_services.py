@@ -401,3 +401,24 @@ def test_saving_a_filter_keeps_only_list_parameters_and_replaces_by_name(in_alph
 
     assert saved.query == "channel=dealer&q=%E6%9D%AD%E5%B7%9E"
     assert rep.saved_customer_filters.count() == 1
+
+
+def test_the_database_refuses_a_second_primary_contact_at_commit(committed_customer):
+    from django.db import IntegrityError, transaction
+
+    workspace, owner, customer = committed_customer
+    with schema_context(workspace.schema):
+        services.contact_create(actor=owner, customer=customer, name="First", is_primary=True)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            # Past the service (which demotes the old primary): two at once, and the
+            # check at commit refuses them.
+            Contact.objects.create(customer=customer, code="X-2", name="Second", is_primary=True)
+        with transaction.atomic():
+            # Inside one transaction the order of a swap does not matter.
+            Contact.objects.create(customer=customer, code="X-3", name="Third", is_primary=True)
+            Contact.objects.filter(customer=customer, name="First").update(is_primary=False)
+        assert list(
+            Contact.objects.filter(customer=customer, is_primary=True).values_list(
+                "name", flat=True
+            )
+        ) == ["Third"]

@@ -5,9 +5,10 @@ customers — key `code` (a known code, in any case, updates that customer; the
 customer must be in the importer's scope). Columns: code, name, channel, group
 (name), branch and region (code or name), owner and portal_user (e-mail),
 referred_by (customer code), tax_id, phone, email, website, address, notes,
-currency, credit_limit, payment_terms_days, is_active; `tags` and `credit_grade` are
-exported only (tags are set on the customer's page or through the API; grades come
-from ratings). Left-out columns keep their value on update; new customers get the
+currency, credit_limit, payment_terms_days, is_active. Tags and the credit grade are
+not in the files (an exported file must import back, and the import reads only
+fields it can write; tags are set on the customer's page or through the API, grades
+come from ratings). Left-out columns keep their value on update; new customers get the
 importer as salesperson, the importer's branch and region, the base currency.
 
 contacts — key `code`. Columns: code, customer (customer code), name, title, phone,
@@ -193,10 +194,6 @@ def _referrer_code(customer: Customer) -> str:
     return customer.referred_by.code if customer.referred_by_id else ""
 
 
-def _tags_cell(customer: Customer) -> str:
-    return ", ".join(tag.name for tag in customer.tags.all())
-
-
 def _payment_terms(text: str, context: dict[str, Any]) -> int:
     days = parsers.integer(text, context)
     if not 0 <= days <= 365:
@@ -268,8 +265,6 @@ CUSTOMERS = dataio.register(
                 aliases=("payment_terms", "账期", "账期天数"),
             ),
             dataio.Column("is_active", aliases=("active", "启用")),
-            dataio.Column("credit_grade", export_only=True, aliases=("信用等级",)),
-            dataio.Column("tags", export=_tags_cell, export_only=True, aliases=("标签",)),
         ],
         queryset=selectors.customers_visible_to,
         prepare=_prepare_customers,
@@ -278,7 +273,7 @@ CUSTOMERS = dataio.register(
         finished=_customers_finished,
         export_queryset=lambda queryset: queryset.select_related(
             "group", "branch", "region", "owner", "portal_user", "referred_by"
-        ).prefetch_related("tags"),
+        ),
         list_url="customers:list",
         browser_queryset=_browser_customers,
     )

@@ -225,6 +225,16 @@ class Contact(models.Model):
     email = models.EmailField(_("e-mail address"), blank=True)
     wechat = models.CharField(_("WeChat"), max_length=64, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    # The customer's id on its primary contact, NULL on the others: unique, checked at
+    # commit, so a change of primary contact may pass through two primaries inside one
+    # transaction (an import that adds the new one before it demotes the old one).
+    primary_for = models.GeneratedField(
+        expression=models.Case(
+            models.When(is_primary=True, then=models.F("customer")), default=None
+        ),
+        output_field=models.BigIntegerField(null=True),
+        db_persist=True,
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
@@ -236,9 +246,9 @@ class Contact(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("code"), name="contact_unique_code"),
             models.UniqueConstraint(
-                fields=["customer"],
-                condition=models.Q(is_primary=True),
+                fields=["primary_for"],
                 name="contact_one_primary_per_customer",
+                deferrable=models.Deferrable.DEFERRED,
             ),
         ]
 
