@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from api.endpoints.accounts import InvitationViewSet, MeView, UserViewSet
 from api.endpoints.keys import ApiKeyViewSet
 from api.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
+from tradepost.customers import api as customers_api
 from tradepost.masterdata import api as md_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -16,6 +17,14 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("customers", customers_api.CustomerViewSet, basename="customer")
+router.register("customer-groups", customers_api.CustomerGroupViewSet, basename="customer-group")
+router.register("contacts", customers_api.ContactViewSet, basename="contact")
+router.register("price-lists", customers_api.PriceListViewSet, basename="price-list")
+router.register("credit-ratings", customers_api.CreditRatingViewSet, basename="credit-rating")
+router.register("activities", customers_api.ActivityViewSet, basename="activity")
+router.register("tickets", customers_api.TicketViewSet, basename="ticket")
+router.register("dealer-reports", customers_api.DealerReportViewSet, basename="dealer-report")
 router.register("products", md_api.ProductViewSet, basename="product")
 router.register("product-categories", md_api.ProductCategoryViewSet, basename="product-category")
 router.register("branches", md_api.BranchViewSet, basename="branch")

@@ -337,6 +337,11 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "tradepost.accounts.roles.Role",
         "WebhookDeliveryStatusEnum": "api.webhooks.models.WebhookDelivery.Status",
         "WebhookEventTypeEnum": "api.webhooks.events.SUBSCRIBABLE_EVENT_TYPES",
+        "ActivityKindEnum": "tradepost.customers.models.Activity.Kind",
+        "TicketKindEnum": "tradepost.customers.models.Ticket.Kind",
+        "TicketStatusEnum": "tradepost.customers.models.Ticket.Status",
+        "DealerReportKindEnum": "tradepost.customers.models.DealerReport.Kind",
+        "CreditGradeEnum": "tradepost.customers.models.Grade",
         "CurrencyEnum": "tradepost.masterdata.models.Currency",
     },
 }

@@ -1,0 +1,1024 @@
+"""`/api/v1/customers/`, `/contacts/`, `/customer-groups/`, `/price-lists/`,
+`/credit-ratings/`, `/activities/`, `/tickets/` and `/dealer-reports/`.
+
+Every queryset comes from the record-ownership selectors (`customers/selectors.py`),
+so a caller lists, searches, reads and changes only the customers of its scope; an id
+outside it is a 404. Writes go through the same services as the browser.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import filters, mixins, permissions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.filters import UpdatedSinceFilterSet
+from api.serializers import StrictModelSerializer, StrictSerializer
+from api.views import RolePermissions, TradepostViewSet
+from tradepost.accounts.models import User
+from tradepost.customers import selectors, services
+from tradepost.customers.credit import FACTORS
+from tradepost.customers.models import (
+    Activity,
+    Channel,
+    Contact,
+    CreditRating,
+    Customer,
+    CustomerGroup,
+    DealerReport,
+    Grade,
+    PriceList,
+    PriceListLine,
+    Tag,
+    Ticket,
+)
+from tradepost.customers.pricing import SOURCES, price_resolve
+from tradepost.dataio.api import ImportExportMixin
+from tradepost.masterdata.models import Branch, Currency, Product, SalesRegion
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+
+
+def _visible_customers(request):
+    return selectors.customers_visible_to(getattr(request, "user", None))
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
+    """A customer id, looked up in the caller's scope: others are "does not exist"."""
+
+    def get_queryset(self):
+        return _visible_customers(self.context.get("request"))
+
+
+def _users():
+    return User.objects.filter(is_active=True)
+
+
+def _customer_filter(field_name: str = "customer", label: str = "Only rows of this customer."):
+    return django_filters.ModelChoiceFilter(
+        field_name=field_name, queryset=_visible_customers, label=label
+    )
+
+
+class ServiceWritesMixin:
+    """create / partial_update through a service: validate with the write serializer,
+    call the service, answer with the read serializer of the fresh row."""
+
+    create_serializer_class: type[serializers.Serializer]
+    update_serializer_class: type[serializers.Serializer] | None = None
+
+    def service_create(self, data: dict):
+        raise NotImplementedError
+
+    def service_update(self, instance, data: dict):
+        raise NotImplementedError
+
+    def _read(self, instance, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        data = self.create_serializer_class(
+            data=request.data, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        return self._read(self.service_create(data.validated_data), status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        data = self.update_serializer_class(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        return self._read(self.service_update(instance, data.validated_data))
+
+
+class ReadSerializer(serializers.ModelSerializer):
+    """Every field read-only, yet described as the model allows it (a blank e-mail, no
+    grade yet), so the schema matches what the API sends."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+            field.required = False
+        return fields
+
+
+# --- Customers -----------------------------------------------------------------------
+class CustomerSerializer(ReadSerializer):
+    """A customer as the caller may see it."""
+
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "code",
+            "name",
+            "channel",
+            "group",
+            "branch",
+            "region",
+            "owner",
+            "portal_user",
+            "referred_by",
+            "tags",
+            "tax_id",
+            "phone",
+            "email",
+            "website",
+            "address",
+            "notes",
+            "currency",
+            "credit_limit",
+            "payment_terms_days",
+            "credit_grade",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "credit_grade": {"help_text": "Grade of the latest credit rating (A–E), or empty."},
+            "credit_limit": {"help_text": "In the customer's currency."},
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tags(self, customer) -> list[str]:
+        return [tag.name for tag in customer.tags.all()]
+
+
+class CustomerWriteSerializer(StrictModelSerializer):
+    group = serializers.PrimaryKeyRelatedField(
+        queryset=CustomerGroup.objects.all(), allow_null=True, required=False
+    )
+    branch = serializers.PrimaryKeyRelatedField(
+        queryset=Branch.objects.all(), allow_null=True, required=False
+    )
+    region = serializers.PrimaryKeyRelatedField(
+        queryset=SalesRegion.objects.all(), allow_null=True, required=False
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=_users(), allow_null=True, required=False, help_text="The salesperson (user id)."
+    )
+    portal_user = serializers.PrimaryKeyRelatedField(
+        queryset=_users(),
+        allow_null=True,
+        required=False,
+        help_text="The dealer's own user (dealer role), for the dealer portal.",
+    )
+    referred_by = VisibleCustomerField(allow_null=True, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50),
+        max_length=services.MAX_TAGS,
+        required=False,
+        help_text="Tag names; replaces the customer's tags.",
+    )
+    code = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Unique; left out or empty on create, one is made (C000123).",
+    )
+    credit_limit = serializers.DecimalField(
+        required=False, help_text="Needs the finance permission.", **MONEY
+    )
+    payment_terms_days = serializers.IntegerField(
+        required=False, min_value=0, max_value=365, help_text="Needs the finance permission."
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "code",
+            "name",
+            "channel",
+            "group",
+            "branch",
+            "region",
+            "owner",
+            "portal_user",
+            "referred_by",
+            "tags",
+            "tax_id",
+            "phone",
+            "email",
+            "website",
+            "address",
+            "notes",
+            "currency",
+            "credit_limit",
+            "payment_terms_days",
+            "is_active",
+        ]
+        validators = []
+
+
+class CustomerFilter(UpdatedSinceFilterSet):
+    group = django_filters.ModelChoiceFilter(queryset=CustomerGroup.objects.all())
+    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Salesperson.")
+    branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all())
+    region = django_filters.ModelChoiceFilter(queryset=SalesRegion.objects.all())
+    tag = django_filters.CharFilter(
+        method="filter_tag", max_length=50, label="Only customers with this tag (name)."
+    )
+    credit_grade = django_filters.ChoiceFilter(choices=Grade.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "channel",
+            "group",
+            "owner",
+            "branch",
+            "region",
+            "tag",
+            "credit_grade",
+            "currency",
+            "is_active",
+            "updated_since",
+        ]
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__name__iexact=value).distinct()
+
+
+class CustomerSearchFilter(filters.SearchFilter):
+    """`?search=` matches what the customer list's search box matches (name, code, tax
+    id, phone, e-mail, and contacts' names, phones and e-mails), without duplicates."""
+
+    def filter_queryset(self, request, queryset, view):
+        terms = request.query_params.get(self.search_param, "")
+        return selectors.customer_search(queryset, terms.replace("\x00", ""))
+
+
+class CustomerPermissions(RolePermissions):
+    """PATCH is open to `change_customer` and to `change_credit_terms` (finance); the
+    service checks which fields each may change."""
+
+    def has_permission(self, request, view):
+        if request.method == "PATCH" and request.user and request.user.is_authenticated:
+            return request.user.has_perm("customers.change_customer") or request.user.has_perm(
+                "customers.change_credit_terms"
+            )
+        return super().has_permission(request, view)
+
+
+class PriceQuerySerializer(StrictSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    date = serializers.DateField(required=False)
+    currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+
+
+class ResolvedPriceSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+    product = serializers.IntegerField(source="product_id")
+    unit_price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Tax-exclusive."
+    )
+    currency = serializers.CharField(
+        help_text="The price's currency. For `list price` it is the product's own "
+        "currency, which may differ from the one asked for."
+    )
+    source = serializers.ChoiceField(choices=[(source, source) for source in SOURCES])
+    price_list = serializers.IntegerField(source="price_list_id", allow_null=True)
+    on_date = serializers.DateField()
+    tax_included = serializers.BooleanField()
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=CustomerWriteSerializer, responses={status.HTTP_201_CREATED: CustomerSerializer}
+    ),
+    partial_update=extend_schema(request=CustomerWriteSerializer, responses=CustomerSerializer),
+)
+class CustomerViewSet(
+    ImportExportMixin,
+    ServiceWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    TradepostViewSet,
+):
+    """Customers in the caller's scope (salespeople: their own; managers: their branch
+    or region; executives, finance and administrators: all). Deactivate with
+    `is_active: false`; customers are never deleted."""
+
+    serializer_class = CustomerSerializer
+    dataio_spec = "customers"
+    create_serializer_class = CustomerWriteSerializer
+    update_serializer_class = CustomerWriteSerializer
+    permission_classes = [permissions.IsAuthenticated, CustomerPermissions]
+    filterset_class = CustomerFilter
+    filter_backends = [
+        *(b for b in TradepostViewSet.filter_backends if b is not filters.SearchFilter),
+        CustomerSearchFilter,
+    ]
+    search_fields = ["name", "code", "tax_id", "phone", "email", "contacts__name"]
+    ordering_fields = ["name", "code", "created_at", "updated_at", "credit_limit"]
+    ordering = ["name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            selectors.customers_visible_to(self.request.user)
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+            .order_by("name", "pk")
+        )
+
+    def service_create(self, data):
+        return services.customer_create(actor=self.request.user, **data)
+
+    def service_update(self, instance, data):
+        return services.customer_update(actor=self.request.user, customer=instance, **data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("product", OpenApiTypes.INT, required=True, description="Product id."),
+            OpenApiParameter(
+                "date", OpenApiTypes.DATE, description="Price on this day (default: today)."
+            ),
+            OpenApiParameter(
+                "currency",
+                str,
+                enum=Currency.values,
+                description="Default: the customer's currency.",
+            ),
+        ],
+        responses=ResolvedPriceSerializer,
+        summary="The customer's price for a product",
+        description="Resolved by the one rule: the customer's own price list valid on the "
+        "date in the currency, else the customer group's list, else the product's list "
+        "price. Tax-exclusive.",
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def price(self, request, pk=None):
+        if not request.user.has_perm("customers.view_pricelist"):
+            raise PermissionDenied
+        customer = self.get_object()
+        query = PriceQuerySerializer(
+            data={
+                key: request.query_params[key]
+                for key in ("product", "date", "currency")
+                if key in request.query_params
+            }
+        )
+        query.is_valid(raise_exception=True)
+        resolved = price_resolve(
+            customer=customer,
+            product=query.validated_data["product"],
+            on_date=query.validated_data.get("date"),
+            currency=query.validated_data.get("currency"),
+        )
+        body = ResolvedPriceSerializer(
+            {
+                "customer": customer.pk,
+                "product_id": resolved.product_id,
+                "unit_price": resolved.unit_price,
+                "currency": resolved.currency,
+                "source": resolved.source,
+                "price_list_id": resolved.price_list_id,
+                "on_date": resolved.on_date,
+                "tax_included": resolved.tax_included,
+            }
+        )
+        return Response(body.data)
+
+
+# --- Customer groups -----------------------------------------------------------------
+class CustomerGroupSerializer(StrictModelSerializer):
+    class Meta:
+        model = CustomerGroup
+        fields = ["id", "name", "description", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators = []
+
+
+class CustomerGroupFilter(UpdatedSinceFilterSet):
+    class Meta:
+        model = CustomerGroup
+        fields = ["updated_since"]
+
+
+@extend_schema_view(
+    create=extend_schema(responses={status.HTTP_201_CREATED: CustomerGroupSerializer}),
+)
+class CustomerGroupViewSet(
+    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
+):
+    """Customer groups (price lists can belong to a group)."""
+
+    serializer_class = CustomerGroupSerializer
+    create_serializer_class = CustomerGroupSerializer
+    update_serializer_class = CustomerGroupSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filterset_class = CustomerGroupFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return CustomerGroup.objects.order_by("name", "pk")
+
+    def service_create(self, data):
+        return services.customer_group_create(actor=self.request.user, **data)
+
+    def service_update(self, instance, data):
+        return services.customer_group_update(actor=self.request.user, group=instance, **data)
+
+
+# --- Contacts ------------------------------------------------------------------------
+CONTACT_FIELDS = [
+    "code",
+    "name",
+    "title",
+    "phone",
+    "mobile",
+    "email",
+    "wechat",
+    "is_primary",
+    "notes",
+]
+
+
+class ContactSerializer(ReadSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", *CONTACT_FIELDS, "created_at", "updated_at"]
+
+
+class ContactUpdateSerializer(StrictModelSerializer):
+    class Meta:
+        model = Contact
+        fields = CONTACT_FIELDS
+        validators = []
+        extra_kwargs = {
+            "code": {
+                "required": False,
+                "allow_blank": True,
+                "help_text": "Unique; left out or empty on create, one is made (P000123).",
+            }
+        }
+
+
+class ContactCreateSerializer(ContactUpdateSerializer):
+    customer = VisibleCustomerField()
+
+    class Meta(ContactUpdateSerializer.Meta):
+        fields = ["customer", *CONTACT_FIELDS]
+
+
+class ContactFilter(UpdatedSinceFilterSet):
+    customer = _customer_filter()
+
+    class Meta:
+        model = Contact
+        fields = ["customer", "is_primary", "updated_since"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ContactCreateSerializer, responses={status.HTTP_201_CREATED: ContactSerializer}
+    ),
+    partial_update=extend_schema(request=ContactUpdateSerializer, responses=ContactSerializer),
+)
+class ContactViewSet(
+    ImportExportMixin,
+    ServiceWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    TradepostViewSet,
+):
+    """People at the caller's customers. One primary contact per customer: making one
+    primary makes the previous one not."""
+
+    serializer_class = ContactSerializer
+    dataio_spec = "contacts"
+    create_serializer_class = ContactCreateSerializer
+    update_serializer_class = ContactUpdateSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filterset_class = ContactFilter
+    search_fields = ["name", "phone", "mobile", "email", "customer__name"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["name"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.contacts_visible_to(self.request.user).order_by("name", "pk")
+
+    def service_create(self, data):
+        return services.contact_create(actor=self.request.user, **data)
+
+    def service_update(self, instance, data):
+        return services.contact_update(actor=self.request.user, contact=instance, **data)
+
+    def perform_destroy(self, instance):
+        services.contact_delete(actor=self.request.user, contact=instance)
+
+
+# --- Price lists ---------------------------------------------------------------------
+class PriceListLineSerializer(serializers.ModelSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    unit_price = serializers.DecimalField(help_text="Tax-exclusive.", **MONEY)
+
+    class Meta:
+        model = PriceListLine
+        fields = ["product", "unit_price"]
+
+
+class PriceListSerializer(ReadSerializer):
+    line_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = PriceList
+        fields = [
+            "id",
+            "name",
+            "customer",
+            "group",
+            "currency",
+            "valid_from",
+            "valid_to",
+            "notes",
+            "line_count",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"valid_to": {"help_text": "Inclusive; null means open-ended."}}
+
+
+class PriceListDetailSerializer(PriceListSerializer):
+    lines = PriceListLineSerializer(many=True, read_only=True)
+
+    class Meta(PriceListSerializer.Meta):
+        fields = [*PriceListSerializer.Meta.fields, "lines"]
+
+
+class PriceListUpdateSerializer(StrictModelSerializer):
+    lines = PriceListLineSerializer(
+        many=True, required=False, help_text="Every price of the list; replaces the old lines."
+    )
+
+    class Meta:
+        model = PriceList
+        fields = ["name", "currency", "valid_from", "valid_to", "notes", "lines"]
+        validators = []
+
+    def validate(self, attrs):
+        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
+        end = attrs.get("valid_to")
+        if start and end and end < start:
+            raise serializers.ValidationError({"valid_to": ["The end date is before the start."]})
+        return attrs
+
+
+class PriceListCreateSerializer(PriceListUpdateSerializer):
+    customer = VisibleCustomerField(allow_null=True, required=False)
+    group = serializers.PrimaryKeyRelatedField(
+        queryset=CustomerGroup.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta(PriceListUpdateSerializer.Meta):
+        fields = ["name", "customer", "group", *PriceListUpdateSerializer.Meta.fields[1:]]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if bool(attrs.get("customer")) == bool(attrs.get("group")):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give either `customer` or `group`."]}
+            )
+        return attrs
+
+
+class PriceListFilter(UpdatedSinceFilterSet):
+    customer = _customer_filter()
+    group = django_filters.ModelChoiceFilter(queryset=CustomerGroup.objects.all())
+    valid_on = django_filters.DateFilter(
+        method="filter_valid_on", label="Only lists valid on this date."
+    )
+
+    class Meta:
+        model = PriceList
+        fields = ["customer", "group", "currency", "valid_on", "updated_since"]
+
+    def filter_valid_on(self, queryset, name, value):
+        return queryset.filter(valid_from__lte=value).exclude(valid_to__lt=value)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(responses=PriceListDetailSerializer),
+    create=extend_schema(
+        request=PriceListCreateSerializer,
+        responses={status.HTTP_201_CREATED: PriceListDetailSerializer},
+    ),
+    partial_update=extend_schema(
+        request=PriceListUpdateSerializer, responses=PriceListDetailSerializer
+    ),
+)
+class PriceListViewSet(
+    ServiceWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    TradepostViewSet,
+):
+    """Per-customer and per-group price lists: tax-exclusive prices in one currency over
+    a validity period. Lists of one owner and currency must not overlap (400). The
+    list gives `line_count`; one list's `lines` come with it by id."""
+
+    serializer_class = PriceListSerializer
+    create_serializer_class = PriceListCreateSerializer
+    update_serializer_class = PriceListUpdateSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filterset_class = PriceListFilter
+    search_fields = ["name", "customer__name", "group__name"]
+    ordering_fields = ["name", "valid_from", "created_at", "updated_at"]
+    ordering = ["-valid_from"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return PriceListSerializer
+        return PriceListDetailSerializer
+
+    def get_queryset(self):
+        price_lists = (
+            selectors.price_lists_visible_to(self.request.user)
+            .annotate(line_count=Count("lines"))
+            .order_by("-valid_from", "-pk")
+        )
+        if self.action != "list":
+            price_lists = price_lists.prefetch_related(
+                Prefetch("lines", queryset=PriceListLine.objects.order_by("product_id"))
+            )
+        return price_lists
+
+    def service_create(self, data):
+        return services.price_list_create(actor=self.request.user, **data)
+
+    def service_update(self, instance, data):
+        return services.price_list_update(actor=self.request.user, price_list=instance, **data)
+
+    def perform_destroy(self, instance):
+        services.price_list_delete(actor=self.request.user, price_list=instance)
+
+
+# --- Credit ratings ------------------------------------------------------------------
+class CreditRatingSerializer(ReadSerializer):
+    class Meta:
+        model = CreditRating
+        fields = [
+            "id",
+            "customer",
+            *FACTORS,
+            "score",
+            "grade",
+            "weights",
+            "comment",
+            "rated_by",
+            "rated_at",
+            "updated_at",
+        ]
+
+
+class CreditRatingCreateSerializer(StrictSerializer):
+    customer = VisibleCustomerField()
+    reputation = serializers.IntegerField(min_value=1, max_value=5)
+    solvency = serializers.IntegerField(min_value=1, max_value=5)
+    financial_backing = serializers.IntegerField(min_value=1, max_value=5)
+    loyalty = serializers.IntegerField(min_value=1, max_value=5)
+    personal_quality = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class CreditRatingFilter(UpdatedSinceFilterSet):
+    customer = _customer_filter()
+
+    class Meta:
+        model = CreditRating
+        fields = ["customer", "grade", "updated_since"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=CreditRatingCreateSerializer,
+        responses={status.HTTP_201_CREATED: CreditRatingSerializer},
+        description="Rate a customer on the five factors (1–5). score = Σ weight × factor "
+        "× 20 with weights reputation 0.25, solvency 0.25, financial backing 0.20, loyalty "
+        "0.15, personal quality 0.15; grade A ≥ 85, B ≥ 70, C ≥ 55, D ≥ 40, else E. The "
+        "customer's `credit_grade` becomes this grade.",
+    ),
+)
+class CreditRatingViewSet(
+    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
+):
+    """The credit-rating history of the caller's customers, newest first."""
+
+    serializer_class = CreditRatingSerializer
+    create_serializer_class = CreditRatingCreateSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filterset_class = CreditRatingFilter
+    search_fields = ["customer__name", "comment"]
+    ordering_fields = ["rated_at", "score"]
+    ordering = ["-rated_at"]
+
+    def get_queryset(self):
+        return selectors.credit_ratings_visible_to(self.request.user).order_by("-rated_at", "-pk")
+
+    def service_create(self, data):
+        return services.credit_rating_create(actor=self.request.user, **data)
+
+
+# --- Activities ----------------------------------------------------------------------
+class ActivitySerializer(ReadSerializer):
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "customer",
+            "contact",
+            "kind",
+            "subject",
+            "notes",
+            "due_at",
+            "done_at",
+            "is_overdue",
+            "owner",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ActivityCreateSerializer(StrictModelSerializer):
+    customer = VisibleCustomerField()
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.all(), allow_null=True, required=False
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=_users(), allow_null=True, required=False, help_text="Default: the caller."
+    )
+
+    class Meta:
+        model = Activity
+        fields = ["customer", "kind", "subject", "notes", "due_at", "contact", "owner"]
+
+
+class ActivityUpdateSerializer(ActivityCreateSerializer):
+    customer = None
+    done = serializers.BooleanField(
+        required=False, help_text="true marks the activity done now; false reopens it."
+    )
+
+    class Meta(ActivityCreateSerializer.Meta):
+        fields = ["kind", "subject", "notes", "due_at", "contact", "owner", "done"]
+
+
+class ActivityFilter(UpdatedSinceFilterSet):
+    customer = _customer_filter()
+    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    open = django_filters.BooleanFilter(
+        field_name="done_at", lookup_expr="isnull", label="Only activities not done yet."
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="Only open activities past their due time."
+    )
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+
+    class Meta:
+        model = Activity
+        fields = ["customer", "owner", "kind", "open", "overdue", "due_before", "updated_since"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = {"done_at__isnull": True, "due_at__lt": timezone.now()}
+        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ActivityCreateSerializer, responses={status.HTTP_201_CREATED: ActivitySerializer}
+    ),
+    partial_update=extend_schema(request=ActivityUpdateSerializer, responses=ActivitySerializer),
+)
+class ActivityViewSet(
+    ServiceWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    TradepostViewSet,
+):
+    """Calls, visits, e-mails and tasks with the caller's customers."""
+
+    serializer_class = ActivitySerializer
+    create_serializer_class = ActivityCreateSerializer
+    update_serializer_class = ActivityUpdateSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filterset_class = ActivityFilter
+    search_fields = ["subject", "notes", "customer__name"]
+    ordering_fields = ["due_at", "created_at", "updated_at"]
+    ordering = ["due_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.activities_visible_to(self.request.user).order_by("due_at", "-pk")
+
+    def service_create(self, data):
+        return services.activity_create(actor=self.request.user, **data)
+
+    def service_update(self, instance, data):
+        return services.activity_update(actor=self.request.user, activity=instance, **data)
+
+    def perform_destroy(self, instance):
+        services.activity_delete(actor=self.request.user, activity=instance)
+
+
+# --- Tickets -------------------------------------------------------------------------
+class TicketSerializer(ReadSerializer):
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "customer",
+            "contact",
+            "kind",
+            "priority",
+            "status",
+            "subject",
+            "description",
+            "resolution",
+            "assignee",
+            "sla_due_at",
+            "is_overdue",
+            "resolved_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class TicketUpdateSerializer(StrictModelSerializer):
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.all(), allow_null=True, required=False
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=_users(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "kind",
+            "priority",
+            "status",
+            "subject",
+            "description",
+            "resolution",
+            "contact",
+            "assignee",
+        ]
+        extra_kwargs = {
+            "status": {
+                "help_text": "open → in_progress → resolved → closed (reopening allowed "
+                "until closed; closed is final)."
+            }
+        }
+
+
+class TicketCreateSerializer(TicketUpdateSerializer):
+    customer = VisibleCustomerField()
+
+    class Meta(TicketUpdateSerializer.Meta):
+        fields = ["customer", "kind", "priority", "subject", "description", "contact", "assignee"]
+
+
+class TicketFilter(UpdatedSinceFilterSet):
+    customer = _customer_filter()
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="Only open tickets past their SLA due time."
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["customer", "status", "kind", "priority", "assignee", "overdue", "updated_since"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = {"status__in": Ticket.OPEN_STATUSES, "sla_due_at__lt": timezone.now()}
+        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=TicketCreateSerializer,
+        responses={status.HTTP_201_CREATED: TicketSerializer},
+        description="Open a ticket. The SLA due time is set from type and priority: "
+        "complaints 4 h (urgent), 8 h (high), 24 h (normal), 72 h (low); inquiries 8, 24, "
+        "48 and 120 h.",
+    ),
+    partial_update=extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer),
+)
+class TicketViewSet(
+    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
+):
+    """Service tickets (inquiries and complaints) of the caller's customers."""
+
+    serializer_class = TicketSerializer
+    create_serializer_class = TicketCreateSerializer
+    update_serializer_class = TicketUpdateSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filterset_class = TicketFilter
+    search_fields = ["subject", "description", "customer__name"]
+    ordering_fields = ["created_at", "sla_due_at", "updated_at"]
+    ordering = ["-created_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.tickets_visible_to(self.request.user).order_by("-created_at", "-pk")
+
+    def service_create(self, data):
+        return services.ticket_create(actor=self.request.user, **data)
+
+    def service_update(self, instance, data):
+        return services.ticket_update(actor=self.request.user, ticket=instance, **data)
+
+
+# --- Dealer reports ------------------------------------------------------------------
+DEALER_REPORT_FIELDS = [
+    "kind",
+    "subject",
+    "details",
+    "end_customer_name",
+    "end_customer_contact",
+    "competitor_name",
+    "competitor_product",
+    "competitor_price",
+    "currency",
+]
+
+
+class DealerReportSerializer(ReadSerializer):
+    class Meta:
+        model = DealerReport
+        fields = ["id", "dealer", *DEALER_REPORT_FIELDS, "reported_by", "created_at", "updated_at"]
+
+
+class DealerReportCreateSerializer(StrictModelSerializer):
+    dealer = VisibleCustomerField(help_text="A customer of the dealer or franchise channel.")
+    competitor_price = serializers.DecimalField(required=False, allow_null=True, **MONEY)
+
+    class Meta:
+        model = DealerReport
+        fields = ["dealer", *DEALER_REPORT_FIELDS]
+
+
+class DealerReportFilter(UpdatedSinceFilterSet):
+    dealer = _customer_filter("dealer", "Only reports of this dealer.")
+
+    class Meta:
+        model = DealerReport
+        fields = ["dealer", "kind", "updated_since"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=DealerReportCreateSerializer,
+        responses={status.HTTP_201_CREATED: DealerReportSerializer},
+    ),
+)
+class DealerReportViewSet(
+    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
+):
+    """Dealers' reports of end customers and competitor intelligence (a dealer's key
+    sees nothing: a dealer reports in the portal as their user)."""
+
+    serializer_class = DealerReportSerializer
+    create_serializer_class = DealerReportCreateSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filterset_class = DealerReportFilter
+    search_fields = ["subject", "details", "end_customer_name", "competitor_name"]
+    ordering_fields = ["created_at", "updated_at"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        return selectors.dealer_reports_visible_to(self.request.user).order_by("-created_at", "-pk")
+
+    def service_create(self, data):
+        return services.dealer_report_create(actor=self.request.user, **data)
