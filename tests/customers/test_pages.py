@@ -547,3 +547,15 @@ def test_pages_render_in_simplified_chinese(org, path):
 
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_a_manager_narrows_the_list_to_their_own_customers(org):
+    with schema_context(org.workspace.schema):
+        services.customer_create(actor=org.users["sales_manager"], name="Managers own 自己的")
+    client = org.client("sales_manager")
+
+    everything = _names(client.get("/customers/").content.decode())
+    mine = _names(client.get("/customers/", {"mine": "on"}).content.decode())
+
+    assert len(everything) == 4
+    assert mine == ["Managers own 自己的"]

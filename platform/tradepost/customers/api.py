@@ -127,27 +127,10 @@ class CustomerSerializer(ReadSerializer):
         model = Customer
         fields = [
             "id",
-            "code",
-            "name",
-            "channel",
-            "group",
-            "branch",
-            "region",
-            "owner",
-            "portal_user",
-            "referred_by",
+            *services.CUSTOMER_FIELDS,
             "tags",
-            "tax_id",
-            "phone",
-            "email",
-            "website",
-            "address",
-            "notes",
-            "currency",
-            "credit_limit",
-            "payment_terms_days",
+            *services.CREDIT_FIELDS,
             "credit_grade",
-            "is_active",
             "created_at",
             "updated_at",
         ]
@@ -202,28 +185,7 @@ class CustomerWriteSerializer(StrictModelSerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            "code",
-            "name",
-            "channel",
-            "group",
-            "branch",
-            "region",
-            "owner",
-            "portal_user",
-            "referred_by",
-            "tags",
-            "tax_id",
-            "phone",
-            "email",
-            "website",
-            "address",
-            "notes",
-            "currency",
-            "credit_limit",
-            "payment_terms_days",
-            "is_active",
-        ]
+        fields = [*services.CUSTOMER_FIELDS, "tags", *services.CREDIT_FIELDS]
         validators = []
 
 

@@ -69,6 +69,7 @@ class CustomerFilterForm(forms.Form):
         label=_("Group"), required=False, queryset=CustomerGroup.objects.order_by("name")
     )
     owner = _UserChoice(label=_("Salesperson"), required=False, queryset=_users())
+    mine = forms.BooleanField(label=_("Only mine"), required=False)
     tag = forms.ModelChoiceField(label=_("Tag"), required=False, queryset=Tag.objects.all())
     grade = forms.ChoiceField(
         label=_("Credit grade"), required=False, choices=[("", _("Any grade")), *Grade.choices]

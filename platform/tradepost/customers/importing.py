@@ -201,6 +201,9 @@ def _payment_terms(text: str, context: dict[str, Any]) -> int:
     return days
 
 
+_find_customer = lookup_parser(
+    "customers", gettext_lazy("No customer with the code “%(value)s” among yours.")
+)
 _NO_USER = gettext_lazy("No active user with the e-mail “%(value)s”.")
 
 CUSTOMERS = dataio.register(
@@ -245,9 +248,7 @@ CUSTOMERS = dataio.register(
             ),
             dataio.Column(
                 "referred_by",
-                parse=lookup_parser(
-                    "customers", gettext_lazy("No customer with the code “%(value)s” among yours.")
-                ),
+                parse=_find_customer,
                 export=_referrer_code,
                 aliases=("推荐人", "介绍人"),
             ),
@@ -351,9 +352,7 @@ CONTACTS = dataio.register(
             dataio.Column("code", required=True, aliases=("联系人编码", "编码")),
             dataio.Column(
                 "customer",
-                parse=lookup_parser(
-                    "customers", gettext_lazy("No customer with the code “%(value)s” among yours.")
-                ),
+                parse=_find_customer,
                 export=lambda contact: contact.customer.code,
                 required=True,
                 aliases=("客户编码", "客户"),

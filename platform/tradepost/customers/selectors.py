@@ -123,11 +123,6 @@ class CustomerScope:
 
         return covers
 
-    @property
-    def is_personal(self) -> bool:
-        """Only the actor's own customers (a salesperson): they cannot hand one away."""
-        return not self.everything and self.branch is None and self.region is None
-
 
 def _roles(actor) -> set[str]:
     if actor is None or not getattr(actor, "is_authenticated", False):

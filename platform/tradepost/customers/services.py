@@ -567,14 +567,17 @@ def credit_rating_create(
 ACTIVITY_FIELDS = ("kind", "subject", "notes", "due_at", "contact", "owner")
 
 
-def _check_activity(activity: Activity) -> None:
-    activity.subject = (activity.subject or "").strip()
-    _clean_model(activity)
+def _check_case(record: Activity | Ticket, user_field: str, exclude: Iterable[str] = ()) -> None:
+    """An activity's or ticket's fields; its contact must be of its customer and its
+    owner or assignee (`user_field`) an active user."""
+    record.subject = (record.subject or "").strip()
+    _clean_model(record, exclude=exclude)
     errors: dict[str, list[str]] = {}
-    if activity.contact_id is not None and activity.contact.customer_id != activity.customer_id:
+    if record.contact_id is not None and record.contact.customer_id != record.customer_id:
         errors["contact"] = [_("Choose a contact of this customer.")]
-    if activity.owner_id is not None and not activity.owner.is_active:
-        errors["owner"] = [_("Choose an active user.")]
+    user = getattr(record, user_field)
+    if user is not None and not user.is_active:
+        errors[user_field] = [_("Choose an active user.")]
     if errors:
         raise ValidationError(errors)
 
@@ -587,7 +590,7 @@ def activity_create(*, actor, customer: Customer, subject: str, **fields: Any) -
     _require_visible(actor, customer)
     fields.setdefault("owner", _user_or_none(actor))
     activity = Activity(customer=customer, subject=subject, **fields)
-    _check_activity(activity)
+    _check_case(activity, "owner")
     activity.save()
     audit_record(actor=actor, action="activity.created", target=activity)
     return activity
@@ -609,7 +612,7 @@ def activity_update(
         return activity
     for name, value in changed.items():
         setattr(activity, name, value)
-    _check_activity(activity)
+    _check_case(activity, "owner")
     activity.save(update_fields=[*changed, "updated_at"])
     audit_record(
         actor=actor, action="activity.updated", target=activity, data={"changed": sorted(changed)}
@@ -633,18 +636,6 @@ def ticket_sla_due(kind: str, priority: str, opened_at: datetime.datetime) -> da
     return opened_at + timedelta(hours=TICKET_SLA_HOURS[(kind, priority)])
 
 
-def _check_ticket(ticket: Ticket) -> None:
-    ticket.subject = (ticket.subject or "").strip()
-    _clean_model(ticket, exclude=["sla_due_at"])
-    errors: dict[str, list[str]] = {}
-    if ticket.contact_id is not None and ticket.contact.customer_id != ticket.customer_id:
-        errors["contact"] = [_("Choose a contact of this customer.")]
-    if ticket.assignee_id is not None and not ticket.assignee.is_active:
-        errors["assignee"] = [_("Choose an active user.")]
-    if errors:
-        raise ValidationError(errors)
-
-
 @transaction.atomic
 def ticket_create(*, actor, customer: Customer, subject: str, **fields: Any) -> Ticket:
     """Open a service ticket; its SLA due time follows from its type and priority."""
@@ -652,7 +643,7 @@ def ticket_create(*, actor, customer: Customer, subject: str, **fields: Any) -> 
     _check_fields(fields, TICKET_FIELDS)
     _require_visible(actor, customer)
     ticket = Ticket(customer=customer, subject=subject, created_at=timezone.now(), **fields)
-    _check_ticket(ticket)
+    _check_case(ticket, "assignee", exclude=["sla_due_at"])
     ticket.sla_due_at = ticket_sla_due(ticket.kind, ticket.priority, ticket.created_at)
     ticket.save()
     audit_record(actor=actor, action="ticket.created", target=ticket)
@@ -691,7 +682,7 @@ def ticket_update(*, actor, ticket: Ticket, status: str | None = None, **changes
         return ticket
     for name, value in changed.items():
         setattr(ticket, name, value)
-    _check_ticket(ticket)
+    _check_case(ticket, "assignee", exclude=["sla_due_at"])
     if {"kind", "priority"} & set(changed):
         ticket.sla_due_at = ticket_sla_due(ticket.kind, ticket.priority, ticket.created_at)
         changed["sla_due_at"] = ticket.sla_due_at
