@@ -4,6 +4,7 @@ the list, the 360° page, the API, search and exports."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 
@@ -236,3 +237,23 @@ def test_a_new_customer_of_a_salesperson_is_theirs_with_their_branch(org):
     assert body["owner"] == org.users["salesperson"].pk
     assert body["branch"] == org.branches["shanghai"].pk
     assert body["code"].startswith("C")
+
+
+def test_a_dealer_sees_only_their_own_groups_price_lists(org):
+    with schema_context(org.workspace.schema):
+        tier1 = services.customer_group_create(actor=org.owner, name="Tier 1")
+        tier2 = services.customer_group_create(actor=org.owner, name="Tier 2")
+        services.customer_update(actor=org.owner, customer=org.customers["dealer"], group=tier1)
+        for group in (tier1, tier2):
+            services.price_list_create(
+                actor=org.owner,
+                name=f"{group.name} prices",
+                group=group,
+                valid_from=datetime.date(2026, 1, 1),
+            )
+
+    dealer = org.client("dealer").get("/api/v1/price-lists/").json()
+    rep = org.client("salesperson").get("/api/v1/price-lists/").json()
+
+    assert [row["name"] for row in dealer["results"]] == ["Tier 1 prices"]
+    assert {row["name"] for row in rep["results"]} == {"Tier 1 prices", "Tier 2 prices"}

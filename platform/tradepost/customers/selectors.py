@@ -286,12 +286,18 @@ def dealer_reports_visible_to(actor) -> QuerySet[DealerReport]:
 
 
 def price_lists_visible_to(actor) -> QuerySet[PriceList]:
-    """Customer lists of visible customers, and every group list (a group's prices are
-    no secret to anyone who may see price lists; changing one is another matter)."""
+    """Customer lists of visible customers; group lists: every one for staff (a group's
+    prices are no secret inside the company; changing one is another matter), only
+    their own group's for a dealer (one dealer never sees another tier's prices)."""
     scope = customer_scope(actor)
     if scope.everything:
         return PriceList.objects.all()
-    return PriceList.objects.filter(scope.q("customer__") | Q(group__isnull=False))
+    if set(_roles(actor)) - {Role.DEALER.value}:
+        groups = Q(group__isnull=False)
+    else:
+        own_groups = Customer.objects.filter(scope.q()).values("group_id")
+        groups = Q(group_id__in=own_groups)
+    return PriceList.objects.filter(scope.q("customer__") | groups)
 
 
 def activity_list(actor, *, open_only: bool = False, mine: bool = False) -> QuerySet[Activity]:
