@@ -10,6 +10,7 @@ branch, one in North, and the dealer's own record.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from django_tenants.utils import schema_context
 
 from tradepost.accounts.models import User
 from tradepost.audit.models import AuditEntry
-from tradepost.customers import services
+from tradepost.customers import credit, services
 from tradepost.customers.models import Customer
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import Branch, Product, SalesRegion
@@ -148,6 +149,39 @@ def make_org(workspace, make_user, prefix: str = "") -> Org:
             ),
         }
     return Org(workspace, owner, branches, regions, users, customers, products)
+
+
+def grow(org: Org, index: int) -> None:
+    """One more row of every kind."""
+    with schema_context(org.workspace.schema):
+        group = services.customer_group_create(actor=org.owner, name=f"G{index}")
+        customer = services.customer_create(
+            actor=org.owner,
+            name=f"Grow {index}",
+            channel="dealer",
+            group=group,
+            tags=[f"t{index}", "VIP"],
+        )
+        services.contact_create(actor=org.owner, customer=customer, name=f"C{index}")
+        services.price_list_create(
+            actor=org.owner,
+            name=f"L{index}",
+            customer=customer,
+            valid_from=datetime.date(2026, 1, 1),
+            lines=[(org.products["kettle"], "1.00")],
+        )
+        services.credit_rating_create(
+            actor=org.owner, customer=customer, **dict.fromkeys(credit.FACTORS, 3)
+        )
+        services.activity_create(actor=org.owner, customer=customer, subject=f"A{index}")
+        services.ticket_create(actor=org.owner, customer=customer, subject=f"T{index}")
+        services.dealer_report_create(
+            actor=org.owner,
+            dealer=customer,
+            kind="competitor",
+            subject="S",
+            competitor_name="X",
+        )
 
 
 @pytest.fixture

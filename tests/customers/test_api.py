@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tests.customers.conftest import grow
 from tradepost.customers import credit, services
 from tradepost.customers.models import (
     Activity,
@@ -159,47 +160,14 @@ ENDPOINTS = [
 ]
 
 
-def _grow(org, index: int) -> None:
-    """One more row of every kind."""
-    with schema_context(org.workspace.schema):
-        group = services.customer_group_create(actor=org.owner, name=f"G{index}")
-        customer = services.customer_create(
-            actor=org.owner,
-            name=f"Grow {index}",
-            channel="dealer",
-            group=group,
-            tags=[f"t{index}", "VIP"],
-        )
-        services.contact_create(actor=org.owner, customer=customer, name=f"C{index}")
-        services.price_list_create(
-            actor=org.owner,
-            name=f"L{index}",
-            customer=customer,
-            valid_from=datetime.date(2026, 1, 1),
-            lines=[(org.products["kettle"], "1.00")],
-        )
-        services.credit_rating_create(
-            actor=org.owner, customer=customer, **dict.fromkeys(credit.FACTORS, 3)
-        )
-        services.activity_create(actor=org.owner, customer=customer, subject=f"A{index}")
-        services.ticket_create(actor=org.owner, customer=customer, subject=f"T{index}")
-        services.dealer_report_create(
-            actor=org.owner,
-            dealer=customer,
-            kind="competitor",
-            subject="S",
-            competitor_name="X",
-        )
-
-
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_list_queries_do_not_grow_with_rows(org, admin, path, django_assert_max_num_queries):
-    _grow(org, 0)
+    grow(org, 0)
     admin.get(path)
     with django_assert_max_num_queries(30) as few:
         admin.get(path)
     for index in range(1, 8):
-        _grow(org, index)
+        grow(org, index)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = admin.get(path)
     assert response.json()["count"] >= 8

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tests.customers.conftest import grow
 from tradepost.customers import credit, services
 from tradepost.customers.models import (
     Activity,
@@ -559,3 +560,26 @@ def test_a_manager_narrows_the_list_to_their_own_customers(org):
 
     assert len(everything) == 4
     assert mine == ["Managers own 自己的"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/customers/activities/?show=all",
+        "/customers/tickets/",
+        "/customers/price-lists/",
+        "/customers/dealer-reports/",
+        "/customers/groups/",
+    ],
+)
+def test_crm_list_pages_query_counts_do_not_grow(org, path, django_assert_max_num_queries):
+    client = org.client("owner")
+    grow(org, 0)
+    client.get(path)
+    with django_assert_max_num_queries(60) as few:
+        client.get(path)
+    for index in range(1, 8):
+        grow(org, index)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(path)
+    assert response.status_code == 200
