@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tenants.utils import schema_context
 
+from tradepost.accounts.models import User
 from tradepost.customers.demo import seed_demo
 from tradepost.customers.models import (
     Activity,
@@ -30,7 +31,7 @@ def test_seed_demo_fills_the_customers_once(alpha, make_user):
     make_user(alpha, "sales_manager")
     with schema_context(alpha.schema):
         seed_masterdata()
-        assert seed_demo() == 30
+        assert seed_demo(actor=User.objects.get(email=alpha.owner_email)) == 30
         first = _counts()
         assert seed_demo() == 0
         assert _counts() == first
