@@ -71,6 +71,9 @@ def demo_data() -> None:
         from tradepost.masterdata.demo import seed_demo as seed_master_data
 
         seed_master_data(actor=owner)
+        from tradepost.customers.demo import seed_demo as seed_customers
+
+        seed_customers(actor=owner)
     if not User.objects.filter(email=OPERATOR_EMAIL).exists():
         User.objects.create_superuser(OPERATOR_EMAIL, DEMO_PASSWORD, full_name="Operator")
 
