@@ -37,23 +37,13 @@ from tradepost.customers.models import Contact, Customer, CustomerGroup
 from tradepost.customers.services import CREDIT_FIELDS, base_currency
 from tradepost.dataio import parsers
 from tradepost.dataio import spec as dataio
-from tradepost.dataio.parsers import lookup_parser
+from tradepost.dataio.parsers import lookup_parser, lookup_table
 from tradepost.masterdata.models import Branch, SalesRegion, StaffProfile
-
-
-def _table(pairs) -> dict[str, Any]:
-    """Text (case-folded) → object; a text naming two objects maps to None."""
-    table: dict[str, Any] = {}
-    for text, obj in pairs:
-        if text:
-            key = text.casefold()
-            table[key] = None if key in table and table[key] != obj else obj
-    return table
 
 
 def _tree_table(model) -> dict[str, Any]:
     nodes = list(model.objects.only("pk", "name", "code"))
-    table = _table([(node.name, node) for node in nodes])
+    table = lookup_table([(node.name, node) for node in nodes])
     table.update({node.code.casefold(): node for node in nodes if node.code})
     return table
 
@@ -71,12 +61,12 @@ def _prepare_customers(actor: Any) -> dict[str, Any]:
     visible = selectors.customers_visible_to(actor).only("pk", "code")
     return {
         "actor": actor,
-        "groups": _table([(g.name, g) for g in CustomerGroup.objects.only("pk", "name")]),
+        "groups": lookup_table([(g.name, g) for g in CustomerGroup.objects.only("pk", "name")]),
         "branches": _tree_table(Branch),
         "regions": _tree_table(SalesRegion),
-        "users": _table([(u.email, u) for u in users]),
+        "users": lookup_table([(u.email, u) for u in users]),
         "dealers": dealers,
-        "customers": _table([(c.code, c) for c in visible]),
+        "customers": lookup_table([(c.code, c) for c in visible]),
         "covers": selectors.customer_scope(actor).matcher(),
         "can_change_credit": bool(actor and actor.has_perm("customers.change_credit_terms")),
         "defaults": {
@@ -284,7 +274,7 @@ CUSTOMERS = dataio.register(
 # --- Contacts ------------------------------------------------------------------------
 def _prepare_contacts(actor: Any) -> dict[str, Any]:
     visible = selectors.customers_visible_to(actor).only("pk", "code")
-    return {"customers": _table([(c.code, c) for c in visible])}
+    return {"customers": lookup_table([(c.code, c) for c in visible])}
 
 
 def _check_contacts(rows: list[Any], context: dict[str, Any], report: Any) -> None:

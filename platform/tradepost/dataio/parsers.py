@@ -124,3 +124,15 @@ def lookup_parser(context_key: str, message: str) -> Callable[[str, dict[str, An
         return found
 
     return parse
+
+
+def lookup_table(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Text (case-folded) → object for `lookup_parser`; a text naming two objects maps
+    to None (ambiguous, so the row is refused rather than guessed)."""
+    table: dict[str, Any] = {}
+    for text, obj in pairs:
+        if not text:
+            continue
+        key = text.casefold()
+        table[key] = None if key in table and table[key] != obj else obj
+    return table

@@ -20,29 +20,18 @@ from django.utils.translation import gettext_lazy
 from api.webhooks.services import webhook_emit
 from tradepost.audit.services import audit_record
 from tradepost.dataio import spec as dataio
-from tradepost.dataio.parsers import lookup_parser
+from tradepost.dataio.parsers import lookup_parser, lookup_table
 from tradepost.masterdata import selectors
 from tradepost.masterdata.models import CompanyProfile, Currency, Product, ProductCategory, TaxRate
-
-
-def _lookup_table(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """Text (case-folded) → object; a text naming two objects maps to None."""
-    table: dict[str, Any] = {}
-    for text, obj in pairs:
-        if not text:
-            continue
-        key = text.casefold()
-        table[key] = None if key in table and table[key] != obj else obj
-    return table
 
 
 def _prepare(actor: Any) -> dict[str, Any]:
     categories = list(ProductCategory.objects.only("pk", "name", "code"))
     tax_rates = list(TaxRate.objects.only("pk", "name", "rate", "is_default"))
     # Codes first: a code wins over another category's identical name.
-    category_table = _lookup_table([(c.name, c) for c in categories])
+    category_table = lookup_table([(c.name, c) for c in categories])
     category_table.update({c.code.casefold(): c for c in categories if c.code})
-    tax_table = _lookup_table(
+    tax_table = lookup_table(
         [(t.name, t) for t in tax_rates]
         + [(f"{t.rate.normalize():f}", t) for t in tax_rates]
         + [(f"{t.rate.normalize():f}%", t) for t in tax_rates]
