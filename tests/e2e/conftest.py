@@ -145,9 +145,10 @@ def _chromium_missing_reason() -> str | None:
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    """Debian's Chromium, installed if missing and we can; else these tests skip."""
+    """Debian's Chromium, installed if missing and we can. Without it the browser tests
+    fail, loudly: a browser test that quietly skips proves nothing."""
     if reason := _chromium_missing_reason():
-        pytest.skip(reason)
+        pytest.fail(reason)
     return CHROMIUM
 
 
