@@ -46,22 +46,7 @@ class IdempotentReplay(Exception):
         self.record = record
 
 
-def _file_digest(upload) -> str:
-    """An uploaded file counts by its content, not its name."""
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return f"file:{digest.hexdigest()}"
-
-
-def _comparable(value):
-    return _file_digest(value) if hasattr(value, "chunks") else value
-
-
 def fingerprint(method: str, path: str, data) -> str:
-    if hasattr(data, "lists"):  # QueryDict from a multipart upload
-        data = {key: [_comparable(v) for v in values] for key, values in data.lists()}
     body = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{method} {path}\n{body}".encode()).hexdigest()
 

@@ -286,26 +286,3 @@ def test_export_query_count_does_not_grow(alpha, catalogue, admin):
 
     assert text.count(b"IMP-") == 50
     assert 0 < len(many) == len(few) <= 10
-
-
-def test_an_idempotent_import_is_keyed_on_the_file_content_not_its_name(alpha, catalogue, admin):
-    first = admin.post(
-        "/api/v1/products/import/",
-        {"file": csv_file(product_rows(2, prefix="IDEM"))},
-        HTTP_IDEMPOTENCY_KEY="import-1",
-    )
-    replayed = admin.post(
-        "/api/v1/products/import/",
-        {"file": csv_file(product_rows(2, prefix="IDEM"))},
-        HTTP_IDEMPOTENCY_KEY="import-1",
-    )
-    other_content = admin.post(
-        "/api/v1/products/import/",
-        {"file": csv_file(product_rows(3, prefix="OTHER"))},  # same file name
-        HTTP_IDEMPOTENCY_KEY="import-1",
-    )
-
-    assert first.status_code in (200, 201)
-    assert replayed["Idempotent-Replayed"] == "true"
-    assert other_content.status_code == 422
-    assert not any(sku.startswith("OTHER") for sku in _products(alpha))
