@@ -9,6 +9,7 @@ from api.endpoints.keys import ApiKeyViewSet
 from api.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 from tradepost.customers import api as customers_api
 from tradepost.masterdata import api as md_api
+from tradepost.sales import api as sales_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -30,6 +31,7 @@ router.register("product-categories", md_api.ProductCategoryViewSet, basename="p
 router.register("branches", md_api.BranchViewSet, basename="branch")
 router.register("regions", md_api.SalesRegionViewSet, basename="region")
 router.register("tax-rates", md_api.TaxRateViewSet, basename="tax-rate")
+sales_api.register(router)
 
 app_name = "api"
 

@@ -27,6 +27,10 @@ EVENT_TYPES = {
     "customer.created": _("A customer was added"),
     "customer.updated": _("A customer was changed"),
     "customer.imported": _("Customers were imported from a file"),
+    "order.created": _("An order was entered (as a draft)"),
+    "order.approved": _("An order was approved by a reviewer"),
+    "order.confirmed": _("An order was confirmed and numbered"),
+    "order.cancelled": _("An order was cancelled"),
     PING: _("Test event, sent on request to one endpoint"),
 }
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("tradepost.workspace.urls")),
     path("accounts/", include("tradepost.accounts.urls")),
     path("customers/", include("tradepost.customers.urls")),
+    path("sales/", include("tradepost.sales.urls")),
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
     path("settings/webhooks/", include("api.webhooks.urls")),

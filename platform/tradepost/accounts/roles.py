@@ -110,6 +110,73 @@ for _role, _extra in {
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
 
+# Sales (tradepost.sales). Salespeople keep their pipeline, quotes and orders and
+# submit orders for review; sales managers review, confirm and cancel orders, run
+# promotions, price adjustments, agreements and review demand plans; executives see
+# and review everything; finance approves and posts price-adjustment credits and
+# reads the documents; the warehouse records shipments and deliveries; dealers place
+# orders on their own record, report their stock and send monthly demand plans.
+def _sales(*codenames: str) -> list[str]:
+    return [f"sales.{codename}" for codename in codenames]
+
+
+_SALES_READ = _sales(
+    "view_opportunity",
+    "view_quote",
+    "view_order",
+    "view_orderreturn",
+    "view_promotion",
+    "view_agreement",
+    "view_demandplan",
+    "view_dealerstockreport",
+    "view_priceadjustment",
+    "view_settlementcredit",
+)
+_SALES_SELLING = _SALES_READ + _sales(
+    *(f"{a}_{m}" for m in ("opportunity", "quote") for a in ("add", "change")),
+    "add_order",
+    "change_order",
+    "add_dealerstockreport",
+    "add_demandplan",
+    "change_demandplan",
+)
+_SALES_MANAGING = _sales(
+    "review_order",
+    "confirm_order",
+    "cancel_order",
+    "add_orderreturn",
+    *(f"{a}_{m}" for m in ("promotion", "agreement") for a in ("add", "change")),
+    "add_priceadjustment",
+    "change_priceadjustment",
+    "review_priceadjustment",
+    "review_demandplan",
+    "change_stageprobability",
+    "view_stageprobability",
+)
+for _role, _extra in {
+    Role.EXECUTIVE: _SALES_READ + _sales("review_order", "view_stageprobability"),
+    Role.SALES_MANAGER: _SALES_SELLING + _SALES_MANAGING,
+    Role.SALESPERSON: _SALES_SELLING,
+    Role.FINANCE_MANAGER: _SALES_READ
+    + _sales("review_priceadjustment", "post_priceadjustment", "add_orderreturn"),
+    Role.WAREHOUSE_MANAGER: _sales("view_order", "ship_order", "view_orderreturn"),
+    Role.DEALER: _sales(
+        "view_order",
+        "add_order",
+        "change_order",
+        "view_promotion",
+        "view_agreement",
+        "view_demandplan",
+        "add_demandplan",
+        "change_demandplan",
+        "view_dealerstockreport",
+        "add_dealerstockreport",
+        "view_settlementcredit",
+    ),
+}.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
+
+
 def role_label(code: str) -> str:
     try:
         return str(Role(code).label)

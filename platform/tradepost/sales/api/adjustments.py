@@ -1,0 +1,4 @@
+"""Sales API: adjustments."""
+
+# (prefix, viewset, basename) registered on /api/v1/ by tradepost.sales.api.register
+ROUTES: list = []

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SalesConfig(AppConfig):
+    name = "tradepost.sales"
+    label = "sales"
+    verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        # The orders-per-month plan limit counts this module's orders; the customer
+        # 360° page shows the customer's orders and quotes.
+        from billing.access import register_usage_counter
+        from tradepost.sales import panels, selectors
+
+        register_usage_counter("orders_per_month", selectors.orders_this_month_count)
+        panels.register()

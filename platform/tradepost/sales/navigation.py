@@ -1,0 +1,33 @@
+"""The sales module's own menu (the bar above every sales page). An entry shows when
+its page exists and the user holds its permission."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from tradepost.workspace.navigation import NavEntry
+
+SALES_NAVIGATION: list[NavEntry] = [
+    NavEntry(_("My day"), "sales:my_day", "sales.view_order"),
+    NavEntry(_("Pipeline"), "sales:pipeline", "sales.view_opportunity"),
+    NavEntry(_("Quotes"), "sales:quotes", "sales.view_quote"),
+    NavEntry(_("Orders"), "sales:orders", "sales.view_order"),
+    NavEntry(_("Promotions"), "sales:promotions", "sales.view_promotion"),
+    NavEntry(_("Price adjustments"), "sales:adjustments", "sales.view_priceadjustment"),
+    NavEntry(_("Agreements"), "sales:agreements", "sales.view_agreement"),
+    NavEntry(_("Demand plans"), "sales:demand_plans", "sales.view_demandplan"),
+    NavEntry(_("Dealer stock"), "sales:stock_reports", "sales.view_dealerstockreport"),
+]
+
+
+def sales_entries_for(user) -> list[tuple[NavEntry, str]]:
+    entries = []
+    for entry in SALES_NAVIGATION:
+        if entry.permission and not user.has_perm(entry.permission):
+            continue
+        try:
+            entries.append((entry, reverse(entry.url_name)))
+        except NoReverseMatch:
+            continue
+    return entries

@@ -1,0 +1,612 @@
+"""Order services: create, edit, and every step of the order's life. The browser, the
+API, quote conversion and the demo call these; each runs in one transaction, locks
+the order row, checks the actor's permission and scope, writes an audit entry and
+emits the order's webhook events after commit.
+
+The life of an order (`Order.Status`), with the permission each step needs:
+
+| step                         | from                               | permission            |
+|------------------------------|------------------------------------|-----------------------|
+| create, edit lines           | (new), draft, rejected             | add / change_order    |
+| submit for review            | draft, rejected                    | change_order          |
+| approve, reject (w/ comment) | submitted                          | review_order          |
+| confirm (number given)       | approved                           | confirm_order         |
+| record a shipment            | confirmed, partially shipped       | ship_order            |
+| record delivery              | shipped                            | ship_order            |
+| close                        | delivered                          | confirm_order         |
+| cancel                       | draft, submitted, rejected         | change_order (own) or |
+|                              | approved, confirmed (none shipped) | cancel_order          |
+| return goods                 | delivered, closed                  | add_orderreturn       |
+
+Numbers: an order gets its number when it is confirmed, from the workspace's "order"
+sequence for the confirmation year (`masterdata.services.document_number_next`, which
+holds the sequence row until the transaction ends): gap-free and unique even when
+many orders are confirmed at once. Drafts are shown as "Draft order <id>".
+
+Plan limit: creating an order counts against the plan's orders per month
+(`billing.access.limit_check`), which also refuses writes in a read-only workspace.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.webhooks.services import webhook_emit
+from billing.access import ensure_writable, limit_check
+from tradepost.audit.services import audit_record
+from tradepost.customers.models import Customer
+from tradepost.masterdata.services import document_number_next
+from tradepost.sales import agreements, documents
+from tradepost.sales import lines as arithmetic
+from tradepost.sales.models import (
+    Agreement,
+    Order,
+    OrderLine,
+    OrderReturn,
+    OrderReturnLine,
+    Quote,
+    SettlementCredit,
+)
+
+S = Order.Status
+EDITABLE = (S.DRAFT, S.REJECTED)
+CANCELLABLE_BY_OWNER = (S.DRAFT, S.SUBMITTED, S.REJECTED)
+CANCELLABLE = (S.DRAFT, S.SUBMITTED, S.REJECTED, S.APPROVED, S.CONFIRMED)
+RETURNABLE = (S.DELIVERED, S.CLOSED)
+MAX_DEPOSIT = Decimal("999999999999.99")
+
+
+def order_payload(order: Order) -> dict[str, Any]:
+    """What webhook receivers get: the order without its lines."""
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "status": order.status,
+        "customer": order.customer_id,
+        "currency": order.currency,
+        "net_total": str(order.net_total),
+        "tax_total": str(order.tax_total),
+        "gross_total": str(order.gross_total),
+        "deposit": str(order.deposit),
+        "order_date": order.order_date.isoformat(),
+    }
+
+
+def _locked(order: Order) -> Order:
+    """The order re-read under a row lock, so its status cannot change meanwhile."""
+    fresh = Order.objects.select_for_update().get(pk=order.pk)
+    for field in ("status", "number", "updated_at"):
+        setattr(order, field, getattr(fresh, field))
+    return fresh
+
+
+def _require_status(order: Order, allowed: Iterable[str], action: str) -> None:
+    if order.status not in allowed:
+        raise ValidationError(
+            {
+                "status": [
+                    _("An order that is %(status)s cannot be %(action)s.")
+                    % {"status": order.get_status_display().lower(), "action": action}
+                ]
+            }
+        )
+
+
+def _require_order_visible(actor, order: Order) -> None:
+    from tradepost.sales.selectors import orders_visible_to
+
+    if not orders_visible_to(actor).filter(pk=order.pk).exists():
+        raise PermissionDenied(_("This order is not yours to change."))
+
+
+def _deposit(value: Any) -> Decimal:
+    return documents.decimal_value(
+        value or "0", field="deposit", places=arithmetic.CENT, maximum=MAX_DEPOSIT
+    )
+
+
+def _agreement_prices(
+    agreement: Agreement | None, customer: Customer, on_date: datetime.date
+) -> dict[int, Decimal] | None:
+    if agreement is None:
+        return None
+    agreements.agreement_check_usable(agreement, customer=customer, on_date=on_date)
+    return agreements.agreement_prices(agreement)
+
+
+def _write_lines(order: Order, priced: list[documents.PricedLine]) -> None:
+    order.lines.all().delete()
+    OrderLine.objects.bulk_create(OrderLine(order=order, **line.fields()) for line in priced)
+
+
+def _check_deposit(deposit: Decimal, gross_total: Decimal) -> None:
+    if deposit > gross_total:
+        raise ValidationError(
+            {"deposit": [_("The deposit cannot be more than the order's total.")]}
+        )
+
+
+@transaction.atomic
+def order_create(
+    *,
+    actor,
+    customer: Customer,
+    lines: Iterable[Mapping[str, Any] | documents.LineRequest],
+    currency: str | None = None,
+    order_date: datetime.date | None = None,
+    requested_delivery_date: datetime.date | None = None,
+    deposit: Any = "0",
+    notes: str = "",
+    owner=None,
+    agreement: Agreement | None = None,
+    quote: Quote | None = None,
+    fixed_prices: Mapping[int, tuple[Decimal, str]] | None = None,
+) -> Order:
+    """A draft order for `customer` with priced lines (see `documents.lines_price`)."""
+    documents.require(actor, "sales.add_order")
+    documents.require_customer_visible(actor, customer)
+    if not customer.is_active:
+        raise ValidationError({"customer": [_("This customer is inactive.")]})
+    order_date = order_date or timezone.localdate()
+    if requested_delivery_date and requested_delivery_date < order_date:
+        raise ValidationError(
+            {"requested_delivery_date": [_("The delivery date cannot be before the order date.")]}
+        )
+    currency = documents.currency_value(
+        agreement.currency if agreement else currency, customer.currency
+    )
+    requests = documents.line_requests(lines)
+    deposit_amount = _deposit(deposit)
+    limit_check(limit="orders_per_month")
+    agreed = _agreement_prices(agreement, customer, order_date)
+    priced, totals = documents.lines_price(
+        customer=customer,
+        requests=requests,
+        on_date=order_date,
+        currency=currency,
+        agreed_prices=agreed,
+        fixed_prices=fixed_prices,
+    )
+    _check_deposit(deposit_amount, totals.gross_total)
+    if agreement is not None:
+        agreements.agreement_caps_check(
+            agreement, {line.product.pk: line.quantity for line in requests}
+        )
+    user = documents.actor_user(actor)
+    order = Order.objects.create(
+        customer=customer,
+        owner=owner if owner is not None else (customer.owner or user),
+        quote=quote,
+        agreement=agreement,
+        currency=currency,
+        order_date=order_date,
+        requested_delivery_date=requested_delivery_date,
+        deposit=deposit_amount,
+        notes=notes or "",
+        created_by=user,
+        **documents.totals_fields(totals),
+    )
+    _write_lines(order, priced)
+    audit_record(
+        actor=actor,
+        action="order.created",
+        target=order,
+        data={"customer": customer.pk, "gross_total": str(order.gross_total)},
+    )
+    webhook_emit(event_type="order.created", payload=order_payload(order))
+    return order
+
+
+@transaction.atomic
+def order_update(
+    *,
+    actor,
+    order: Order,
+    lines: Iterable[Mapping[str, Any] | documents.LineRequest] | None = None,
+    **changes: Any,
+) -> Order:
+    """Change a draft or rejected order: its lines (re-priced on the order date), the
+    requested delivery date, deposit and notes."""
+    documents.require(actor, "sales.change_order")
+    _require_order_visible(actor, order)
+    ensure_writable()
+    order = _locked(order)
+    _require_status(order, EDITABLE, _("changed"))
+    unknown = set(changes) - {"requested_delivery_date", "deposit", "notes"}
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
+    if "requested_delivery_date" in changes:
+        date = changes["requested_delivery_date"]
+        if date and date < order.order_date:
+            raise ValidationError(
+                {
+                    "requested_delivery_date": [
+                        _("The delivery date cannot be before the order date.")
+                    ]
+                }
+            )
+        order.requested_delivery_date = date
+    if "notes" in changes:
+        order.notes = changes["notes"] or ""
+    if "deposit" in changes:
+        order.deposit = _deposit(changes["deposit"])
+    if lines is not None:
+        requests = documents.line_requests(lines)
+        customer = order.customer
+        agreed = _agreement_prices(order.agreement, customer, order.order_date)
+        priced, totals = documents.lines_price(
+            customer=customer,
+            requests=requests,
+            on_date=order.order_date,
+            currency=order.currency,
+            agreed_prices=agreed,
+        )
+        if order.agreement is not None:
+            agreements.agreement_caps_check(
+                order.agreement,
+                {line.product.pk: line.quantity for line in requests},
+                exclude_order_id=order.pk,
+            )
+        for field, value in documents.totals_fields(totals).items():
+            setattr(order, field, value)
+        _write_lines(order, priced)
+    _check_deposit(order.deposit, order.gross_total)
+    order.save()
+    audit_record(
+        actor=actor,
+        action="order.updated",
+        target=order,
+        data={"fields": sorted(changes) + (["lines"] if lines is not None else [])},
+    )
+    return order
+
+
+def _transition(
+    actor,
+    order: Order,
+    *,
+    permission: str,
+    allowed: Iterable[str],
+    verb: str,
+    action: str,
+    to: str,
+    data: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Order:
+    documents.require(actor, permission)
+    _require_order_visible(actor, order)
+    ensure_writable()
+    locked = _locked(order)
+    _require_status(locked, allowed, verb)
+    locked.status = to
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save()
+    audit_record(actor=actor, action=action, target=locked, data=data or {})
+    return locked
+
+
+@transaction.atomic
+def order_submit(*, actor, order: Order) -> Order:
+    """Send a draft (or a corrected rejected order) to a sales manager for review."""
+    return _transition(
+        actor,
+        order,
+        permission="sales.change_order",
+        allowed=EDITABLE,
+        verb=_("submitted"),
+        action="order.submitted",
+        to=S.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def order_approve(*, actor, order: Order, comment: str = "") -> Order:
+    approved = _transition(
+        actor,
+        order,
+        permission="sales.review_order",
+        allowed=(S.SUBMITTED,),
+        verb=_("approved"),
+        action="order.approved",
+        to=S.APPROVED,
+        data={"comment": comment},
+        reviewed_by=documents.actor_user(actor),
+        reviewed_at=timezone.now(),
+        review_comment=(comment or "").strip(),
+    )
+    webhook_emit(event_type="order.approved", payload=order_payload(approved))
+    return approved
+
+
+@transaction.atomic
+def order_reject(*, actor, order: Order, comment: str) -> Order:
+    """Send the order back to its salesperson; the comment says what to change."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": [_("Say why the order is rejected.")]})
+    return _transition(
+        actor,
+        order,
+        permission="sales.review_order",
+        allowed=(S.SUBMITTED,),
+        verb=_("rejected"),
+        action="order.rejected",
+        to=S.REJECTED,
+        data={"comment": comment},
+        reviewed_by=documents.actor_user(actor),
+        reviewed_at=timezone.now(),
+        review_comment=comment,
+    )
+
+
+@transaction.atomic
+def order_confirm(*, actor, order: Order) -> Order:
+    """Confirm an approved order and give it its number (see the module docstring)."""
+    documents.require(actor, "sales.confirm_order")
+    _require_order_visible(actor, order)
+    ensure_writable()
+    locked = _locked(order)
+    _require_status(locked, (S.APPROVED,), _("confirmed"))
+    if locked.agreement_id is not None:
+        agreement = Agreement.objects.get(pk=locked.agreement_id)
+        agreements.agreement_caps_check(
+            agreement,
+            dict(locked.lines.values_list("product_id", "quantity")),
+            exclude_order_id=locked.pk,
+        )
+    now = timezone.now()
+    # Numbering last: the sequence row stays locked until this transaction ends.
+    locked.number = document_number_next(key="order", year=timezone.localdate(now).year)
+    locked.status = S.CONFIRMED
+    locked.confirmed_at = now
+    locked.save()
+    audit_record(
+        actor=actor, action="order.confirmed", target=locked, data={"number": locked.number}
+    )
+    webhook_emit(event_type="order.confirmed", payload=order_payload(locked))
+    return locked
+
+
+def _ship_quantities(order: Order, quantities: Mapping[Any, Any]) -> dict[int, Decimal]:
+    lines = {line.pk: line for line in order.lines.all()}
+    result: dict[int, Decimal] = {}
+    errors = []
+    for raw_id, raw_quantity in quantities.items():
+        try:
+            line_id = int(raw_id)
+        except (TypeError, ValueError):
+            line_id = None
+        line = lines.get(line_id)
+        if line is None:
+            errors.append(_("Line %(id)s is not a line of this order.") % {"id": raw_id})
+            continue
+        try:
+            quantity = documents.decimal_value(
+                raw_quantity,
+                field="quantity",
+                places=documents.QUANTITY_PLACES,
+                maximum=documents.MAX_QUANTITY,
+            )
+        except ValidationError:
+            errors.append(_("Line %(id)s: enter a quantity.") % {"id": raw_id})
+            continue
+        if quantity == 0:
+            continue
+        open_quantity = line.quantity - line.shipped_quantity
+        if quantity > open_quantity:
+            errors.append(
+                _("%(sku)s: only %(open)s left to ship.")
+                % {"sku": line.product.sku, "open": open_quantity.normalize()}
+            )
+            continue
+        result[line.pk] = quantity
+    if errors:
+        raise ValidationError({"lines": errors})
+    if not result:
+        raise ValidationError({"lines": [_("Enter a quantity to ship for at least one line.")]})
+    return result
+
+
+@transaction.atomic
+def order_ship(*, actor, order: Order, quantities: Mapping[Any, Any] | None = None) -> Order:
+    """Record a shipment: `quantities` maps line id → quantity shipped now; without it,
+    everything still open ships. The order becomes partially shipped or shipped."""
+    documents.require(actor, "sales.ship_order")
+    _require_order_visible(actor, order)
+    ensure_writable()
+    locked = _locked(order)
+    _require_status(locked, (S.CONFIRMED, S.PARTIALLY_SHIPPED), _("shipped"))
+    lines = list(locked.lines.select_related("product").select_for_update(of=("self",)))
+    if quantities is None:
+        quantities = {
+            line.pk: line.quantity - line.shipped_quantity
+            for line in lines
+            if line.quantity > line.shipped_quantity
+        }
+    shipping = _ship_quantities(locked, quantities)
+    for line in lines:
+        if line.pk in shipping:
+            line.shipped_quantity += shipping[line.pk]
+            line.save(update_fields=["shipped_quantity"])
+    complete = all(line.shipped_quantity >= line.quantity for line in lines)
+    locked.status = S.SHIPPED if complete else S.PARTIALLY_SHIPPED
+    locked.save()
+    audit_record(
+        actor=actor,
+        action="order.shipped",
+        target=locked,
+        data={"lines": {str(k): str(v) for k, v in shipping.items()}, "complete": complete},
+    )
+    return locked
+
+
+@transaction.atomic
+def order_deliver(*, actor, order: Order) -> Order:
+    """The customer received everything shipped (signed delivery note)."""
+    documents.require(actor, "sales.ship_order")
+    _require_order_visible(actor, order)
+    ensure_writable()
+    locked = _locked(order)
+    _require_status(locked, (S.SHIPPED,), _("delivered"))
+    for line in locked.lines.select_for_update():
+        line.delivered_quantity = line.shipped_quantity
+        line.save(update_fields=["delivered_quantity"])
+    locked.status = S.DELIVERED
+    locked.delivered_at = timezone.now()
+    locked.save()
+    audit_record(actor=actor, action="order.delivered", target=locked)
+    return locked
+
+
+@transaction.atomic
+def order_close(*, actor, order: Order) -> Order:
+    return _transition(
+        actor,
+        order,
+        permission="sales.confirm_order",
+        allowed=(S.DELIVERED,),
+        verb=_("closed"),
+        action="order.closed",
+        to=S.CLOSED,
+        closed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def order_cancel(*, actor, order: Order, reason: str = "") -> Order:
+    """Cancel an order nothing of which has shipped. Its salesperson may cancel it
+    until it is approved; after that, or for someone else's order, it takes the
+    cancel permission. A confirmed order keeps its number (no gap)."""
+    _require_order_visible(actor, order)
+    ensure_writable()
+    locked = _locked(order)
+    own = getattr(actor, "pk", None) is not None and locked.owner_id == actor.pk
+    if not actor.has_perm("sales.cancel_order"):
+        if not (own and actor.has_perm("sales.change_order")):
+            raise PermissionDenied(_("You do not have permission to do this."))
+        if locked.status in CANCELLABLE and locked.status not in CANCELLABLE_BY_OWNER:
+            raise PermissionDenied(_("Once approved, only a sales manager can cancel this order."))
+    _require_status(locked, CANCELLABLE, _("cancelled"))
+    if locked.lines.filter(shipped_quantity__gt=0).exists():
+        raise ValidationError({"status": [_("Goods of this order have shipped.")]})
+    reason = (reason or "").strip()
+    if locked.status == S.CONFIRMED and not reason:
+        raise ValidationError({"reason": [_("Say why a confirmed order is cancelled.")]})
+    locked.status = S.CANCELLED
+    locked.cancelled_at = timezone.now()
+    locked.cancel_reason = reason[:300]
+    locked.save()
+    audit_record(actor=actor, action="order.cancelled", target=locked, data={"reason": reason})
+    webhook_emit(event_type="order.cancelled", payload=order_payload(locked))
+    return locked
+
+
+@transaction.atomic
+def order_return_create(
+    *, actor, order: Order, quantities: Mapping[Any, Any], reason: str
+) -> OrderReturn:
+    """Goods come back against delivered lines: at most what was delivered and not yet
+    returned, credited at the line's net price (its discounts included) plus tax.
+    The credit is posted for settlement (`SettlementCredit`)."""
+    documents.require(actor, "sales.add_orderreturn")
+    _require_order_visible(actor, order)
+    ensure_writable()
+    locked = _locked(order)
+    _require_status(locked, RETURNABLE, _("returned"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the goods come back.")]})
+    lines = {
+        line.pk: line
+        for line in locked.lines.select_related("product").select_for_update(of=("self",))
+    }
+    returning: list[tuple[OrderLine, Decimal]] = []
+    errors = []
+    for raw_id, raw_quantity in quantities.items():
+        try:
+            line = lines.get(int(raw_id))
+        except (TypeError, ValueError):
+            line = None
+        if line is None:
+            errors.append(_("Line %(id)s is not a line of this order.") % {"id": raw_id})
+            continue
+        try:
+            quantity = documents.decimal_value(
+                raw_quantity,
+                field="quantity",
+                places=documents.QUANTITY_PLACES,
+                maximum=documents.MAX_QUANTITY,
+            )
+        except ValidationError:
+            errors.append(_("Line %(id)s: enter a quantity.") % {"id": raw_id})
+            continue
+        if quantity == 0:
+            continue
+        returnable = line.delivered_quantity - line.returned_quantity
+        if quantity > returnable:
+            errors.append(
+                _("%(sku)s: at most %(left)s can be returned.")
+                % {"sku": line.product.sku, "left": returnable.normalize()}
+            )
+            continue
+        returning.append((line, quantity))
+    if errors:
+        raise ValidationError({"lines": errors})
+    if not returning:
+        raise ValidationError({"lines": [_("Enter a quantity for at least one line.")]})
+    order_return = OrderReturn.objects.create(
+        number=document_number_next(key="return"),
+        order=locked,
+        reason=reason[:300],
+        currency=locked.currency,
+        created_by=documents.actor_user(actor),
+    )
+    net_total = tax_total = arithmetic.ZERO
+    for line, quantity in returning:
+        if quantity == line.quantity:
+            net = line.net_amount
+        else:
+            net = arithmetic.money(line.net_amount * quantity / line.quantity)
+        tax = arithmetic.money(net * line.tax_rate / arithmetic.HUNDRED)
+        OrderReturnLine.objects.create(
+            order_return=order_return,
+            order_line=line,
+            quantity=quantity,
+            net_amount=net,
+            tax_amount=tax,
+            gross_amount=net + tax,
+        )
+        line.returned_quantity += quantity
+        line.save(update_fields=["returned_quantity"])
+        net_total += net
+        tax_total += tax
+    order_return.net_total = net_total
+    order_return.tax_total = tax_total
+    order_return.gross_total = net_total + tax_total
+    order_return.save(update_fields=["net_total", "tax_total", "gross_total"])
+    if order_return.gross_total > 0:
+        SettlementCredit.objects.create(
+            customer_id=locked.customer_id,
+            amount=order_return.gross_total,
+            currency=locked.currency,
+            reason=_("Return %(number)s against order %(order)s")
+            % {"number": order_return.number, "order": locked.number},
+            order_return=order_return,
+        )
+    audit_record(
+        actor=actor,
+        action="order.returned",
+        target=locked,
+        data={"return": order_return.number, "gross_total": str(order_return.gross_total)},
+    )
+    return order_return

@@ -1,0 +1,171 @@
+"""Reads of sales documents, and who sees which.
+
+Every document hangs off a customer, so its scope is the customer scope
+(`customers.selectors.scope_q` with the customer's prefix): a salesperson sees the
+orders, quotes and opportunities of their own customers, a sales manager those of
+their branch and region, executives, finance and administrators everything, a dealer
+the documents of its own record. The one addition: the warehouse manager, who sees no
+customers, sees every order from confirmation on, because it ships them.
+
+An id outside the scope answers exactly like one that does not exist (404).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from tradepost.accounts.roles import Role
+from tradepost.customers.selectors import scope_q
+from tradepost.sales.models import (
+    Agreement,
+    DealerStockReport,
+    DemandPlan,
+    Opportunity,
+    Order,
+    OrderLine,
+    OrderReturn,
+    PriceAdjustment,
+    Quote,
+    SettlementCredit,
+)
+
+# Orders the warehouse works on (and sees without seeing their customers otherwise).
+WAREHOUSE_STATUSES = (
+    Order.Status.CONFIRMED,
+    Order.Status.PARTIALLY_SHIPPED,
+    Order.Status.SHIPPED,
+    Order.Status.DELIVERED,
+    Order.Status.CLOSED,
+)
+
+
+def _roles(actor) -> set[str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return set()
+    return set(getattr(actor, "roles", ()) or ())
+
+
+def order_scope_q(actor) -> Q:
+    q = scope_q(actor, "customer__")
+    if Role.WAREHOUSE_MANAGER.value in _roles(actor):
+        q |= Q(status__in=WAREHOUSE_STATUSES)
+    return q
+
+
+def orders_visible_to(actor) -> QuerySet[Order]:
+    return Order.objects.filter(order_scope_q(actor))
+
+
+def order_list(actor, *, status: str | None = None, mine: bool = False) -> QuerySet[Order]:
+    """Orders for a list: customer and owner joined, newest first."""
+    orders = orders_visible_to(actor).select_related("customer", "owner")
+    if status:
+        orders = orders.filter(status=status)
+    if mine and getattr(actor, "pk", None):
+        orders = orders.filter(owner_id=actor.pk)
+    return orders.order_by("-created_at", "-pk")
+
+
+def order_get(actor, order_id, *, for_update: bool = False) -> Order:
+    """One order in scope with its lines, or Http404."""
+    orders = orders_visible_to(actor).select_related(
+        "customer", "owner", "quote", "agreement", "reviewed_by"
+    )
+    if for_update:
+        orders = orders.select_for_update(of=("self",))
+    try:
+        return orders.prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+        ).get(pk=order_id)
+    except (Order.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def orders_waiting_for(actor) -> QuerySet[Order]:
+    """Orders that wait for this person to act: for reviewers, submitted orders; for
+    confirmers, approved ones; for sellers, their own rejected orders."""
+    waiting = Q(pk__in=[])
+    if actor.has_perm("sales.review_order"):
+        waiting |= Q(status=Order.Status.SUBMITTED)
+    if actor.has_perm("sales.confirm_order"):
+        waiting |= Q(status=Order.Status.APPROVED)
+    if actor.has_perm("sales.ship_order"):
+        waiting |= Q(status__in=[Order.Status.CONFIRMED, Order.Status.PARTIALLY_SHIPPED])
+    if getattr(actor, "pk", None):
+        waiting |= Q(status=Order.Status.REJECTED, owner_id=actor.pk)
+    return (
+        orders_visible_to(actor)
+        .filter(waiting)
+        .select_related("customer", "owner")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def orders_this_month_count(today: datetime.date | None = None) -> int:
+    """Orders created this calendar month in the current workspace, cancelled ones
+    included (the plan limit counts what was entered)."""
+    today = today or timezone.localdate()
+    return Order.objects.filter(order_date__year=today.year, order_date__month=today.month).count()
+
+
+def returns_visible_to(actor) -> QuerySet[OrderReturn]:
+    return OrderReturn.objects.filter(scope_q(actor, "order__customer__"))
+
+
+def quotes_visible_to(actor) -> QuerySet[Quote]:
+    return Quote.objects.filter(scope_q(actor, "customer__"))
+
+
+def quote_get(actor, quote_id) -> Quote:
+    try:
+        return (
+            quotes_visible_to(actor)
+            .select_related("customer", "owner", "opportunity")
+            .prefetch_related("lines__product")
+            .get(pk=quote_id)
+        )
+    except (Quote.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def quotes_expiring(actor, *, days: int = 7, mine: bool = True) -> QuerySet[Quote]:
+    """Open quotes whose validity ends within `days` (today included)."""
+    today = timezone.localdate()
+    quotes = quotes_visible_to(actor).filter(
+        status__in=[Quote.Status.DRAFT, Quote.Status.SENT],
+        valid_until__gte=today,
+        valid_until__lte=today + datetime.timedelta(days=days),
+    )
+    if mine and getattr(actor, "pk", None):
+        quotes = quotes.filter(owner_id=actor.pk)
+    return quotes.select_related("customer").order_by("valid_until", "pk")
+
+
+def opportunities_visible_to(actor) -> QuerySet[Opportunity]:
+    return Opportunity.objects.filter(scope_q(actor, "customer__"))
+
+
+def agreements_visible_to(actor) -> QuerySet[Agreement]:
+    return Agreement.objects.filter(scope_q(actor, "customer__"))
+
+
+def demand_plans_visible_to(actor) -> QuerySet[DemandPlan]:
+    return DemandPlan.objects.filter(scope_q(actor, "dealer__"))
+
+
+def stock_reports_visible_to(actor) -> QuerySet[DealerStockReport]:
+    return DealerStockReport.objects.filter(scope_q(actor, "dealer__"))
+
+
+def settlement_credits_visible_to(actor) -> QuerySet[SettlementCredit]:
+    return SettlementCredit.objects.filter(scope_q(actor, "customer__"))
+
+
+def price_adjustments_visible_to(actor) -> QuerySet[PriceAdjustment]:
+    """Price adjustments concern many dealers at once: whoever may view them sees all;
+    their lines are filtered to the dealers in scope where shown."""
+    return PriceAdjustment.objects.all()

@@ -1,0 +1,3 @@
+"""Sales pages: adjustments."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Sales pages: dealers."""
+
+urlpatterns: list = []

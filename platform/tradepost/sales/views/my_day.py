@@ -1,0 +1,3 @@
+"""Sales pages: my_day."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Sales pages: promotions."""
+
+urlpatterns: list = []
