@@ -159,7 +159,7 @@ for _role, _extra in {
     Role.SALESPERSON: _SALES_SELLING,
     Role.FINANCE_MANAGER: _SALES_READ
     + _sales("review_priceadjustment", "post_priceadjustment", "add_orderreturn"),
-    Role.WAREHOUSE_MANAGER: _sales("view_order", "ship_order", "view_orderreturn"),
+    Role.WAREHOUSE_MANAGER: _sales("view_order", "ship_order"),
     Role.DEALER: _sales(
         "view_order",
         "add_order",

@@ -1,4 +1,438 @@
-"""Sales API: orders."""
+"""`/api/v1/orders/` with its lines, the lifecycle actions (`submit/`, `approve/`,
+`reject/`, `confirm/`, `ship/`, `deliver/`, `close/`, `cancel/`, `returns/`) and
+`/api/v1/order-returns/`.
 
-# (prefix, viewset, basename) registered on /api/v1/ by tradepost.sales.api.register
-ROUTES: list = []
+Orders are read in the caller's scope (`sales.selectors.orders_visible_to`); every
+write is a service of `sales.orders`, the same the browser calls, which checks the
+step's permission (403) and the order's status (400 with `status` in `errors`).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.filters import UpdatedSinceFilterSet
+from api.serializers import StrictSerializer
+from api.views import RolePermissions, TradepostViewSet
+from tradepost.accounts.models import User
+from tradepost.customers.api import ReadSerializer, VisibleCustomerField
+from tradepost.masterdata.models import Currency
+from tradepost.sales import orders as services
+from tradepost.sales import selectors
+from tradepost.sales.forms import active_products
+from tradepost.sales.models import Agreement, Order, OrderLine, OrderReturn, OrderReturnLine
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+QUANTITY = {"max_digits": 12, "decimal_places": 3}
+
+
+# --- Reading -------------------------------------------------------------------------
+class OrderLineSerializer(ReadSerializer):
+    product_sku = serializers.CharField(source="product.sku", read_only=True)
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "position",
+            "product",
+            "product_sku",
+            "description",
+            "quantity",
+            "unit_price",
+            "price_source",
+            "discount_percent",
+            "promotion",
+            "promotion_label",
+            "promotion_discount",
+            "discount_amount",
+            "tax_rate",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+            "shipped_quantity",
+            "delivered_quantity",
+            "returned_quantity",
+        ]
+        extra_kwargs = {
+            "price_source": {
+                "help_text": "customer list, group list, list price, agreement, quote or manual."
+            },
+            "promotion_discount": {"help_text": "What the promotion took off this line."},
+        }
+
+
+class OrderSerializer(ReadSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "status",
+            "customer",
+            "owner",
+            "quote",
+            "agreement",
+            "currency",
+            "order_date",
+            "requested_delivery_date",
+            "deposit",
+            "notes",
+            "subtotal",
+            "discount_total",
+            "net_total",
+            "tax_total",
+            "gross_total",
+            "submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "review_comment",
+            "confirmed_at",
+            "delivered_at",
+            "closed_at",
+            "cancelled_at",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+            "lines",
+        ]
+        extra_kwargs = {
+            "number": {"help_text": "Empty until the order is confirmed."},
+            "net_total": {"help_text": "Tax-exclusive total."},
+            "gross_total": {"help_text": "Tax-inclusive total."},
+        }
+
+
+# --- Writing -------------------------------------------------------------------------
+class LineInputSerializer(StrictSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=active_products())
+    quantity = serializers.DecimalField(
+        min_value=0, help_text="More than zero; up to 3 decimal places.", **QUANTITY
+    )
+    unit_price = serializers.DecimalField(
+        required=False,
+        allow_null=True,
+        help_text="Tax-exclusive. Leave out for the customer's price (or the agreement's).",
+        **MONEY,
+    )
+    discount_percent = serializers.DecimalField(
+        required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleAgreementField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        return selectors.agreements_visible_to(getattr(request, "user", None))
+
+
+class OrderCreateSerializer(StrictSerializer):
+    customer = VisibleCustomerField()
+    lines = LineInputSerializer(many=True, allow_empty=False, max_length=200)
+    currency = serializers.ChoiceField(
+        choices=Currency.choices, required=False, help_text="Default: the customer's currency."
+    )
+    order_date = serializers.DateField(required=False, help_text="Default: today.")
+    requested_delivery_date = serializers.DateField(required=False, allow_null=True)
+    deposit = serializers.DecimalField(required=False, **MONEY)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    agreement = VisibleAgreementField(
+        required=False, allow_null=True, help_text="Place the order under this agreement."
+    )
+
+
+class OrderUpdateSerializer(StrictSerializer):
+    lines = LineInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=200,
+        required=False,
+        help_text="Replaces every line.",
+    )
+    requested_delivery_date = serializers.DateField(required=False, allow_null=True)
+    deposit = serializers.DecimalField(required=False, **MONEY)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class CommentSerializer(StrictSerializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Required to reject."
+    )
+
+
+class ReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Required to cancel a confirmed order.",
+    )
+
+
+class LineQuantitySerializer(StrictSerializer):
+    line = serializers.IntegerField(min_value=1, help_text="Order line id.")
+    quantity = serializers.DecimalField(min_value=0, **QUANTITY)
+
+
+class ShipSerializer(StrictSerializer):
+    lines = LineQuantitySerializer(
+        many=True,
+        required=False,
+        allow_empty=False,
+        max_length=200,
+        help_text="What ships now; leave out to ship everything still open.",
+    )
+
+
+class ReturnSerializer(StrictSerializer):
+    lines = LineQuantitySerializer(many=True, allow_empty=False, max_length=200)
+    reason = serializers.CharField(max_length=300)
+
+
+class OrderReturnLineSerializer(ReadSerializer):
+    class Meta:
+        model = OrderReturnLine
+        fields = ["id", "order_line", "quantity", "net_amount", "tax_amount", "gross_amount"]
+
+
+class OrderReturnSerializer(ReadSerializer):
+    lines = OrderReturnLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = OrderReturn
+        fields = [
+            "id",
+            "number",
+            "order",
+            "reason",
+            "currency",
+            "net_total",
+            "tax_total",
+            "gross_total",
+            "created_at",
+            "lines",
+        ]
+
+
+# --- Views ---------------------------------------------------------------------------
+class OrderFilter(UpdatedSinceFilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
+    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Salesperson.")
+    status = django_filters.ChoiceFilter(choices=Order.Status.choices)
+    number = django_filters.CharFilter(max_length=40)
+    agreement = django_filters.ModelChoiceFilter(queryset=Agreement.objects.all())
+    order_date_from = django_filters.DateFilter(field_name="order_date", lookup_expr="gte")
+    order_date_to = django_filters.DateFilter(field_name="order_date", lookup_expr="lte")
+
+    class Meta:
+        model = Order
+        fields = [
+            "customer",
+            "owner",
+            "status",
+            "number",
+            "agreement",
+            "currency",
+            "order_date_from",
+            "order_date_to",
+            "updated_since",
+        ]
+
+
+class CanViewOrders(permissions.BasePermission):
+    """Lifecycle actions: the caller must see orders; the service checks the step's own
+    permission (`review_order`, `confirm_order`, …)."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm("sales.view_order"))
+
+
+def _lines_map(rows) -> dict[int, object]:
+    return {row["line"]: row["quantity"] for row in rows}
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=OrderCreateSerializer,
+        responses={status.HTTP_201_CREATED: OrderSerializer},
+        summary="Enter an order (a draft)",
+        description="Lines are priced for the customer on the order date: the unit price "
+        "given, else the agreement's, else the customer's resolved price; the best "
+        "promotion per line, then the line's own discount, then tax. Emits `order.created`. "
+        "Counts against the plan's orders per month.",
+    ),
+    partial_update=extend_schema(
+        request=OrderUpdateSerializer,
+        responses=OrderSerializer,
+        summary="Change a draft or rejected order",
+    ),
+)
+class OrderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    TradepostViewSet,
+):
+    """Orders in the caller's scope, newest first, with their lines."""
+
+    serializer_class = OrderSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filterset_class = OrderFilter
+    search_fields = ["number"]
+    ordering_fields = ["created_at", "order_date", "gross_total", "number", "updated_at"]
+    ordering = ["-created_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.action not in ("list", "retrieve", "create", "partial_update"):
+            return [permissions.IsAuthenticated(), CanViewOrders()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return (
+            selectors.orders_visible_to(self.request.user)
+            .prefetch_related(
+                Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+            )
+            .order_by("-created_at", "-pk")
+        )
+
+    def _read(self, order, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=order.pk)
+        return Response(OrderSerializer(fresh).data, status=status_code)
+
+    def _body(self, serializer_class):
+        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    def create(self, request, *args, **kwargs):
+        data = self._body(OrderCreateSerializer)
+        order = services.order_create(actor=request.user, **data)
+        return self._read(order, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        order = self.get_object()
+        data = self._body(OrderUpdateSerializer)
+        return self._read(services.order_update(actor=request.user, order=order, **data))
+
+    @extend_schema(request=None, responses=OrderSerializer, summary="Submit for review")
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._read(services.order_submit(actor=request.user, order=self.get_object()))
+
+    @extend_schema(
+        request=CommentSerializer,
+        responses=OrderSerializer,
+        summary="Approve a submitted order",
+        description="Needs `review_order` (sales managers, executives). Emits `order.approved`.",
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = self._body(CommentSerializer)
+        order = services.order_approve(
+            actor=request.user, order=self.get_object(), comment=data.get("comment", "")
+        )
+        return self._read(order)
+
+    @extend_schema(
+        request=CommentSerializer,
+        responses=OrderSerializer,
+        summary="Reject a submitted order (comment required)",
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self._body(CommentSerializer)
+        order = services.order_reject(
+            actor=request.user, order=self.get_object(), comment=data.get("comment", "")
+        )
+        return self._read(order)
+
+    @extend_schema(
+        request=None,
+        responses=OrderSerializer,
+        summary="Confirm an approved order",
+        description="Gives the order its number (gap-free per year). Emits `order.confirmed`.",
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        return self._read(services.order_confirm(actor=request.user, order=self.get_object()))
+
+    @extend_schema(request=ShipSerializer, responses=OrderSerializer, summary="Record a shipment")
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        data = self._body(ShipSerializer)
+        quantities = _lines_map(data["lines"]) if "lines" in data else None
+        order = services.order_ship(
+            actor=request.user, order=self.get_object(), quantities=quantities
+        )
+        return self._read(order)
+
+    @extend_schema(request=None, responses=OrderSerializer, summary="Record delivery")
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, pk=None):
+        return self._read(services.order_deliver(actor=request.user, order=self.get_object()))
+
+    @extend_schema(request=None, responses=OrderSerializer, summary="Close a delivered order")
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._read(services.order_close(actor=request.user, order=self.get_object()))
+
+    @extend_schema(request=ReasonSerializer, responses=OrderSerializer, summary="Cancel")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        data = self._body(ReasonSerializer)
+        order = services.order_cancel(
+            actor=request.user, order=self.get_object(), reason=data.get("reason", "")
+        )
+        return self._read(order)
+
+    @extend_schema(
+        request=ReturnSerializer,
+        responses={status.HTTP_201_CREATED: OrderReturnSerializer},
+        summary="Return goods against delivered lines",
+        description="Credits the customer (a settlement credit) at the lines' net price plus tax.",
+    )
+    @action(detail=True, methods=["post"])
+    def returns(self, request, pk=None):
+        data = self._body(ReturnSerializer)
+        order_return = services.order_return_create(
+            actor=request.user,
+            order=self.get_object(),
+            quantities=_lines_map(data["lines"]),
+            reason=data["reason"],
+        )
+        fresh = OrderReturn.objects.prefetch_related("lines").get(pk=order_return.pk)
+        return Response(OrderReturnSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class OrderReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+    """Returns of the orders in the caller's scope."""
+
+    serializer_class = OrderReturnSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+    search_fields = ["number"]
+
+    def get_queryset(self):
+        return (
+            selectors.returns_visible_to(self.request.user)
+            .prefetch_related("lines")
+            .order_by("-created_at", "-pk")
+        )
+
+
+ROUTES = [
+    ("orders", OrderViewSet, "order"),
+    ("order-returns", OrderReturnViewSet, "order-return"),
+]

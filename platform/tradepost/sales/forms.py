@@ -1,0 +1,156 @@
+"""Browser forms shared by the sales pages: document lines (quotes and orders) and the
+order header. They parse input; the services decide.
+
+A document's lines are a Django formset of `LineForm`: blank rows are ignored, a row
+marked for deletion is dropped, and `LineFormSet.line_items()` gives the services
+their `[{product, quantity, unit_price, discount_percent, description}, …]`. The page
+renders the rows with `sales/_line_rows.html`; `sales/lines.js` adds rows on click
+(without JavaScript the formset keeps three empty rows at the end).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tradepost.customers.forms import DateInput
+from tradepost.customers.selectors import customers_visible_to
+from tradepost.masterdata.models import Currency, Product
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+EXTRA_LINE_ROWS = 3
+MAX_LINE_ROWS = 200
+
+
+class ProductChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.sku} — {obj.name}"
+
+
+class CustomerChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
+
+
+def active_products():
+    return Product.objects.filter(is_active=True).order_by("sku")
+
+
+class LineForm(forms.Form):
+    product = ProductChoice(queryset=active_products(), label=_("Product"), required=False)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), max_digits=12, decimal_places=3, min_value=0, required=False
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price"),
+        required=False,
+        help_text=_("Leave empty for the customer's price."),
+        **MONEY,
+    )
+    discount_percent = forms.DecimalField(
+        label=_("Discount %"),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+    )
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("product") and not data.get("quantity"):
+            self.add_error("quantity", _("Enter a quantity."))
+        elif data.get("quantity") and not data.get("product"):
+            self.add_error("product", _("Select a product."))
+        return data
+
+    def is_blank(self) -> bool:
+        return not (self.cleaned_data.get("product") or self.cleaned_data.get("quantity"))
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def line_items(self) -> list[dict]:
+        items = []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.is_blank():
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            data = form.cleaned_data
+            items.append(
+                {
+                    "product": data["product"],
+                    "quantity": data["quantity"],
+                    "unit_price": data.get("unit_price"),
+                    "discount_percent": data.get("discount_percent") or 0,
+                    "description": data.get("description") or "",
+                }
+            )
+        return items
+
+
+LineFormSet = forms.formset_factory(
+    LineForm,
+    formset=BaseLineFormSet,
+    extra=EXTRA_LINE_ROWS,
+    can_delete=True,
+    max_num=MAX_LINE_ROWS,
+    validate_max=True,
+)
+
+
+def line_formset(data=None, *, lines=None, prefix: str = "lines") -> BaseLineFormSet:
+    """A formset for POSTed `data`, or one showing existing `lines` (QuoteLine or
+    OrderLine rows) with a manual price kept only where the line had one."""
+    if data is not None:
+        return LineFormSet(data, prefix=prefix)
+    initial = [
+        {
+            "product": line.product_id,
+            "quantity": line.quantity.normalize(),
+            "unit_price": line.unit_price if line.price_source == "manual" else None,
+            "discount_percent": line.discount_percent or None,
+            "description": line.description if line.description != line.product.name else "",
+        }
+        for line in (lines or [])
+    ]
+    return LineFormSet(initial=initial, prefix=prefix)
+
+
+class OrderForm(forms.Form):
+    """The header of an order; the lines come from a `LineFormSet`."""
+
+    customer = CustomerChoice(queryset=None, label=_("Customer"))
+    currency = forms.ChoiceField(
+        label=_("Currency"),
+        choices=[("", _("The customer's currency")), *Currency.choices],
+        required=False,
+    )
+    requested_delivery_date = forms.DateField(
+        label=_("Requested delivery"), required=False, widget=DateInput()
+    )
+    deposit = forms.DecimalField(label=_("Deposit"), required=False, **MONEY)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
+
+    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = (
+            customers_visible_to(actor).filter(is_active=True).order_by("name")
+        )
+        if editing:
+            # Customer and currency are fixed once the order exists.
+            del self.fields["customer"]
+            del self.fields["currency"]
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)

@@ -1,0 +1,21 @@
+// Document lines: "Add a line" appends a copy of the empty row and bumps the
+// formset's TOTAL_FORMS. Without JavaScript the page keeps its empty rows.
+(function () {
+  function setup(fieldset) {
+    var button = fieldset.querySelector("[data-add-line]");
+    var template = fieldset.querySelector("[data-line-template]");
+    var rows = fieldset.querySelector("[data-line-rows]");
+    var total = fieldset.querySelector('input[name$="-TOTAL_FORMS"]');
+    if (!button || !template || !rows || !total) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      rows.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      var select = rows.lastElementChild && rows.lastElementChild.querySelector("select");
+      if (select) select.focus();
+    });
+  }
+  document.querySelectorAll("[data-doc-lines]").forEach(setup);
+})();
