@@ -61,7 +61,12 @@ def decimal_value(
         raise ValidationError({field: [_("Enter a number.")]})
     if number != number.quantize(places):
         raise ValidationError(
-            {field: [_("Use at most %(places)d decimal places.") % {"places": -places.exponent}]}
+            {
+                field: [
+                    _("Use at most %(places)d decimal places.")
+                    % {"places": -places.as_tuple().exponent}
+                ]
+            }
         )
     if positive and number <= 0:
         raise ValidationError({field: [_("Must be more than zero.")]})
