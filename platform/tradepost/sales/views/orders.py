@@ -1,3 +1,275 @@
-"""Sales pages: orders."""
+"""Order pages: the list, entering and editing an order, its page with every step of
+its life as a button the user may press, shipments and returns."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tradepost.audit.models import AuditEntry
+from tradepost.customers import selectors as customer_selectors
+from tradepost.sales import forms, selectors
+from tradepost.sales import orders as services
+from tradepost.sales.models import Order
+from tradepost.workspace.forms import add_service_errors
+
+ROWS_PER_PAGE = 50
+
+
+@login_required
+@permission_required("sales.view_order", raise_exception=True)
+def order_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in Order.Status.values:
+        status = ""
+    mine = request.GET.get("mine") == "1"
+    orders = selectors.order_list(request.user, status=status or None, mine=mine)
+    text = request.GET.get("q", "").strip().replace("\x00", "")[:100]
+    if text:
+        orders = orders.filter(Q(number__icontains=text) | Q(customer__name__icontains=text))
+    page = Paginator(orders, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    context = {
+        "page": page,
+        "query": query,
+        "filtered": bool(query),
+        "status": status,
+        "statuses": Order.Status.choices,
+        "mine": mine,
+        "text": text,
+    }
+    return render(request, "sales/orders/list.html", context)
+
+
+def _initial_customer(request: HttpRequest):
+    customer_id = request.GET.get("customer", "")
+    if customer_id.isdigit() and customer_selectors.customer_is_visible(
+        request.user, int(customer_id)
+    ):
+        return int(customer_id)
+    return None
+
+
+def _service_call(form, formset, call: Callable[[], object]):
+    """Run `call()`; put a ValidationError on the form (line errors above the lines)."""
+    try:
+        return call()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "lines" in exc.error_dict:
+            lines = exc.error_dict.pop("lines")
+            formset._non_form_errors = formset.error_class(
+                [message for error in lines for message in error.messages]
+            )
+        if not hasattr(exc, "error_dict") or exc.error_dict:
+            add_service_errors(form, exc)
+        return None
+
+
+@login_required
+@permission_required("sales.add_order", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def order_create(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = forms.OrderForm(
+        data, actor=request.user, initial={"customer": _initial_customer(request)}
+    )
+    formset = forms.line_formset(data)
+    if data is not None and form.is_valid() & formset.is_valid():
+        fields = form.cleaned_data
+        order = _service_call(
+            form,
+            formset,
+            lambda: services.order_create(
+                actor=request.user,
+                customer=fields["customer"],
+                currency=fields.get("currency") or None,
+                requested_delivery_date=fields.get("requested_delivery_date"),
+                deposit=fields.get("deposit") or 0,
+                notes=fields.get("notes", ""),
+                lines=formset.line_items(),
+            ),
+        )
+        if order is not None:
+            messages.success(request, _("Order saved as a draft. Submit it for review when ready."))
+            return redirect("sales:order", order_id=order.pk)
+    status = 400 if data is not None else 200
+    context = {"form": form, "formset": formset, "order": None}
+    return render(request, "sales/orders/form.html", context, status=status)
+
+
+@login_required
+@permission_required("sales.change_order", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_get(request.user, order_id)
+    if order.status not in services.EDITABLE:
+        messages.error(request, _("Only a draft or a rejected order can be changed."))
+        return redirect("sales:order", order_id=order.pk)
+    data = request.POST if request.method == "POST" else None
+    initial = {
+        "requested_delivery_date": order.requested_delivery_date,
+        "deposit": order.deposit,
+        "notes": order.notes,
+    }
+    form = forms.OrderForm(data, actor=request.user, editing=True, initial=initial)
+    formset = forms.line_formset(data, lines=order.lines.all())
+    if data is not None and form.is_valid() & formset.is_valid():
+        fields = form.cleaned_data
+        updated = _service_call(
+            form,
+            formset,
+            lambda: services.order_update(
+                actor=request.user,
+                order=order,
+                lines=formset.line_items(),
+                requested_delivery_date=fields.get("requested_delivery_date"),
+                deposit=fields.get("deposit") or 0,
+                notes=fields.get("notes", ""),
+            ),
+        )
+        if updated is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("sales:order", order_id=order.pk)
+    status = 400 if data is not None else 200
+    context = {"form": form, "formset": formset, "order": order}
+    return render(request, "sales/orders/form.html", context, status=status)
+
+
+def _history(order: Order) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(target_type="sales.order", target_id=str(order.pk))
+        .order_by("created_at", "pk")
+        .only("action", "actor_label", "created_at", "data")
+    )
+
+
+@login_required
+@permission_required("sales.view_order", raise_exception=True)
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_get(request.user, order_id)
+    return render(request, "sales/orders/detail.html", _detail_context(request, order))
+
+
+def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
+    user = request.user
+    status = order.status
+    S = Order.Status
+    own = order.owner_id == user.pk
+    lines = list(order.lines.all())
+    can = {
+        "edit": status in services.EDITABLE and user.has_perm("sales.change_order"),
+        "submit": status in services.EDITABLE and user.has_perm("sales.change_order"),
+        "review": status == S.SUBMITTED and user.has_perm("sales.review_order"),
+        "confirm": status == S.APPROVED and user.has_perm("sales.confirm_order"),
+        "ship": status in (S.CONFIRMED, S.PARTIALLY_SHIPPED) and user.has_perm("sales.ship_order"),
+        "deliver": status == S.SHIPPED and user.has_perm("sales.ship_order"),
+        "close": status == S.DELIVERED and user.has_perm("sales.confirm_order"),
+        "cancel": status in services.CANCELLABLE
+        and not any(line.shipped_quantity for line in lines)
+        and (
+            user.has_perm("sales.cancel_order")
+            or (
+                own
+                and user.has_perm("sales.change_order")
+                and status in services.CANCELLABLE_BY_OWNER
+            )
+        ),
+        "return": status in services.RETURNABLE and user.has_perm("sales.add_orderreturn"),
+    }
+    return {
+        "order": order,
+        "lines": lines,
+        "can": can,
+        "history": _history(order),
+        "returns": list(order.returns.all()),
+        "comment_form": extra.pop("comment_form", None) or forms.CommentForm(),
+        "reason_form": extra.pop("reason_form", None) or forms.ReasonForm(),
+        **extra,
+    }
+
+
+def _quantities(request: HttpRequest, order: Order) -> dict[int, str]:
+    return {
+        line.pk: request.POST.get(f"line-{line.pk}", "").strip() or "0"
+        for line in order.lines.all()
+    }
+
+
+STEPS: dict[str, Callable] = {
+    "submit": lambda request, order: services.order_submit(actor=request.user, order=order),
+    "approve": lambda request, order: services.order_approve(
+        actor=request.user, order=order, comment=request.POST.get("comment", "")
+    ),
+    "reject": lambda request, order: services.order_reject(
+        actor=request.user, order=order, comment=request.POST.get("comment", "")
+    ),
+    "confirm": lambda request, order: services.order_confirm(actor=request.user, order=order),
+    "ship": lambda request, order: services.order_ship(
+        actor=request.user,
+        order=order,
+        quantities=_quantities(request, order) if request.POST.get("partial") else None,
+    ),
+    "deliver": lambda request, order: services.order_deliver(actor=request.user, order=order),
+    "close": lambda request, order: services.order_close(actor=request.user, order=order),
+    "cancel": lambda request, order: services.order_cancel(
+        actor=request.user, order=order, reason=request.POST.get("reason", "")
+    ),
+    "return": lambda request, order: services.order_return_create(
+        actor=request.user,
+        order=order,
+        quantities=_quantities(request, order),
+        reason=request.POST.get("reason", ""),
+    ),
+}
+DONE = {
+    "submit": gettext_lazy("Order submitted for review."),
+    "approve": gettext_lazy("Order approved."),
+    "reject": gettext_lazy("Order sent back to the salesperson."),
+    "confirm": gettext_lazy("Order confirmed."),
+    "ship": gettext_lazy("Shipment recorded."),
+    "deliver": gettext_lazy("Delivery recorded."),
+    "close": gettext_lazy("Order closed."),
+    "cancel": gettext_lazy("Order cancelled."),
+    "return": gettext_lazy("Return recorded; the customer is credited."),
+}
+
+
+@login_required
+@permission_required("sales.view_order", raise_exception=True)
+@require_POST
+def order_step(request: HttpRequest, order_id: int, step: str) -> HttpResponse:
+    """One step of the order's life (the buttons on its page)."""
+    if step not in STEPS:
+        raise Http404
+    order = selectors.order_get(request.user, order_id)
+    try:
+        STEPS[step](request, order)
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        order = selectors.order_get(request.user, order_id)
+        context = _detail_context(request, order, step_errors=exc.messages, failed_step=step)
+        return render(request, "sales/orders/detail.html", context, status=400)
+    messages.success(request, str(DONE[step]))
+    return redirect("sales:order", order_id=order.pk)
+
+
+urlpatterns = [
+    path("orders/", order_list, name="orders"),
+    path("orders/new/", order_create, name="order_create"),
+    path("orders/<int:order_id>/", order_detail, name="order"),
+    path("orders/<int:order_id>/edit/", order_edit, name="order_edit"),
+    path("orders/<int:order_id>/<slug:step>/", order_step, name="order_step"),
+]
