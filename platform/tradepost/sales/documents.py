@@ -59,6 +59,10 @@ def decimal_value(
         raise ValidationError({field: [_("Enter a number.")]}) from None
     if not number.is_finite():
         raise ValidationError({field: [_("Enter a number.")]})
+    if abs(number) > maximum:  # before quantize(), which fails on too many digits
+        raise ValidationError(
+            {field: [_("Must be between %(min)s and %(max)s.") % {"min": minimum, "max": maximum}]}
+        )
     if number != number.quantize(places):
         raise ValidationError(
             {
