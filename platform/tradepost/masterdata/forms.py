@@ -139,6 +139,7 @@ DOCUMENT_LABELS = {
     "payment": _("Payment receipts"),
     "return": _("Returns"),
     "transfer": _("Stock transfers"),
+    "price_adjustment": _("Price adjustments"),
 }
 
 

@@ -240,6 +240,7 @@ DEFAULT_FORMATS = {
     "payment": "RC-{year}-{number:05d}",
     "return": "RT-{year}-{number:05d}",
     "transfer": "TR-{year}-{number:05d}",
+    "price_adjustment": "PA-{year}-{number:05d}",
 }
 
 
