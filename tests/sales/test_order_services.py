@@ -111,3 +111,57 @@ def test_salesperson_cannot_review_or_confirm(sales_org):
         assert "comment" in rejected.value.message_dict
         order.refresh_from_db()
         assert order.status == Order.Status.SUBMITTED
+
+
+def test_the_plan_counts_this_months_orders_and_refuses_one_too_many(sales_org):
+    from billing.models import Plan, Subscription
+
+    org = sales_org
+    with schema_context(org.workspace.schema):
+        _order(org)
+        _order(org, order_date=timezone.localdate() - datetime.timedelta(days=40))
+    plan = Plan.objects.get(code="free")
+    plan.max_orders_per_month = 1
+    plan.save()
+    Subscription.objects.filter(tenant=org.workspace.tenant).update(plan=plan, status="active")
+    with schema_context(org.workspace.schema):
+        with pytest.raises(ValidationError) as refused:
+            _order(org)
+        assert "allows 1 orders a month" in refused.value.messages[0]
+        assert Order.objects.count() == 2
+    response = org.client("salesperson").post(
+        "/api/v1/orders/",
+        {
+            "customer": org.customers["rep_own"].pk,
+            "lines": [{"product": org.products["kettle"].pk, "quantity": "1"}],
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "plan_limit_reached"
+
+
+def test_who_may_cancel(sales_org):
+    org = sales_org
+    with schema_context(org.workspace.schema):
+        dealers = orders.order_create(
+            actor=org.users["dealer"],
+            customer=org.customers["dealer"],
+            lines=[{"product": org.products["kettle"], "quantity": "5"}],
+        )
+        assert dealers.owner == org.users["north_rep"]  # the dealer's salesperson sells it
+        cancelled = orders.order_cancel(actor=org.users["dealer"], order=dealers, reason="Typo")
+        assert cancelled.status == Order.Status.CANCELLED
+
+        approved = orders.order_approve(
+            actor=org.owner, order=orders.order_submit(actor=org.owner, order=_order(org))
+        )
+        with pytest.raises(PermissionDenied):
+            orders.order_cancel(actor=org.users["salesperson"], order=approved)
+        confirmed = orders.order_confirm(actor=org.users["sales_manager"], order=approved)
+        with pytest.raises(ValidationError) as no_reason:
+            orders.order_cancel(actor=org.users["sales_manager"], order=confirmed)
+        assert "reason" in no_reason.value.message_dict
+        cancelled = orders.order_cancel(
+            actor=org.users["sales_manager"], order=confirmed, reason="Customer withdrew"
+        )
+        assert cancelled.number == confirmed.number  # keeps its number: no gap

@@ -80,6 +80,12 @@ def order_payload(order: Order) -> dict[str, Any]:
     }
 
 
+def is_own(actor, order: Order) -> bool:
+    """The actor's own order: they sell it (owner) or entered it (a dealer's order)."""
+    user_id = getattr(actor, "pk", None)
+    return user_id is not None and user_id in (order.owner_id, order.created_by_id)
+
+
 def _locked(order: Order) -> Order:
     """The order re-read under a row lock, so its status cannot change meanwhile."""
     fresh = Order.objects.select_for_update().get(pk=order.pk)
@@ -484,13 +490,13 @@ def order_close(*, actor, order: Order) -> Order:
 
 @transaction.atomic
 def order_cancel(*, actor, order: Order, reason: str = "") -> Order:
-    """Cancel an order nothing of which has shipped. Its salesperson may cancel it
-    until it is approved; after that, or for someone else's order, it takes the
-    cancel permission. A confirmed order keeps its number (no gap)."""
+    """Cancel an order nothing of which has shipped. Its salesperson (or the dealer who
+    entered it) may cancel it until it is approved; after that, or for someone else's
+    order, it takes the cancel permission. A confirmed order keeps its number (no gap)."""
     _require_order_visible(actor, order)
     ensure_writable()
     locked = _locked(order)
-    own = getattr(actor, "pk", None) is not None and locked.owner_id == actor.pk
+    own = is_own(actor, locked)
     if not actor.has_perm("sales.cancel_order"):
         if not (own and actor.has_perm("sales.change_order")):
             raise PermissionDenied(_("You do not have permission to do this."))

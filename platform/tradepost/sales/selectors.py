@@ -96,7 +96,9 @@ def orders_waiting_for(actor) -> QuerySet[Order]:
     if actor.has_perm("sales.ship_order"):
         waiting |= Q(status__in=[Order.Status.CONFIRMED, Order.Status.PARTIALLY_SHIPPED])
     if getattr(actor, "pk", None):
-        waiting |= Q(status=Order.Status.REJECTED, owner_id=actor.pk)
+        waiting |= Q(status=Order.Status.REJECTED) & (
+            Q(owner_id=actor.pk) | Q(created_by_id=actor.pk)
+        )
     return (
         orders_visible_to(actor)
         .filter(waiting)

@@ -166,7 +166,7 @@ def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
     user = request.user
     status = order.status
     S = Order.Status
-    own = order.owner_id == user.pk
+    own = services.is_own(user, order)
     lines = list(order.lines.all())
     can = {
         "edit": status in services.EDITABLE and user.has_perm("sales.change_order"),
