@@ -1,0 +1,379 @@
+"""Quote services: create, edit, send, accept, decline, cancel and convert into an
+order. The browser, the API and the demo call these; each runs in one transaction,
+checks the actor's permission and the quote's scope (`selectors.quotes_visible_to`,
+which follows the customer scope), refuses writes in a read-only workspace, locks the
+quote row for status changes and writes an audit entry.
+
+The life of a quote (`Quote.Status`); every step needs `sales.change_quote` except
+creating (`sales.add_quote`):
+
+| step                    | from                   | to        | refused when expired |
+|-------------------------|------------------------|-----------|----------------------|
+| create                  | (new)                  | draft     | (valid until ≥ today) |
+| edit lines, validity    | draft                  | draft     | —                    |
+| send to the customer    | draft                  | sent      | yes                  |
+| accept / decline        | sent                   | accepted / declined | accept only |
+| cancel                  | draft, sent, accepted  | cancelled | —                    |
+| convert into an order   | sent, accepted         | converted | yes                  |
+
+A quote is expired when its `valid_until` is before today (the workspace's date); an
+expired quote stays in its status but can no longer be sent, accepted or converted.
+
+Numbers: a quote is numbered when it is created, from the workspace's "quote"
+sequence of the current year ("QT-2026-00001"), gap-free
+(`masterdata.services.document_number_next`, taken last in the transaction).
+
+Pricing is the orders' (`sales.documents.lines_price`) on the quote's issue date: the
+price given on the line, else the customer's resolved price; the best promotion per
+line, then the line's own discount, then tax.
+
+Converting (`quote_convert`) creates a draft order through `orders.order_create` with
+the quote's products, quantities, discounts and descriptions, and each line's quoted
+unit price as a fixed price (price source "quote"), so the customer pays what was
+quoted. Promotions are not copied: they are evaluated again on the order date, so a
+promotion that has ended since the quote no longer applies, and one that started
+since does. Converting takes the quote's row lock first: of two conversions at once,
+one makes the order and the other is refused ("already converted").
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.access import ensure_writable
+from tradepost.audit.services import audit_record
+from tradepost.customers.models import Customer
+from tradepost.masterdata.services import document_number_next
+from tradepost.sales import documents
+from tradepost.sales.models import Opportunity, Order, Quote, QuoteLine
+
+S = Quote.Status
+DEFAULT_VALIDITY_DAYS = 30
+EDITABLE = (S.DRAFT,)
+OPEN = (S.DRAFT, S.SENT, S.ACCEPTED)
+CONVERTIBLE = (S.SENT, S.ACCEPTED)
+EDITABLE_FIELDS = frozenset({"valid_until", "notes"})
+MAX_NOTES = 5000
+
+
+def quote_is_expired(quote: Quote, today: datetime.date | None = None) -> bool:
+    """True when an open quote's validity has ended (before `today`)."""
+    today = today or timezone.localdate()
+    return quote.status in OPEN and quote.valid_until < today
+
+
+def _locked(quote: Quote) -> Quote:
+    """The quote re-read under a row lock, so its status cannot change meanwhile."""
+    fresh = Quote.objects.select_for_update().get(pk=quote.pk)
+    for field in ("status", "valid_until", "updated_at"):
+        setattr(quote, field, getattr(fresh, field))
+    return fresh
+
+
+def _require_quote_visible(actor, quote: Quote) -> None:
+    from tradepost.sales.selectors import quotes_visible_to
+
+    if not quotes_visible_to(actor).filter(pk=quote.pk).exists():
+        raise PermissionDenied(_("This quote is not yours to change."))
+
+
+def _require_status(quote: Quote, allowed: Iterable[str], action: str) -> None:
+    if quote.status not in allowed:
+        raise ValidationError(
+            {
+                "status": [
+                    _("A quote that is %(status)s cannot be %(action)s.")
+                    % {"status": quote.get_status_display().lower(), "action": action}
+                ]
+            }
+        )
+
+
+def _require_not_expired(quote: Quote, action: str) -> None:
+    if quote_is_expired(quote):
+        raise ValidationError(
+            {
+                "valid_until": [
+                    _(
+                        "This quote expired on %(date)s and cannot be %(action)s. "
+                        "Make a new quote for the customer."
+                    )
+                    % {"date": quote.valid_until.isoformat(), "action": action}
+                ]
+            }
+        )
+
+
+def _valid_until(issued_on: datetime.date, valid_until: datetime.date | None) -> datetime.date:
+    if valid_until is None:
+        try:
+            valid_until = issued_on + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS)
+        except OverflowError:
+            raise ValidationError({"issued_on": [_("Enter a real date.")]}) from None
+    if valid_until < issued_on:
+        raise ValidationError(
+            {"valid_until": [_("A quote cannot be valid only until before its date.")]}
+        )
+    if valid_until < timezone.localdate():
+        raise ValidationError({"valid_until": [_("The validity must last until today or later.")]})
+    return valid_until
+
+
+def _notes(value: Any) -> str:
+    notes = str(value or "")
+    if len(notes) > MAX_NOTES:
+        raise ValidationError(
+            {"notes": [_("Use at most %(count)d characters.") % {"count": MAX_NOTES}]}
+        )
+    return notes
+
+
+def _opportunity(opportunity: Opportunity | None, customer: Customer) -> Opportunity | None:
+    if opportunity is not None and opportunity.customer_id != customer.pk:
+        raise ValidationError(
+            {"opportunity": [_("Choose an opportunity of the quote's customer.")]}
+        )
+    return opportunity
+
+
+def _write_lines(quote: Quote, priced: list[documents.PricedLine]) -> None:
+    quote.lines.all().delete()
+    QuoteLine.objects.bulk_create(QuoteLine(quote=quote, **line.fields()) for line in priced)
+
+
+@transaction.atomic
+def quote_create(
+    *,
+    actor,
+    customer: Customer,
+    lines: Iterable[Mapping[str, Any] | documents.LineRequest],
+    currency: str | None = None,
+    issued_on: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+    opportunity: Opportunity | None = None,
+    owner=None,
+    notes: str = "",
+) -> Quote:
+    """A numbered draft quote for `customer` with lines priced on `issued_on` (default
+    today), valid for 30 days unless `valid_until` says otherwise. The salesperson is
+    `owner`, else the customer's owner, else the actor."""
+    documents.require(actor, "sales.add_quote")
+    documents.require_customer_visible(actor, customer)
+    ensure_writable()
+    if not customer.is_active:
+        raise ValidationError({"customer": [_("This customer is inactive.")]})
+    issued_on = issued_on or timezone.localdate()
+    valid_until = _valid_until(issued_on, valid_until)
+    opportunity = _opportunity(opportunity, customer)
+    currency = documents.currency_value(currency, customer.currency)
+    notes = _notes(notes)
+    requests = documents.line_requests(lines)
+    priced, totals = documents.lines_price(
+        customer=customer, requests=requests, on_date=issued_on, currency=currency
+    )
+    user = documents.actor_user(actor)
+    quote = Quote.objects.create(
+        # Numbering last: the sequence row stays locked until this transaction ends.
+        number=document_number_next(key="quote"),
+        customer=customer,
+        owner=owner if owner is not None else (customer.owner or user),
+        opportunity=opportunity,
+        currency=currency,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        notes=notes,
+        created_by=user,
+        **documents.totals_fields(totals),
+    )
+    _write_lines(quote, priced)
+    audit_record(
+        actor=actor,
+        action="quote.created",
+        target=quote,
+        data={
+            "number": quote.number,
+            "customer": customer.pk,
+            "gross_total": str(quote.gross_total),
+        },
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_update(
+    *,
+    actor,
+    quote: Quote,
+    lines: Iterable[Mapping[str, Any] | documents.LineRequest] | None = None,
+    **changes: Any,
+) -> Quote:
+    """Change a draft quote: its lines (re-priced on the quote's date), how long it is
+    valid and its notes. A sent quote is fixed: cancel it and make a new one."""
+    documents.require(actor, "sales.change_quote")
+    _require_quote_visible(actor, quote)
+    ensure_writable()
+    quote = _locked(quote)
+    _require_status(quote, EDITABLE, _("changed"))
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
+    if "valid_until" in changes:
+        if changes["valid_until"] is None:
+            raise ValidationError({"valid_until": [_("Enter a date.")]})
+        quote.valid_until = _valid_until(quote.issued_on, changes["valid_until"])
+    if "notes" in changes:
+        quote.notes = _notes(changes["notes"])
+    if lines is not None:
+        requests = documents.line_requests(lines)
+        priced, totals = documents.lines_price(
+            customer=quote.customer,
+            requests=requests,
+            on_date=quote.issued_on,
+            currency=quote.currency,
+        )
+        for field, value in documents.totals_fields(totals).items():
+            setattr(quote, field, value)
+        _write_lines(quote, priced)
+    quote.save()
+    audit_record(
+        actor=actor,
+        action="quote.updated",
+        target=quote,
+        data={"fields": sorted(changes) + (["lines"] if lines is not None else [])},
+    )
+    return quote
+
+
+def _transition(
+    actor,
+    quote: Quote,
+    *,
+    allowed: Iterable[str],
+    verb: str,
+    action: str,
+    to: str,
+    refuse_expired: bool,
+) -> Quote:
+    documents.require(actor, "sales.change_quote")
+    _require_quote_visible(actor, quote)
+    ensure_writable()
+    locked = _locked(quote)
+    _require_status(locked, allowed, verb)
+    if refuse_expired:
+        _require_not_expired(locked, verb)
+    previous = locked.status
+    locked.status = to
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=action, target=locked, data={"from": previous})
+    return locked
+
+
+@transaction.atomic
+def quote_send(*, actor, quote: Quote) -> Quote:
+    """The draft went to the customer; from now on its lines are fixed."""
+    return _transition(
+        actor,
+        quote,
+        allowed=EDITABLE,
+        verb=_("sent"),
+        action="quote.sent",
+        to=S.SENT,
+        refuse_expired=True,
+    )
+
+
+@transaction.atomic
+def quote_accept(*, actor, quote: Quote) -> Quote:
+    """The customer accepted a sent quote within its validity."""
+    return _transition(
+        actor,
+        quote,
+        allowed=(S.SENT,),
+        verb=_("accepted"),
+        action="quote.accepted",
+        to=S.ACCEPTED,
+        refuse_expired=True,
+    )
+
+
+@transaction.atomic
+def quote_decline(*, actor, quote: Quote) -> Quote:
+    """The customer said no (also after the quote expired)."""
+    return _transition(
+        actor,
+        quote,
+        allowed=(S.SENT,),
+        verb=_("declined"),
+        action="quote.declined",
+        to=S.DECLINED,
+        refuse_expired=False,
+    )
+
+
+@transaction.atomic
+def quote_cancel(*, actor, quote: Quote) -> Quote:
+    """Withdraw a quote that has not become an order."""
+    return _transition(
+        actor,
+        quote,
+        allowed=OPEN,
+        verb=_("cancelled"),
+        action="quote.cancelled",
+        to=S.CANCELLED,
+        refuse_expired=False,
+    )
+
+
+@transaction.atomic
+def quote_convert(*, actor, quote: Quote, order_date: datetime.date | None = None) -> Order:
+    """Turn a sent or accepted quote, still valid, into a draft order at the quoted
+    unit prices (see the module docstring: promotions are evaluated again on the order
+    date). The quote becomes converted; the order links back to it. Needs
+    `sales.change_quote` and `sales.add_order`."""
+    from tradepost.sales.orders import order_create
+
+    documents.require(actor, "sales.change_quote")
+    documents.require(actor, "sales.add_order")
+    _require_quote_visible(actor, quote)
+    ensure_writable()
+    locked = _locked(quote)
+    if locked.status == S.CONVERTED:
+        raise ValidationError({"status": [_("This quote has already been converted.")]})
+    _require_status(locked, CONVERTIBLE, _("converted"))
+    _require_not_expired(locked, _("converted"))
+    lines = list(locked.lines.select_related("product").order_by("position", "pk"))
+    order = order_create(
+        actor=actor,
+        customer=locked.customer,
+        lines=[
+            {
+                "product": line.product,
+                "quantity": line.quantity,
+                "discount_percent": line.discount_percent,
+                "description": line.description,
+            }
+            for line in lines
+        ],
+        currency=locked.currency,
+        order_date=order_date,
+        quote=locked,
+        fixed_prices={line.product_id: (line.unit_price, documents.QUOTE_PRICE) for line in lines},
+        owner=locked.owner,
+    )
+    previous = locked.status
+    locked.status = S.CONVERTED
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="quote.converted",
+        target=locked,
+        data={"from": previous, "order": order.pk},
+    )
+    return order
