@@ -83,13 +83,25 @@ Basis = PriceAdjustment.Basis
 REPORT_MAX_AGE_DAYS = 90
 MAX_WINDOW_DAYS = 366
 CANCELLABLE = (S.DRAFT, S.APPROVED)
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+MAX_DAYS_AHEAD = 366  # a drop is announced at most a year ahead
 NUMBER_KEY = "price_adjustment"
 
 
 # --- Checks --------------------------------------------------------------------------
-def _date(value: Any, field: str) -> datetime.date:
+def _date(value: Any, field: str, *, latest: datetime.date) -> datetime.date:
+    """A date between `EARLIEST_DATE` and `latest` (so the look-back stays a date)."""
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
         raise ValidationError({field: [_("Enter a valid date.")]})
+    if not EARLIEST_DATE <= value <= latest:
+        raise ValidationError(
+            {
+                field: [
+                    _("Choose a day from %(first)s to %(last)s.")
+                    % {"first": EARLIEST_DATE.isoformat(), "last": latest.isoformat()}
+                ]
+            }
+        )
     return value
 
 
@@ -166,9 +178,10 @@ def stock_report_create(
         raise ValidationError({"dealer": [_("This dealer is inactive.")]})
     _require_product(product)
     amount = _quantity(quantity)
-    as_of = _date(as_of or timezone.localdate(), "as_of")
-    if as_of > timezone.localdate():
+    today = timezone.localdate()
+    if isinstance(as_of, datetime.date) and as_of > today:
         raise ValidationError({"as_of": [_("Stock can be reported up to today, not ahead.")]})
+    as_of = _date(as_of or today, "as_of", latest=today)
     ensure_writable()
     user = documents.actor_user(actor)
     report = (
@@ -345,7 +358,11 @@ def price_adjustment_create(
     _require_product(product)
     if basis not in Basis.values:
         raise ValidationError({"basis": [_("Choose reported stock or deliveries.")]})
-    effective_on = _date(effective_on, "effective_on")
+    effective_on = _date(
+        effective_on,
+        "effective_on",
+        latest=timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD),
+    )
     try:
         window = int(window_days)
     except (TypeError, ValueError):
