@@ -241,6 +241,7 @@ DEFAULT_FORMATS = {
     "return": "RT-{year}-{number:05d}",
     "transfer": "TR-{year}-{number:05d}",
     "price_adjustment": "PA-{year}-{number:05d}",
+    "agreement": "MA-{year}-{number:05d}",
 }
 
 
