@@ -677,12 +677,15 @@ def test_lines_shown_follow_the_viewers_customer_scope(sales_org):
 @pytest.fixture
 def committed_approved(platform_workspaces, django_db_blocker):
     """An approved adjustment with two dealers' lines, committed in alpha so that other
-    connections see it; every row and audit entry made is removed afterwards."""
+    connections see it; every row and audit entry made is removed afterwards and the
+    numbering sequence is left as it was."""
     workspace = platform_workspaces["alpha"]
     with django_db_blocker.unblock():
         with schema_context(workspace.schema):
             owner = workspace.owner()
             last_audit = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+            sequence = DocumentSequence.objects.filter(key="price_adjustment", year=TODAY.year)
+            last_number = sequence.values_list("last_number", flat=True).first()
             product = md.product_create(
                 actor=owner, sku="RACE-PA", name="Race kettle", list_price=Decimal("100.00")
             )
@@ -704,7 +707,6 @@ def committed_approved(platform_workspaces, django_db_blocker):
                 basis=PriceAdjustment.Basis.REPORTED_STOCK,
             )
             adjustment = adjustments.price_adjustment_approve(actor=owner, adjustment=adjustment)
-            year_sequence = DocumentSequence.objects.get(key="price_adjustment", year=TODAY.year)
         connection.set_schema_to_public()
         yield workspace, owner, adjustment
         with schema_context(workspace.schema):
@@ -714,7 +716,10 @@ def committed_approved(platform_workspaces, django_db_blocker):
             DealerStockReport.objects.filter(product=product).delete()
             Customer.objects.filter(pk__in=[d.pk for d in dealers]).delete()
             Product.objects.filter(pk=product.pk).delete()
-            DocumentSequence.objects.filter(pk=year_sequence.pk).delete()
+            if last_number is None:
+                sequence.delete()
+            else:
+                sequence.update(last_number=last_number)
             AuditEntry.objects.filter(pk__gt=last_audit or 0).delete()
         connection.set_schema_to_public()
 
