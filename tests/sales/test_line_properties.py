@@ -94,6 +94,16 @@ def _is_cents(amount: Decimal) -> bool:
     return isinstance(amount, Decimal) and amount.as_tuple().exponent == -2
 
 
+# --- Rounding --------------------------------------------------------------------------
+@EXAMPLES
+@given(value=st.decimals(min_value=Decimal("0"), max_value=Decimal("1000000"), places=4))
+def test_money_rounds_to_the_nearest_cent_and_halves_up(value):
+    rounded = money(value)
+    assert _is_cents(rounded)
+    # Within half a cent; an exact half always goes up, never down.
+    assert Decimal("-0.005") < rounded - value <= Decimal("0.005")
+
+
 # --- One line -------------------------------------------------------------------------
 @EXAMPLES
 @given(
