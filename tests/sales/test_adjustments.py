@@ -232,6 +232,9 @@ def test_a_fully_returned_delivery_gives_no_line(sales_org):
         ({"currency": "XXX"}, "currency"),
         ({"currency": "USD"}, "old_price"),  # the list price is in CNY
         ({"effective_on": "2026-01-01"}, "effective_on"),
+        ({"effective_on": datetime.date(1999, 12, 31)}, "effective_on"),
+        ({"effective_on": TODAY + 367 * DAY}, "effective_on"),
+        ({"old_price": "999999999999.99", "new_price": "0"}, "new_price"),  # too much owed
         ({"product": None}, "product"),
         ({"apply_to_product": True, "effective_on": TODAY + DAY}, "apply_to_product"),
         (
@@ -584,6 +587,7 @@ def test_a_dealer_reports_its_own_stock_and_a_second_report_that_day_replaces_it
         ("owner", "rep_own", {}, "dealer"),  # a direct customer holds no resale stock
         ("owner", "dealer", {"as_of": TODAY + DAY}, "as_of"),
         ("owner", "dealer", {"as_of": "yesterday"}, "as_of"),
+        ("owner", "dealer", {"as_of": datetime.date(1999, 12, 31)}, "as_of"),
         ("owner", "dealer", {"quantity": "-1"}, "quantity"),
         ("owner", "dealer", {"quantity": "1.0005"}, "quantity"),
         ("owner", "dealer", {"quantity": "lots"}, "quantity"),

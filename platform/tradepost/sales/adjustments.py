@@ -302,14 +302,30 @@ def _quantities(adjustment: PriceAdjustment) -> list[DealerQuantity]:
     )
 
 
-def _line(adjustment: PriceAdjustment, dealer_id: int, quantity: Decimal, source: str):
+def _checked_amount(amount: Decimal, field: str) -> Decimal:
+    """An amount the money columns can hold (a huge quantity × a huge drop cannot)."""
+    if amount > documents.MAX_PRICE:
+        raise ValidationError(
+            {field: [_("The credit would be too large to record; check the quantities.")]}
+        )
+    return amount
+
+
+def _line(
+    adjustment: PriceAdjustment,
+    dealer_id: int,
+    quantity: Decimal,
+    source: str,
+    *,
+    field: str = "quantity",
+):
     difference = adjustment.old_price - adjustment.new_price
     return PriceAdjustmentLine(
         adjustment=adjustment,
         dealer_id=dealer_id,
         quantity=quantity,
         unit_difference=difference,
-        amount=arithmetic.money(quantity * difference),
+        amount=_checked_amount(arithmetic.money(quantity * difference), field),
         source=source[:200],
     )
 
@@ -318,17 +334,18 @@ def _write_lines(adjustment: PriceAdjustment) -> None:
     """Replace the lines with freshly computed ones and set the total."""
     adjustment.lines.all().delete()
     lines = [
-        _line(adjustment, row.dealer_id, row.quantity, row.source)
+        _line(adjustment, row.dealer_id, row.quantity, row.source, field="new_price")
         for row in _quantities(adjustment)
         if row.quantity > 0
     ]
+    total = sum((line.amount for line in lines), arithmetic.ZERO)
+    adjustment.total = _checked_amount(total, "new_price")
     PriceAdjustmentLine.objects.bulk_create(lines)
-    adjustment.total = sum((line.amount for line in lines), arithmetic.ZERO)
 
 
 def _total_update(adjustment: PriceAdjustment) -> None:
     total = adjustment.lines.aggregate(total=Sum("amount"))["total"]
-    adjustment.total = total if total is not None else arithmetic.ZERO
+    adjustment.total = _checked_amount(total if total is not None else arithmetic.ZERO, "quantity")
 
 
 # --- The adjustment's life -----------------------------------------------------------
