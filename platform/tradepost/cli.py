@@ -74,6 +74,9 @@ def demo_data() -> None:
         from tradepost.customers.demo import seed_demo as seed_customers
 
         seed_customers(actor=owner)
+        from tradepost.sales.demo import seed_demo as seed_sales
+
+        seed_sales(actor=owner)
     if not User.objects.filter(email=OPERATOR_EMAIL).exists():
         User.objects.create_superuser(OPERATOR_EMAIL, DEMO_PASSWORD, full_name="Operator")
 

@@ -281,3 +281,17 @@ def test_filters_and_bad_filters(sales_org, admin):
     assert admin.get("/api/v1/orders/?status=nonsense").status_code == 400
     assert admin.get("/api/v1/orders/?order_date_from=yesterday").status_code == 400
     assert _count(sales_org, OrderReturn) == 0
+
+
+def test_an_amount_too_large_for_the_books_is_400_not_a_crash(sales_org, admin):
+    lines = [
+        {
+            "product": sales_org.products["kettle"].pk,
+            "quantity": "999999999.999",
+            "unit_price": "999999999999.99",
+        }
+    ]
+    response = _post(admin, "/api/v1/orders/", _body(sales_org, lines=lines, deposit="0"))
+    assert response.status_code == 400
+    assert "too large" in " ".join(response.json()["errors"]["lines"])
+    assert _count(sales_org) == 0

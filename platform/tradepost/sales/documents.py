@@ -21,6 +21,8 @@ from tradepost.sales import lines as arithmetic
 MAX_LINES = 200
 MAX_QUANTITY = Decimal("999999999.999")
 MAX_PRICE = Decimal("999999999999.99")
+# The largest amount a line or a document can carry (money columns: 14 digits, 2 places).
+MAX_AMOUNT = Decimal("999999999999.99")
 QUANTITY_PLACES = Decimal("0.001")
 
 MANUAL_PRICE = "manual"
@@ -268,10 +270,18 @@ def lines_price(
             tax_rate=tax_rate,
             promotions=promotions.get(product.pk, ()),
         )
+        if amounts.subtotal > MAX_AMOUNT or amounts.gross_amount > MAX_AMOUNT:
+            errors.append(
+                _("Line %(line)d: the amount is too large; split the order.") % {"line": position}
+            )
+            continue
         priced.append(PricedLine(position, request, unit_price, source, tax_rate, amounts))
     if errors:
         raise ValidationError({"lines": errors})
-    return priced, arithmetic.document_totals([line.amounts for line in priced])
+    totals = arithmetic.document_totals([line.amounts for line in priced])
+    if totals.subtotal > MAX_AMOUNT or totals.gross_total > MAX_AMOUNT:
+        raise ValidationError({"lines": [_("The total is too large; split the document.")]})
+    return priced, totals
 
 
 def totals_fields(totals: arithmetic.Totals) -> dict[str, Decimal]:
