@@ -18,6 +18,7 @@ from tradepost.sales.models import DealerStockReport, PriceAdjustment, Settlemen
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
+LISTS = ["/sales/adjustments/", "/sales/stock-reports/", "/sales/credits/"]
 
 
 @pytest.fixture
@@ -315,6 +316,17 @@ def test_no_credits_yet_says_where_they_come_from(sales_org):
     assert "No credits yet." in body
 
 
+def test_pages_render_in_simplified_chinese(sales_org, stocked):
+    adjustment = _adjustment(sales_org, basis="deliveries", window_days=7)
+    client = sales_org.client("owner")
+    client.cookies["django_language"] = "zh-hans"
+
+    for url in (*LISTS, f"/sales/adjustments/{adjustment.pk}/", "/sales/adjustments/new/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="zh-hans">' in response.content.decode()
+
+
 # --- Another workspace ---------------------------------------------------------------------
 def test_another_workspace_cannot_open_or_act_on_alpha_adjustments(
     sales_org, beta_sales_org, stocked
@@ -346,9 +358,6 @@ def _grow(org, index):
         )
         adjustment = adjustments.price_adjustment_approve(actor=org.owner, adjustment=adjustment)
         adjustments.price_adjustment_post(actor=org.owner, adjustment=adjustment)
-
-
-LISTS = ["/sales/adjustments/", "/sales/stock-reports/", "/sales/credits/"]
 
 
 @pytest.mark.parametrize("path", LISTS)

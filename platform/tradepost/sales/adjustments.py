@@ -634,6 +634,7 @@ def adjustment_lines_visible_to(actor) -> QuerySet[PriceAdjustmentLine]:
 
 
 def price_adjustment_list(actor, *, status: str | None = None) -> QuerySet[PriceAdjustment]:
+    """Adjustments for a list: product joined, latest effective day first."""
     adjustments = price_adjustments_visible_to(actor).select_related("product")
     if status:
         adjustments = adjustments.filter(status=status)
@@ -666,6 +667,7 @@ def latest_stock_reports(actor) -> QuerySet[DealerStockReport]:
 
 
 def settlement_credit_list(actor) -> QuerySet[SettlementCredit]:
+    """Credits of the customers in the actor's scope, newest first."""
     return (
         settlement_credits_visible_to(actor)
         .select_related("customer", "price_adjustment", "order_return")
