@@ -20,7 +20,7 @@ from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import Product
-from tradepost.sales import agreements, documents, orders
+from tradepost.sales import agreements, orders
 from tradepost.sales.models import Agreement, AgreementLine, Order
 
 A = Agreement.Status
@@ -441,24 +441,17 @@ def committed_agreement(platform_workspaces, django_db_blocker):
         connection.set_schema_to_public()
 
 
-def test_two_orders_for_the_last_units_under_a_cap_one_succeeds(committed_agreement, monkeypatch):
+def test_two_orders_for_the_last_units_under_a_cap_one_succeeds(committed_agreement):
     workspace, owner, customer, kettle, agreement = committed_agreement
-    # Both transactions finish pricing, then meet here: from this point both go for
-    # the cap at the same moment, each on its own connection.
-    both_priced = threading.Barrier(2, timeout=30)
-    price_lines = documents.lines_price
-
-    def price_then_meet(**kwargs):
-        result = price_lines(**kwargs)
-        both_priced.wait()
-        return result
-
-    monkeypatch.setattr(documents, "lines_price", price_then_meet)
+    # Both transactions start together, each on its own connection; the agreement's
+    # row lock (taken before pricing) makes the second wait for the first to commit.
+    both_ready = threading.Barrier(2, timeout=30)
     outcomes: list[object] = [None, None]
 
     def place(index):
         try:
             with schema_context(workspace.schema):
+                both_ready.wait()
                 outcomes[index] = orders.order_create(
                     actor=owner,
                     customer=customer,

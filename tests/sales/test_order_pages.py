@@ -198,3 +198,37 @@ def test_the_customer_page_shows_its_orders(sales_org, role):
     order = _order(sales_org)
     page = sales_org.client(role).get(f"/customers/{sales_org.customers['rep_own'].pk}/")
     assert f"/sales/orders/{order.pk}/" in page.content.decode()
+
+
+def test_an_order_placed_under_an_agreement_from_the_form(sales_org):
+    from tradepost.sales import agreements
+
+    org = sales_org
+    with schema_context(org.workspace.schema):
+        agreement = agreements.agreement_create(
+            actor=org.owner,
+            customer=org.customers["rep_own"],
+            name="Framework 框架",
+            starts_on=timezone.localdate() - datetime.timedelta(days=1),
+            ends_on=timezone.localdate() + datetime.timedelta(days=30),
+            lines=[
+                {"product": org.products["kettle"], "unit_price": "150.00", "max_quantity": "10"}
+            ],
+        )
+        agreements.agreement_activate(actor=org.owner, agreement=agreement)
+    rep = org.client("salesperson")
+    form = _form(org, agreement=agreement.pk, **{"lines-1-product": "", "lines-1-quantity": ""})
+    response = rep.post("/sales/orders/new/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with schema_context(org.workspace.schema):
+        order = Order.objects.get(agreement=agreement)
+        line = order.lines.get()
+        assert (line.unit_price, line.price_source) == (150, "agreement")
+    detail = rep.get(f"/sales/orders/{order.pk}/").content.decode()
+    assert f"/sales/agreements/{agreement.pk}/" in detail
+    # A price of one's own under an agreement is refused, and so is going over its cap.
+    manual = rep.post("/sales/orders/new/", {**form, "lines-0-unit_price": "1.00"})
+    assert manual.status_code == 400 and "agreed one" in manual.content.decode()
+    over = rep.post("/sales/orders/new/", {**form, "lines-0-quantity": "9"})
+    assert over.status_code == 400 and "at most 8 more" in over.content.decode()
+    assert _count(org, agreement=agreement) == 1

@@ -153,7 +153,7 @@ def seed_demo(*, actor: User) -> int:
             lines=[
                 {
                     "product": product,
-                    "unit_price": product.list_price * Decimal("0.9"),
+                    "unit_price": (product.list_price * Decimal("0.9")).quantize(Decimal("0.01")),
                     "max_quantity": Decimal("500"),
                 }
                 for product in products[:3]

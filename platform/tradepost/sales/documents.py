@@ -218,9 +218,9 @@ def lines_price(
 ) -> tuple[list[PricedLine], arithmetic.Totals]:
     """Price every line for `customer` on `on_date` in `currency`.
 
-    The unit price is, in order: a price given on the line (source "manual"); a fixed
-    price the caller passes (a converted quote's); the agreement's price when the
-    document is under an agreement; else the customer's resolved price
+    The unit price is, in order: a price given on the line (source "manual"; refused
+    under an agreement); a fixed price the caller passes (a converted quote's); the
+    agreement's price when the document is under an agreement; else the customer's resolved price
     (`customers.pricing`), which must be in `currency` — a product priced only in
     another currency needs a price on the line.
     """
@@ -238,6 +238,12 @@ def lines_price(
     errors: list[str] = []
     for position, request in enumerate(requests, start=1):
         product = request.product
+        if request.unit_price is not None and agreed_prices is not None:
+            errors.append(
+                _("Line %(line)d: under an agreement the price is the agreed one.")
+                % {"line": position}
+            )
+            continue
         if request.unit_price is not None:
             unit_price, source = request.unit_price, MANUAL_PRICE
         elif fixed_prices and product.pk in fixed_prices:

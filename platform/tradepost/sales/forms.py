@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from tradepost.customers.forms import DateInput
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.models import Currency, Product
+from tradepost.sales.lines import decimal_text
+from tradepost.sales.models import Agreement
+from tradepost.sales.selectors import agreements_visible_to
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 EXTRA_LINE_ROWS = 3
@@ -110,7 +113,7 @@ def line_formset(data=None, *, lines=None, prefix: str = "lines") -> BaseLineFor
     initial = [
         {
             "product": line.product_id,
-            "quantity": line.quantity.normalize(),
+            "quantity": decimal_text(line.quantity),
             "unit_price": line.unit_price if line.price_source == "manual" else None,
             "discount_percent": line.discount_percent or None,
             "description": line.description if line.description != line.product.name else "",
@@ -132,6 +135,12 @@ class OrderForm(forms.Form):
     requested_delivery_date = forms.DateField(
         label=_("Requested delivery"), required=False, widget=DateInput()
     )
+    agreement = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Under agreement"),
+        required=False,
+        help_text=_("Its prices apply and its quantity caps count this order."),
+    )
     deposit = forms.DecimalField(label=_("Deposit"), required=False, **MONEY)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
 
@@ -140,8 +149,14 @@ class OrderForm(forms.Form):
         self.fields["customer"].queryset = (
             customers_visible_to(actor).filter(is_active=True).order_by("name")
         )
+        active = Agreement.objects.filter(status=Agreement.Status.ACTIVE)
+        self.fields["agreement"].queryset = (
+            agreements_visible_to(actor).filter(pk__in=active).select_related("customer")
+        )
+        if editing or not self.fields["agreement"].queryset.exists():
+            del self.fields["agreement"]
         if editing:
-            # Customer and currency are fixed once the order exists.
+            # Customer, currency and agreement are fixed once the order exists.
             del self.fields["customer"]
             del self.fields["currency"]
 

@@ -43,6 +43,12 @@ ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
 
 
+def decimal_text(value: Decimal) -> str:
+    """A quantity or a rate without trailing zeros and never in exponent form:
+    10.000 → "10" (not "1E+1"), 2.500 → "2.5"."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def money(value: Decimal) -> Decimal:
     """Round to the cent, half up (0.005 → 0.01)."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)

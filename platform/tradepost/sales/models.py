@@ -365,7 +365,7 @@ class DocumentLine(models.Model):
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.quantity.normalize()} × {self.product_id}"
+        return f"{self.quantity:f} × {self.product_id}"
 
     @property
     def gross_before_discounts(self) -> Decimal:
@@ -630,7 +630,7 @@ class OrderReturnLine(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.order_return_id}: {self.quantity.normalize()}"
+        return f"{self.order_return_id}: {self.quantity:f}"
 
 
 # --- Dealers: stock reports, demand plans --------------------------------------------
@@ -666,7 +666,7 @@ class DealerStockReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dealer_id} {self.product_id} {self.as_of}: {self.quantity.normalize()}"
+        return f"{self.dealer_id} {self.product_id} {self.as_of}: {self.quantity:f}"
 
 
 class DemandPlan(models.Model):
@@ -732,7 +732,7 @@ class DemandPlanLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan_id}: {self.product_id} × {self.quantity.normalize()}"
+        return f"{self.plan_id}: {self.product_id} × {self.quantity:f}"
 
 
 # --- Price adjustments and compensation (调价补差) ------------------------------------

@@ -122,8 +122,11 @@ def _deposit(value: Any) -> Decimal:
 def _agreement_prices(
     agreement: Agreement | None, customer: Customer, on_date: datetime.date
 ) -> dict[int, Decimal] | None:
+    """The agreement's prices, after checking it — on its row, locked until the order
+    is saved, so an agreement closed meanwhile cannot take the order."""
     if agreement is None:
         return None
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     agreements.agreement_check_usable(agreement, customer=customer, on_date=on_date)
     return agreements.agreement_prices(agreement)
 
@@ -412,7 +415,7 @@ def _ship_quantities(order: Order, quantities: Mapping[Any, Any]) -> dict[int, D
         if quantity > open_quantity:
             errors.append(
                 _("%(sku)s: only %(open)s left to ship.")
-                % {"sku": line.product.sku, "open": open_quantity.normalize()}
+                % {"sku": line.product.sku, "open": arithmetic.decimal_text(open_quantity)}
             )
             continue
         result[line.pk] = quantity
@@ -562,7 +565,7 @@ def order_return_create(
         if quantity > returnable:
             errors.append(
                 _("%(sku)s: at most %(left)s can be returned.")
-                % {"sku": line.product.sku, "left": returnable.normalize()}
+                % {"sku": line.product.sku, "left": arithmetic.decimal_text(returnable)}
             )
             continue
         returning.append((line, quantity))

@@ -98,6 +98,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 requested_delivery_date=fields.get("requested_delivery_date"),
                 deposit=fields.get("deposit") or 0,
                 notes=fields.get("notes", ""),
+                agreement=fields.get("agreement"),
                 lines=formset.line_items(),
             ),
         )

@@ -1,0 +1,16 @@
+"""`{{ line.quantity|plain }}`: quantities and rates as people write them (10, 2.5)."""
+
+from decimal import Decimal
+
+from django import template
+
+from tradepost.sales.lines import decimal_text
+
+register = template.Library()
+
+
+@register.filter
+def plain(value):
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    return value
