@@ -119,7 +119,7 @@ def _valid_until(issued_on: datetime.date, valid_until: datetime.date | None) ->
             raise ValidationError({"issued_on": [_("Enter a real date.")]}) from None
     if valid_until < issued_on:
         raise ValidationError(
-            {"valid_until": [_("A quote cannot be valid only until before its date.")]}
+            {"valid_until": [_("The validity cannot end before the quote's date.")]}
         )
     if valid_until < timezone.localdate():
         raise ValidationError({"valid_until": [_("The validity must last until today or later.")]})

@@ -1,4 +1,361 @@
-"""Sales API: quotes."""
+"""`/api/v1/quotes/` with their lines, the lifecycle actions (`send/`, `accept/`,
+`decline/`, `cancel/`, `convert/`) and the printable quote (`pdf/`).
 
-# (prefix, viewset, basename) registered on /api/v1/ by tradepost.sales.api.register
-ROUTES: list = []
+Quotes are read in the caller's scope (`sales.selectors.quotes_visible_to`, the
+customer scope); every write is a service of `sales.quotes`, the same the browser
+calls, which checks the permission (403), the quote's status (400 with `status` in
+`errors`) and its validity (400 with `valid_until`).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+
+from api.filters import UpdatedSinceFilterSet
+from api.serializers import StrictSerializer, StringField
+from api.views import RolePermissions, TradepostViewSet
+from tradepost.accounts.models import User
+from tradepost.customers.api import ReadSerializer, VisibleCustomerField
+from tradepost.masterdata.models import Currency
+from tradepost.sales import quotes as services
+from tradepost.sales import selectors
+from tradepost.sales.forms import active_products
+from tradepost.sales.models import Order, Quote, QuoteLine
+from tradepost.sales.pdf import quote_pdf
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+QUANTITY = {"max_digits": 12, "decimal_places": 3}
+
+
+# --- Reading -------------------------------------------------------------------------
+class QuoteLineSerializer(ReadSerializer):
+    product_sku = serializers.CharField(source="product.sku", read_only=True)
+
+    class Meta:
+        model = QuoteLine
+        fields = [
+            "id",
+            "position",
+            "product",
+            "product_sku",
+            "description",
+            "quantity",
+            "unit_price",
+            "price_source",
+            "discount_percent",
+            "promotion",
+            "promotion_label",
+            "promotion_discount",
+            "discount_amount",
+            "tax_rate",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+        ]
+        extra_kwargs = {
+            "price_source": {"help_text": "customer list, group list, list price or manual."},
+            "promotion": {"help_text": "The promotion this line got on the quote's date."},
+            "promotion_discount": {"help_text": "What the promotion took off this line."},
+        }
+
+
+class QuoteSerializer(ReadSerializer):
+    lines = QuoteLineSerializer(many=True, read_only=True)
+    is_expired = serializers.SerializerMethodField(
+        help_text="Open (draft, sent, accepted) and valid until a day before today."
+    )
+    order = serializers.SerializerMethodField(
+        help_text="The order this quote was converted into, if any."
+    )
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "number",
+            "status",
+            "is_expired",
+            "customer",
+            "owner",
+            "opportunity",
+            "currency",
+            "issued_on",
+            "valid_until",
+            "notes",
+            "subtotal",
+            "discount_total",
+            "net_total",
+            "tax_total",
+            "gross_total",
+            "order",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "lines",
+        ]
+        extra_kwargs = {
+            "net_total": {"help_text": "Tax-exclusive total."},
+            "gross_total": {"help_text": "Tax-inclusive total."},
+        }
+
+    def get_is_expired(self, quote) -> bool:
+        return services.quote_is_expired(quote)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_order(self, quote) -> int | None:
+        orders = list(quote.orders.all())
+        return orders[0].pk if orders else None
+
+
+# --- Writing -------------------------------------------------------------------------
+class QuoteLineInputSerializer(StrictSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=active_products())
+    quantity = serializers.DecimalField(
+        min_value=0, help_text="More than zero; up to 3 decimal places.", **QUANTITY
+    )
+    unit_price = serializers.DecimalField(
+        required=False,
+        allow_null=True,
+        help_text="Tax-exclusive. Leave out for the customer's price.",
+        **MONEY,
+    )
+    discount_percent = serializers.DecimalField(
+        required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100
+    )
+    description = StringField(required=False, allow_blank=True, max_length=300)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleOpportunityField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        return selectors.opportunities_visible_to(getattr(request, "user", None))
+
+
+class QuoteCreateSerializer(StrictSerializer):
+    customer = VisibleCustomerField()
+    lines = QuoteLineInputSerializer(many=True, allow_empty=False, max_length=200)
+    currency = serializers.ChoiceField(
+        choices=Currency.choices, required=False, help_text="Default: the customer's currency."
+    )
+    issued_on = serializers.DateField(
+        required=False, help_text="The quote's date; prices are taken on it. Default: today."
+    )
+    valid_until = serializers.DateField(
+        required=False, help_text="Default: 30 days after the quote's date."
+    )
+    opportunity = VisibleOpportunityField(
+        required=False, allow_null=True, help_text="An opportunity of the same customer."
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="The salesperson (user id). Default: the customer's owner.",
+    )
+    notes = StringField(required=False, allow_blank=True, max_length=5000)
+
+
+class QuoteUpdateSerializer(StrictSerializer):
+    lines = QuoteLineInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=200,
+        required=False,
+        help_text="Replaces every line (re-priced on the quote's date).",
+    )
+    valid_until = serializers.DateField(required=False)
+    notes = StringField(required=False, allow_blank=True, max_length=5000)
+
+
+class ConvertSerializer(StrictSerializer):
+    order_date = serializers.DateField(required=False, help_text="Default: today.")
+
+
+class ConvertedSerializer(serializers.Serializer):
+    order = serializers.IntegerField(help_text="The new draft order's id.")
+    quote = serializers.IntegerField(help_text="The converted quote's id.")
+
+
+# --- Views ---------------------------------------------------------------------------
+class QuoteFilter(UpdatedSinceFilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
+    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Salesperson.")
+    opportunity = django_filters.NumberFilter(field_name="opportunity_id", label="Opportunity id.")
+    status = django_filters.ChoiceFilter(choices=Quote.Status.choices)
+
+    class Meta:
+        model = Quote
+        fields = ["customer", "owner", "opportunity", "status", "currency", "updated_since"]
+
+
+class CanViewQuotes(permissions.BasePermission):
+    """Lifecycle actions: the caller must see quotes; the service checks
+    `change_quote` (and `add_order` to convert)."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm("sales.view_quote"))
+
+
+class _IgnoreAccept(DefaultContentNegotiation):
+    """The PDF is the answer whatever `Accept` says (errors are still JSON)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=QuoteCreateSerializer,
+        responses={status.HTTP_201_CREATED: QuoteSerializer},
+        summary="Make a quote (a numbered draft)",
+        description="Lines are priced for the customer on the quote's date: the unit price "
+        "given, else the customer's resolved price; the best promotion per line, then the "
+        "line's own discount, then tax. Numbered QT-<year>-<n>, gap-free.",
+    ),
+    partial_update=extend_schema(
+        request=QuoteUpdateSerializer,
+        responses=QuoteSerializer,
+        summary="Change a draft quote",
+    ),
+)
+class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+    """Quotes in the caller's scope, newest first, with their lines."""
+
+    serializer_class = QuoteSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    filterset_class = QuoteFilter
+    search_fields = ["number", "customer__name"]
+    ordering_fields = [
+        "issued_on",
+        "valid_until",
+        "number",
+        "gross_total",
+        "created_at",
+        "updated_at",
+    ]
+    ordering = ["-issued_on", "-id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.action not in ("list", "retrieve", "create", "partial_update", "pdf"):
+            return [permissions.IsAuthenticated(), CanViewQuotes()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return (
+            selectors.quotes_visible_to(self.request.user)
+            .prefetch_related(
+                Prefetch("lines", queryset=QuoteLine.objects.select_related("product")),
+                Prefetch("orders", queryset=Order.objects.only("id", "quote_id").order_by("pk")),
+            )
+            .order_by("-issued_on", "-pk")
+        )
+
+    def _read(self, quote, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=quote.pk)
+        return Response(QuoteSerializer(fresh).data, status=status_code)
+
+    def _body(self, serializer_class):
+        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    def create(self, request, *args, **kwargs):
+        data = self._body(QuoteCreateSerializer)
+        quote = services.quote_create(actor=request.user, **data)
+        return self._read(quote, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        quote = self.get_object()
+        data = self._body(QuoteUpdateSerializer)
+        return self._read(services.quote_update(actor=request.user, quote=quote, **data))
+
+    @extend_schema(
+        request=None,
+        responses=QuoteSerializer,
+        summary="Send a draft quote",
+        description="draft → sent; refused once the quote has expired.",
+    )
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        return self._read(services.quote_send(actor=request.user, quote=self.get_object()))
+
+    @extend_schema(
+        request=None,
+        responses=QuoteSerializer,
+        summary="The customer accepted",
+        description="sent → accepted; refused once the quote has expired.",
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._read(services.quote_accept(actor=request.user, quote=self.get_object()))
+
+    @extend_schema(
+        request=None,
+        responses=QuoteSerializer,
+        summary="The customer declined",
+        description="sent → declined.",
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._read(services.quote_decline(actor=request.user, quote=self.get_object()))
+
+    @extend_schema(
+        request=None,
+        responses=QuoteSerializer,
+        summary="Cancel a quote",
+        description="draft, sent or accepted → cancelled.",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._read(services.quote_cancel(actor=request.user, quote=self.get_object()))
+
+    @extend_schema(
+        request=ConvertSerializer,
+        responses={status.HTTP_201_CREATED: ConvertedSerializer},
+        summary="Convert a sent or accepted quote into an order",
+        description="Creates a draft order (`/api/v1/orders/{order}/`) with the quote's "
+        "lines at the quoted unit prices (price source `quote`); promotions are evaluated "
+        "again on the order date. The quote becomes `converted`; a second conversion is "
+        "refused. Needs `add_order` too, and counts against the plan's orders per month.",
+    )
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        data = self._body(ConvertSerializer)
+        quote = self.get_object()
+        order = services.quote_convert(actor=request.user, quote=quote, **data)
+        return Response({"order": order.pk, "quote": quote.pk}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={(status.HTTP_200_OK, "application/pdf"): OpenApiTypes.BINARY},
+        summary="The quote as a PDF",
+        description="A4, with the company's and the customer's details, the lines and "
+        "the totals; file name `<number>.pdf`.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        content_negotiation_class=_IgnoreAccept,
+    )
+    def pdf(self, request, pk=None):
+        quote = self.get_object()
+        response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"{quote.number}.pdf"
+        )
+        return response
+
+
+ROUTES = [("quotes", QuoteViewSet, "quote")]

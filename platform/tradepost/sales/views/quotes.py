@@ -1,3 +1,376 @@
-"""Sales pages: quotes."""
+"""Quote pages: the list (status, only mine, expiring soon), making and editing a quote
+with its lines, its page with each step of its life as a button the user may press,
+the printable PDF, and converting it into an order.
 
-urlpatterns: list = []
+Thin: every write is a service of `sales.quotes`; every quote is looked up through the
+actor's scope (`selectors.quote_get`), so an id outside it is a 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tradepost.audit.models import AuditEntry
+from tradepost.customers import selectors as customer_selectors
+from tradepost.customers.pricing import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE
+from tradepost.masterdata.models import Currency
+from tradepost.sales import documents, selectors
+from tradepost.sales import forms as sales_forms
+from tradepost.sales import quotes as services
+from tradepost.sales.models import Quote
+from tradepost.sales.pdf import quote_pdf
+from tradepost.workspace.forms import add_service_errors
+
+ROWS_PER_PAGE = 50
+EXPIRING_DAYS = 7
+PRICE_SOURCES = {
+    CUSTOMER_LIST: gettext_lazy("Customer price list"),
+    GROUP_LIST: gettext_lazy("Group price list"),
+    LIST_PRICE: gettext_lazy("List price"),
+    documents.MANUAL_PRICE: gettext_lazy("Entered by hand"),
+}
+
+
+# --- Forms ---------------------------------------------------------------------------
+class OpportunityChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.customer.name})"
+
+
+class QuoteForm(forms.Form):
+    """The header of a quote; the lines come from `sales.forms.line_formset`."""
+
+    customer = sales_forms.CustomerChoice(queryset=None, label=gettext_lazy("Customer"))
+    opportunity = OpportunityChoice(
+        queryset=None, label=gettext_lazy("Opportunity"), required=False
+    )
+    currency = forms.ChoiceField(
+        label=gettext_lazy("Currency"),
+        choices=[("", gettext_lazy("The customer's currency")), *Currency.choices],
+        required=False,
+    )
+    issued_on = forms.DateField(
+        label=gettext_lazy("Date"),
+        required=False,
+        widget=sales_forms.DateInput(),
+        help_text=gettext_lazy("Prices are taken on this day. Empty: today."),
+    )
+    valid_until = forms.DateField(
+        label=gettext_lazy("Valid until"),
+        required=False,
+        widget=sales_forms.DateInput(),
+        help_text=gettext_lazy("Empty: 30 days after the date."),
+    )
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"),
+        required=False,
+        max_length=services.MAX_NOTES,
+        widget=forms.Textarea({"rows": 3}),
+        help_text=gettext_lazy("Printed on the quote."),
+    )
+
+    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = (
+            customer_selectors.customers_visible_to(actor).filter(is_active=True).order_by("name")
+        )
+        self.fields["opportunity"].queryset = (
+            selectors.opportunities_visible_to(actor)
+            .select_related("customer")
+            .order_by("name", "pk")
+        )
+        if editing:
+            # Customer, opportunity, currency and date are fixed once the quote exists.
+            for name in ("customer", "opportunity", "currency", "issued_on"):
+                del self.fields[name]
+
+
+class QuoteFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("Any status")), *Quote.Status.choices],
+    )
+    mine = forms.BooleanField(label=gettext_lazy("Only mine"), required=False)
+    expiring = forms.BooleanField(label=gettext_lazy("Expiring within 7 days"), required=False)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+
+
+# --- Helpers -------------------------------------------------------------------------
+def _order_url(order_id: int) -> str | None:
+    """The order's page, once the orders pages exist."""
+    try:
+        return reverse("sales:order", args=[order_id])
+    except NoReverseMatch:
+        return None
+
+
+def _service_call(form, formset, call: Callable[[], object]):
+    """Run `call()`; put a ValidationError on the form (line errors above the lines)."""
+    try:
+        return call()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "lines" in exc.error_dict:
+            lines = exc.error_dict.pop("lines")
+            formset._non_form_errors = formset.error_class(
+                [message for error in lines for message in error.messages]
+            )
+        if not hasattr(exc, "error_dict") or exc.error_dict:
+            add_service_errors(form, exc)
+        return None
+
+
+def _initial(request: HttpRequest) -> dict:
+    """`?customer=<id>` and `?opportunity=<id>` preselect (in scope only)."""
+    initial: dict = {}
+    customer_id = request.GET.get("customer", "")
+    if customer_id.isdigit() and customer_selectors.customer_is_visible(
+        request.user, int(customer_id)
+    ):
+        initial["customer"] = int(customer_id)
+    opportunity_id = request.GET.get("opportunity", "")
+    if opportunity_id.isdigit():
+        opportunity = (
+            selectors.opportunities_visible_to(request.user)
+            .filter(pk=int(opportunity_id))
+            .only("pk", "customer_id")
+            .first()
+        )
+        if opportunity is not None:
+            initial["opportunity"] = opportunity.pk
+            initial["customer"] = opportunity.customer_id
+    return initial
+
+
+# --- The list ------------------------------------------------------------------------
+@login_required
+@permission_required("sales.view_quote", raise_exception=True)
+def quote_list(request: HttpRequest) -> HttpResponse:
+    filter_form = QuoteFilterForm(request.GET or None)
+    filters = filter_form.cleaned_data if filter_form.is_valid() else {}
+    quotes = selectors.quotes_visible_to(request.user).select_related("customer", "owner")
+    if filters.get("status"):
+        quotes = quotes.filter(status=filters["status"])
+    if filters.get("mine"):
+        quotes = quotes.filter(owner_id=request.user.pk)
+    today = timezone.localdate()
+    if filters.get("expiring"):
+        quotes = quotes.filter(
+            status__in=services.OPEN,
+            valid_until__gte=today,
+            valid_until__lte=today + datetime.timedelta(days=EXPIRING_DAYS),
+        )
+    text = (filters.get("q") or "").strip().replace("\x00", "")
+    if text:
+        quotes = quotes.filter(Q(number__icontains=text) | Q(customer__name__icontains=text))
+    order = ("valid_until", "pk") if filters.get("expiring") else ("-issued_on", "-pk")
+    page = Paginator(quotes.order_by(*order), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    context = {
+        "page": page,
+        "query": query,
+        "filtered": bool(query),
+        "filter_form": filter_form,
+        "today": today,
+        "open_statuses": services.OPEN,
+    }
+    return render(request, "sales/quotes/list.html", context)
+
+
+# --- Make and edit -------------------------------------------------------------------
+@login_required
+@permission_required("sales.add_quote", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def quote_create(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = QuoteForm(data, actor=request.user, initial=_initial(request))
+    formset = sales_forms.line_formset(data)
+    if data is not None and form.is_valid() & formset.is_valid():
+        fields = form.cleaned_data
+        quote = _service_call(
+            form,
+            formset,
+            lambda: services.quote_create(
+                actor=request.user,
+                customer=fields["customer"],
+                opportunity=fields.get("opportunity"),
+                currency=fields.get("currency") or None,
+                issued_on=fields.get("issued_on"),
+                valid_until=fields.get("valid_until"),
+                notes=fields.get("notes", ""),
+                lines=formset.line_items(),
+            ),
+        )
+        if quote is not None:
+            messages.success(
+                request,
+                _("Quote %(number)s saved as a draft. Send it when it is ready.")
+                % {"number": quote.number},
+            )
+            return redirect("sales:quote", quote_id=quote.pk)
+    status = 400 if data is not None else 200
+    context = {"form": form, "formset": formset, "quote": None}
+    return render(request, "sales/quotes/form.html", context, status=status)
+
+
+@login_required
+@permission_required("sales.change_quote", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def quote_edit(request: HttpRequest, quote_id: int) -> HttpResponse:
+    quote = selectors.quote_get(request.user, quote_id)
+    if quote.status not in services.EDITABLE:
+        messages.error(request, _("Only a draft quote can be changed."))
+        return redirect("sales:quote", quote_id=quote.pk)
+    data = request.POST if request.method == "POST" else None
+    initial = {"valid_until": quote.valid_until, "notes": quote.notes}
+    form = QuoteForm(data, actor=request.user, editing=True, initial=initial)
+    formset = sales_forms.line_formset(data, lines=quote.lines.all())
+    if data is not None and form.is_valid() & formset.is_valid():
+        fields = form.cleaned_data
+        updated = _service_call(
+            form,
+            formset,
+            lambda: services.quote_update(
+                actor=request.user,
+                quote=quote,
+                lines=formset.line_items(),
+                valid_until=fields.get("valid_until") or quote.valid_until,
+                notes=fields.get("notes", ""),
+            ),
+        )
+        if updated is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("sales:quote", quote_id=quote.pk)
+    status = 400 if data is not None else 200
+    context = {"form": form, "formset": formset, "quote": quote}
+    return render(request, "sales/quotes/form.html", context, status=status)
+
+
+# --- The quote's page ----------------------------------------------------------------
+def _history(quote: Quote) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(target_type="sales.quote", target_id=str(quote.pk))
+        .order_by("created_at", "pk")
+        .only("action", "actor_label", "created_at", "data")
+    )
+
+
+def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
+    user = request.user
+    status = quote.status
+    S = Quote.Status
+    expired = services.quote_is_expired(quote)
+    changer = user.has_perm("sales.change_quote")
+    can = {
+        "edit": changer and status in services.EDITABLE,
+        "send": changer and status == S.DRAFT and not expired,
+        "accept": changer and status == S.SENT and not expired,
+        "decline": changer and status == S.SENT,
+        "convert": changer
+        and user.has_perm("sales.add_order")
+        and status in services.CONVERTIBLE
+        and not expired,
+        "cancel": changer and status in services.OPEN,
+    }
+    lines = list(quote.lines.all())
+    for line in lines:
+        line.price_source_label = PRICE_SOURCES.get(line.price_source, line.price_source)
+    orders = [
+        {"order": order, "url": _order_url(order.pk) if user.has_perm("sales.view_order") else None}
+        for order in quote.orders.order_by("pk")
+    ]
+    return {
+        "quote": quote,
+        "lines": lines,
+        "can": can,
+        "expired": expired,
+        "orders": orders,
+        "history": _history(quote),
+        **extra,
+    }
+
+
+@login_required
+@permission_required("sales.view_quote", raise_exception=True)
+def quote_detail(request: HttpRequest, quote_id: int) -> HttpResponse:
+    quote = selectors.quote_get(request.user, quote_id)
+    return render(request, "sales/quotes/detail.html", _detail_context(request, quote))
+
+
+@login_required
+@permission_required("sales.view_quote", raise_exception=True)
+def quote_pdf_download(request: HttpRequest, quote_id: int) -> HttpResponse:
+    """The quote as a PDF, shown in the browser (and saved as `<number>.pdf`)."""
+    quote = selectors.quote_get(request.user, quote_id)
+    response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=f"{quote.number}.pdf"
+    )
+    return response
+
+
+STEPS: dict[str, Callable] = {
+    "send": lambda request, quote: services.quote_send(actor=request.user, quote=quote),
+    "accept": lambda request, quote: services.quote_accept(actor=request.user, quote=quote),
+    "decline": lambda request, quote: services.quote_decline(actor=request.user, quote=quote),
+    "cancel": lambda request, quote: services.quote_cancel(actor=request.user, quote=quote),
+    "convert": lambda request, quote: services.quote_convert(actor=request.user, quote=quote),
+}
+DONE = {
+    "send": gettext_lazy("Quote marked as sent."),
+    "accept": gettext_lazy("Quote accepted. Convert it into an order when the customer orders."),
+    "decline": gettext_lazy("Quote marked as declined."),
+    "cancel": gettext_lazy("Quote cancelled."),
+    "convert": gettext_lazy("Order created from the quote at the quoted prices."),
+}
+
+
+@login_required
+@permission_required("sales.view_quote", raise_exception=True)
+@require_POST
+def quote_step(request: HttpRequest, quote_id: int, step: str) -> HttpResponse:
+    """One step of the quote's life (the buttons on its page)."""
+    if step not in STEPS:
+        raise Http404
+    quote = selectors.quote_get(request.user, quote_id)
+    try:
+        result = STEPS[step](request, quote)
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        quote = selectors.quote_get(request.user, quote_id)
+        context = _detail_context(request, quote, step_errors=exc.messages)
+        return render(request, "sales/quotes/detail.html", context, status=400)
+    messages.success(request, str(DONE[step]))
+    if step == "convert":
+        order_url = _order_url(result.pk)
+        if order_url is not None:
+            return redirect(order_url)
+    return redirect("sales:quote", quote_id=quote.pk)
+
+
+urlpatterns = [
+    path("quotes/", quote_list, name="quotes"),
+    path("quotes/new/", quote_create, name="quote_create"),
+    path("quotes/<int:quote_id>/", quote_detail, name="quote"),
+    path("quotes/<int:quote_id>/edit/", quote_edit, name="quote_edit"),
+    path("quotes/<int:quote_id>/pdf/", quote_pdf_download, name="quote_pdf"),
+    path("quotes/<int:quote_id>/<slug:step>/", quote_step, name="quote_step"),
+]

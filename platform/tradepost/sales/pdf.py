@@ -1,0 +1,298 @@
+"""Printable quotes: `quote_pdf(quote)` renders an A4 PDF with reportlab.
+
+What is on it: the company (name, registered name, address, tax id, phone, e-mail from
+`masterdata.CompanyProfile`), the customer, the quote's number, date, validity and
+salesperson, one row per line (product, quantity, unit price, discounts with the
+promotion's name, tax rate, amount excl. tax) and the totals excl. tax, tax and incl.
+tax in the quote's currency, then the notes.
+
+Fonts: text that is plain ASCII (numbers, amounts, SKUs, Latin names) is set in
+Helvetica; anything else (Chinese names and addresses, translated labels) in the CID
+font STSong-Light, which every PDF reader provides for Simplified Chinese, so no font
+file ships with the product. Labels follow the active language.
+
+`quote_pdf_content(quote)` builds the texts and rows without reportlab, for tests and
+for anyone who needs the same content in another format.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from tradepost.sales.models import Quote
+
+CJK_FONT = "STSong-Light"
+LATIN_FONT = "Helvetica"
+LATIN_BOLD = "Helvetica-Bold"
+pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+
+MARGIN = 15 * mm
+# #, product, quantity, unit price, discount, tax, amount excl. tax (points; A4 less margins)
+COLUMN_WIDTHS = [18, 150, 52, 66, 102, 38, 78]
+
+
+@dataclass(frozen=True)
+class QuoteContent:
+    """Everything printed on a quote, as text."""
+
+    title: str
+    company: list[str]
+    customer: list[str]
+    details: list[tuple[str, str]]
+    header: list[str]
+    rows: list[list[str]]
+    totals: list[tuple[str, str]]
+    notes: str = ""
+    currency: str = ""
+    number: str = ""
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _quantity(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _percent(value: Decimal) -> str:
+    return f"{_quantity(value)}%"
+
+
+def _discount(line) -> str:
+    parts = []
+    if line.promotion_label:
+        parts.append(
+            _("%(promotion)s −%(amount)s")
+            % {"promotion": line.promotion_label, "amount": _amount(line.promotion_discount)}
+        )
+    if line.discount_percent:
+        parts.append(
+            _("%(percent)s −%(amount)s")
+            % {"percent": _percent(line.discount_percent), "amount": _amount(line.discount_amount)}
+        )
+    return "\n".join(parts) or "—"
+
+
+def quote_pdf_content(quote: Quote) -> QuoteContent:
+    """The texts and table rows of the quote's PDF (labels in the active language)."""
+    from tradepost.masterdata.selectors import company_profile
+
+    company = company_profile()
+    company_lines = [company.name]
+    if company.legal_name and company.legal_name != company.name:
+        company_lines.append(company.legal_name)
+    if company.address:
+        company_lines.append(company.address)
+    if company.tax_id:
+        company_lines.append(_("Tax id: %(tax_id)s") % {"tax_id": company.tax_id})
+    contact = " · ".join(value for value in (company.phone, company.email) if value)
+    if contact:
+        company_lines.append(contact)
+
+    customer = quote.customer
+    customer_lines = [customer.name, _("Customer no. %(code)s") % {"code": customer.code}]
+    if customer.address:
+        customer_lines.append(customer.address)
+    if customer.tax_id:
+        customer_lines.append(_("Tax id: %(tax_id)s") % {"tax_id": customer.tax_id})
+
+    details = [
+        (_("Quote no."), quote.number),
+        (_("Date"), quote.issued_on.isoformat()),
+        (_("Valid until"), quote.valid_until.isoformat()),
+        (_("Currency"), quote.currency),
+    ]
+    if quote.owner_id and quote.owner is not None:
+        details.append((_("Salesperson"), quote.owner.get_full_name() or quote.owner.email))
+
+    rows = []
+    for index, line in enumerate(quote.lines.all(), start=1):
+        product = f"{line.product.sku} {line.product.name}"
+        if line.description and line.description != line.product.name:
+            product = f"{product}\n{line.description}"
+        rows.append(
+            [
+                str(index),
+                product,
+                f"{_quantity(line.quantity)} {line.product.unit}".strip(),
+                _amount(line.unit_price),
+                _discount(line),
+                _percent(line.tax_rate),
+                _amount(line.net_amount),
+            ]
+        )
+    totals = [
+        (_("Total excl. tax"), f"{_amount(quote.net_total)} {quote.currency}"),
+        (_("Tax"), f"{_amount(quote.tax_total)} {quote.currency}"),
+        (_("Total incl. tax"), f"{_amount(quote.gross_total)} {quote.currency}"),
+    ]
+    if quote.discount_total:
+        totals.insert(
+            0, (_("Discounts included"), f"{_amount(quote.discount_total)} {quote.currency}")
+        )
+    return QuoteContent(
+        title=_("Quote %(number)s") % {"number": quote.number},
+        company=company_lines,
+        customer=customer_lines,
+        details=details,
+        header=[
+            "#",
+            _("Product"),
+            _("Quantity"),
+            _("Unit price"),
+            _("Discount"),
+            _("Tax"),
+            _("Amount excl. tax"),
+        ],
+        rows=rows,
+        totals=totals,
+        notes=quote.notes,
+        currency=quote.currency,
+        number=quote.number,
+    )
+
+
+# --- Rendering -----------------------------------------------------------------------
+def _font(text: str, *, bold: bool = False) -> str:
+    if text.isascii():
+        return LATIN_BOLD if bold else LATIN_FONT
+    return CJK_FONT  # no bold face: the CID font prints one weight
+
+
+def _paragraph(text: str, *, size: float = 9, bold: bool = False, right: bool = False) -> Paragraph:
+    style = ParagraphStyle(
+        name="cell",
+        fontName=_font(text, bold=bold),
+        fontSize=size,
+        leading=size * 1.3,
+        alignment=TA_RIGHT if right else 0,
+        wordWrap="CJK" if not text.isascii() else None,
+    )
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _footer(number: str):
+    def draw(canvas, doc) -> None:
+        label = _("%(number)s · page %(page)d") % {"number": number, "page": doc.page}
+        canvas.saveState()
+        canvas.setFont(_font(label), 8)
+        canvas.setFillColor(colors.grey)
+        canvas.drawRightString(A4[0] - MARGIN, MARGIN / 2, label)
+        canvas.restoreState()
+
+    return draw
+
+
+def quote_pdf(quote: Quote, *, compress: bool = True) -> bytes:
+    """The quote as an A4 PDF. `compress=False` leaves the page streams readable
+    (for tests that look for the printed text)."""
+    content = quote_pdf_content(quote)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=content.title,
+        author=content.company[0] if content.company else "",
+        pageCompression=1 if compress else 0,
+    )
+    story: list = []
+
+    head = Table(
+        [
+            [
+                [_paragraph(content.company[0], size=13, bold=True)]
+                + [_paragraph(text, size=8) for text in content.company[1:]],
+                [_paragraph(content.title, size=15, bold=True, right=True)],
+            ]
+        ],
+        colWidths=[110 * mm, None],
+    )
+    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [head, Spacer(1, 6 * mm)]
+
+    parties = Table(
+        [
+            [
+                [_paragraph(_("To"), size=8, bold=True)]
+                + [_paragraph(text) for text in content.customer],
+                Table(
+                    [
+                        [_paragraph(label, size=8), _paragraph(value, right=True)]
+                        for label, value in content.details
+                    ],
+                    colWidths=[28 * mm, 42 * mm],
+                ),
+            ]
+        ],
+        colWidths=[100 * mm, None],
+    )
+    parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [parties, Spacer(1, 6 * mm)]
+
+    numeric = {0, 2, 3, 5, 6}
+    table_rows = [
+        [
+            _paragraph(text, size=8, bold=True, right=index in numeric)
+            for index, text in enumerate(content.header)
+        ]
+    ]
+    for row in content.rows:
+        table_rows.append(
+            [_paragraph(text, size=8.5, right=index in numeric) for index, text in enumerate(row)]
+        )
+    lines = Table(table_rows, colWidths=COLUMN_WIDTHS, repeatRows=1)
+    lines.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    story += [lines, Spacer(1, 4 * mm)]
+
+    totals = Table(
+        [
+            [
+                _paragraph(label, bold=index == len(content.totals) - 1, right=True),
+                _paragraph(value, bold=index == len(content.totals) - 1, right=True),
+            ]
+            for index, (label, value) in enumerate(content.totals)
+        ],
+        colWidths=[50 * mm, 40 * mm],
+        hAlign="RIGHT",
+    )
+    totals.setStyle(TableStyle([("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black)]))
+    story.append(totals)
+
+    if content.notes:
+        story += [
+            Spacer(1, 6 * mm),
+            _paragraph(_("Notes"), size=8, bold=True),
+            _paragraph(content.notes),
+        ]
+
+    footer = _footer(content.number)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
