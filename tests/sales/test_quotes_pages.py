@@ -306,6 +306,14 @@ def test_the_page_shows_lines_with_price_source_promotion_and_totals(sales_org):
     assert "Mark as sent" in body and "Cancel quote" in body
 
 
+def test_quantities_read_as_people_write_them(sales_org):
+    quote = _make(sales_org, lines=[{"product": sales_org.products["kettle"], "quantity": "10"}])
+    body = sales_org.client("salesperson").get(f"/sales/quotes/{quote.pk}/").content.decode()
+    assert "10 pcs" in body and "1E+1" not in body
+    with schema_context(sales_org.workspace.schema):
+        assert quote_pdf_content(Quote.objects.get(pk=quote.pk)).rows[0][2] == "10 pcs"
+
+
 def test_buttons_follow_status_and_permission(sales_org):
     org = sales_org
     quote = _make(org)

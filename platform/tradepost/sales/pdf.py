@@ -32,6 +32,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from tradepost.sales.lines import decimal_text
 from tradepost.sales.models import Quote
 
 CJK_FONT = "STSong-Light"
@@ -64,12 +65,8 @@ def _amount(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def _quantity(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def _percent(value: Decimal) -> str:
-    return f"{_quantity(value)}%"
+    return f"{decimal_text(value)}%"
 
 
 def _discount(line) -> str:
@@ -128,7 +125,7 @@ def quote_pdf_content(quote: Quote) -> QuoteContent:
             [
                 str(index),
                 product,
-                f"{_quantity(line.quantity)} {line.product.unit}".strip(),
+                f"{decimal_text(line.quantity)} {line.product.unit}".strip(),
                 _amount(line.unit_price),
                 _discount(line),
                 _percent(line.tax_rate),
