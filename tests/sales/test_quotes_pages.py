@@ -9,7 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from tradepost.customers import services as customer_services
@@ -455,6 +455,7 @@ def test_the_pdf_prints_the_number_and_totals_and_embeds_no_font_file(sales_org,
         assert f"({text})".encode() in raw, text
     assert b"/STSong-Light" in raw  # Chinese text uses the reader's built-in CID font
     assert b"/FontFile" not in raw
+    assert len(re.findall(rb"/Type /Page\b", raw)) == 1
 
 
 def test_the_pdf_download(sales_org, printed):
@@ -467,3 +468,28 @@ def test_the_pdf_download(sales_org, printed):
         sales_org.client("warehouse_manager").get(f"/sales/quotes/{printed.pk}/pdf/").status_code
         == 403
     )
+
+
+def test_a_long_chinese_quote_prints_on_several_pages(sales_org):
+    org = sales_org
+    with schema_context(org.workspace.schema):
+        products = [
+            md.product_create(
+                actor=org.owner,
+                sku=f"ZH-{index:03d}",
+                name=f"不锈钢电水壶 {index} 号 — 1.7 升，自动断电，防干烧保护，家用办公两宜",
+                list_price=Decimal("88.00"),
+            )
+            for index in range(40)
+        ]
+        quote = quotes.quote_create(
+            actor=org.owner,
+            customer=org.customers["rep_own"],
+            lines=[{"product": product, "quantity": "3"} for product in products],
+            notes="价格含运费。<b>不含</b>安装 & 调试",
+        )
+        with translation.override("zh-hans"):
+            raw = quote_pdf(Quote.objects.get(pk=quote.pk), compress=False)
+    assert raw.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type /Page\b", raw)) >= 2  # page objects, not /Pages
+    assert f"({quote.number} ".encode() in raw or f"({quote.number})".encode() in raw
