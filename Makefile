@@ -41,6 +41,7 @@ browser:
 bench: install
 	$(BIN)/python bench/provisioning.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/orders.py
 
 constraints: install
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt.new
