@@ -10,7 +10,10 @@ renders the rows with `sales/_line_rows.html`; `sales/lines.js` adds rows on cli
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers.forms import DateInput
@@ -19,6 +22,7 @@ from tradepost.masterdata.models import Currency, Product
 from tradepost.sales.lines import decimal_text
 from tradepost.sales.models import Agreement
 from tradepost.sales.selectors import agreements_visible_to
+from tradepost.workspace.forms import add_service_errors
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 EXTRA_LINE_ROWS = 3
@@ -36,7 +40,8 @@ class CustomerChoice(forms.ModelChoiceField):
 
 
 def active_products():
-    return Product.objects.filter(is_active=True).order_by("sku")
+    """Products a line may name, with their tax rate (pricing reads it for each line)."""
+    return Product.objects.filter(is_active=True).select_related("tax_rate").order_by("sku")
 
 
 class LineForm(forms.Form):
@@ -121,6 +126,22 @@ def line_formset(data=None, *, lines=None, prefix: str = "lines") -> BaseLineFor
         for line in (lines or [])
     ]
     return LineFormSet(initial=initial, prefix=prefix)
+
+
+def document_service_call(form, formset, call: Callable[[], object]):
+    """Run a quote or order service `call()` for a page; on a ValidationError put its
+    line errors above the lines and the rest on `form`, and return None."""
+    try:
+        return call()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "lines" in exc.error_dict:
+            lines = exc.error_dict.pop("lines")
+            formset._non_form_errors = formset.error_class(
+                [message for error in lines for message in error.messages]
+            )
+        if not hasattr(exc, "error_dict") or exc.error_dict:
+            add_service_errors(form, exc)
+        return None
 
 
 class OrderForm(forms.Form):

@@ -131,8 +131,9 @@ def _agreement_prices(
     return agreements.agreement_prices(agreement)
 
 
-def _write_lines(order: Order, priced: list[documents.PricedLine]) -> None:
-    order.lines.all().delete()
+def _write_lines(order: Order, priced: list[documents.PricedLine], *, new: bool = False) -> None:
+    if not new:
+        order.lines.all().delete()
     OrderLine.objects.bulk_create(OrderLine(order=order, **line.fields()) for line in priced)
 
 
@@ -192,7 +193,9 @@ def order_create(
     user = documents.actor_user(actor)
     order = Order.objects.create(
         customer=customer,
-        owner=owner if owner is not None else (customer.owner or user),
+        owner_id=owner.pk
+        if owner is not None
+        else (customer.owner_id or getattr(user, "pk", None)),
         quote=quote,
         agreement=agreement,
         currency=currency,
@@ -203,7 +206,7 @@ def order_create(
         created_by=user,
         **documents.totals_fields(totals),
     )
-    _write_lines(order, priced)
+    _write_lines(order, priced, new=True)
     audit_record(
         actor=actor,
         action="order.created",

@@ -25,51 +25,32 @@ from tradepost.customers.api import ReadSerializer, VisibleCustomerField
 from tradepost.masterdata.models import Currency
 from tradepost.sales import orders as services
 from tradepost.sales import selectors
-from tradepost.sales.forms import active_products
+from tradepost.sales.api.common import (
+    DOCUMENT_LINE_FIELDS,
+    DOCUMENT_LINE_HELP,
+    MONEY,
+    QUANTITY,
+    DocumentLineSerializer,
+    LineInputSerializer,
+)
 from tradepost.sales.models import Agreement, Order, OrderLine, OrderReturn, OrderReturnLine
-
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
 
 
 # --- Reading -------------------------------------------------------------------------
-class OrderLineSerializer(ReadSerializer):
-    product_sku = serializers.CharField(source="product.sku", read_only=True)
-
+class OrderLineSerializer(DocumentLineSerializer):
     class Meta:
         model = OrderLine
         fields = [
-            "id",
-            "position",
-            "product",
-            "product_sku",
-            "description",
-            "quantity",
-            "unit_price",
-            "price_source",
-            "discount_percent",
-            "promotion",
-            "promotion_label",
-            "promotion_discount",
-            "discount_amount",
-            "tax_rate",
-            "net_amount",
-            "tax_amount",
-            "gross_amount",
+            *DOCUMENT_LINE_FIELDS,
             "shipped_quantity",
             "delivered_quantity",
             "returned_quantity",
         ]
-        extra_kwargs = {
-            "price_source": {
-                "help_text": "customer list, group list, list price, agreement, quote or manual."
-            },
-            "promotion_discount": {"help_text": "What the promotion took off this line."},
-        }
+        extra_kwargs = DOCUMENT_LINE_HELP
 
 
-class OrderSerializer(ReadSerializer):
-    lines = OrderLineSerializer(many=True, read_only=True)
+class OrderSummarySerializer(ReadSerializer):
+    """An order in a list: its header and totals; `GET /orders/{id}/` has the lines."""
 
     class Meta:
         model = Order
@@ -102,7 +83,6 @@ class OrderSerializer(ReadSerializer):
             "cancel_reason",
             "created_at",
             "updated_at",
-            "lines",
         ]
         extra_kwargs = {
             "number": {"help_text": "Empty until the order is confirmed."},
@@ -111,24 +91,16 @@ class OrderSerializer(ReadSerializer):
         }
 
 
+class OrderSerializer(OrderSummarySerializer):
+    """An order with its lines."""
+
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta(OrderSummarySerializer.Meta):
+        fields = [*OrderSummarySerializer.Meta.fields, "lines"]
+
+
 # --- Writing -------------------------------------------------------------------------
-class LineInputSerializer(StrictSerializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=active_products())
-    quantity = serializers.DecimalField(
-        min_value=0, help_text="More than zero; up to 3 decimal places.", **QUANTITY
-    )
-    unit_price = serializers.DecimalField(
-        required=False,
-        allow_null=True,
-        help_text="Tax-exclusive. Leave out for the customer's price (or the agreement's).",
-        **MONEY,
-    )
-    discount_percent = serializers.DecimalField(
-        required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100
-    )
-    description = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-
 @extend_schema_field(OpenApiTypes.INT)
 class VisibleAgreementField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
@@ -282,14 +254,15 @@ class OrderViewSet(
     mixins.RetrieveModelMixin,
     TradepostViewSet,
 ):
-    """Orders in the caller's scope, newest first, with their lines."""
+    """Orders in the caller's scope, newest first. The list carries each order's header
+    and totals; one order (`GET /orders/{id}/`) and every write answer with its lines."""
 
     serializer_class = OrderSerializer
     permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = OrderFilter
     search_fields = ["number"]
     ordering_fields = ["created_at", "order_date", "gross_total", "number", "updated_at"]
-    ordering = ["-created_at"]
+    ordering = ["-created_at", "-pk"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self):
@@ -297,13 +270,15 @@ class OrderViewSet(
             return [permissions.IsAuthenticated(), CanViewOrders()]
         return super().get_permissions()
 
+    def get_serializer_class(self):
+        return OrderSummarySerializer if self.action == "list" else OrderSerializer
+
     def get_queryset(self):
-        return (
-            selectors.orders_visible_to(self.request.user)
-            .prefetch_related(
-                Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
-            )
-            .order_by("-created_at", "-pk")
+        orders = selectors.orders_visible_to(self.request.user).order_by("-created_at", "-pk")
+        if self.action == "list":
+            return orders
+        return orders.prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
         )
 
     def _read(self, order, status_code=status.HTTP_200_OK) -> Response:

@@ -28,44 +28,22 @@ from tradepost.customers.api import ReadSerializer, VisibleCustomerField
 from tradepost.masterdata.models import Currency
 from tradepost.sales import quotes as services
 from tradepost.sales import selectors
-from tradepost.sales.forms import active_products
+from tradepost.sales.api.common import (
+    DOCUMENT_LINE_FIELDS,
+    DOCUMENT_LINE_HELP,
+    DocumentLineSerializer,
+    LineInputSerializer,
+)
 from tradepost.sales.models import Order, Quote, QuoteLine
 from tradepost.sales.pdf import quote_pdf
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
-
 
 # --- Reading -------------------------------------------------------------------------
-class QuoteLineSerializer(ReadSerializer):
-    product_sku = serializers.CharField(source="product.sku", read_only=True)
-
+class QuoteLineSerializer(DocumentLineSerializer):
     class Meta:
         model = QuoteLine
-        fields = [
-            "id",
-            "position",
-            "product",
-            "product_sku",
-            "description",
-            "quantity",
-            "unit_price",
-            "price_source",
-            "discount_percent",
-            "promotion",
-            "promotion_label",
-            "promotion_discount",
-            "discount_amount",
-            "tax_rate",
-            "net_amount",
-            "tax_amount",
-            "gross_amount",
-        ]
-        extra_kwargs = {
-            "price_source": {"help_text": "customer list, group list, list price or manual."},
-            "promotion": {"help_text": "The promotion this line got on the quote's date."},
-            "promotion_discount": {"help_text": "What the promotion took off this line."},
-        }
+        fields = DOCUMENT_LINE_FIELDS
+        extra_kwargs = DOCUMENT_LINE_HELP
 
 
 class QuoteSerializer(ReadSerializer):
@@ -117,23 +95,6 @@ class QuoteSerializer(ReadSerializer):
 
 
 # --- Writing -------------------------------------------------------------------------
-class QuoteLineInputSerializer(StrictSerializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=active_products())
-    quantity = serializers.DecimalField(
-        min_value=0, help_text="More than zero; up to 3 decimal places.", **QUANTITY
-    )
-    unit_price = serializers.DecimalField(
-        required=False,
-        allow_null=True,
-        help_text="Tax-exclusive. Leave out for the customer's price.",
-        **MONEY,
-    )
-    discount_percent = serializers.DecimalField(
-        required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100
-    )
-    description = StringField(required=False, allow_blank=True, max_length=300)
-
-
 @extend_schema_field(OpenApiTypes.INT)
 class VisibleOpportunityField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
@@ -143,7 +104,7 @@ class VisibleOpportunityField(serializers.PrimaryKeyRelatedField):
 
 class QuoteCreateSerializer(StrictSerializer):
     customer = VisibleCustomerField()
-    lines = QuoteLineInputSerializer(many=True, allow_empty=False, max_length=200)
+    lines = LineInputSerializer(many=True, allow_empty=False, max_length=200)
     currency = serializers.ChoiceField(
         choices=Currency.choices, required=False, help_text="Default: the customer's currency."
     )
@@ -166,7 +127,7 @@ class QuoteCreateSerializer(StrictSerializer):
 
 
 class QuoteUpdateSerializer(StrictSerializer):
-    lines = QuoteLineInputSerializer(
+    lines = LineInputSerializer(
         many=True,
         allow_empty=False,
         max_length=200,

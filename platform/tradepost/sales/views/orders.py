@@ -23,7 +23,6 @@ from tradepost.customers import selectors as customer_selectors
 from tradepost.sales import forms, selectors
 from tradepost.sales import orders as services
 from tradepost.sales.models import Order
-from tradepost.workspace.forms import add_service_errors
 
 ROWS_PER_PAGE = 50
 
@@ -62,21 +61,6 @@ def _initial_customer(request: HttpRequest):
     return None
 
 
-def _service_call(form, formset, call: Callable[[], object]):
-    """Run `call()`; put a ValidationError on the form (line errors above the lines)."""
-    try:
-        return call()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict") and "lines" in exc.error_dict:
-            lines = exc.error_dict.pop("lines")
-            formset._non_form_errors = formset.error_class(
-                [message for error in lines for message in error.messages]
-            )
-        if not hasattr(exc, "error_dict") or exc.error_dict:
-            add_service_errors(form, exc)
-        return None
-
-
 @login_required
 @permission_required("sales.add_order", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -88,7 +72,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
     formset = forms.line_formset(data)
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        order = _service_call(
+        order = forms.document_service_call(
             form,
             formset,
             lambda: services.order_create(
@@ -128,7 +112,7 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
     formset = forms.line_formset(data, lines=order.lines.all())
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        updated = _service_call(
+        updated = forms.document_service_call(
             form,
             formset,
             lambda: services.order_update(

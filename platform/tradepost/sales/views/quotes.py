@@ -36,7 +36,6 @@ from tradepost.sales import forms as sales_forms
 from tradepost.sales import quotes as services
 from tradepost.sales.models import Quote
 from tradepost.sales.pdf import quote_pdf
-from tradepost.workspace.forms import add_service_errors
 
 ROWS_PER_PAGE = 50
 EXPIRING_DAYS = 7
@@ -122,21 +121,6 @@ def _order_url(order_id: int) -> str | None:
         return None
 
 
-def _service_call(form, formset, call: Callable[[], object]):
-    """Run `call()`; put a ValidationError on the form (line errors above the lines)."""
-    try:
-        return call()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict") and "lines" in exc.error_dict:
-            lines = exc.error_dict.pop("lines")
-            formset._non_form_errors = formset.error_class(
-                [message for error in lines for message in error.messages]
-            )
-        if not hasattr(exc, "error_dict") or exc.error_dict:
-            add_service_errors(form, exc)
-        return None
-
-
 def _initial(request: HttpRequest) -> dict:
     """`?customer=<id>` and `?opportunity=<id>` preselect (in scope only)."""
     initial: dict = {}
@@ -204,7 +188,7 @@ def quote_create(request: HttpRequest) -> HttpResponse:
     formset = sales_forms.line_formset(data)
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        quote = _service_call(
+        quote = sales_forms.document_service_call(
             form,
             formset,
             lambda: services.quote_create(
@@ -244,7 +228,7 @@ def quote_edit(request: HttpRequest, quote_id: int) -> HttpResponse:
     formset = sales_forms.line_formset(data, lines=quote.lines.all())
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        updated = _service_call(
+        updated = sales_forms.document_service_call(
             form,
             formset,
             lambda: services.quote_update(
