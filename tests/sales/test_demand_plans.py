@@ -220,7 +220,7 @@ def test_submit_accept_and_the_plan_is_final(sales_org):
         with pytest.raises(ValidationError) as locked:
             _save(org, lines=_lines(org, kettle="99"))
         assert locked.value.message_dict["status"] == [
-            "A demand plan that is submitted cannot be changed."
+            "A demand plan that is “Submitted” cannot be changed."
         ]
 
         plan = plans.demand_plan_accept(actor=org.owner, plan=plan, comment="OK")

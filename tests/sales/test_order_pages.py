@@ -181,7 +181,7 @@ def test_my_day_shows_what_waits_for_me(sales_org):
     rep_day = org.client("salesperson").get("/sales/").content.decode()
     assert "Call about the kettles" in rep_day
     assert f"/sales/orders/{order.pk}/" not in rep_day  # nothing for her to do
-    assert "No quote of yours expires this week." in rep_day
+    assert "None of your quotes expires within 7 days." in rep_day
 
 
 def test_my_day_empty_and_menu(sales_org):

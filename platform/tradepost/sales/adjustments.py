@@ -56,6 +56,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
@@ -148,8 +149,8 @@ def _require_status(adjustment: PriceAdjustment, allowed, verb: str) -> None:
         raise ValidationError(
             {
                 "status": [
-                    _("A price adjustment that is %(status)s cannot be %(action)s.")
-                    % {"status": adjustment.get_status_display().lower(), "action": verb}
+                    _("A price adjustment that is “%(status)s” cannot be %(action)s.")
+                    % {"status": adjustment.get_status_display(), "action": verb}
                 ]
             }
         )
@@ -476,7 +477,7 @@ def price_adjustment_recompute(*, actor, adjustment: PriceAdjustment) -> PriceAd
     documents.require(actor, "sales.change_priceadjustment")
     ensure_writable()
     locked = _locked(adjustment)
-    _require_status(locked, (S.DRAFT,), _("recomputed"))
+    _require_status(locked, (S.DRAFT,), pgettext("cannot be …", "recomputed"))
     before = locked.total
     _write_lines(locked)
     locked.save(update_fields=["total", "updated_at"])
@@ -500,7 +501,7 @@ def price_adjustment_line_set(
     amount = _quantity(quantity)
     ensure_writable()
     locked = _locked(adjustment)
-    _require_status(locked, (S.DRAFT,), _("changed"))
+    _require_status(locked, (S.DRAFT,), pgettext("cannot be …", "changed"))
     line = locked.lines.select_for_update().filter(dealer=dealer).first()
     before = line.quantity if line is not None else None
     if amount == 0:
@@ -537,7 +538,7 @@ def price_adjustment_approve(*, actor, adjustment: PriceAdjustment) -> PriceAdju
     documents.require(actor, "sales.review_priceadjustment")
     ensure_writable()
     locked = _locked(adjustment)
-    _require_status(locked, (S.DRAFT,), _("approved"))
+    _require_status(locked, (S.DRAFT,), pgettext("cannot be …", "approved"))
     locked.status = S.APPROVED
     locked.reviewed_by = documents.actor_user(actor)
     locked.reviewed_at = timezone.now()
@@ -563,7 +564,7 @@ def price_adjustment_post(*, actor, adjustment: PriceAdjustment) -> PriceAdjustm
         raise ValidationError(
             {"status": [_("This price adjustment is already posted; its credits exist.")]}
         )
-    _require_status(locked, (S.APPROVED,), _("posted"))
+    _require_status(locked, (S.APPROVED,), pgettext("cannot be …", "posted"))
     product = Product.objects.get(pk=locked.product_id)
     reason = _("Price adjustment %(number)s: %(sku)s %(old)s → %(new)s %(currency)s") % {
         "number": locked.number,
@@ -611,7 +612,7 @@ def price_adjustment_cancel(
         raise PermissionDenied(_("You do not have permission to do this."))
     ensure_writable()
     locked = _locked(adjustment)
-    _require_status(locked, CANCELLABLE, _("cancelled"))
+    _require_status(locked, CANCELLABLE, pgettext("cannot be …", "cancelled"))
     locked.status = S.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
     audit_record(

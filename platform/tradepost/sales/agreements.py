@@ -46,6 +46,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
@@ -54,6 +55,7 @@ from tradepost.masterdata.models import Product
 from tradepost.masterdata.services import document_number_next
 from tradepost.sales import documents
 from tradepost.sales import lines as arithmetic
+from tradepost.sales.lines import decimal_text
 from tradepost.sales.models import Agreement, AgreementLine, Order, OrderLine
 from tradepost.sales.selectors import agreements_visible_to
 
@@ -65,9 +67,7 @@ COUNTED_STATUSES = [
 ]
 
 
-def quantity_text(value: Decimal) -> str:
-    """A quantity without trailing zeros and never in exponent form (10, not 1E+1)."""
-    return format(value.normalize(), "f")
+quantity_text = decimal_text  # 10, not 1E+1 (see sales.lines)
 
 
 def agreement_prices(agreement: Agreement) -> dict[int, Decimal]:
@@ -356,8 +356,8 @@ def _require_status(agreement: Agreement, allowed: Iterable[str], action: str) -
         raise ValidationError(
             {
                 "status": [
-                    _("An agreement that is %(status)s cannot be %(action)s.")
-                    % {"status": agreement.get_status_display().lower(), "action": action}
+                    _("An agreement that is “%(status)s” cannot be %(action)s.")
+                    % {"status": agreement.get_status_display(), "action": action}
                 ]
             }
         )
@@ -437,7 +437,11 @@ def agreement_update(
         )
     ensure_writable()
     locked = _locked(agreement)
-    _require_status(locked, (Agreement.Status.DRAFT, Agreement.Status.ACTIVE), _("changed"))
+    _require_status(
+        locked,
+        (Agreement.Status.DRAFT, Agreement.Status.ACTIVE),
+        pgettext("cannot be …", "changed"),
+    )
     if locked.status != Agreement.Status.DRAFT:
         draft_only = sorted(set(changes) & set(DRAFT_FIELDS)) + (
             ["lines"] if lines is not None else []
@@ -480,7 +484,7 @@ def agreement_activate(*, actor, agreement: Agreement) -> Agreement:
     _require_visible(actor, agreement)
     ensure_writable()
     locked = _locked(agreement)
-    _require_status(locked, (Agreement.Status.DRAFT,), _("activated"))
+    _require_status(locked, (Agreement.Status.DRAFT,), pgettext("cannot be …", "activated"))
     if not locked.lines.exists():
         raise ValidationError({"lines": [_("Add at least one product before activating.")]})
     if locked.ends_on < timezone.localdate():
@@ -500,7 +504,7 @@ def agreement_close(*, actor, agreement: Agreement) -> Agreement:
     _require_visible(actor, agreement)
     ensure_writable()
     locked = _locked(agreement)
-    _require_status(locked, (Agreement.Status.ACTIVE,), _("closed"))
+    _require_status(locked, (Agreement.Status.ACTIVE,), pgettext("cannot be …", "closed"))
     locked.status = Agreement.Status.CLOSED
     locked.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="agreement.closed", target=locked)

@@ -11,10 +11,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.models import Customer
-from tradepost.customers.pricing import prices_resolve
+from tradepost.customers.pricing import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE, prices_resolve
 from tradepost.masterdata.models import Currency, Product, TaxRate
 from tradepost.sales import lines as arithmetic
 
@@ -28,6 +29,16 @@ QUANTITY_PLACES = Decimal("0.001")
 MANUAL_PRICE = "manual"
 AGREEMENT_PRICE = "agreement"
 QUOTE_PRICE = "quote"
+
+# Where a line's unit price came from, for people (lines store the code).
+PRICE_SOURCE_LABELS = {
+    CUSTOMER_LIST: gettext_lazy("Customer price list"),
+    GROUP_LIST: gettext_lazy("Group price list"),
+    LIST_PRICE: gettext_lazy("List price"),
+    MANUAL_PRICE: gettext_lazy("Entered by hand"),
+    AGREEMENT_PRICE: gettext_lazy("Agreement price"),
+    QUOTE_PRICE: gettext_lazy("Quoted price"),
+}
 
 
 def require(actor, permission: str) -> None:

@@ -548,6 +548,8 @@ class Order(DocumentTotals):
         indexes = [
             models.Index(fields=["status", "-created_at"], name="order_status_created"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_created"),
+            # The plan limit counts this month's orders on every new order.
+            models.Index(fields=["order_date"], name="order_order_date"),
         ]
 
     def __str__(self) -> str:

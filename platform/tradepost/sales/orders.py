@@ -38,6 +38,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from api.webhooks.services import webhook_emit
 from billing.access import ensure_writable, limit_check
@@ -99,8 +100,8 @@ def _require_status(order: Order, allowed: Iterable[str], action: str) -> None:
         raise ValidationError(
             {
                 "status": [
-                    _("An order that is %(status)s cannot be %(action)s.")
-                    % {"status": order.get_status_display().lower(), "action": action}
+                    _("An order that is “%(status)s” cannot be %(action)s.")
+                    % {"status": order.get_status_display(), "action": action}
                 ]
             }
         )
@@ -231,7 +232,7 @@ def order_update(
     _require_order_visible(actor, order)
     ensure_writable()
     order = _locked(order)
-    _require_status(order, EDITABLE, _("changed"))
+    _require_status(order, EDITABLE, pgettext("cannot be …", "changed"))
     unknown = set(changes) - {"requested_delivery_date", "deposit", "notes"}
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
@@ -314,7 +315,7 @@ def order_submit(*, actor, order: Order) -> Order:
         order,
         permission="sales.change_order",
         allowed=EDITABLE,
-        verb=_("submitted"),
+        verb=pgettext("cannot be …", "submitted"),
         action="order.submitted",
         to=S.SUBMITTED,
         submitted_at=timezone.now(),
@@ -328,7 +329,7 @@ def order_approve(*, actor, order: Order, comment: str = "") -> Order:
         order,
         permission="sales.review_order",
         allowed=(S.SUBMITTED,),
-        verb=_("approved"),
+        verb=pgettext("cannot be …", "approved"),
         action="order.approved",
         to=S.APPROVED,
         data={"comment": comment},
@@ -351,7 +352,7 @@ def order_reject(*, actor, order: Order, comment: str) -> Order:
         order,
         permission="sales.review_order",
         allowed=(S.SUBMITTED,),
-        verb=_("rejected"),
+        verb=pgettext("cannot be …", "rejected"),
         action="order.rejected",
         to=S.REJECTED,
         data={"comment": comment},
@@ -368,7 +369,7 @@ def order_confirm(*, actor, order: Order) -> Order:
     _require_order_visible(actor, order)
     ensure_writable()
     locked = _locked(order)
-    _require_status(locked, (S.APPROVED,), _("confirmed"))
+    _require_status(locked, (S.APPROVED,), pgettext("cannot be …", "confirmed"))
     if locked.agreement_id is not None:
         agreement = Agreement.objects.get(pk=locked.agreement_id)
         agreements.agreement_caps_check(
@@ -437,7 +438,7 @@ def order_ship(*, actor, order: Order, quantities: Mapping[Any, Any] | None = No
     _require_order_visible(actor, order)
     ensure_writable()
     locked = _locked(order)
-    _require_status(locked, (S.CONFIRMED, S.PARTIALLY_SHIPPED), _("shipped"))
+    _require_status(locked, (S.CONFIRMED, S.PARTIALLY_SHIPPED), pgettext("cannot be …", "shipped"))
     lines = list(locked.lines.select_related("product").select_for_update(of=("self",)))
     if quantities is None:
         quantities = {
@@ -469,7 +470,7 @@ def order_deliver(*, actor, order: Order) -> Order:
     _require_order_visible(actor, order)
     ensure_writable()
     locked = _locked(order)
-    _require_status(locked, (S.SHIPPED,), _("delivered"))
+    _require_status(locked, (S.SHIPPED,), pgettext("cannot be …", "delivered"))
     for line in locked.lines.select_for_update():
         line.delivered_quantity = line.shipped_quantity
         line.save(update_fields=["delivered_quantity"])
@@ -487,7 +488,7 @@ def order_close(*, actor, order: Order) -> Order:
         order,
         permission="sales.confirm_order",
         allowed=(S.DELIVERED,),
-        verb=_("closed"),
+        verb=pgettext("cannot be …", "closed"),
         action="order.closed",
         to=S.CLOSED,
         closed_at=timezone.now(),
@@ -508,7 +509,7 @@ def order_cancel(*, actor, order: Order, reason: str = "") -> Order:
             raise PermissionDenied(_("You do not have permission to do this."))
         if locked.status in CANCELLABLE and locked.status not in CANCELLABLE_BY_OWNER:
             raise PermissionDenied(_("Once approved, only a sales manager can cancel this order."))
-    _require_status(locked, CANCELLABLE, _("cancelled"))
+    _require_status(locked, CANCELLABLE, pgettext("cannot be …", "cancelled"))
     if locked.lines.filter(shipped_quantity__gt=0).exists():
         raise ValidationError({"status": [_("Goods of this order have shipped.")]})
     reason = (reason or "").strip()
@@ -534,7 +535,7 @@ def order_return_create(
     _require_order_visible(actor, order)
     ensure_writable()
     locked = _locked(order)
-    _require_status(locked, RETURNABLE, _("returned"))
+    _require_status(locked, RETURNABLE, pgettext("cannot be …", "returned"))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the goods come back.")]})

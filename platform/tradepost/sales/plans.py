@@ -38,6 +38,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
@@ -231,8 +232,8 @@ def _require_status(plan: DemandPlan, allowed: Iterable[str], action: str) -> No
         raise ValidationError(
             {
                 "status": [
-                    _("A demand plan that is %(status)s cannot be %(action)s.")
-                    % {"status": plan.get_status_display().lower(), "action": action}
+                    _("A demand plan that is “%(status)s” cannot be %(action)s.")
+                    % {"status": plan.get_status_display(), "action": action}
                 ]
             }
         )
@@ -296,7 +297,7 @@ def demand_plan_save(
                 raise
     if not created:
         documents.require(actor, "sales.change_demandplan")
-        _require_status(plan, EDITABLE, _("changed"))
+        _require_status(plan, EDITABLE, pgettext("cannot be …", "changed"))
         plan.notes = notes
         plan.save(update_fields=["notes", "updated_at"])
     _write_lines(plan, checked)
@@ -325,7 +326,7 @@ def demand_plan_update(
     new_notes = _notes(notes) if notes is not None else None
     ensure_writable()
     locked = _locked(plan)
-    _require_status(locked, EDITABLE, _("changed"))
+    _require_status(locked, EDITABLE, pgettext("cannot be …", "changed"))
     _require_plannable_month(locked.month)
     if new_notes is not None:
         locked.notes = new_notes
@@ -355,7 +356,7 @@ def demand_plan_submit(*, actor, plan: DemandPlan) -> DemandPlan:
     _require_visible(actor, plan)
     ensure_writable()
     locked = _locked(plan)
-    _require_status(locked, EDITABLE, _("submitted"))
+    _require_status(locked, EDITABLE, pgettext("cannot be …", "submitted"))
     _require_plannable_month(locked.month)
     if not locked.lines.exists():
         raise ValidationError({"lines": [_("Add at least one product.")]})
@@ -399,7 +400,7 @@ def demand_plan_accept(*, actor, plan: DemandPlan, comment: str = "") -> DemandP
         actor,
         plan,
         to=S.ACCEPTED,
-        verb=_("accepted"),
+        verb=pgettext("cannot be …", "accepted"),
         action="demand_plan.accepted",
         comment=_comment(comment),
     )
@@ -416,7 +417,7 @@ def demand_plan_return(*, actor, plan: DemandPlan, comment: str) -> DemandPlan:
         actor,
         plan,
         to=S.RETURNED,
-        verb=_("returned"),
+        verb=pgettext("cannot be …", "returned"),
         action="demand_plan.returned",
         comment=comment,
     )

@@ -53,6 +53,7 @@ from tradepost.customers.pricing import prices_resolve
 from tradepost.masterdata.models import Currency, Product, ProductCategory
 from tradepost.sales import documents
 from tradepost.sales import lines as arithmetic
+from tradepost.sales.lines import decimal_text
 from tradepost.sales.models import Promotion
 
 K = Promotion.Kind
@@ -165,11 +166,6 @@ def _currency(value: Any) -> str:
     return currency
 
 
-def _quantity_text(quantity: Decimal) -> str:
-    """10.000 → "10", 2.500 → "2.5" (never "1E+1")."""
-    return format(quantity.normalize(), "f")
-
-
 def _tiers(value: Any) -> list[dict[str, str]]:
     """1–20 tiers as {"min_quantity": "10", "unit_price": "90.00"}, ascending."""
     if value is None or isinstance(value, (str, bytes, Mapping)):
@@ -232,10 +228,10 @@ def _tiers(value: Any) -> list[dict[str, str]]:
             raise _error(
                 "tiers",
                 _("Two tiers start at %(quantity)s units: give each tier its own minimum.")
-                % {"quantity": _quantity_text(first)},
+                % {"quantity": decimal_text(first)},
             )
     return [
-        {"min_quantity": _quantity_text(quantity), "unit_price": str(price)}
+        {"min_quantity": decimal_text(quantity), "unit_price": str(price)}
         for quantity, price in tiers
     ]
 
@@ -567,7 +563,7 @@ def _names(names: list[str], limit: int = 5) -> str:
 def promotion_rule_text(promotion: Promotion) -> str:
     """What the promotion gives, e.g. "Buy 10 get 1 free" or "15% off"."""
     if promotion.kind == K.PERCENT_OFF and promotion.percent is not None:
-        return _("%(percent)s%% off") % {"percent": _quantity_text(promotion.percent)}
+        return _("%(percent)s%% off") % {"percent": decimal_text(promotion.percent)}
     if promotion.kind == K.AMOUNT_OFF and promotion.amount is not None:
         return _("%(amount)s %(currency)s off each unit") % {
             "amount": _amount_text(promotion.amount),

@@ -46,6 +46,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
@@ -89,8 +90,8 @@ def _require_status(quote: Quote, allowed: Iterable[str], action: str) -> None:
         raise ValidationError(
             {
                 "status": [
-                    _("A quote that is %(status)s cannot be %(action)s.")
-                    % {"status": quote.get_status_display().lower(), "action": action}
+                    _("A quote that is “%(status)s” cannot be %(action)s.")
+                    % {"status": quote.get_status_display(), "action": action}
                 ]
             }
         )
@@ -220,7 +221,7 @@ def quote_update(
     _require_quote_visible(actor, quote)
     ensure_writable()
     quote = _locked(quote)
-    _require_status(quote, EDITABLE, _("changed"))
+    _require_status(quote, EDITABLE, pgettext("cannot be …", "changed"))
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
@@ -282,7 +283,7 @@ def quote_send(*, actor, quote: Quote) -> Quote:
         actor,
         quote,
         allowed=EDITABLE,
-        verb=_("sent"),
+        verb=pgettext("cannot be …", "sent"),
         action="quote.sent",
         to=S.SENT,
         refuse_expired=True,
@@ -296,7 +297,7 @@ def quote_accept(*, actor, quote: Quote) -> Quote:
         actor,
         quote,
         allowed=(S.SENT,),
-        verb=_("accepted"),
+        verb=pgettext("cannot be …", "accepted"),
         action="quote.accepted",
         to=S.ACCEPTED,
         refuse_expired=True,
@@ -310,7 +311,7 @@ def quote_decline(*, actor, quote: Quote) -> Quote:
         actor,
         quote,
         allowed=(S.SENT,),
-        verb=_("declined"),
+        verb=pgettext("cannot be …", "declined"),
         action="quote.declined",
         to=S.DECLINED,
         refuse_expired=False,
@@ -324,7 +325,7 @@ def quote_cancel(*, actor, quote: Quote) -> Quote:
         actor,
         quote,
         allowed=OPEN,
-        verb=_("cancelled"),
+        verb=pgettext("cannot be …", "cancelled"),
         action="quote.cancelled",
         to=S.CANCELLED,
         refuse_expired=False,
@@ -346,8 +347,8 @@ def quote_convert(*, actor, quote: Quote, order_date: datetime.date | None = Non
     locked = _locked(quote)
     if locked.status == S.CONVERTED:
         raise ValidationError({"status": [_("This quote has already been converted.")]})
-    _require_status(locked, CONVERTIBLE, _("converted"))
-    _require_not_expired(locked, _("converted"))
+    _require_status(locked, CONVERTIBLE, pgettext("cannot be …", "converted"))
+    _require_not_expired(locked, pgettext("cannot be …", "converted"))
     lines = list(locked.lines.select_related("product").order_by("position", "pk"))
     order = order_create(
         actor=actor,

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 
+from tradepost.sales.documents import PRICE_SOURCE_LABELS
 from tradepost.sales.lines import decimal_text
 
 register = template.Library()
@@ -14,3 +15,9 @@ def plain(value):
     if isinstance(value, Decimal):
         return decimal_text(value)
     return value
+
+
+@register.filter
+def price_source(code: str):
+    """Where a line's price came from, in the reader's language."""
+    return PRICE_SOURCE_LABELS.get(code, code)

@@ -28,6 +28,7 @@ from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.models import Currency
 from tradepost.sales import adjustments
 from tradepost.sales.forms import ProductChoice, active_products
+from tradepost.sales.lines import decimal_text
 from tradepost.sales.models import PriceAdjustment, SettlementCredit
 from tradepost.sales.selectors import price_adjustments_visible_to
 from tradepost.workspace.forms import add_service_errors
@@ -128,11 +129,6 @@ class StockReportForm(forms.Form):
         only = list(dealers[:2])
         if len(only) == 1:  # a dealer reports for itself: nothing to choose
             self.fields["dealer"].initial = only[0].pk
-
-
-def _quantity_text(quantity) -> str:
-    """12.500 → "12.5", 10.000 → "10" (never "1E+1")."""
-    return f"{quantity.normalize():f}"
 
 
 def _page(request: HttpRequest, queryset):
@@ -260,7 +256,7 @@ def adjustment_line_set(request: HttpRequest, adjustment_id: int) -> HttpRespons
                 _("%(dealer)s now holds %(quantity)s.")
                 % {
                     "dealer": form.cleaned_data["dealer"].name,
-                    "quantity": _quantity_text(form.cleaned_data["quantity"]),
+                    "quantity": decimal_text(form.cleaned_data["quantity"]),
                 },
             )
             return redirect("sales:adjustment", adjustment_id=adjustment.pk)
@@ -323,7 +319,7 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
                     request,
                     message
                     % {
-                        "quantity": _quantity_text(report.quantity),
+                        "quantity": decimal_text(report.quantity),
                         "sku": report.product.sku,
                         "day": report.as_of.isoformat(),
                     },

@@ -29,7 +29,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import selectors as customer_selectors
-from tradepost.customers.pricing import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE
 from tradepost.masterdata.models import Currency
 from tradepost.sales import documents, selectors
 from tradepost.sales import forms as sales_forms
@@ -39,12 +38,6 @@ from tradepost.sales.pdf import quote_pdf
 
 ROWS_PER_PAGE = 50
 EXPIRING_DAYS = 7
-PRICE_SOURCES = {
-    CUSTOMER_LIST: gettext_lazy("Customer price list"),
-    GROUP_LIST: gettext_lazy("Group price list"),
-    LIST_PRICE: gettext_lazy("List price"),
-    documents.MANUAL_PRICE: gettext_lazy("Entered by hand"),
-}
 
 
 # --- Forms ---------------------------------------------------------------------------
@@ -275,7 +268,9 @@ def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
     }
     lines = list(quote.lines.all())
     for line in lines:
-        line.price_source_label = PRICE_SOURCES.get(line.price_source, line.price_source)
+        line.price_source_label = documents.PRICE_SOURCE_LABELS.get(
+            line.price_source, line.price_source
+        )
     orders = [
         {"order": order, "url": _order_url(order.pk) if user.has_perm("sales.view_order") else None}
         for order in quote.orders.order_by("pk")
