@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tradepost.audit.models import AuditEntry
@@ -205,7 +206,7 @@ def test_a_bad_change_is_400_and_leaves_the_promotion_as_it_was(sales_org, admin
         ("warehouse_manager", 403, False),
     ],
 )
-def test_everyone_who_may_read_promotions_reads_them_all_and_managers_write(
+def test_staff_read_every_promotion_and_managers_write(
     sales_org, role, read, write
 ):
     org = sales_org
@@ -213,7 +214,11 @@ def test_everyone_who_may_read_promotions_reads_them_all_and_managers_write(
     client = org.client(role)
     listed = client.get(PATH)
     assert listed.status_code == read
-    if read == 200:
+    if read == 200 and role == "dealer":
+        # A store promotion for another group does not reach the dealer's own record.
+        assert listed.json()["results"] == []
+        assert client.get(f"{PATH}{promotion.pk}/").status_code == 404
+    elif read == 200:
         assert [row["id"] for row in listed.json()["results"]] == [promotion.pk]
         assert client.get(f"{PATH}{promotion.pk}/").status_code == 200
     created = _post(client, PATH, _body(name="By role"))
@@ -383,3 +388,32 @@ def test_list_queries_do_not_grow_with_rows(sales_org, admin, django_assert_max_
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = admin.get(PATH)
     assert response.json()["count"] == 9
+
+
+def test_a_dealer_reads_only_the_promotions_that_can_reach_it(sales_org):
+    org = sales_org
+    today = timezone.localdate()
+    common = {
+        "kind": "percent_off",
+        "percent": "5",
+        "starts_on": today,
+        "ends_on": today + datetime.timedelta(days=9),
+    }
+    with schema_context(org.workspace.schema):
+        everyone = promotions.promotion_create(actor=org.owner, name="For all", **common)
+        dealers = promotions.promotion_create(
+            actor=org.owner, name="Dealers", channels=["dealer"], **common
+        )
+        tier1 = promotions.promotion_create(
+            actor=org.owner, name="Tier 1 only", customer_groups=[org.groups["tier1"]], **common
+        )
+        stores = promotions.promotion_create(
+            actor=org.owner, name="Stores", channels=["store"], **common
+        )
+    dealer = org.client("dealer")
+    seen = {row["id"] for row in dealer.get("/api/v1/promotions/").json()["results"]}
+    assert seen == {everyone.pk, dealers.pk}
+    assert dealer.get(f"/api/v1/promotions/{tier1.pk}/").status_code == 404
+    assert dealer.get(f"/sales/promotions/{stores.pk}/").status_code == 404
+    staff = org.client("salesperson").get("/api/v1/promotions/").json()["count"]
+    assert staff == 4

@@ -47,9 +47,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.access import ensure_writable
+from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Channel, Customer, CustomerGroup
 from tradepost.customers.pricing import prices_resolve
+from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.models import Currency, Product, ProductCategory
 from tradepost.sales import documents
 from tradepost.sales import lines as arithmetic
@@ -465,19 +467,40 @@ CURRENT, UPCOMING, PAST = "current", "upcoming", "past"
 PERIODS = (CURRENT, UPCOMING, PAST)
 
 
-def promotion_queryset() -> QuerySet[Promotion]:
-    """Every promotion with its links prefetched (three queries for any number)."""
-    return Promotion.objects.prefetch_related(
+def _dealer_only(actor) -> bool:
+    roles = set(getattr(actor, "roles", ()) or ())
+    return bool(roles) and roles <= {Role.DEALER.value}
+
+
+def promotion_queryset(actor=None) -> QuerySet[Promotion]:
+    """Promotions with their links prefetched (three queries for any number).
+
+    Staff read every promotion (they are company rules). A dealer reads only those
+    that can reach its own record: for any group or its group, for any channel or its
+    channel — not the terms other dealers get.
+    """
+    promotions = Promotion.objects.prefetch_related(
         models.Prefetch("products", queryset=Product.objects.order_by("sku")),
         models.Prefetch("categories", queryset=ProductCategory.objects.order_by("path")),
         models.Prefetch("customer_groups", queryset=CustomerGroup.objects.order_by("name")),
     )
+    if actor is None or not _dealer_only(actor):
+        return promotions
+    own = customers_visible_to(actor)
+    channels = set(own.values_list("channel", flat=True))
+    reach = models.Q(channels=[])
+    for channel in channels:
+        reach |= models.Q(channels__contains=[channel])
+    groups = models.Q(customer_groups__isnull=True) | models.Q(
+        customer_groups__in=own.exclude(group=None).values("group_id")
+    )
+    return promotions.filter(pk__in=Promotion.objects.filter(groups).filter(reach).values("pk"))
 
 
-def promotion_get(promotion_id: Any) -> Promotion:
-    """One promotion with its links, or Http404."""
+def promotion_get(promotion_id: Any, actor=None) -> Promotion:
+    """One promotion with its links (as `actor` may read it), or Http404."""
     try:
-        return promotion_queryset().get(pk=promotion_id)
+        return promotion_queryset(actor).get(pk=promotion_id)
     except (Promotion.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -505,6 +528,7 @@ def promotions_for_product(queryset: QuerySet[Promotion], product: Product) -> Q
 
 def promotions_filtered(
     *,
+    actor=None,
     period: str | None = None,
     valid_on: datetime.date | None = None,
     kind: str | None = None,
@@ -516,7 +540,7 @@ def promotions_filtered(
     """Promotions for a list. `period`: current (running today), upcoming (starting
     later) or past (ended); `valid_on`: running on that date."""
     today = today or timezone.localdate()
-    promotions = promotion_queryset()
+    promotions = promotion_queryset(actor)
     if period == CURRENT:
         promotions = promotions.filter(starts_on__lte=today, ends_on__gte=today)
     elif period == UPCOMING:

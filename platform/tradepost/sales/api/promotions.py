@@ -274,7 +274,7 @@ class PromotionViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return services.promotion_queryset().order_by("-starts_on", "name", "pk")
+        return services.promotion_queryset(self.request.user).order_by("-starts_on", "name", "pk")
 
     def service_create(self, data):
         return services.promotion_create(actor=self.request.user, **data)

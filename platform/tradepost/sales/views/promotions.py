@@ -278,7 +278,7 @@ def promotion_list(request: HttpRequest) -> HttpResponse:
         kind = ""
     text = request.GET.get("q", "").strip().replace("\x00", "")[:100]
     rows = services.promotions_filtered(
-        period=None if period == "all" else period, kind=kind or None, text=text
+        actor=request.user, period=None if period == "all" else period, kind=kind or None, text=text
     )
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     today = timezone.localdate()
@@ -370,7 +370,7 @@ def _history(promotion: Promotion) -> list[AuditEntry]:
 @login_required
 @permission_required("sales.view_promotion", raise_exception=True)
 def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
-    promotion = services.promotion_get(promotion_id)
+    promotion = services.promotion_get(promotion_id, request.user)
     user = request.user
     lines = (
         list(services.promotion_order_lines(user, promotion))
