@@ -30,7 +30,7 @@ Plan limit: creating an order counts against the plan's orders per month
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -390,16 +390,24 @@ def order_confirm(*, actor, order: Order) -> Order:
     return locked
 
 
-def _ship_quantities(order: Order, quantities: Mapping[Any, Any]) -> dict[int, Decimal]:
-    lines = {line.pk: line for line in order.lines.all()}
+def _line_quantities(
+    lines: Mapping[int, OrderLine],
+    quantities: Mapping[Any, Any],
+    *,
+    available: Callable[[OrderLine], Decimal],
+    too_many: str,
+    none_given: str,
+) -> dict[int, Decimal]:
+    """Check `quantities` (line id → quantity, e.g. from a form or the API) against
+    what each of the order's `lines` has `available`; zero quantities are skipped.
+    `too_many` is a message with %(sku)s and %(left)s."""
     result: dict[int, Decimal] = {}
     errors = []
     for raw_id, raw_quantity in quantities.items():
         try:
-            line_id = int(raw_id)
+            line = lines.get(int(raw_id))
         except (TypeError, ValueError):
-            line_id = None
-        line = lines.get(line_id)
+            line = None
         if line is None:
             errors.append(_("Line %(id)s is not a line of this order.") % {"id": raw_id})
             continue
@@ -415,18 +423,17 @@ def _ship_quantities(order: Order, quantities: Mapping[Any, Any]) -> dict[int, D
             continue
         if quantity == 0:
             continue
-        open_quantity = line.quantity - line.shipped_quantity
-        if quantity > open_quantity:
+        left = available(line)
+        if quantity > left:
             errors.append(
-                _("%(sku)s: only %(open)s left to ship.")
-                % {"sku": line.product.sku, "open": arithmetic.decimal_text(open_quantity)}
+                too_many % {"sku": line.product.sku, "left": arithmetic.decimal_text(left)}
             )
             continue
         result[line.pk] = quantity
     if errors:
         raise ValidationError({"lines": errors})
     if not result:
-        raise ValidationError({"lines": [_("Enter a quantity to ship for at least one line.")]})
+        raise ValidationError({"lines": [none_given]})
     return result
 
 
@@ -446,7 +453,13 @@ def order_ship(*, actor, order: Order, quantities: Mapping[Any, Any] | None = No
             for line in lines
             if line.quantity > line.shipped_quantity
         }
-    shipping = _ship_quantities(locked, quantities)
+    shipping = _line_quantities(
+        {line.pk: line for line in lines},
+        quantities,
+        available=lambda line: line.quantity - line.shipped_quantity,
+        too_many=_("%(sku)s: only %(left)s left to ship."),
+        none_given=_("Enter a quantity to ship for at least one line."),
+    )
     for line in lines:
         if line.pk in shipping:
             line.shipped_quantity += shipping[line.pk]
@@ -543,40 +556,13 @@ def order_return_create(
         line.pk: line
         for line in locked.lines.select_related("product").select_for_update(of=("self",))
     }
-    returning: list[tuple[OrderLine, Decimal]] = []
-    errors = []
-    for raw_id, raw_quantity in quantities.items():
-        try:
-            line = lines.get(int(raw_id))
-        except (TypeError, ValueError):
-            line = None
-        if line is None:
-            errors.append(_("Line %(id)s is not a line of this order.") % {"id": raw_id})
-            continue
-        try:
-            quantity = documents.decimal_value(
-                raw_quantity,
-                field="quantity",
-                places=documents.QUANTITY_PLACES,
-                maximum=documents.MAX_QUANTITY,
-            )
-        except ValidationError:
-            errors.append(_("Line %(id)s: enter a quantity.") % {"id": raw_id})
-            continue
-        if quantity == 0:
-            continue
-        returnable = line.delivered_quantity - line.returned_quantity
-        if quantity > returnable:
-            errors.append(
-                _("%(sku)s: at most %(left)s can be returned.")
-                % {"sku": line.product.sku, "left": arithmetic.decimal_text(returnable)}
-            )
-            continue
-        returning.append((line, quantity))
-    if errors:
-        raise ValidationError({"lines": errors})
-    if not returning:
-        raise ValidationError({"lines": [_("Enter a quantity for at least one line.")]})
+    returning = _line_quantities(
+        lines,
+        quantities,
+        available=lambda line: line.delivered_quantity - line.returned_quantity,
+        too_many=_("%(sku)s: at most %(left)s can be returned."),
+        none_given=_("Enter a quantity for at least one line."),
+    )
     order_return = OrderReturn.objects.create(
         number=document_number_next(key="return"),
         order=locked,
@@ -585,7 +571,8 @@ def order_return_create(
         created_by=documents.actor_user(actor),
     )
     net_total = tax_total = arithmetic.ZERO
-    for line, quantity in returning:
+    for line_id, quantity in returning.items():
+        line = lines[line_id]
         if quantity == line.quantity:
             net = line.net_amount
         else:
