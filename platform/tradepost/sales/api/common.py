@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.response import Response
 
 from api.serializers import StrictSerializer, StringField
 from tradepost.customers.api import ReadSerializer
@@ -62,3 +63,20 @@ class LineInputSerializer(StrictSerializer):
         required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100
     )
     description = StringField(required=False, allow_blank=True, max_length=300)
+
+
+class DocumentWritesMixin:
+    """Quote and order viewsets: validate a body with a write serializer, call the
+    service, answer with the fresh document (read through the caller's queryset) in
+    `document_serializer_class`."""
+
+    document_serializer_class: type[serializers.Serializer]
+
+    def _read(self, document, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=document.pk)
+        return Response(self.document_serializer_class(fresh).data, status=status_code)
+
+    def _body(self, serializer_class):
+        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return data.validated_data

@@ -31,6 +31,7 @@ from tradepost.sales.api.common import (
     MONEY,
     QUANTITY,
     DocumentLineSerializer,
+    DocumentWritesMixin,
     LineInputSerializer,
 )
 from tradepost.sales.models import Agreement, Order, OrderLine, OrderReturn, OrderReturnLine
@@ -250,6 +251,7 @@ def _lines_map(rows) -> dict[int, object]:
     ),
 )
 class OrderViewSet(
+    DocumentWritesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     TradepostViewSet,
@@ -258,6 +260,7 @@ class OrderViewSet(
     and totals; one order (`GET /orders/{id}/`) and every write answer with its lines."""
 
     serializer_class = OrderSerializer
+    document_serializer_class = OrderSerializer
     permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = OrderFilter
     search_fields = ["number"]
@@ -280,15 +283,6 @@ class OrderViewSet(
         return orders.prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
         )
-
-    def _read(self, order, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=order.pk)
-        return Response(OrderSerializer(fresh).data, status=status_code)
-
-    def _body(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return data.validated_data
 
     def create(self, request, *args, **kwargs):
         data = self._body(OrderCreateSerializer)

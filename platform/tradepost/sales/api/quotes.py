@@ -32,6 +32,7 @@ from tradepost.sales.api.common import (
     DOCUMENT_LINE_FIELDS,
     DOCUMENT_LINE_HELP,
     DocumentLineSerializer,
+    DocumentWritesMixin,
     LineInputSerializer,
 )
 from tradepost.sales.models import Order, Quote, QuoteLine
@@ -189,10 +190,13 @@ class _IgnoreAccept(DefaultContentNegotiation):
         summary="Change a draft quote",
     ),
 )
-class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+class QuoteViewSet(
+    DocumentWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
+):
     """Quotes in the caller's scope, newest first, with their lines."""
 
     serializer_class = QuoteSerializer
+    document_serializer_class = QuoteSerializer
     permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = QuoteFilter
     search_fields = ["number", "customer__name"]
@@ -221,15 +225,6 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostVi
             )
             .order_by("-issued_on", "-pk")
         )
-
-    def _read(self, quote, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=quote.pk)
-        return Response(QuoteSerializer(fresh).data, status=status_code)
-
-    def _body(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return data.validated_data
 
     def create(self, request, *args, **kwargs):
         data = self._body(QuoteCreateSerializer)
