@@ -206,9 +206,7 @@ def test_a_bad_change_is_400_and_leaves_the_promotion_as_it_was(sales_org, admin
         ("warehouse_manager", 403, False),
     ],
 )
-def test_staff_read_every_promotion_and_managers_write(
-    sales_org, role, read, write
-):
+def test_staff_read_every_promotion_and_managers_write(sales_org, role, read, write):
     org = sales_org
     promotion = _make(org, channels=["store"], customer_groups=[org.groups["tier1"]])
     client = org.client(role)
