@@ -22,7 +22,7 @@ class StrictPageNumberPagination(PageNumberPagination):
             raw = request.query_params.get(name)
             if raw is None:
                 continue
-            if not raw.isdigit() or int(raw) < 1:
+            if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
                 errors[name] = [_("Must be a whole number of at least 1.")]
             elif upper is not None and int(raw) > upper:
                 errors[name] = [_("Must be at most %(max)d.") % {"max": upper}]

@@ -15,3 +15,9 @@ os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("TEST_DATABASE_NAME", f"test_tradepost_{os.getpid()}")
 
 from tradepost.settings import *  # noqa: E402,F403
+
+# Cache keys per xdist worker too (PYTEST_XDIST_WORKER is in each worker's environment
+# and in that of the Celery workers it starts): every worker has an "alpha" schema, and
+# their rate-limit counters must not add up in the one Redis they share.
+if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] += "-" + os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405

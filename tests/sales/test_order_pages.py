@@ -232,3 +232,20 @@ def test_an_order_placed_under_an_agreement_from_the_form(sales_org):
     over = rep.post("/sales/orders/new/", {**form, "lines-0-quantity": "9"})
     assert over.status_code == 400 and "at most 8 more" in over.content.decode()
     assert _count(org, agreement=agreement) == 1
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "99999999999999999999", "-1", "x"])
+def test_odd_ids_in_links_are_ignored_not_errors(sales_org, odd):
+    owner = sales_org.client("owner")
+    for page in ("/sales/orders/new/", "/sales/quotes/new/", "/sales/pipeline/new/"):
+        assert owner.get(page, {"customer": odd}).status_code == 200, page
+    assert owner.get("/api/v1/orders/", {"page": odd}).status_code in (400, 404)
+    created = owner.post(
+        "/api/v1/orders/",
+        {
+            "customer": sales_org.customers["rep_own"].pk,
+            "lines": [{"product": odd, "quantity": "1"}],
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 400 and "lines" in created.json()["errors"]

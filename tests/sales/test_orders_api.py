@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 
 from api.webhooks.models import WebhookEvent
 from api.webhooks.services import webhook_endpoint_create
+from tradepost.masterdata import services as md
 from tradepost.sales import orders
 from tradepost.sales.models import Order, OrderReturn, SettlementCredit
 
@@ -295,3 +296,21 @@ def test_an_amount_too_large_for_the_books_is_400_not_a_crash(sales_org, admin):
     assert response.status_code == 400
     assert "too large" in " ".join(response.json()["errors"]["lines"])
     assert _count(sales_org) == 0
+
+
+def test_creating_an_order_costs_the_same_queries_for_one_line_or_many(
+    sales_org, admin, django_assert_max_num_queries
+):
+    with schema_context(sales_org.workspace.schema):
+        extra = [
+            md.product_create(actor=sales_org.owner, sku=f"Q-{n}", name=f"Q {n}", list_price="1")
+            for n in range(6)
+        ]
+    one = [{"product": sales_org.products["kettle"].pk, "quantity": "1"}]
+    many = [{"product": product.pk, "quantity": "2"} for product in extra]
+    _post(admin, "/api/v1/orders/", _body(sales_org, lines=one, deposit="0"))
+    with django_assert_max_num_queries(60) as single:
+        _post(admin, "/api/v1/orders/", _body(sales_org, lines=one, deposit="0"))
+    with django_assert_max_num_queries(len(single.captured_queries)):
+        response = _post(admin, "/api/v1/orders/", _body(sales_org, lines=many, deposit="0"))
+    assert response.status_code == 201 and len(response.json()["lines"]) == 6

@@ -436,7 +436,7 @@ def price_list_list(request: HttpRequest) -> HttpResponse:
     can_add = request.user.has_perm("customers.add_pricelist")
     initial = {"currency": services.base_currency()}
     customer_id = request.GET.get("customer")
-    if customer_id and customer_id.isdigit():
+    if customer_id and customer_id.isascii() and customer_id.isdigit() and len(customer_id) < 10:
         initial["customer"] = customer_id
     form = forms.PriceListForm(request.POST or None, actor=request.user, initial=initial)
     if request.method == "POST":

@@ -148,7 +148,7 @@ def _units(field: str):
     def check(value: Any) -> int:
         if _blank(value):
             raise _error(field, _("Enter a whole number of units, at least 1."))
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int):
             raise _error(field, _("Enter a whole number of units, at least 1."))
@@ -288,7 +288,12 @@ def _link_ids(field: str, value: Any, model: type[models.Model]) -> list[int]:
             ids.append(item.pk)
         elif isinstance(item, int) and not isinstance(item, bool) and 0 < item <= MAX_ID:
             ids.append(item)
-        elif isinstance(item, str) and item.strip().isdigit() and 0 < int(item) <= MAX_ID:
+        elif (
+            isinstance(item, str)
+            and item.strip().isascii()
+            and item.strip().isdigit()
+            and 0 < int(item) <= MAX_ID
+        ):
             ids.append(int(item))
         else:
             raise _error(field, _("Give existing records or their ids."))
@@ -311,7 +316,7 @@ def _links(field: str, value: Any) -> list[models.Model]:
 
 
 def _priority(value: Any) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PRIORITY:
         raise _error(

@@ -46,10 +46,56 @@ class DocumentLineSerializer(ReadSerializer):
     product_sku = serializers.CharField(source="product.sku", read_only=True)
 
 
+class ProductField(serializers.PrimaryKeyRelatedField):
+    """An active product by id. Inside a document serializer (`LinesBatchMixin`) it is
+    looked up among the products that serializer loaded for all its lines at once."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", active_products())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        batch = self.context.get(PRODUCT_BATCH)
+        if batch is None:
+            return super().to_internal_value(data)
+        product_id = _product_id(data)
+        if product_id is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if product_id not in batch:
+            self.fail("does_not_exist", pk_value=data)
+        return batch[product_id]
+
+
+PRODUCT_BATCH = "sales_product_batch"
+
+
+def _product_id(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
+
+
+class LinesBatchMixin:
+    """For a serializer with `lines`: load every product the lines name in one query
+    before the lines are validated (instead of one query per line)."""
+
+    def to_internal_value(self, data):
+        lines = data.get("lines") if isinstance(data, dict) else None
+        if isinstance(lines, list):
+            ids = {_product_id(line.get("product")) for line in lines if isinstance(line, dict)}
+            ids.discard(None)
+            self._context[PRODUCT_BATCH] = active_products().in_bulk(ids) if ids else {}
+        return super().to_internal_value(data)
+
+
 class LineInputSerializer(StrictSerializer):
     """One line to price: product and quantity, optionally a price and a discount."""
 
-    product = serializers.PrimaryKeyRelatedField(queryset=active_products())
+    product = ProductField()
     quantity = serializers.DecimalField(
         min_value=0, help_text="More than zero; up to 3 decimal places.", **QUANTITY
     )

@@ -33,6 +33,7 @@ from tradepost.sales.api.common import (
     DocumentLineSerializer,
     DocumentWritesMixin,
     LineInputSerializer,
+    LinesBatchMixin,
 )
 from tradepost.sales.models import Agreement, Order, OrderLine, OrderReturn, OrderReturnLine
 
@@ -109,7 +110,7 @@ class VisibleAgreementField(serializers.PrimaryKeyRelatedField):
         return selectors.agreements_visible_to(getattr(request, "user", None))
 
 
-class OrderCreateSerializer(StrictSerializer):
+class OrderCreateSerializer(LinesBatchMixin, StrictSerializer):
     customer = VisibleCustomerField()
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=200)
     currency = serializers.ChoiceField(
@@ -124,7 +125,7 @@ class OrderCreateSerializer(StrictSerializer):
     )
 
 
-class OrderUpdateSerializer(StrictSerializer):
+class OrderUpdateSerializer(LinesBatchMixin, StrictSerializer):
     lines = LineInputSerializer(
         many=True,
         allow_empty=False,

@@ -34,6 +34,7 @@ from tradepost.sales.api.common import (
     DocumentLineSerializer,
     DocumentWritesMixin,
     LineInputSerializer,
+    LinesBatchMixin,
 )
 from tradepost.sales.models import Order, Quote, QuoteLine
 from tradepost.sales.pdf import quote_pdf
@@ -103,7 +104,7 @@ class VisibleOpportunityField(serializers.PrimaryKeyRelatedField):
         return selectors.opportunities_visible_to(getattr(request, "user", None))
 
 
-class QuoteCreateSerializer(StrictSerializer):
+class QuoteCreateSerializer(LinesBatchMixin, StrictSerializer):
     customer = VisibleCustomerField()
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=200)
     currency = serializers.ChoiceField(
@@ -127,7 +128,7 @@ class QuoteCreateSerializer(StrictSerializer):
     notes = StringField(required=False, allow_blank=True, max_length=5000)
 
 
-class QuoteUpdateSerializer(StrictSerializer):
+class QuoteUpdateSerializer(LinesBatchMixin, StrictSerializer):
     lines = LineInputSerializer(
         many=True,
         allow_empty=False,

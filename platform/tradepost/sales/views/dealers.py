@@ -297,7 +297,7 @@ def demand_plan_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     initial = {"month": plan_services.next_month()}
     dealer_id = request.GET.get("dealer", "")
-    if dealer_id.isdigit():
+    if dealer_id.isascii() and dealer_id.isdigit() and len(dealer_id) < 10:
         initial["dealer"] = int(dealer_id)
     form = PlanForm(data, actor=request.user, initial=initial)
     formset = _rows(PlanLineFormSet, data)
@@ -516,7 +516,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     initial = {}
     customer_id = request.GET.get("customer", "")
-    if customer_id.isdigit():
+    if customer_id.isascii() and customer_id.isdigit() and len(customer_id) < 10:
         initial["customer"] = int(customer_id)
     form = AgreementForm(data, actor=request.user, initial=initial)
     formset = _rows(AgreementLineFormSet, data)

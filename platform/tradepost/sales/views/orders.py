@@ -54,8 +54,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 def _initial_customer(request: HttpRequest):
     customer_id = request.GET.get("customer", "")
-    if customer_id.isdigit() and customer_selectors.customer_is_visible(
-        request.user, int(customer_id)
+    if (
+        customer_id.isascii()
+        and customer_id.isdigit()
+        and len(customer_id) < 10
+        and customer_selectors.customer_is_visible(request.user, int(customer_id))
     ):
         return int(customer_id)
     return None

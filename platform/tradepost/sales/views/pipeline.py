@@ -257,8 +257,11 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 # --- One opportunity -----------------------------------------------------------------
 def _initial_customer(request: HttpRequest) -> int | None:
     customer_id = request.GET.get("customer", "")
-    if customer_id.isdigit() and customer_selectors.customer_is_visible(
-        request.user, int(customer_id)
+    if (
+        customer_id.isascii()
+        and customer_id.isdigit()
+        and len(customer_id) < 10
+        and customer_selectors.customer_is_visible(request.user, int(customer_id))
     ):
         return int(customer_id)
     return None

@@ -118,12 +118,15 @@ def _initial(request: HttpRequest) -> dict:
     """`?customer=<id>` and `?opportunity=<id>` preselect (in scope only)."""
     initial: dict = {}
     customer_id = request.GET.get("customer", "")
-    if customer_id.isdigit() and customer_selectors.customer_is_visible(
-        request.user, int(customer_id)
+    if (
+        customer_id.isascii()
+        and customer_id.isdigit()
+        and len(customer_id) < 10
+        and customer_selectors.customer_is_visible(request.user, int(customer_id))
     ):
         initial["customer"] = int(customer_id)
     opportunity_id = request.GET.get("opportunity", "")
-    if opportunity_id.isdigit():
+    if opportunity_id.isascii() and opportunity_id.isdigit() and len(opportunity_id) < 10:
         opportunity = (
             selectors.opportunities_visible_to(request.user)
             .filter(pk=int(opportunity_id))
