@@ -719,7 +719,7 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
             "orders": args.orders,
             "warmup": args.warmup,
             "list_runs": args.list_runs,
-            "db_conn_max_age": "0 (default)" if args.conn_max_age is None else args.conn_max_age,
+            "db_conn_max_age": "60 (default)" if args.conn_max_age is None else args.conn_max_age,
             "products": PRODUCTS,
             "customers": CUSTOMERS,
             "lines_per_order": LINES_PER_ORDER,
@@ -871,7 +871,7 @@ def main(argv: list[str] | None = None) -> int:
         "--conn-max-age",
         type=int,
         default=None,
-        help="DB_CONN_MAX_AGE for the server (default: the platform's, 0)",
+        help="DB_CONN_MAX_AGE for the server (default: the platform's, 60)",
     )
     parser.add_argument("--seed", type=int, default=2026, help="random seed (2026)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -134,8 +134,12 @@ if not DATABASE_URL:
     from tradepost.devservices import embedded_postgres_url
 
     DATABASE_URL = embedded_postgres_url()
+# Connections are kept for a minute (checked before reuse): opening one per request
+# costs more than a third of a small API request's time (bench/orders.py).
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_tradepost")}

@@ -11,6 +11,8 @@ os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("TENANT_POOL_SIZE", "2")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# Tests open and close connections themselves (threads, committed data): none are kept.
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 # One test database per run (pytest-xdist adds _gw0, _gw1): parallel runs never collide.
 os.environ.setdefault("TEST_DATABASE_NAME", f"test_tradepost_{os.getpid()}")
 
