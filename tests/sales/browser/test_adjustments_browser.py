@@ -12,14 +12,7 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import (  # noqa: F401 - the browser fixtures, used by name
-    CHROMIUM_ARGS,
-    TIMEOUT_MS,
-    _database_open_to_the_server,
-    chromium,
-    run_db,
-    web_server,
-)
+from tests.e2e.conftest import TIMEOUT_MS
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
@@ -39,7 +32,7 @@ SEQUENCE = "price_adjustment"
 
 
 @pytest.fixture
-def dealer_and_product(run_db, platform_workspaces):  # noqa: F811
+def dealer_and_product(run_db, platform_workspaces):
     """A committed dealer and product in alpha; removed (with everything the test made
     of them) afterwards, the numbering sequence as it was."""
     alpha = platform_workspaces["alpha"]
@@ -80,35 +73,16 @@ def dealer_and_product(run_db, platform_workspaces):  # noqa: F811
     run_db(remove)
 
 
-@pytest.fixture(scope="module")
-def browser(chromium, web_server):  # noqa: F811 - this module's own, see below
-    """Headless Chromium for this module only: tests/e2e's is shared per package, and
-    Playwright's loop must not outlive this module, or the database tests of the rest
-    of tests/sales would run inside it (SynchronousOnlyOperation)."""
-    from playwright.sync_api import sync_playwright
-
-    base = web_server.base_domain
-    resolve_to_server = f"--host-resolver-rules=MAP {base} 127.0.0.1,MAP *.{base} 127.0.0.1"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=[*CHROMIUM_ARGS, resolve_to_server]
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 def _no_sideways_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_a_phone_user_records_a_price_drop_and_posts_the_dealers_credit(
-    browser,  # noqa: F811
-    web_server,  # noqa: F811
+    browser,
+    web_server,
     platform_workspaces,
     dealer_and_product,
-    run_db,  # noqa: F811
+    run_db,
 ):
     alpha = platform_workspaces["alpha"]
     product_id, dealer_id = dealer_and_product
