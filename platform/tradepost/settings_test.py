@@ -20,6 +20,9 @@ from tradepost.settings import *  # noqa: E402,F403
 
 # Cache keys per xdist worker too (PYTEST_XDIST_WORKER is in each worker's environment
 # and in that of the Celery workers it starts): every worker has an "alpha" schema, and
-# their rate-limit counters must not add up in the one Redis they share.
+# their rate-limit counters must not add up in the one Redis they share. The run's
+# database name keeps two runs on one machine (and one Redis) apart the same way.
 if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
-    CACHES["default"]["KEY_PREFIX"] += "-" + os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] += "-{}-{}".format(  # noqa: F405
+        os.environ["TEST_DATABASE_NAME"], os.environ.get("PYTEST_XDIST_WORKER", "main")
+    )
