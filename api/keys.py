@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiKey
 from api.webhooks.services import webhook_emit
+from tenants.verification import require_owner_verified
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
 
@@ -51,6 +52,8 @@ def api_key_create(*, actor, name: str, role: str) -> NewApiKey:
     """
     if actor is not None and not actor.has_perm("api.add_apikey"):
         raise PermissionDenied(_("Only administrators can create API keys."))
+    if actor is not None:  # the operator's command line needs no confirmation
+        require_owner_verified()
     name = name.strip()
     errors = {}
     if not name:

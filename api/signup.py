@@ -5,16 +5,12 @@ from __future__ import annotations
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from api.throttling import SignupRateThrottle
 from tenants.provisioning import workspace_url
 from tenants.services import SignupError, tenant_signup
 from tenants.views import welcome_url
-
-
-class SignupThrottle(AnonRateThrottle):
-    rate = "20/hour"
 
 
 class SignupAPI(APIView):
@@ -22,7 +18,7 @@ class SignupAPI(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [SignupThrottle]
+    throttle_classes = [SignupRateThrottle]  # one counter with the sign-up form
 
     class InputSerializer(serializers.Serializer):
         company_name = serializers.CharField(max_length=200, allow_blank=True)
@@ -55,8 +51,8 @@ class SignupAPI(APIView):
             {
                 "slug": result.tenant.slug,
                 "name": result.tenant.name,
-                "workspace_url": workspace_url(result.tenant, "/", request=request),
-                "login_url": welcome_url(result, request),
+                "workspace_url": workspace_url(result.tenant, "/"),
+                "login_url": welcome_url(result),
                 "owner_email": result.owner.email,
             },
             status=status.HTTP_201_CREATED,

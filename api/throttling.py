@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from tradepost.clientip import client_ip
 
 
 def tenant_rates() -> dict[str, str | None]:
@@ -33,6 +35,9 @@ class _TenantRateThrottle(SimpleRateThrottle):
     def get_rate(self):
         return tenant_rates()[self.scope]
 
+    def get_ident(self, request):
+        return client_ip(request)
+
 
 class CallerRateThrottle(_TenantRateThrottle):
     """One API key or one signed-in user."""
@@ -51,3 +56,26 @@ class WorkspaceRateThrottle(_TenantRateThrottle):
 
     def get_cache_key(self, request, view):
         return f"throttle:workspace:{connection.schema_name}"
+
+
+class SignupRateThrottle(BaseThrottle):
+    """`POST /api/v1/signup`: the sign-up form's counter (tenants.services.signup_attempt),
+    so switching between form and API buys no extra attempts."""
+
+    def __init__(self):
+        self.retry_after: int | None = None
+
+    def allow_request(self, request, view):
+        from tenants.services import SignupRateLimited, signup_attempt
+
+        if request.method != "POST":
+            return True
+        try:
+            signup_attempt(client_ip=client_ip(request))
+        except SignupRateLimited as exc:
+            self.retry_after = exc.retry_after
+            return False
+        return True
+
+    def wait(self):
+        return self.retry_after

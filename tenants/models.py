@@ -28,6 +28,9 @@ class Tenant(TenantMixin):
     owner_email = models.EmailField(_("owner e-mail"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     activated_at = models.DateTimeField(_("signed up"), null=True, blank=True)
+    # When the owner confirmed `owner_email` by the e-mailed link (tenants.verification).
+    # Until then the workspace works but cannot invite people, create API keys or webhooks.
+    owner_verified_at = models.DateTimeField(_("owner e-mail confirmed"), null=True, blank=True)
 
     # Schemas are created by tenants.provisioning (clone or pool hand-out), never by save().
     auto_create_schema = False

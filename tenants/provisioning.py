@@ -197,23 +197,23 @@ def workspace_claim(*, slug: str, name: str, owner_email: str) -> Tenant:
     return tenant
 
 
-def workspace_url(tenant: Tenant, path: str = "/", *, request=None) -> str:
-    """Absolute URL on the workspace's own domain.
+def public_origin(slug: str) -> str:
+    """`scheme://<slug>.<base domain>[:port]`, scheme and port from settings.PUBLIC_URL.
 
-    Scheme and port come from the current request when there is one (so links work
-    behind whatever port the server runs on), else from settings.PUBLIC_URL.
+    Links that leave the request (e-mails, the sign-up hand-off, redirects to a
+    workspace) are built from configuration, never from the request's Host header or
+    port: a forged Host must not turn a password-reset e-mail into a link elsewhere.
     """
     from urllib.parse import urlsplit
 
-    if request is not None:
-        scheme = request.scheme
-        port = request.get_port()
-    else:
-        parts = urlsplit(settings.PUBLIC_URL)
-        scheme = parts.scheme
-        port = str(parts.port or "")
-    default_port = {"http": "80", "https": "443"}[scheme]
-    netloc = workspace_domain(tenant.slug)
-    if port and port != default_port:
-        netloc = f"{netloc}:{port}"
-    return f"{scheme}://{netloc}{path}"
+    parts = urlsplit(settings.PUBLIC_URL)
+    scheme = parts.scheme or "http"
+    netloc = workspace_domain(slug)
+    if parts.port and parts.port != {"http": 80, "https": 443}.get(scheme):
+        netloc = f"{netloc}:{parts.port}"
+    return f"{scheme}://{netloc}"
+
+
+def workspace_url(tenant: Tenant, path: str = "/") -> str:
+    """Absolute URL on the workspace's own domain (see `public_origin`)."""
+    return public_origin(tenant.slug) + path

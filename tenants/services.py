@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from django_tenants.utils import tenant_context
 from billing.services import subscription_start_trial
 from tenants import provisioning
 from tenants.models import Tenant
+from tradepost import ratelimit
 from tradepost.accounts import services as accounts
 from tradepost.accounts.models import User
 from tradepost.background import enqueue_on_commit
@@ -88,6 +90,41 @@ RESERVED_SLUGS = frozenset(
 
 class SignupError(ValidationError):
     """Sign-up input that cannot be accepted; `message_dict` maps field → messages."""
+
+
+class SignupRateLimited(Exception):
+    """Too many sign-up attempts from one client address; try again in `retry_after` s."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        return _(
+            "Too many sign-up attempts from your network. Please try again in %(minutes)d minutes."
+        ) % {"minutes": max(1, round(self.retry_after / 60))}
+
+
+def signup_limits() -> list[ratelimit.Limit]:
+    return [
+        ratelimit.Limit(settings.SIGNUP_RATE_PER_HOUR, 3600),
+        ratelimit.Limit(settings.SIGNUP_RATE_PER_DAY, 86400),
+    ]
+
+
+def signup_attempt(*, client_ip: str) -> None:
+    """Count one sign-up attempt from `client_ip`, or raise SignupRateLimited.
+
+    The form and `POST /api/v1/signup` both call this before anything else, so they
+    share one counter per address (`tradepost.clientip.client_ip`) per hour and per
+    day: every workspace takes a pooled schema, and every attempt can probe which
+    addresses and e-mails exist.
+    """
+    wait = ratelimit.hit(f"signup:{client_ip}", signup_limits())
+    if wait is not None:
+        logger.warning("sign-up refused: rate limit reached for a client address")
+        raise SignupRateLimited(wait)
 
 
 @dataclass(frozen=True)
@@ -174,9 +211,11 @@ def tenant_signup(
                 )
                 token = accounts.handoff_create(user=owner)
             subscription_start_trial(tenant=tenant)
-            from tenants.tasks import refill_schema_pool
+            from tenants.tasks import owner_verification_send, refill_schema_pool
 
             enqueue_on_commit(refill_schema_pool)
+            # Instant sign-up; inviting, API keys and webhooks wait for this link.
+            enqueue_on_commit(owner_verification_send, tenant.pk)
     except (IntegrityError, ValidationError) as exc:
         # Lost a race to a concurrent sign-up for the same slug or e-mail: say which.
         logger.info("sign-up for %s lost a race: %s", slug, exc)

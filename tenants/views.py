@@ -12,29 +12,41 @@ from django.views.decorators.http import require_http_methods
 from tenants.forms import SignupForm
 from tenants.models import Tenant
 from tenants.provisioning import workspace_url
-from tenants.services import SignupError, tenant_signup
+from tenants.services import SignupError, SignupRateLimited, signup_attempt, tenant_signup
+from tradepost.clientip import client_ip
 from tradepost.workspace.forms import add_service_errors
 
 
-def welcome_url(result, request: HttpRequest) -> str:
-    """The one-time link that signs the new owner in on their workspace's domain."""
+def welcome_url(result) -> str:
+    """The one-time link to the new owner's workspace domain. Opening it shows a
+    "Continue" button; only the POST behind that button signs the owner in."""
     return workspace_url(
         result.tenant,
         reverse("accounts:handoff", args=[result.login_token], urlconf=settings.ROOT_URLCONF),
-        request=request,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            result = tenant_signup(**form.cleaned_data)
-        except SignupError as exc:
-            add_service_errors(form, exc)
-        else:
-            return redirect(welcome_url(result, request))
+            # First, whatever the input: the API counts its attempts the same way.
+            signup_attempt(client_ip=client_ip(request))
+        except SignupRateLimited as exc:
+            form.is_valid()  # bound data stays in the fields
+            form.errors.clear()
+            form.add_error(None, exc.message)
+            response = render(request, "public/signup.html", {"form": form}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        if form.is_valid():
+            try:
+                result = tenant_signup(**form.cleaned_data)
+            except SignupError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect(welcome_url(result))
     status = 400 if request.method == "POST" else 200
     return render(request, "public/signup.html", {"form": form}, status=status)
 
@@ -46,9 +58,7 @@ def find_workspace(request: HttpRequest) -> HttpResponse:
     tenant = Tenant.objects.filter(slug=slug, kind=Tenant.Kind.ACTIVE).first() if slug else None
     if tenant is not None:
         return redirect(
-            workspace_url(
-                tenant, reverse("accounts:login", urlconf=settings.ROOT_URLCONF), request=request
-            )
+            workspace_url(tenant, reverse("accounts:login", urlconf=settings.ROOT_URLCONF))
         )
     context = {
         "workspace_query": query,

@@ -244,6 +244,23 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# --- Sign-up and login abuse limits (client address, sign-up and login limits) ------
+# How many proxies of ours stand in front of the app (load balancer, ingress): the
+# client address is the one they vouch for (tradepost.clientip.client_ip). 0 trusts
+# no X-Forwarded-For at all and uses the connecting address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "tradepost.clientip.client_ip"
+# Sign-up attempts per client address, form and API together (tenants.services).
+SIGNUP_RATE_PER_HOUR = env_int("SIGNUP_RATE_PER_HOUR", 10)
+SIGNUP_RATE_PER_DAY = env_int("SIGNUP_RATE_PER_DAY", 30)
+# Failed sign-ins per client address per window in one workspace, across all
+# usernames (password spraying): the address is then refused for the window.
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 30)
+LOGIN_IP_WINDOW_MINUTES = env_int("LOGIN_IP_WINDOW_MINUTES", 15)
+# The owner's e-mail confirmation link (before invitations, API keys, webhooks).
+OWNER_VERIFICATION_DAYS = env_int("OWNER_VERIFICATION_DAYS", 7)
+OWNER_VERIFICATION_RESENDS_PER_HOUR = env_int("OWNER_VERIFICATION_RESENDS_PER_HOUR", 3)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PUBLIC_URL.startswith("https://"))
@@ -318,6 +335,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.TradepostAutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # DRF's own get_ident() (throttles of ours use tradepost.clientip.client_ip).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 # Default API rate limits until a workspace's plan sets its own (api.throttling).
 API_RATE_PER_CALLER = env_str("API_RATE_PER_CALLER", "600/min")

@@ -158,7 +158,7 @@ def test_password_reset_by_email_link_on_the_workspace_domain(alpha):
     client.post("/accounts/password/reset/", {"email": alpha.owner_email})
 
     [message] = mail.outbox
-    link = re.search(r"http://alpha\.localhost(/accounts/password/reset/\S+/)", message.body)
+    link = re.search(r"http://alpha\.localhost:8000(/accounts/password/reset/\S+/)", message.body)
     assert link, message.body
     form = client.get(link[1], follow=True)
     assert form.status_code == 200

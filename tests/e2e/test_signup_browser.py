@@ -55,7 +55,15 @@ def _workspace_state(slug: str, email: str) -> dict:
     return state
 
 
-def test_signup_lands_the_owner_signed_in_on_the_new_workspace(signed_up, page, web_server, run_db):
+@pytest.fixture
+def links_to_this_server(web_server, settings):
+    """Links the app builds come from PUBLIC_URL: point it at this test's server."""
+    settings.PUBLIC_URL = web_server.public_url("").rstrip("/")
+
+
+def test_signup_lands_the_owner_signed_in_on_the_new_workspace(
+    signed_up, page, web_server, run_db, links_to_this_server
+):
     slug = f"e2e-{secrets.token_hex(4)}"
     signed_up.append(slug)
     company = f"E2E Trading {slug[-4:]}"
@@ -68,7 +76,10 @@ def test_signup_lands_the_owner_signed_in_on_the_new_workspace(signed_up, page, 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create workspace").click()
 
-    # Public site → hand-off link on the workspace's own domain → its home page.
+    # Public site → hand-off page on the workspace's own domain (opening it signs
+    # nobody in) → "Continue" POSTs there → its home page.
+    page.wait_for_url(web_server.workspace_url(slug, "/accounts/welcome/**"))
+    page.get_by_role("button", name="Continue to your workspace").click()
     page.wait_for_url(web_server.workspace_url(slug, "/"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {email}")
     expect(page.locator("header .brand")).to_have_text(company)

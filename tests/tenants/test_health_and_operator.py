@@ -58,7 +58,8 @@ def test_the_public_site_leads_to_a_workspaces_sign_in(public_client, alpha):
     response = public_client.get("/find/", {"workspace": "Alpha"})
 
     assert response.status_code == 302
-    assert response["Location"] == "http://alpha.localhost/accounts/login/"
+    # PUBLIC_URL's scheme and port (http://localhost:8000 in tests), not the request's.
+    assert response["Location"] == "http://alpha.localhost:8000/accounts/login/"
 
 
 def test_an_unknown_workspace_address_says_so(public_client):

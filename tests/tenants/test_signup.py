@@ -123,18 +123,58 @@ def test_signup_form_logs_the_owner_in_on_the_workspace_domain(public_client):
     response = public_client.post("/signup/", GOOD)
 
     assert response.status_code == 302
-    assert response["Location"].startswith("http://gamma.localhost/accounts/welcome/")
-    browser = public_client.__class__(HTTP_HOST="gamma.localhost")
-    landing = browser.get(response["Location"].removeprefix("http://gamma.localhost"))
+    # The configured PUBLIC_URL (http://localhost:8000 in tests), not the request's port.
+    origin = "http://gamma.localhost:8000"
+    assert response["Location"].startswith(f"{origin}/accounts/welcome/")
+    path = response["Location"].removeprefix(origin)
+    browser = public_client.__class__(HTTP_HOST="gamma.localhost", enforce_csrf_checks=True)
+    page = browser.get(path)
+    assert page.status_code == 200
+    assert "Continue to your workspace" in page.content.decode()
+    assert browser.get("/").status_code == 302  # a GET signs nobody in
+    csrf = browser.cookies["csrftoken"].value
+    landing = browser.post(path, {"csrfmiddlewaretoken": csrf})
     assert landing.status_code == 302 and landing["Location"] == "/"
     home = browser.get("/")
     assert home.status_code == 200
     assert "Gamma Supplies" in home.content.decode()
     # the one-time link does not work twice
-    again = public_client.__class__(HTTP_HOST="gamma.localhost").get(
-        response["Location"].removeprefix("http://gamma.localhost")
-    )
-    assert again.status_code == 400
+    other = public_client.__class__(HTTP_HOST="gamma.localhost")
+    assert other.get(path).status_code == 400
+    assert other.post(path).status_code == 400
+
+
+def test_opening_the_hand_off_link_leaves_it_valid(public_client):
+    """A mail or chat link scanner fetching the link must not spend it."""
+    location = public_client.post("/signup/", GOOD)["Location"]
+    path = location.removeprefix("http://gamma.localhost:8000")
+    scanner = public_client.__class__(HTTP_HOST="gamma.localhost")
+    assert scanner.get(path).status_code == 200
+    assert scanner.get(path).status_code == 200
+    assert scanner.get("/").status_code == 302
+
+    owner = public_client.__class__(HTTP_HOST="gamma.localhost")
+    assert owner.post(path).status_code == 302
+    assert owner.get("/").status_code == 200
+
+
+def test_the_hand_off_post_needs_the_csrf_token_of_the_workspace_page(public_client):
+    """Another site cannot sign a visitor into a workspace with a cross-site POST."""
+    location = public_client.post("/signup/", GOOD)["Location"]
+    path = location.removeprefix("http://gamma.localhost:8000")
+    victim = public_client.__class__(HTTP_HOST="gamma.localhost", enforce_csrf_checks=True)
+
+    assert victim.post(path).status_code == 403
+    assert victim.get("/").status_code == 302  # not signed in
+    assert victim.get(path).status_code == 200  # and the link still works
+
+
+def test_a_hand_off_link_does_not_work_on_another_workspace(public_client, alpha):
+    location = public_client.post("/signup/", GOOD)["Location"]
+    path = location.removeprefix("http://gamma.localhost:8000")
+
+    assert alpha.client().get(path).status_code == 400
+    assert alpha.client().post(path).status_code == 400
 
 
 def test_signup_form_shows_errors_next_to_the_fields(public_client):
@@ -153,8 +193,8 @@ def test_signup_api_creates_a_workspace(public_client):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["slug"] == "gamma"
-    assert body["workspace_url"] == "http://gamma.localhost/"
-    assert body["login_url"].startswith("http://gamma.localhost/accounts/welcome/")
+    assert body["workspace_url"] == "http://gamma.localhost:8000/"
+    assert body["login_url"].startswith("http://gamma.localhost:8000/accounts/welcome/")
     assert "password" not in body
 
 

@@ -14,3 +14,10 @@ class AccountsConfig(AppConfig):
         # After every migrate of a schema (django-tenants runs migrate per schema),
         # bring the role groups and their permissions up to date in that schema.
         post_migrate.connect(sync_role_groups, dispatch_uid="tradepost.accounts.sync_role_groups")
+
+        from django.contrib.auth.signals import user_login_failed
+
+        from tradepost.accounts.login_limits import failure_record
+
+        # Failed sign-ins per client address (password spraying), besides axes' per-user lock.
+        user_login_failed.connect(failure_record, dispatch_uid="tradepost.accounts.login_limits")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from api.webhooks.services import webhook_emit
 from billing.access import limit_check
+from tenants.verification import require_owner_verified
 from tradepost.accounts.models import Invitation, LoginHandoff, User, new_token, token_hash
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
@@ -61,6 +62,7 @@ def invitation_create(*, actor: User, email: str, role: str) -> Invitation:
     One open invitation per address; existing users cannot be invited again.
     """
     _require(actor, "accounts.invite_user")
+    require_owner_verified()  # invitation e-mails go to anyone: confirmed owners only
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Role.values:
         raise ValidationError({"role": [_("Choose one of the listed roles.")]})
@@ -218,6 +220,16 @@ def handoff_create(*, user: User) -> str:
         user=user, token_hash=token_hash(token), expires_at=timezone.now() + HANDOFF_VALID_FOR
     )
     return token
+
+
+def handoff_is_open(*, token: str) -> bool:
+    """Whether the hand-off link still works (without spending it)."""
+    return LoginHandoff.objects.filter(
+        token_hash=token_hash(token),
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        user__is_active=True,
+    ).exists()
 
 
 @transaction.atomic

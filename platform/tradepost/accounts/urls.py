@@ -2,20 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from tradepost.accounts import views
-from tradepost.accounts.forms import LoginForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=LoginForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
@@ -32,16 +23,7 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
-    path(
-        "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
-            subject_template_name="accounts/email/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
@@ -63,6 +45,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("welcome/<str:token>/", views.handoff, name="handoff"),
+    path("verify/resend/", views.verify_email_resend, name="verify_email_resend"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("users/", views.user_list, name="users"),
     path("users/<int:user_id>/role/", views.user_role, name="user_role"),

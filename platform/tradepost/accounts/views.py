@@ -3,17 +3,23 @@ call a service, render."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tradepost.accounts import selectors, services
-from tradepost.accounts.forms import InvitationAcceptForm, InvitationForm, RoleForm
+from tenants import verification
+from tenants.provisioning import public_origin
+from tradepost.accounts import login_limits, selectors, services
+from tradepost.accounts.forms import InvitationAcceptForm, InvitationForm, LoginForm, RoleForm
 from tradepost.accounts.models import Invitation, User
 from tradepost.accounts.tasks import invitation_send
 from tradepost.background import enqueue_on_commit
@@ -22,12 +28,100 @@ from tradepost.workspace.forms import add_service_errors
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+@require_http_methods(["GET", "POST"])
 def handoff(request: HttpRequest, token: str) -> HttpResponse:
-    """Land here from sign-up on the public site: sign in once, go to the home page."""
+    """Land here from sign-up on the public site.
+
+    GET only shows a "Continue to your workspace" button and leaves the link valid
+    (mail and chat link scanners open links; a sign-in by GET would also let another
+    site sign a visitor into the attacker's workspace). The button POSTs to this same
+    host, so the CSRF cookie set by the GET page is the one checked.
+    """
+    if request.method == "GET":
+        if not services.handoff_is_open(token=token):
+            return render(request, "accounts/link_invalid.html", status=400)
+        response = render(request, "accounts/handoff.html")
+        response["Cache-Control"] = "no-store"
+        return response
     user = services.handoff_consume(token=token)
     if user is None:
         return render(request, "accounts/link_invalid.html", status=400)
     login(request, user, backend=_BACKEND)
+    return redirect("workspace:home")
+
+
+class LoginView(auth_views.LoginView):
+    """Sign-in, refused for a while to an address with too many failures (any username)."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        wait = login_limits.address_locked(request)
+        if wait is not None:
+            response = render(
+                request, "accounts/locked_out.html", {"address_locked": True}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The reset link points at the workspace's configured address (PUBLIC_URL's scheme
+    and port), never at the Host header or port of the request that asked for it."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        origin = urlsplit(public_origin(self.request.tenant.slug))
+        form.save(
+            domain_override=origin.netloc,
+            use_https=origin.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context=self.extra_email_context,
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+@require_GET
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The owner's confirmation link (tenants.verification). Signs nobody in."""
+    if not verification.owner_email_confirm(tenant=request.tenant, token=token):
+        return render(request, "accounts/link_invalid.html", status=400)
+    return render(request, "accounts/verify_done.html")
+
+
+@login_required
+@permission_required("accounts.invite_user", raise_exception=True)
+@require_POST
+def verify_email_resend(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    if verification.is_verified(tenant):
+        messages.info(request, _("Your e-mail address is already confirmed."))
+    else:
+        try:
+            verification.verification_request_resend(tenant=tenant)
+        except verification.VerificationResendLimited:
+            messages.error(
+                request,
+                _("We already sent several e-mails this hour. Please wait before asking again."),
+            )
+        else:
+            messages.success(
+                request,
+                _("We sent the confirmation link again to %(email)s.")
+                % {"email": tenant.owner_email},
+            )
     return redirect("workspace:home")
 
 
