@@ -6,7 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.accounts.models import User
-from tradepost.accounts.roles import Role
 from tradepost.customers import selectors
 from tradepost.customers.credit import FACTORS
 from tradepost.customers.models import (
@@ -25,8 +24,37 @@ from tradepost.masterdata.models import Branch, Currency, Product, SalesRegion
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
-def _users():
-    return User.objects.filter(is_active=True).order_by("full_name", "email")
+# Which choices a field of each name offers, built with the caller (the rules are in
+# customers/selectors.py, "Choices"). A ModelChoiceField refuses any other id, so an
+# out-of-scope value posted by hand is a form error and nothing is written.
+SCOPED_CHOICES = {
+    "owner": selectors.users_visible_to,
+    "assignee": selectors.users_visible_to,
+    "portal_user": selectors.dealer_users_visible_to,
+    "group": selectors.customer_groups_visible_to,
+    "tag": selectors.tags_visible_to,
+    "branch": selectors.branches_visible_to,
+    "region": selectors.regions_visible_to,
+    "customer": selectors.customers_visible_to,
+    "referred_by": selectors.customers_visible_to,
+}
+_KEEPS_CURRENT = {"owner", "assignee", "portal_user"}
+
+
+def scoped_choices(form: forms.Form, actor, current=None) -> None:
+    """Give every choice field of `form` named in SCOPED_CHOICES the caller's choices.
+    `current` (the record being edited) keeps its own user selectable, so saving a
+    record unchanged is never refused."""
+    for name, field in form.fields.items():
+        choices = SCOPED_CHOICES.get(name)
+        if choices is None or not isinstance(field, forms.ModelChoiceField):
+            continue
+        if name in _KEEPS_CURRENT:
+            field.queryset = choices(actor, keep=getattr(current, f"{name}_id", None))
+        elif name == "customer" or name == "referred_by":
+            field.queryset = choices(actor).order_by("name", "pk")
+        else:
+            field.queryset = choices(actor)
 
 
 class _UserChoice(forms.ModelChoiceField):
@@ -39,10 +67,6 @@ class _NodeChoice(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return f"{'— ' * (obj.depth - 1)}{obj.name}"
-
-
-def _tree(model):
-    return model.objects.filter(is_active=True).order_by("path")
 
 
 class DateInput(forms.DateInput):
@@ -66,16 +90,16 @@ class CustomerFilterForm(forms.Form):
         label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices]
     )
     group = forms.ModelChoiceField(
-        label=_("Group"), required=False, queryset=CustomerGroup.objects.order_by("name")
+        label=_("Group"), required=False, queryset=CustomerGroup.objects.none()
     )
-    owner = _UserChoice(label=_("Salesperson"), required=False, queryset=_users())
+    owner = _UserChoice(label=_("Salesperson"), required=False, queryset=User.objects.none())
     mine = forms.BooleanField(label=_("Only mine"), required=False)
-    tag = forms.ModelChoiceField(label=_("Tag"), required=False, queryset=Tag.objects.all())
+    tag = forms.ModelChoiceField(label=_("Tag"), required=False, queryset=Tag.objects.none())
     grade = forms.ChoiceField(
         label=_("Credit grade"), required=False, choices=[("", _("Any grade")), *Grade.choices]
     )
-    branch = _NodeChoice(label=_("Branch"), required=False, queryset=_tree(Branch))
-    region = _NodeChoice(label=_("Region"), required=False, queryset=_tree(SalesRegion))
+    branch = _NodeChoice(label=_("Branch"), required=False, queryset=Branch.objects.none())
+    region = _NodeChoice(label=_("Region"), required=False, queryset=SalesRegion.objects.none())
     active = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -95,6 +119,14 @@ class CustomerFilterForm(forms.Form):
             ("credit_limit", _("Lowest credit limit")),
         ],
     )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        scoped_choices(self, actor)
+        if not selectors.customer_scope(actor).reaches_staff:
+            # A dealer owns no customers and picks no salesperson: no staff names.
+            del self.fields["owner"]
+            del self.fields["mine"]
 
     def cleaned_filters(self) -> dict:
         """The valid filters (an invalid one is left out and shown as an error); the list
@@ -121,20 +153,22 @@ class CustomerForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     group = forms.ModelChoiceField(
-        label=_("Customer group"), required=False, queryset=CustomerGroup.objects.order_by("name")
+        label=_("Customer group"), required=False, queryset=CustomerGroup.objects.none()
     )
-    branch = _NodeChoice(label=_("Branch"), required=False, queryset=_tree(Branch))
-    region = _NodeChoice(label=_("Sales region"), required=False, queryset=_tree(SalesRegion))
+    branch = _NodeChoice(label=_("Branch"), required=False, queryset=Branch.objects.none())
+    region = _NodeChoice(
+        label=_("Sales region"), required=False, queryset=SalesRegion.objects.none()
+    )
     owner = _UserChoice(
         label=_("Salesperson"),
         required=False,
-        queryset=_users(),
+        queryset=User.objects.none(),
         help_text=_("Leave empty on a new customer to be its salesperson yourself."),
     )
     portal_user = _UserChoice(
         label=_("Portal sign-in"),
         required=False,
-        queryset=_users().filter(groups__name=Role.DEALER.value),
+        queryset=User.objects.none(),
         help_text=_("For dealers: the user who sees this record in the dealer portal."),
     )
     referred_by = forms.ModelChoiceField(
@@ -159,10 +193,10 @@ class CustomerForm(forms.Form):
     def __init__(self, *args, actor, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
-        visible = selectors.customers_visible_to(actor).order_by("name")
+        scoped_choices(self, actor, current=customer)
         if customer is not None:
-            visible = visible.exclude(pk=customer.pk)
-        self.fields["referred_by"].queryset = visible
+            referrers = self.fields["referred_by"].queryset.exclude(pk=customer.pk)
+            self.fields["referred_by"].queryset = referrers
         if not actor.has_perm("customers.change_credit_terms"):
             del self.fields["credit_limit"]
             del self.fields["payment_terms_days"]
@@ -227,11 +261,12 @@ class ActivityForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput)
     contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)
-    owner = _UserChoice(label=_("Owner"), required=False, queryset=_users())
+    owner = _UserChoice(label=_("Owner"), required=False, queryset=User.objects.none())
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, customer, **kwargs):
+    def __init__(self, *args, actor, customer, **kwargs):
         super().__init__(*args, **kwargs)
+        scoped_choices(self, actor)
         self.fields["contact"].queryset = customer.contacts.order_by("name")
 
     def service_data(self) -> dict:
@@ -249,18 +284,23 @@ class TicketForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
     contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)
-    assignee = _UserChoice(label=_("Assignee"), required=False, queryset=_users())
+    assignee = _UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
 
-    def __init__(self, *args, customer, **kwargs):
+    def __init__(self, *args, actor, customer, **kwargs):
         super().__init__(*args, **kwargs)
+        scoped_choices(self, actor)
         self.fields["contact"].queryset = customer.contacts.order_by("name")
 
 
 class TicketUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)
     priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices)
-    assignee = _UserChoice(label=_("Assignee"), required=False, queryset=_users())
+    assignee = _UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
     resolution = forms.CharField(label=_("Resolution"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, actor, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        scoped_choices(self, actor, current=ticket)
 
 
 class DealerReportForm(forms.Form):
@@ -292,7 +332,7 @@ class PriceListForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=None)
     group = forms.ModelChoiceField(
-        label=_("Customer group"), required=False, queryset=CustomerGroup.objects.order_by("name")
+        label=_("Customer group"), required=False, queryset=CustomerGroup.objects.none()
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
     valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
@@ -306,7 +346,7 @@ class PriceListForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = selectors.customers_visible_to(actor).order_by("name")
+        scoped_choices(self, actor)
 
     def clean(self):
         data = super().clean()

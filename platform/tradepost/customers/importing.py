@@ -150,7 +150,7 @@ def _browser_customers(actor: Any, query: Any):
     """Export what the customer list shows: its search, filters and sort."""
     from tradepost.customers.forms import CustomerFilterForm
 
-    filters = CustomerFilterForm(query or None).cleaned_filters() if query else {}
+    filters = CustomerFilterForm(query or None, actor=actor).cleaned_filters() if query else {}
     return selectors.customer_list(
         actor, filters=filters, sort=filters.get("sort") or selectors.DEFAULT_SORT
     )

@@ -47,6 +47,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
 from tradepost.customers.models import (
     Activity,
@@ -101,6 +102,14 @@ class CustomerScope:
         if self.region is not None:
             conditions |= Q(**{f"{prefix}region_id__in": region_subtree_ids(self.region)})
         return conditions
+
+    @property
+    def reaches_staff(self) -> bool:
+        """Whether the actor works on the company side (sees every customer, or owns,
+        or manages some). A dealer's scope is only its own record: it does not."""
+        return self.everything or any(
+            value is not None for value in (self.owner_id, self.branch, self.region)
+        )
 
     def matcher(self) -> Callable[..., bool]:
         """The same rule in Python, for customers not saved yet (an import's rows)."""
@@ -186,6 +195,102 @@ def customer_get(actor, customer_id) -> Customer:
 
 def customer_is_visible(actor, customer_id: int) -> bool:
     return customers_visible_to(actor).filter(pk=customer_id).exists()
+
+
+# --- Choices: what a form or a filter may offer ---------------------------------------
+# Every picker of the workspace pages (salesperson, owner, assignee, portal sign-in,
+# group, tag, branch, region) takes its choices from these, built with the caller, and
+# a ModelChoiceField refuses any id outside them — so a hand-made POST cannot reach
+# past the scope either. They follow `customer_scope`; the rule per kind:
+#
+# * users (salesperson, owner, assignee): every active user for the every-customer
+#   roles; a salesperson only themselves; a sales manager themselves, the staff of
+#   their branch subtree and the salespeople of the customers they see; a dealer
+#   nobody (the staff directory is no business of a dealer).
+# * dealer sign-ins (a customer's portal user): every dealer user for the
+#   every-customer roles; for other staff the dealer users not linked yet or linked to
+#   a customer they see; nobody for a dealer.
+# * groups, branches, regions: every one to the roles that read those lists anyway
+#   (`customers.view_customergroup`, `masterdata.view_branch`, `…view_salesregion`:
+#   every staff role); to anyone else (a dealer) only those of its own records.
+# * tags: every tag for the every-customer roles; else the tags of customers in scope.
+# * customers: `customers_visible_to`.
+
+
+def users_visible_to(actor, *, keep=None) -> QuerySet[User]:
+    """The people `actor` may pick (as salesperson, owner, assignee) or filter by: the
+    staff directory as far as the actor's customer scope reaches (table above).
+
+    `keep` (a user or user id) stays selectable whatever the scope: the current value of
+    a record being edited, so saving it unchanged is never refused."""
+    scope = customer_scope(actor)
+    if scope.everything:
+        people = Q()
+    else:
+        people = Q(pk__in=[])
+        if scope.owner_id is not None:
+            people |= Q(pk=scope.owner_id)
+        if scope.branch is not None:
+            team = StaffProfile.objects.filter(branch_id__in=branch_subtree_ids(scope.branch))
+            people |= Q(pk__in=team.values("user_id"))
+        if scope.branch is not None or scope.region is not None:
+            owners = Customer.objects.filter(scope.q(), owner__isnull=False).values("owner_id")
+            people |= Q(pk__in=owners)
+    users = User.objects.filter(people, is_active=True)
+    keep_id = getattr(keep, "pk", keep)
+    if keep_id is not None:
+        users = User.objects.filter(Q(pk__in=users.values("pk")) | Q(pk=keep_id))
+    return users.order_by("full_name", "email", "pk")
+
+
+def dealer_users_visible_to(actor, *, keep=None) -> QuerySet[User]:
+    """Dealer users `actor` may link to a customer as its portal sign-in (table above)."""
+    scope = customer_scope(actor)
+    dealers = User.objects.filter(is_active=True, groups__name=Role.DEALER.value)
+    if not scope.everything:
+        if scope.reaches_staff:
+            linked = Customer.objects.filter(portal_user__isnull=False)
+            dealers = dealers.filter(
+                ~Q(pk__in=linked.values("portal_user_id"))
+                | Q(pk__in=linked.filter(scope.q()).values("portal_user_id"))
+            )
+        else:
+            dealers = dealers.none()
+    keep_id = getattr(keep, "pk", keep)
+    if keep_id is not None:
+        dealers = User.objects.filter(Q(pk__in=dealers.values("pk")) | Q(pk=keep_id))
+    return dealers.distinct().order_by("full_name", "email", "pk")
+
+
+def _of_own_records(actor, model, permission: str, field: str) -> QuerySet:
+    """All rows of `model` for holders of `permission`; else those that the customers
+    in scope point at through `field`."""
+    if actor is not None and actor.has_perm(permission):
+        return model.objects.all()
+    return model.objects.filter(pk__in=customers_visible_to(actor).values(field))
+
+
+def customer_groups_visible_to(actor) -> QuerySet[CustomerGroup]:
+    return _of_own_records(actor, CustomerGroup, "customers.view_customergroup", "group_id")
+
+
+def branches_visible_to(actor) -> QuerySet[Branch]:
+    branches = _of_own_records(actor, Branch, "masterdata.view_branch", "branch_id")
+    return branches.filter(is_active=True).order_by("path")
+
+
+def regions_visible_to(actor) -> QuerySet[SalesRegion]:
+    regions = _of_own_records(actor, SalesRegion, "masterdata.view_salesregion", "region_id")
+    return regions.filter(is_active=True).order_by("path")
+
+
+def tags_visible_to(actor) -> QuerySet[Tag]:
+    if customer_scope(actor).everything:
+        return Tag.objects.order_by("name")
+    in_scope = Customer.tags.through.objects.filter(
+        customer_id__in=customers_visible_to(actor).values("pk")
+    )
+    return Tag.objects.filter(pk__in=in_scope.values("tag_id")).order_by("name")
 
 
 # --- Lists ---------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def _service_call(form, call) -> bool:
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request: HttpRequest) -> HttpResponse:
-    filter_form = forms.CustomerFilterForm(request.GET or None)
+    filter_form = forms.CustomerFilterForm(request.GET or None, actor=request.user)
     filters = filter_form.cleaned_filters() if request.GET else {"active": "yes"}
     customers = selectors.customer_list(
         request.user, filters=filters, sort=filters.get("sort") or selectors.DEFAULT_SORT
@@ -151,8 +151,10 @@ def _render_detail(request, customer, status: int = 200, **forms_given) -> HttpR
         "customer": customer,
         **selectors.customer_overview(user, customer),
         "contact_form": forms_given.get("contact_form") or forms.ContactForm(),
-        "activity_form": forms_given.get("activity_form") or forms.ActivityForm(customer=customer),
-        "ticket_form": forms_given.get("ticket_form") or forms.TicketForm(customer=customer),
+        "activity_form": forms_given.get("activity_form")
+        or forms.ActivityForm(actor=user, customer=customer),
+        "ticket_form": forms_given.get("ticket_form")
+        or forms.TicketForm(actor=user, customer=customer),
         "rating_form": forms_given.get("rating_form") or forms.CreditRatingForm(),
         "credit_form": forms_given.get("credit_form")
         or forms.CreditTermsForm(
@@ -227,7 +229,7 @@ def activity_add(request: HttpRequest, customer_id: int) -> HttpResponse:
         request,
         customer_id,
         "activity_form",
-        lambda customer: forms.ActivityForm(request.POST, customer=customer),
+        lambda customer: forms.ActivityForm(request.POST, actor=request.user, customer=customer),
         lambda customer, form: services.activity_create(
             actor=request.user, customer=customer, **form.service_data()
         ),
@@ -243,7 +245,7 @@ def ticket_add(request: HttpRequest, customer_id: int) -> HttpResponse:
         request,
         customer_id,
         "ticket_form",
-        lambda customer: forms.TicketForm(request.POST, customer=customer),
+        lambda customer: forms.TicketForm(request.POST, actor=request.user, customer=customer),
         lambda customer, form: services.ticket_create(
             actor=request.user, customer=customer, **form.cleaned_data
         ),
@@ -386,7 +388,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "assignee": ticket.assignee,
         "resolution": ticket.resolution,
     }
-    form = forms.TicketUpdateForm(request.POST or None, initial=initial)
+    form = forms.TicketUpdateForm(
+        request.POST or None, actor=request.user, ticket=ticket, initial=initial
+    )
     if request.method == "POST":
         if not request.user.has_perm("customers.change_ticket"):
             raise PermissionDenied

@@ -49,12 +49,15 @@ class _UserChoice(forms.ModelChoiceField):
         return obj.get_full_name()
 
 
-def _owners(current: User | None = None):
-    """People who sell (and the current owner, whoever it is)."""
-    people = Q(is_active=True, groups__name__in=OWNER_ROLES)
+def _owners(actor, current: User | None = None):
+    """People who sell, as far as the actor's scope reaches (`users_visible_to`: a
+    salesperson only themselves, a sales manager their team), and the current owner,
+    whoever it is."""
+    sellers = customer_selectors.users_visible_to(actor).filter(groups__name__in=OWNER_ROLES)
+    people = Q(pk__in=sellers.values("pk"))
     if current is not None:
         people |= Q(pk=current.pk)
-    return User.objects.filter(people).distinct().order_by("full_name", "email")
+    return User.objects.filter(people).order_by("full_name", "email", "pk")
 
 
 class OpportunityForm(forms.Form):
@@ -98,7 +101,7 @@ class OpportunityForm(forms.Form):
 
     def __init__(self, *args, actor, opportunity: Opportunity | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _owners(opportunity.owner if opportunity else None)
+        self.fields["owner"].queryset = _owners(actor, opportunity.owner if opportunity else None)
         if opportunity is None:
             self.fields["customer"].queryset = (
                 customer_selectors.customers_visible_to(actor)

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tradepost.audit.models import AuditEntry
 from tradepost.customers.forms import DateInput
 from tradepost.customers.models import Channel, CustomerGroup
-from tradepost.customers.selectors import customers_visible_to
+from tradepost.customers.selectors import customer_groups_visible_to, customers_visible_to
 from tradepost.masterdata.models import Currency, Product, ProductCategory
 from tradepost.sales import promotions as services
 from tradepost.sales.forms import CustomerChoice, ProductChoice
@@ -116,7 +116,7 @@ class PromotionForm(forms.Form):
     )
     customer_groups = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Customer groups"),
-        queryset=CustomerGroup.objects.order_by("name"),
+        queryset=CustomerGroup.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("None ticked: every group, and customers without one."),
@@ -144,6 +144,12 @@ class PromotionForm(forms.Form):
         "free_quantity": (K.BUY_X_GET_Y,),
         "currency": (K.AMOUNT_OFF, K.TIERED_PRICE),
     }
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer_groups"].queryset = customer_groups_visible_to(actor).order_by(
+            "name", "pk"
+        )
 
     def rows(self):
         """(bound field, the kinds it belongs to as "a b", or "" for every kind)."""
@@ -316,7 +322,9 @@ def promotion_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     today = timezone.localdate()
     form = PromotionForm(
-        data, initial={"starts_on": today, "ends_on": today, "priority": 0, "is_active": True}
+        data,
+        actor=request.user,
+        initial={"starts_on": today, "ends_on": today, "priority": 0, "is_active": True},
     )
     formset = TierFormSet(data, prefix="tiers")
     if data is not None and form.is_valid() & formset.is_valid():
@@ -343,7 +351,7 @@ def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
         if field not in services.LINKS and field != "tiers"
     }
     initial.update({field: list(getattr(promotion, field).all()) for field in services.LINKS})
-    form = PromotionForm(data, initial=initial)
+    form = PromotionForm(data, actor=request.user, initial=initial)
     formset = TierFormSet(data, prefix="tiers", initial=promotion.tiers or None)
     if data is not None and form.is_valid() & formset.is_valid():
         updated = _save(
