@@ -18,6 +18,7 @@ from tenants.models import Tenant
 from tradepost.accounts import services as accounts
 from tradepost.accounts.models import User
 from tradepost.background import enqueue_on_commit
+from tradepost.text import validate_single_line
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,11 @@ def validate_signup(*, company_name: str, slug: str, owner_email: str, password:
         errors["company_name"] = [_("Enter your company's name.")]
     elif len(company_name.strip()) > 200:
         errors["company_name"] = [_("Use at most 200 characters.")]
+    else:
+        try:
+            validate_single_line(company_name)
+        except ValidationError as exc:
+            errors["company_name"] = exc.messages
     if problems := slug_errors(slug):
         errors["slug"] = problems
     try:
