@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,6 +18,7 @@ from api.webhooks.services import webhook_emit
 from tenants.verification import require_owner_verified
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
+from tradepost.observability import mask_secret
 
 KEY_PREFIX = "tp_"
 _PREFIX_LENGTH = 12  # characters after "tp_" that identify the key
@@ -25,8 +26,16 @@ _PREFIX_LENGTH = 12  # characters after "tp_" that identify the key
 
 @dataclass(frozen=True)
 class NewApiKey:
+    """A key just created. Its text forms show the key masked (`tp_0a1b…`), so a log
+    line, an error report's frame locals or a debugger never carry the key itself."""
+
     api_key: ApiKey
-    secret: str  # the whole key; shown once, never stored
+    secret: str = field(repr=False)  # the whole key; shown once, never stored
+
+    def __repr__(self) -> str:
+        return f"NewApiKey(api_key={self.api_key!r}, secret={mask_secret(self.secret)!r})"
+
+    __str__ = __repr__
 
 
 def _digest(secret: str) -> str:

@@ -20,6 +20,7 @@ from tradepost import ratelimit
 from tradepost.accounts import services as accounts
 from tradepost.accounts.models import User
 from tradepost.background import enqueue_on_commit
+from tradepost.text import validate_single_line
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +167,11 @@ def validate_signup(*, company_name: str, slug: str, owner_email: str, password:
         errors["company_name"] = [_("Enter your company's name.")]
     elif len(company_name.strip()) > 200:
         errors["company_name"] = [_("Use at most 200 characters.")]
+    else:
+        try:
+            validate_single_line(company_name)
+        except ValidationError as exc:
+            errors["company_name"] = exc.messages
     if problems := slug_errors(slug):
         errors["slug"] = problems
     try:

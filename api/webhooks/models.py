@@ -37,6 +37,10 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    def __repr__(self) -> str:
+        # Never the secret: reprs end up in logs, error reports and debuggers.
+        return f"<WebhookEndpoint #{self.pk}: {self.url}>"
+
 
 class WebhookEvent(models.Model):
     """One event in the outbox, written in the transaction of the change it reports.

@@ -35,9 +35,11 @@ app.conf.worker_task_log_format = (
 def _tenant_on_every_log_line(logger, **kwargs) -> None:
     from celery.utils.log import get_multiprocessing_logger
 
-    from tradepost.observability import TenantLogFilter
+    from tradepost.observability import SecretLogFilter, TenantLogFilter
 
     for configured in (logger, get_multiprocessing_logger()):
         for handler in getattr(configured, "handlers", []):
             if not any(isinstance(f, TenantLogFilter) for f in handler.filters):
                 handler.addFilter(TenantLogFilter())
+            if not any(isinstance(f, SecretLogFilter) for f in handler.filters):
+                handler.addFilter(SecretLogFilter())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from typing import Any
@@ -70,31 +71,123 @@ _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "stripe-sig
 # Header names come spelled `X-Csrftoken`; the deny list spells keys `x_csrftoken`.
 _SECRET_HEADER_KEYS = {key.lower().replace("-", "_") for key in SECRET_KEYS}
 
+# A key (of a dict anywhere in an event: request data, headers, frame locals, extra,
+# breadcrumb data) whose lowered name CONTAINS one of these has its value dropped —
+# `raw_password`, `api_key_secret`, `session_key`, `HTTP_AUTHORIZATION` included.
+SECRET_KEY_PARTS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "authorization",
+    "cookie",
+    "sessionid",
+    "session_key",
+    "csrf",
+    "credential",
+    "private_key",
+    "dsn",
+)
+
+FILTERED = "[Filtered]"
+
+# Secrets recognised by their SHAPE, whatever variable, header or sentence holds them.
+# Group 1 is what stays visible: the kind of secret and, for our API keys, the first
+# characters of their (non-secret) lookup prefix.
+_SECRET_SHAPES = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    # Our API keys, tp_<12 prefix chars>_<secret> (api/keys.py); tp_live_/tp_test_ too.
+    r"(tp_(?:live_|test_)?[A-Za-z0-9]{4})[A-Za-z0-9]{8}_[A-Za-z0-9_\-]{16,}"
+    r"|(tp_(?:live|test)_)[A-Za-z0-9_\-]{8,}"
+    # Webhook signing secrets, ours (api/webhooks) and Stripe's.
+    r"|(whsec_)[A-Za-z0-9_\-+/=]{8,}"
+    # Stripe secret and restricted keys.
+    r"|((?:sk|rk)_(?:live|test)_)[A-Za-z0-9]{8,}"
+    r")"
+)
+# `Bearer <credential>` wherever it is written out (an Authorization header in a repr).
+_AUTH_SCHEME = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=\-]{6,}")
+# 'password': 'x' / "token": "x" in reprs of dicts and JSON in messages.
+_QUOTED_PAIR = re.compile(
+    r"(?i)(['\"][A-Za-z0-9_\-]*(?:" + "|".join(SECRET_KEY_PARTS) + r")[A-Za-z0-9_\-]*['\"]"
+    r"\s*:\s*)(['\"])(?:(?!\2).)*\2"
+)
+
+
+def _mask_match(match: re.Match) -> str:
+    visible = next(group for group in match.groups() if group is not None)
+    return f"{visible}…"
+
+
+def mask_secret(secret: str) -> str:
+    """The safe text form of a secret: its kind and a few identifying characters.
+
+    `tp_0a1b2c3d4e5f_…secret…` → `tp_0a1b…`; anything not shaped like a known
+    secret → `…`.
+    """
+    masked = _SECRET_SHAPES.sub(_mask_match, secret)
+    return masked if masked != secret else "…"
+
 
 # Invitation and password-reset links carry their token as a path segment (32+ URL-safe
 # characters); query strings may carry `?api_key=…`. Both turn up in the request's URL,
 # in the repr of the request in stack frames and in log messages, so every string of
 # the event is cleaned.
 _LINK_TOKEN = re.compile(r"(?<=/)[A-Za-z0-9_\-]{32,}(?=[/?#'\"\s]|$)")
+# name=value in query strings, form bodies and Cookie headers (`a=1; sessionid=…`).
 _QUERY_SECRET = re.compile(
-    r"(?i)(^|[?&;])("
-    + "|".join(re.escape(key) for key in sorted(set(SECRET_KEYS), key=len, reverse=True))
+    r"(?i)(^|[?&;\s])("
+    + "|".join(
+        re.escape(key)
+        for key in sorted(
+            {*SECRET_KEYS, "csrfmiddlewaretoken", "sessionid", "csrftoken"}, key=len, reverse=True
+        )
+    )
     + r")=[^&;#'\"\s]*"
 )
 
 
-def _without_url_secrets(value: Any) -> Any:
+def mask_secrets_in_text(text: str) -> str:
+    """`text` with every secret-shaped value, credential and link token masked."""
+    text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {FILTERED}", text)
+    text = _SECRET_SHAPES.sub(_mask_match, text)
+    text = _QUOTED_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{FILTERED}{m.group(2)}", text)
+    text = _QUERY_SECRET.sub(r"\1\2=" + FILTERED, text)
+    return _LINK_TOKEN.sub(FILTERED, text)
+
+
+def _is_secret_key(key: Any) -> bool:
+    if not isinstance(key, str):
+        return False
+    lowered = key.lower().replace("-", "_")
+    return lowered in _SECRET_HEADER_KEYS or any(part in lowered for part in SECRET_KEY_PARTS)
+
+
+def scrub(value: Any) -> Any:
+    """`value` (an event or any part of one) with every secret removed, recursively.
+
+    Dict values under secret-sounding keys are dropped whole; every string anywhere
+    (messages, exception values, frame locals, URLs, headers, bodies, breadcrumbs) has
+    secret-SHAPED values masked.
+    """
     if isinstance(value, str):
-        return _QUERY_SECRET.sub(r"\1\2=[Filtered]", _LINK_TOKEN.sub("[Filtered]", value))
+        return mask_secrets_in_text(value)
     if isinstance(value, dict):
-        return {key: _without_url_secrets(item) for key, item in value.items()}
+        return {
+            key: (FILTERED if _is_secret_key(key) and item else scrub(item))
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_without_url_secrets(item) for item in value]
+        return [scrub(item) for item in value]
+    if isinstance(value, bytes | bytearray):
+        return mask_secrets_in_text(bytes(value).decode("utf-8", "replace"))
     return value
 
 
 def _before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    event = _without_url_secrets(event)
+    event = scrub(event)
     event.setdefault("tags", {}).setdefault("tenant", current_tenant_label())
     # Credentials in headers (Authorization, cookies, X-Api-Key, X-CSRFToken …) are
     # dropped whole.
@@ -103,10 +196,42 @@ def _before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     for name in list(headers):
         lowered = name.lower()
         if lowered in _SECRET_HEADERS or lowered.replace("-", "_") in _SECRET_HEADER_KEYS:
-            headers[name] = "[Filtered]"
+            headers[name] = FILTERED
     if "cookies" in request:
-        request["cookies"] = "[Filtered]"
+        request["cookies"] = FILTERED
     return event
+
+
+def _before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    """Log-message and HTTP breadcrumbs are cleaned as they are recorded."""
+    return scrub(crumb)
+
+
+def _masking_repr(value: Any) -> str | None:
+    """How Sentry writes objects (frame locals): their repr, with secrets masked."""
+    from sentry_sdk.utils import safe_repr
+
+    return mask_secrets_in_text(safe_repr(value))
+
+
+class SecretLogFilter(logging.Filter):
+    """Masks secret-shaped values (API keys, webhook and Stripe secrets, bearer
+    credentials, link tokens) in every log record: its message and its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # A record whose message cannot be built is reported by logging itself.
+        with contextlib.suppress(Exception):
+            message = record.getMessage()
+            masked = mask_secrets_in_text(message)
+            if masked != message:
+                record.msg, record.args = masked, ()
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = mask_secrets_in_text(record.exc_text)
+            if record.stack_info:
+                record.stack_info = mask_secrets_in_text(record.stack_info)
+        return True
 
 
 def sentry_options(*, dsn: str, environment: str) -> dict[str, Any]:
@@ -120,6 +245,8 @@ def sentry_options(*, dsn: str, environment: str) -> dict[str, Any]:
         "send_default_pii": False,
         "event_scrubber": EventScrubber(denylist=SECRET_KEYS, recursive=True),
         "before_send": _before_send,
+        "before_breadcrumb": _before_breadcrumb,
+        "custom_repr": _masking_repr,
         "integrations": [DjangoIntegration(), CeleryIntegration()],
         "traces_sample_rate": 0.0,
     }

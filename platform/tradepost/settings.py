@@ -406,6 +406,12 @@ LOGGING = {
     },
 }
 
+# --- Security: secrets never in log lines (tradepost.observability) ------------------
+# Every console line has API keys, webhook/Stripe secrets, bearer credentials and link
+# tokens masked, whatever logger wrote it.
+LOGGING["filters"]["secrets"] = {"()": "tradepost.observability.SecretLogFilter"}
+LOGGING["handlers"]["console"]["filters"].append("secrets")
+
 SENTRY_DSN = env_str("SENTRY_DSN")
 SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
 if SENTRY_DSN:

@@ -9,7 +9,7 @@ import re
 import pytest
 from django_tenants.utils import schema_context
 
-from tradepost.observability import TenantLogFilter
+from tradepost.observability import SecretLogFilter, TenantLogFilter
 
 
 @pytest.fixture
@@ -60,3 +60,37 @@ def test_application_logs_carry_the_workspace_of_the_current_schema(alpha, conso
     # at hand), inside one by its slug: either way, alpha and nothing else.
     assert re.search(r"WARNING \[(alpha|t_alpha)\] tradepost\.sales: order 42 held", in_workspace)
     assert "WARNING [public] tradepost.sales: nightly report late" in outside
+
+
+def test_log_lines_never_carry_secrets(alpha, api_key, console_log, caplog):
+    secret = api_key(alpha)
+    body = secret.removeprefix("tp_").split("_", 1)[1]
+    webhook_secret = "whsec_" + "LogLineSigningSecret0123456789"
+    logger = logging.getLogger("tradepost.api")
+
+    with caplog.at_level(logging.INFO):
+        logger.info("request with Authorization: Bearer %s", secret)
+        logger.warning("endpoint %s", {"url": "https://hooks.example/in", "secret": webhook_secret})
+        try:
+            raise ValueError(f"signature check failed for {webhook_secret}")
+        except ValueError:
+            logger.exception("delivery failed")
+
+    # The lines are still there and still say what happened …
+    for text in (console_log.getvalue(), caplog.text):
+        assert "request with Authorization: Bearer [Filtered]" in text
+        assert "https://hooks.example/in" in text
+        assert "ValueError: signature check failed for whsec_…" in text
+        # … without the key or the webhook secret.
+        assert secret not in text and body not in text
+        assert webhook_secret not in text
+    assert all(secret not in record.getMessage() for record in caplog.records)
+
+
+def test_the_secret_filter_is_on_the_console_handler():
+    [handler] = [
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(f, TenantLogFilter) for f in handler.filters)
+    ]
+    assert any(isinstance(f, SecretLogFilter) for f in handler.filters)

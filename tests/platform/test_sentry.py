@@ -6,6 +6,8 @@ in-memory transport in place of the network.
 
 from __future__ import annotations
 
+import logging
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -17,9 +19,13 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import RequestFactory
 from django.urls import include, path
 from django.utils.crypto import get_random_string
+from django_tenants.utils import schema_context
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
+from api.keys import api_key_create
+from api.webhooks.models import WebhookEndpoint
+from api.webhooks.services import new_secret
 from tradepost.observability import sentry_options
 
 SECRETS = {
@@ -184,3 +190,138 @@ def test_link_tokens_and_secrets_in_the_query_string_stay_out_of_reports(alpha, 
     wire = sentry_transport.serialized()
     for secret in (link_token, "query-api-key-secret", "query-token-secret"):
         assert secret not in wire, f"{secret!r} would be sent to Sentry"
+
+
+# --- Secrets recognised by their shape, wherever they turn up ------------------------
+
+
+def _boom_inside_key_check(monkeypatch, alpha_secret: str) -> None:
+    """Make the key check itself fail, as a bug or an outage deep in auth would.
+
+    On its way down it logs and records an HTTP call carrying the key, as careless
+    code might.
+    """
+    import api.keys
+
+    def compare_digest(stored, presented):
+        logging.getLogger("tradepost.api").warning("checking key %s", alpha_secret)
+        sentry_sdk.add_breadcrumb(
+            category="httplib",
+            type="http",
+            data={"url": f"https://audit.example/check?key={alpha_secret}", "method": "GET"},
+        )
+        raise RuntimeError(f"digest store unavailable while checking {alpha_secret}")
+
+    monkeypatch.setattr(api.keys, "hmac", SimpleNamespace(compare_digest=compare_digest))
+
+
+def test_a_crash_inside_api_key_authentication_never_reports_the_key(
+    alpha, api_key, sentry_transport, monkeypatch
+):
+    secret = api_key(alpha, role="salesperson")
+    prefix, body = secret.removeprefix("tp_").split("_", 1)
+    _boom_inside_key_check(monkeypatch, secret)
+
+    status = _serve(
+        "GET",
+        f"/api/v1/me/?api_key={secret}",
+        {},
+        host=alpha.domain,
+        cookies={},
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_X_FORWARDED_HOST="visible-forwarded-host",
+    )
+
+    assert status == 500
+    [event] = [e for e in sentry_transport.events() if e.get("exception")]
+    # Still a useful report: what broke, where, for which workspace …
+    [exception] = event["exception"]["values"]
+    assert exception["type"] == "RuntimeError"
+    assert exception["value"].startswith("digest store unavailable while checking tp_")
+    assert event["tags"]["tenant"] == "alpha"
+    frames = exception["stacktrace"]["frames"]
+    functions = [frame["function"] for frame in frames]
+    assert "authenticate" in functions and "api_key_find" in functions
+    # … whose frames do have their locals (the key in `header`, `raw`, `whole`) …
+    auth_vars = next(f for f in frames if f["function"] == "authenticate")["vars"]
+    find_vars = next(f for f in frames if f["function"] == "api_key_find")["vars"]
+    assert {"header", "raw"} <= set(auth_vars) and {"raw", "whole"} <= set(find_vars)
+    assert f"tp_{prefix[:4]}…" in find_vars["whole"]
+    # … and log and HTTP breadcrumbs …
+    crumbs = event["breadcrumbs"]["values"]
+    assert any(c.get("message", "").startswith("checking key tp_") for c in crumbs)
+    assert any(c.get("category") == "httplib" for c in crumbs)
+    # … but the key, or its secret part, is nowhere in what would be sent.
+    wire = sentry_transport.serialized()
+    assert secret not in wire
+    assert body not in wire
+    assert body[:16] not in wire
+
+
+def _fail_with_secrets_in_locals() -> None:
+    """Locals hold secrets under harmless names (found by their shape) and a password
+    (found by its name)."""
+    stripe_key = "sk_live_51HxStripeLiveSecretKey0123"
+    restricted = "rk_test_51HxRestrictedKey0123456"
+    whole = "whsec_WebhookSigningSecretAbc123xyz"
+    # (Built at run time: the source lines around a frame are part of a report too.)
+    password = "-".join(["hunter2", "password", "value"])  # noqa: F841 - found by its name
+    header_line = "theme=dark; sessionid=sessionsecret0123456789abcdefghij; csrftoken=csrfsecret42"
+    request_body = {"user": {"password": "nested-password-value", "note": "visible-note"}}
+    payload = f"{whole} {restricted} {header_line} {request_body}"
+    raise ValueError(f"stripe refused {stripe_key}; payload was {payload}")
+
+
+def test_secret_shaped_values_are_masked_in_messages_exceptions_and_every_local(
+    sentry_transport,
+):
+    logging.getLogger("tradepost.billing").warning(
+        "stripe call with %s failed", "sk_test_51HxStripeTestSecretKey0123"
+    )
+    try:
+        _fail_with_secrets_in_locals()
+    except ValueError:
+        sentry_sdk.capture_exception()
+    sentry_sdk.capture_message("webhook whsec_MessageSecret0123456789 rejected")
+
+    events = sentry_transport.events()
+    assert len(events) == 2
+    crash = next(e for e in events if e.get("exception"))
+    [exception] = crash["exception"]["values"]
+    assert exception["type"] == "ValueError"
+    assert "stripe refused sk_live_…" in exception["value"]
+    [frame] = [
+        f
+        for f in exception["stacktrace"]["frames"]
+        if f["function"] == "_fail_with_secrets_in_locals"
+    ]
+    assert "visible-note" in str(frame["vars"]["request_body"])
+    assert "theme=dark" in frame["vars"]["header_line"]  # masked by value, not dropped
+    wire = sentry_transport.serialized()
+    for secret in (
+        "sk_live_51HxStripeLiveSecretKey0123",
+        "sk_test_51HxStripeTestSecretKey0123",
+        "rk_test_51HxRestrictedKey0123456",
+        "whsec_WebhookSigningSecretAbc123xyz",
+        "whsec_MessageSecret0123456789",
+        "hunter2-password-value",
+        "nested-password-value",
+        "sessionsecret0123456789abcdefghij",
+        "csrfsecret42",
+    ):
+        assert secret not in wire, f"{secret!r} would be sent to Sentry"
+    [note] = [e for e in events if not e.get("exception")]
+    assert note["message"] == "webhook whsec_… rejected"
+
+
+def test_secret_bearing_objects_show_a_masked_form(alpha):
+    with schema_context(alpha.schema):
+        created = api_key_create(actor=None, name="ERP", role="salesperson")
+        endpoint = WebhookEndpoint(url="https://hooks.example/in", secret=new_secret())
+
+    for text in (repr(created), str(created), f"{created}", repr(endpoint), str(endpoint)):
+        assert created.secret not in text
+        assert endpoint.secret not in text
+        assert "whsec_" not in text
+    assert f"tp_{created.api_key.prefix[:4]}…" in repr(created)
+    assert "https://hooks.example/in" in repr(endpoint)

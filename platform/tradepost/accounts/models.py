@@ -88,6 +88,11 @@ class User(AbstractUser):
         return [group.name for group in self.groups.all()]
 
 
+# How often an invitation e-mail is tried (with growing pauses) before it is left for
+# an administrator's "Send again".
+INVITATION_SEND_ATTEMPTS = 6
+
+
 class Invitation(models.Model):
     """An e-mailed invitation to join the workspace with a role."""
 
@@ -100,9 +105,14 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(_("invited"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
+    # Set only once the mail server took the message.
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Failed attempts of the current round of sending (a "Send again" starts a new
+    # round) and what the last one failed with (an exception name, for operators).
+    send_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    send_error = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("invitation")
@@ -119,6 +129,21 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    class SendState(models.TextChoices):
+        SENT = "sent", _("Sent")
+        SENDING = "sending", _("Being sent")
+        RETRYING = "retrying", _("Not sent yet, retrying")
+        FAILED = "failed", _("Could not be sent; use “Send again” later")
+
+    @property
+    def send_state(self) -> SendState:
+        """Where the e-mail stands (see tradepost.accounts.tasks.invitation_send)."""
+        if self.send_failures >= INVITATION_SEND_ATTEMPTS:
+            return self.SendState.FAILED
+        if self.send_failures:
+            return self.SendState.RETRYING
+        return self.SendState.SENT if self.sent_at else self.SendState.SENDING
 
     @property
     def is_open(self) -> bool:

@@ -97,16 +97,31 @@ def invitation_issue_token(*, invitation: Invitation) -> str | None:
     """Give an open invitation a fresh link token (the old link stops working).
 
     Returns the token, which only ever travels in the e-mail, or None when the
-    invitation is no longer open.
+    invitation is no longer open. The invitation counts as sent only once the mail
+    went out (`invitation_mark_sent`).
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         return None
     token = new_token()
     invitation.token_hash = token_hash(token)
-    invitation.sent_at = timezone.now()
-    invitation.save(update_fields=["token_hash", "sent_at"])
+    invitation.save(update_fields=["token_hash"])
     return token
+
+
+def invitation_mark_sent(*, invitation: Invitation) -> None:
+    """The mail server took the invitation: it is sent, and earlier failures are over."""
+    Invitation.objects.filter(pk=invitation.pk).update(
+        sent_at=timezone.now(), send_failures=0, send_error=""
+    )
+
+
+def invitation_send_failed(*, invitation: Invitation, attempt: int, error: str) -> None:
+    """Attempt number `attempt` of the current round failed with `error` (a short,
+    generic description: no addresses, no server replies). `sent_at` stays as it was."""
+    Invitation.objects.filter(pk=invitation.pk).update(
+        send_failures=attempt, send_error=error[:100]
+    )
 
 
 def invitation_find_open(token: str) -> Invitation | None:

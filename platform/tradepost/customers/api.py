@@ -46,6 +46,7 @@ from tradepost.customers.models import (
 from tradepost.customers.pricing import SOURCES, price_resolve
 from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata.models import Branch, Currency, Product, SalesRegion
+from tradepost.text import MULTI_LINE
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
@@ -665,7 +666,9 @@ class CreditRatingCreateSerializer(StrictSerializer):
     financial_backing = serializers.IntegerField(min_value=1, max_value=5)
     loyalty = serializers.IntegerField(min_value=1, max_value=5)
     personal_quality = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, style=MULTI_LINE
+    )
 
 
 class CreditRatingFilter(UpdatedSinceFilterSet):

@@ -30,6 +30,7 @@ from tradepost.sales.models import (
     PriceAdjustmentLine,
     SettlementCredit,
 )
+from tradepost.text import MULTI_LINE
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 QUANTITY = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
@@ -105,7 +106,9 @@ class PriceAdjustmentCreateSerializer(StrictSerializer):
     currency = serializers.ChoiceField(
         choices=Currency.choices, required=False, help_text="Default: the product's currency."
     )
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, style=MULTI_LINE
+    )
     apply_to_product = serializers.BooleanField(
         required=False,
         default=False,

@@ -36,6 +36,7 @@ from tradepost.sales.api.common import (
     LinesBatchMixin,
 )
 from tradepost.sales.models import Agreement, Order, OrderLine, OrderReturn, OrderReturnLine
+from tradepost.text import MULTI_LINE
 
 
 # --- Reading -------------------------------------------------------------------------
@@ -119,7 +120,9 @@ class OrderCreateSerializer(LinesBatchMixin, StrictSerializer):
     order_date = serializers.DateField(required=False, help_text="Default: today.")
     requested_delivery_date = serializers.DateField(required=False, allow_null=True)
     deposit = serializers.DecimalField(required=False, **MONEY)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, style=MULTI_LINE
+    )
     agreement = VisibleAgreementField(
         required=False, allow_null=True, help_text="Place the order under this agreement."
     )
@@ -135,12 +138,18 @@ class OrderUpdateSerializer(LinesBatchMixin, StrictSerializer):
     )
     requested_delivery_date = serializers.DateField(required=False, allow_null=True)
     deposit = serializers.DecimalField(required=False, **MONEY)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, style=MULTI_LINE
+    )
 
 
 class CommentSerializer(StrictSerializer):
     comment = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="Required to reject."
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        style=MULTI_LINE,
+        help_text="Required to reject.",
     )
 
 
