@@ -19,6 +19,7 @@ from tenants.verification import require_owner_verified
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
 from tradepost.observability import mask_secret
+from tradepost.text import SINGLE_LINE_MESSAGE, has_forbidden_characters
 
 KEY_PREFIX = "tp_"
 _PREFIX_LENGTH = 12  # characters after "tp_" that identify the key
@@ -69,6 +70,8 @@ def api_key_create(*, actor, name: str, role: str) -> NewApiKey:
         errors["name"] = [_("Give the key a name, e.g. the system that will use it.")]
     elif len(name) > 100:
         errors["name"] = [_("Use at most 100 characters.")]
+    elif has_forbidden_characters(name):
+        errors["name"] = [SINGLE_LINE_MESSAGE]
     if role not in Role.values:
         errors["role"] = [_("Choose one of the listed roles.")]
     if errors:

@@ -174,3 +174,18 @@ def test_the_signup_service_refuses_raw_control_characters(public_client, compan
 
     assert any(SINGLE_LINE_ERROR in m for m in refused.value.message_dict["company_name"])
     _no_workspace_written()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_a_key_made_on_the_command_line_refuses_a_name_with_control_characters(alpha, name):
+    from django.core.exceptions import ValidationError
+
+    from api.keys import api_key_create
+
+    with schema_context(alpha.schema):
+        before = ApiKey.objects.count()
+        with pytest.raises(ValidationError) as refused:
+            api_key_create(actor=None, name=name, role="salesperson")
+        assert SINGLE_LINE_ERROR in str(refused.value.message_dict["name"])
+        assert ApiKey.objects.count() == before
