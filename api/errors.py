@@ -3,7 +3,10 @@
     {"code": "invalid", "message": "Human sentence.", "errors": {"field": ["..."]}}
 
 `errors` is present for validation failures and maps field names (or
-"non_field_errors") to lists of messages.
+"non_field_errors") to lists of plain-string messages. Nested input is named by its
+path, one level deep: `lines[0].quantity` for the quantity of the first line,
+`address.city` for a field of a nested object, `lines[0]` for a line as a whole.
+A message is always text a person can read, never a Python repr.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -34,14 +38,46 @@ class PlanLimitExceeded(exceptions.APIException):
     default_detail = "This would go over your plan's limit."
 
 
+NON_FIELD_ERRORS = "non_field_errors"
+# Keys that mean "the object as a whole": DRF's and Django's (`__all__`).
+_WHOLE_OBJECT_KEYS = frozenset({NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY, "__all__"})
+
+
 def _field_errors(detail) -> dict[str, list[str]]:
-    if isinstance(detail, dict):
-        return {
-            key: [str(item) for item in (value if isinstance(value, list) else [value])]
-            for key, value in detail.items()
-        }
-    items = detail if isinstance(detail, list) else [detail]
-    return {"non_field_errors": [str(item) for item in items]}
+    """Flatten a validation error's detail (DRF's nested dicts and lists of
+    ErrorDetail, or a Django message_dict) into `{path: [message, …]}`.
+
+    Lists of objects (many=True serializers) and ListField children give indexed
+    paths, nested objects and DictField children dotted ones; an object's own
+    non-field errors are filed under its path; whole-body errors under
+    `non_field_errors`. Valid items of a list (empty dicts) leave no key.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _WHOLE_OBJECT_KEYS:
+                    walk(value, path)
+                elif isinstance(key, int):
+                    walk(value, f"{path}[{key}]")  # ListField child errors: {0: [...]}
+                else:
+                    walk(value, f"{path}.{key}" if path else str(key))
+        elif isinstance(node, list | tuple):
+            if any(isinstance(item, dict | list | tuple) for item in node):
+                for index, item in enumerate(node):  # one entry per item of a list
+                    if isinstance(item, dict | list | tuple):
+                        walk(item, f"{path}[{index}]")
+                    else:
+                        walk(item, path)
+            else:
+                for item in node:
+                    walk(item, path)
+        elif node is not None:
+            errors.setdefault(path or NON_FIELD_ERRORS, []).append(str(node))
+
+    walk(detail, "")
+    return errors
 
 
 def error_body(code: str, message: str, errors: dict[str, list[str]] | None = None) -> dict:

@@ -54,6 +54,7 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Per-field messages (validation errors only); "
-        "`non_field_errors` for the whole body.",
+        help_text="Per-field messages (validation errors only), plain text; "
+        "`non_field_errors` for the whole body. Nested input is named by its path: "
+        "`lines[0].quantity`, `address.city`, or `lines[0]` for a line as a whole.",
     )

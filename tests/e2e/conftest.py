@@ -14,6 +14,11 @@ Two things need care:
 * Playwright's sync API keeps an asyncio loop running in the main thread, so Django
   refuses ORM calls there (SynchronousOnlyOperation). Checks and clean-up go
   through `run_db`, which runs them in a short-lived thread of their own.
+
+Every page any browser test opens is watched for Content-Security-Policy violations
+(the policy is enforced in tests too): a test during which the browser refused a
+script, a style, a form target … fails, naming what was refused. The report hook
+below, re-exported by every browser package's conftest, does the check.
 """
 
 from __future__ import annotations
@@ -46,6 +51,18 @@ CHROMIUM_ARGS = [
 ]
 # Playwright waits at most this long for a page, an element or a navigation.
 TIMEOUT_MS = 10_000
+
+# What the browser refused under the Content-Security-Policy while the current test
+# ran: Chromium's console message ("Refused to … because it violates the following
+# Content Security Policy directive …") and each `securitypolicyviolation` event.
+CSP_VIOLATIONS: list[str] = []
+_CSP_EVENT_MARK = "securitypolicyviolation:"
+_REPORT_CSP_EVENTS = f"""
+document.addEventListener("securitypolicyviolation", (event) => {{
+  console.error("{_CSP_EVENT_MARK} " + event.effectiveDirective + " refused "
+    + (event.blockedURI || "inline") + " on " + event.documentURI);
+}});
+"""
 
 T = TypeVar("T")
 
@@ -152,6 +169,41 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+def _watch_csp(context) -> None:
+    """Record every CSP violation of the context's pages in CSP_VIOLATIONS."""
+
+    def on_console(message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or text.startswith(_CSP_EVENT_MARK):
+            CSP_VIOLATIONS.append(f"{text} ({message.page.url if message.page else '?'})")
+
+    context.add_init_script(_REPORT_CSP_EVENTS)
+    context.on("console", on_console)
+
+
+class CspWatchingBrowser:
+    """The Playwright browser, whose every new context is watched for CSP violations
+    (tests that make their own context, e.g. with a phone's viewport, included)."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def new_context(self, **kwargs: Any):
+        context = self._browser.new_context(**kwargs)
+        _watch_csp(context)
+        return context
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """The CSP violations seen so far in this test (a test that provokes one on purpose
+    checks it and empties the list)."""
+    return CSP_VIOLATIONS
+
+
 @pytest.fixture(scope="package")
 def browser(chromium, web_server):
     """Headless Chromium, shared by the tests of this package."""
@@ -168,15 +220,26 @@ def browser(chromium, web_server):
             args=[*CHROMIUM_ARGS, resolve_to_server],
         )
         try:
-            yield browser
+            yield CspWatchingBrowser(browser)
         finally:
             browser.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    """Remember each phase's report on the item, for the screenshot on failure."""
+    """Remember each phase's report on the item, for the screenshot on failure; fail
+    a test during which the browser reported a Content-Security-Policy violation."""
     report = yield
+    if report.when == "call" and CSP_VIOLATIONS:
+        refused = "\n".join(dict.fromkeys(CSP_VIOLATIONS))
+        CSP_VIOLATIONS.clear()
+        if report.passed:
+            report.outcome = "failed"
+            report.longrepr = f"The page broke the Content-Security-Policy:\n{refused}"
+        else:
+            report.sections.append(("CSP violations", refused))
+    elif report.when == "teardown":
+        CSP_VIOLATIONS.clear()  # the next test starts with none
     setattr(item, f"report_{report.when}", report)
     return report
 

@@ -156,10 +156,10 @@ def test_return_needs_a_comment_and_the_dealer_edits_the_returned_plan(sales_org
         ({"month": "2026-13"}, "month"),
         ({"month": 202612}, "month"),
         ({"lines": []}, "lines"),
-        ({"lines": [{"product": 999999, "quantity": "1"}]}, "lines"),
-        ({"lines": [{"product": 1, "quantity": "-1"}]}, "lines"),
+        ({"lines": [{"product": 999999, "quantity": "1"}]}, "lines[0].product"),
+        ({"lines": [{"product": 1, "quantity": "-1"}]}, "lines[0].quantity"),
         ({"lines": [{"product": 1, "quantity": "0"}]}, "lines"),
-        ({"lines": [{"product": 1, "quantity": "1.0001"}]}, "lines"),
+        ({"lines": [{"product": 1, "quantity": "1.0001"}]}, "lines[0].quantity"),
         ({"lines": "kettle"}, "lines"),
         ({"colour": "red"}, "colour"),
         ({"notes": 5}, "notes"),
@@ -403,10 +403,10 @@ def test_an_integrator_creates_activates_and_reads_usage(sales_org, admin):
         ({"ends_on": "tomorrow"}, "ends_on"),
         ({"currency": "XYZ"}, "currency"),
         ({"customer": 999999}, "customer"),
-        ({"lines": [{"product": 999999, "unit_price": "1"}]}, "lines"),
-        ({"lines": [{"product": "kettle", "unit_price": "-1"}]}, "lines"),
+        ({"lines": [{"product": 999999, "unit_price": "1"}]}, "lines[0].product"),
+        ({"lines": [{"product": "kettle", "unit_price": "-1"}]}, "lines[0].unit_price"),
         ({"lines": [{"product": "kettle", "unit_price": "1", "max_quantity": "0"}]}, "lines"),
-        ({"lines": [{"product": "kettle"}]}, "lines"),
+        ({"lines": [{"product": "kettle"}]}, "lines[0].unit_price"),
         (
             {
                 "lines": [

@@ -104,8 +104,8 @@ def test_an_integrator_enters_an_order_and_walks_it_to_delivery(sales_org, admin
     ("change", "field"),
     [
         ({"lines": []}, "lines"),
-        ({"lines": [{"product": 999999, "quantity": "1"}]}, "lines"),
-        ({"lines": [{"quantity": "1"}]}, "lines"),
+        ({"lines": [{"product": 999999, "quantity": "1"}]}, "lines[0].product"),
+        ({"lines": [{"quantity": "1"}]}, "lines[0].product"),
         ({"customer": 999999}, "customer"),
         ({"currency": "XXX"}, "currency"),
         ({"deposit": "-1"}, "deposit"),

@@ -149,11 +149,14 @@ def test_the_pdf_is_a_pdf_named_after_the_quote(sales_org, admin):
     ("change", "field"),
     [
         ({"lines": []}, "lines"),
-        ({"lines": [{"product": 999999, "quantity": "1"}]}, "lines"),
-        ({"lines": [{"quantity": "1"}]}, "lines"),
-        ({"lines": [{"product": "kettle", "quantity": "1", "colour": "red"}]}, "lines"),
-        ({"lines": [{"product": "kettle", "quantity": "-1"}]}, "lines"),
-        ({"lines": [{"product": "kettle", "quantity": "1", "discount_percent": "101"}]}, "lines"),
+        ({"lines": [{"product": 999999, "quantity": "1"}]}, "lines[0].product"),
+        ({"lines": [{"quantity": "1"}]}, "lines[0].product"),
+        ({"lines": [{"product": "kettle", "quantity": "1", "colour": "red"}]}, "lines[0].colour"),
+        ({"lines": [{"product": "kettle", "quantity": "-1"}]}, "lines[0].quantity"),
+        (
+            {"lines": [{"product": "kettle", "quantity": "1", "discount_percent": "101"}]},
+            "lines[0].discount_percent",
+        ),
         (
             {
                 "lines": [

@@ -93,7 +93,7 @@ def test_pages_load_only_local_scripts_and_styles(alpha, public_client):
         ]
         scripts = [s.attrs["src"] for s in page.find_all("script") if "src" in s.attrs]
         assert styles == [f"/static/{STYLESHEET}"]
-        assert scripts == [f"/static/{HTMX}"]
+        assert scripts == [f"/static/{HTMX}", "/static/tradepost/tradepost.js"]
         external = [
             url
             for url in [*(e.attrs.get("href", "") for e in page.find_all("link")), *scripts]
