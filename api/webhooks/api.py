@@ -41,7 +41,10 @@ class WebhookEndpointSerializer(StrictModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
-            "url": {"help_text": "Receives a signed POST per event (http or https)."},
+            "url": {
+                "help_text": "Receives a signed POST per event (http or https). Must lead to a "
+                "public address: private, local and metadata addresses are refused (400)."
+            },
             "is_active": {"help_text": "Disabled endpoints get no events."},
         }
 

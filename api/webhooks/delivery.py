@@ -1,23 +1,26 @@
 """One delivery attempt: claim, POST the signed envelope, record the outcome.
 
-The HTTP request runs outside any transaction (a slow receiver holds no locks). The
-endpoint's URL, its secret and the signature are never logged: a URL may carry a
-receiver's token, and a signature is a credential for that body.
+The HTTP request runs outside any transaction (a slow receiver holds no locks) and
+through the outbound guard (`tradepost.outbound`): a URL that leads to a private,
+local or metadata address fails at once, without a request. The endpoint's URL, its
+secret and the signature are never logged: a URL may carry a receiver's token, and a
+signature is a credential for that body.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 from dataclasses import dataclass
 
-import requests
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
 from api.webhooks import conf, services
 from api.webhooks.models import WebhookDelivery, WebhookEvent
 from api.webhooks.signing import SIGNATURE_HEADER, signature_header
+from tradepost import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +62,27 @@ def envelope_body(event: WebhookEvent, workspace: str) -> bytes:
     ).encode()
 
 
-def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str, str]:
-    """(response status, response excerpt, error) of one POST."""
+# What a failed attempt records: generic words only, never the exception's text, so
+# the delivery log cannot be used to tell open, closed and filtered ports apart.
+ERROR_REFUSED = "The receiver's address is not allowed (private, local or reserved network)."
+ERROR_CONNECT = "Could not connect to the receiver."
+ERROR_TLS = "Could not make a secure connection to the receiver (check its certificate)."
+ERROR_REDIRECT = "Redirects are not followed; register the final URL."
+
+
+@dataclass(frozen=True)
+class PostResult:
+    response_status: int | None
+    excerpt: str = ""
+    error: str = ""
+    final: bool = False  # no point retrying: the destination is refused
+
+
+def _post(delivery: WebhookDelivery, body: bytes) -> PostResult:
+    """One POST through the outbound guard (`tradepost.outbound`): the URL is resolved
+    and checked now, the connection goes to the checked address, redirects are not
+    followed (and would turn the POST into a GET), and at most `_READ_BYTES` of the
+    answer are read. Only an answer from an address the guard let through is kept."""
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -70,30 +92,38 @@ def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str, str]
     }
     timeout = conf.timeout_seconds()
     try:
-        # Redirects are not followed: requests would turn the POST into a GET.
-        with requests.post(
+        response = outbound.guarded_post(
             delivery.endpoint.url,
-            data=body,
+            body=body,
             headers=headers,
             timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
-            raw = b""
-            for chunk in response.iter_content(chunk_size=_READ_BYTES):
-                raw = chunk[:_READ_BYTES]
+            max_bytes=_READ_BYTES,
+        )
+    except outbound.OutboundError as exc:
+        if exc.kind == exc.REFUSED:
+            return PostResult(None, error=ERROR_REFUSED, final=True)
+        if exc.kind == exc.TIMEOUT:
+            return PostResult(None, error=f"No answer within {timeout:g} seconds.")
+        if exc.kind == exc.TLS:
+            return PostResult(None, error=ERROR_TLS)
+        return PostResult(None, error=ERROR_CONNECT)
+    excerpt = response.content.decode(_charset(response.headers), errors="replace")
+    error = ERROR_REDIRECT if 300 <= response.status < 400 else ""
+    return PostResult(response.status, excerpt[:EXCERPT_CHARS], error)
+
+
+def _charset(headers) -> str:
+    content_type = headers.get("Content-Type", "")
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            charset = value.strip('"').strip()
+            try:
+                codecs.lookup(charset)
+            except LookupError:
                 break
-            excerpt = raw.decode(response.encoding or "utf-8", errors="replace")[:EXCERPT_CHARS]
-            error = ""
-            if 300 <= response.status_code < 400:
-                error = "Redirects are not followed; register the final URL."
-            return response.status_code, excerpt, error
-    except requests.Timeout:
-        return None, "", f"No answer within {timeout:g} seconds."
-    except requests.ConnectionError as exc:
-        return None, "", f"Could not connect: {exc}"
-    except requests.RequestException as exc:
-        return None, "", f"Request failed: {exc}"
+            return charset
+    return "utf-8"
 
 
 def attempt_delivery(delivery_id: int) -> AttemptResult:
@@ -102,9 +132,14 @@ def attempt_delivery(delivery_id: int) -> AttemptResult:
     if delivery is None:
         return AttemptResult("skipped")
     body = envelope_body(delivery.event, _workspace_slug())
-    response_status, excerpt, error = _post(delivery, body)
+    result = _post(delivery, body)
+    response_status = result.response_status
     outcome = services.delivery_record(
-        delivery=delivery, response_status=response_status, response_excerpt=excerpt, error=error
+        delivery=delivery,
+        response_status=response_status,
+        response_excerpt=result.excerpt,
+        error=result.error,
+        final=result.final,
     )
     if outcome is None:
         logger.info("webhook delivery %s: redelivered meanwhile, outcome dropped", delivery_id)

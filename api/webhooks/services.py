@@ -24,8 +24,10 @@ from api.webhooks import conf
 from api.webhooks.events import EVENT_TYPES, PING, SUBSCRIBABLE_EVENT_TYPES
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tenants.verification import require_owner_verified
+from tradepost import outbound
 from tradepost.audit.services import audit_record
 from tradepost.background import enqueue_on_commit
+from tradepost.text import SINGLE_LINE_MESSAGE, has_forbidden_characters
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 # An attempt holds its delivery this long (the request's timeout plus a margin); a
@@ -68,6 +70,13 @@ def _clean_url(url: Any, errors: dict[str, list[str]]) -> str:
         _url_validator(url)
     except ValidationError:
         errors["url"] = [_("Enter a full http:// or https:// URL.")]
+        return url
+    try:
+        # Refuses local, private, reserved and metadata destinations (resolving the
+        # name now; every send resolves and checks again).
+        outbound.validate_url(url)
+    except outbound.OutboundRefused as exc:
+        errors["url"] = list(exc.messages)
     return url
 
 
@@ -92,6 +101,8 @@ def _clean_description(description: Any, errors: dict[str, list[str]]) -> str:
     description = description.strip() if isinstance(description, str) else ""
     if len(description) > 200:
         errors["description"] = [_("Use at most 200 characters.")]
+    elif has_forbidden_characters(description):
+        errors["description"] = [SINGLE_LINE_MESSAGE]
     return description
 
 
@@ -335,9 +346,11 @@ def delivery_record(
     response_status: int | None,
     response_excerpt: str = "",
     error: str = "",
+    final: bool = False,
 ) -> AttemptOutcome | None:
     """Record a claimed attempt's outcome: a 2xx succeeds; anything else is retried
     after `retry_delay` until `conf.max_attempts()`, then the delivery has failed.
+    A `final` failure (the destination was refused) fails at once, without retries.
 
     Returns None when the delivery was redelivered by hand during the attempt: the
     newer run owns it, and this outcome is dropped.
@@ -346,7 +359,7 @@ def delivery_record(
     retry_in = None
     if response_status is not None and 200 <= response_status < 300:
         status, next_attempt_at = Status.SUCCEEDED, None
-    elif delivery.attempts >= conf.max_attempts():
+    elif final or delivery.attempts >= conf.max_attempts():
         status, next_attempt_at = Status.FAILED, None
     else:
         retry_in = retry_delay(delivery.attempts)

@@ -371,6 +371,24 @@ SPECTACULAR_SETTINGS = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 
+# --- Outbound safety (webhooks; tradepost.outbound) ---------------------------------------
+# Requests sent on a workspace's behalf only go to public addresses. Operators with
+# receivers on their own network allow them here: comma-separated CIDRs and host names
+# (`.example.com` for a domain and its subdomains). Metadata addresses stay refused.
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
+OUTBOUND_ALLOWED_HOSTS = env_list("OUTBOUND_ALLOWED_HOSTS", [])
+for _network in OUTBOUND_ALLOWED_NETWORKS:  # a typo fails at start-up, not at first send
+    try:
+        import ipaddress
+
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"OUTBOUND_ALLOWED_NETWORKS: {_network!r} is not a network (like 10.1.2.0/24)"
+        ) from _exc
+
 # --- Billing (Stripe) ----------------------------------------------------------------
 # Without STRIPE_SECRET_KEY billing is offline: operators assign plans, no payments.
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")

@@ -1,8 +1,17 @@
-"""Fixtures for webhooks: a local HTTP receiver, endpoints, API keys and clients."""
+"""Fixtures for webhooks: a local HTTP receiver, a resolver for test names, endpoints,
+API keys and clients.
+
+The outbound guard refuses loopback by default, and these tests keep that default:
+`local_receiver` is a receiver on 127.0.0.1 that the guard refuses; `receiver` is the
+same with 127.0.0.1/32 allowed explicitly (OUTBOUND_ALLOWED_NETWORKS), as an operator
+with an internal receiver would. Names under `.test` are answered by `dns` (no real
+lookups): unknown ones do not resolve, mapped ones resolve to what the test says.
+"""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +23,9 @@ from django_tenants.utils import schema_context
 
 from api.webhooks import services
 from api.webhooks.models import WebhookEndpoint
+from tradepost import outbound
+
+LOOPBACK_ONLY = ["127.0.0.1/32"]
 
 
 @dataclass
@@ -87,8 +99,46 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+@dataclass
+class FakeDNS:
+    """The guard's resolver during a test: `names[name]` is a list of addresses, or a
+    list of such lists answered one per lookup (the last one repeats). `lookups`
+    counts the lookups of each name."""
+
+    names: dict[str, list] = field(default_factory=dict)
+    lookups: dict[str, int] = field(default_factory=dict)
+
+    def getaddrinfo(self, host, port, family=0, type=0, proto=0, flags=0):  # noqa: A002
+        if not host.endswith(".test"):
+            return socket.getaddrinfo(host, port, family, type, proto, flags)
+        count = self.lookups[host] = self.lookups.get(host, 0) + 1
+        answer = self.names.get(host)
+        if answer is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if answer and isinstance(answer[0], list):
+            answer = answer[min(count, len(answer)) - 1]
+        return [
+            (
+                socket.AF_INET6 if ":" in address else socket.AF_INET,
+                socket.SOCK_STREAM,
+                socket.IPPROTO_TCP,
+                "",
+                (address, port, 0, 0) if ":" in address else (address, port),
+            )
+            for address in answer
+        ]
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch) -> FakeDNS:
+    fake = FakeDNS()
+    monkeypatch.setattr(outbound, "_getaddrinfo", fake.getaddrinfo)
+    return fake
+
+
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def local_receiver() -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1, which the guard refuses (nothing is allowed)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     receiver = Receiver(server=server)
     server.RequestHandlerClass = _handler(receiver)
@@ -100,6 +150,14 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def receiver(local_receiver, settings) -> Receiver:
+    """A receiver on 127.0.0.1 that the guard lets through: the operator's allow-list
+    names 127.0.0.1/32 (and nothing else of loopback)."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = LOOPBACK_ONLY
+    return local_receiver
 
 
 @pytest.fixture

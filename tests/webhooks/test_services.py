@@ -177,6 +177,8 @@ def test_an_endpoint_gets_a_secret_and_an_audit_entry_without_it(alpha):
         ({"event_types": ["ping"]}, {"event_types"}),
         ({"event_types": "user.invited"}, {"event_types"}),
         ({"description": "x" * 201}, {"description"}),
+        ({"description": "ERP\r\nsync"}, {"description"}),
+        ({"description": "ERP \u202esync"}, {"description"}),
         ({"url": "mailto:x@example.com", "event_types": []}, {"url", "event_types"}),
     ],
 )

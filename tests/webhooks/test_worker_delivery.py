@@ -44,6 +44,8 @@ def worker(platform_workspaces, tmp_path_factory) -> Iterator[Worker]:
         tmp_path_factory.mktemp("webhook-worker"),
         WEBHOOK_RETRY_BASE_SECONDS="1",
         WEBHOOK_MAX_ATTEMPTS="4",
+        # The receiver is on 127.0.0.1, which the guard refuses unless allowed.
+        OUTBOUND_ALLOWED_NETWORKS="127.0.0.1/32",
     ) as running:
         yield running
 
