@@ -336,13 +336,13 @@ def _read_xlsx(upload: IO[bytes], max_rows: int) -> Table:
         declared_columns = sheet.max_column
         if declared_columns is not None and declared_columns > max_columns:
             raise _too_many_columns()
-        # One column past the cap: a value there means the row is too wide. Rows are
-        # never padded beyond it, whatever the sheet's dimension claims.
-        values = sheet.iter_rows(max_col=max_columns + 1, values_only=True)
+        # Rows are as wide as the declared dimension (checked above) or, without one,
+        # as their last cell: a row reaching past the cap is refused.
+        values = sheet.iter_rows(values_only=True)
         first = next(values, ())
-        if len(first) > max_columns and first[max_columns] is not None:
+        if len(first) > max_columns:
             raise _too_many_columns()
-        headers = [cell_text(cell) for cell in first[:max_columns]]
+        headers = [cell_text(cell) for cell in first]
         sheet_size = archive.getinfo(sheet._worksheet_path).file_size or 1
     except ValidationError:
         workbook.close()
@@ -365,9 +365,9 @@ def _read_xlsx(upload: IO[bytes], max_rows: int) -> Table:
                 table.rows_read += 1
                 if table.rows_read > max_rows:
                     raise _too_many_rows(max_rows)
-                if len(cells) > max_columns and cells[max_columns] is not None:
+                if len(cells) > max_columns:
                     raise _too_many_columns()
-                yield index, [cell_text(cell) for cell in cells[:max_columns]]
+                yield index, [cell_text(cell) for cell in cells]
         except _Inflated:
             raise _file_error(
                 _("The Excel file unpacks to more than it declares; save it again.")
