@@ -17,7 +17,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradepost.settings")
 
 app = CeleryApp("tradepost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(lambda: ["tradepost.accounts", "tenants", "api", "api.webhooks", "billing"])
+app.autodiscover_tasks(
+    lambda: ["tradepost.accounts", "tradepost.dataio", "tenants", "api", "api.webhooks", "billing"]
+)
 
 # Worker and beat log lines carry the tenant like the web's (settings.LOGGING does it
 # there; Celery replaces the root logger's handlers, so it is done again here).

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     # django-tenants' routing, loading the workspace's subscription in the same query
     "billing.middleware.TenantWithSubscriptionMiddleware",
     "tradepost.observability.TenantContextMiddleware",
+    "tradepost.dataio.uploads.UploadLimitMiddleware",  # 413 before a big body is read
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -388,6 +389,30 @@ for _network in OUTBOUND_ALLOWED_NETWORKS:  # a typo fails at start-up, not at f
         raise ImproperlyConfigured(
             f"OUTBOUND_ALLOWED_NETWORKS: {_network!r} is not a network (like 10.1.2.0/24)"
         ) from _exc
+
+# --- Uploads and imports (tradepost.dataio) ------------------------------------------
+# Every upload: a body over MAX_UPLOAD_BYTES is refused (413) from its Content-Length
+# before it is read, and while streaming when the bytes read pass it; files over
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory.
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "tradepost.dataio.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Import files: size, what an .xlsx may unpack to (declared sizes are checked before
+# parsing and the bytes inflated are counted), compression ratio of a member, columns.
+DATAIO_MAX_FILE_BYTES = env_int("DATAIO_MAX_FILE_BYTES", 20 * 1024 * 1024)
+DATAIO_MAX_UNCOMPRESSED_BYTES = env_int("DATAIO_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
+DATAIO_MAX_COMPRESSION_RATIO = env_int("DATAIO_MAX_COMPRESSION_RATIO", 100)
+DATAIO_MAX_COLUMNS = env_int("DATAIO_MAX_COLUMNS", 100)
+# Files larger than this (an .xlsx: its uncompressed size) import in a Celery task with
+# a progress bar; the task is stopped after the soft/hard time limits (seconds).
+DATAIO_BACKGROUND_BYTES = env_int("DATAIO_BACKGROUND_BYTES", 1024 * 1024)
+DATAIO_TASK_SOFT_TIME_LIMIT = env_int("DATAIO_TASK_SOFT_TIME_LIMIT", 600)
+DATAIO_TASK_TIME_LIMIT = env_int("DATAIO_TASK_TIME_LIMIT", 660)
+DATAIO_JOB_TTL = 24 * 3600  # how long a background import's status can be polled
 
 # --- Billing (Stripe) ----------------------------------------------------------------
 # Without STRIPE_SECRET_KEY billing is offline: operators assign plans, no payments.

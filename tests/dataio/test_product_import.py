@@ -224,11 +224,11 @@ def test_export_writes_the_import_columns_and_round_trips(alpha, catalogue, admi
     assert csv_response["Content-Type"].startswith("text/csv")
     text = b"".join(csv_response.streaming_content).decode("utf-8-sig")
     lines = text.strip().splitlines()
-    assert (
-        lines[0]
-        == "sku,name,description,category,unit,barcode,list_price,currency,tax_rate,is_active"
+    assert lines[0] == (
+        '"sku","name","description","category","unit","barcode","list_price","currency",'
+        '"tax_rate","is_active"'
     )
-    assert lines[1].split(",") == [
+    assert lines[1].strip('"').split('","') == [
         "KT-100",
         "Stainless kettle 1.7L 不锈钢电水壶",
         "",

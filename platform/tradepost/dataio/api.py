@@ -13,13 +13,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from api.errors import error_body
 from api.serializers import ErrorSerializer, StrictSerializer
-from tradepost.dataio import files, services
+from tradepost.dataio import files, jobs, services
 from tradepost.dataio import spec as registry
 from tradepost.dataio.exports import export_response
 
@@ -40,6 +40,33 @@ class ImportReportSerializer(serializers.Serializer):
     updated = serializers.IntegerField(help_text="Records matched by their key and updated.")
     error_count = serializers.IntegerField()
     errors = RowErrorSerializer(many=True)
+
+
+class ImportJobSerializer(serializers.Serializer):
+    """A background import: poll `url` until `state` is done or failed."""
+
+    id = serializers.CharField()
+    resource = serializers.CharField()
+    state = serializers.ChoiceField(choices=[jobs.QUEUED, jobs.RUNNING, jobs.DONE, jobs.FAILED])
+    progress = serializers.IntegerField(help_text="Percent done, 0-100.")
+    rows_read = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+    report = ImportReportSerializer(
+        allow_null=True, help_text="When done: the import's report (valid, applied, errors)."
+    )
+    errors = serializers.ListField(
+        child=serializers.CharField(), help_text="When failed: why, about the file as a whole."
+    )
+    url = serializers.CharField(help_text="Where to poll this job.")
+
+
+def _job_body(request, job: dict) -> dict:
+    fields = ("id", "resource", "state", "progress", "rows_read", "dry_run", "report", "errors")
+    body = {name: job[name] for name in fields}
+    body["url"] = request.build_absolute_uri(
+        request.path.split("/import/")[0] + f"/import/jobs/{job['id']}/"
+    )
+    return body
 
 
 class ImportErrorSerializer(ErrorSerializer):
@@ -89,6 +116,14 @@ class ImportExportMixin:
         ],
         responses={
             status.HTTP_200_OK: ImportReportSerializer,
+            status.HTTP_202_ACCEPTED: OpenApiResponse(
+                ImportJobSerializer,
+                description="A big file (see DATAIO_BACKGROUND_BYTES) imports in the "
+                "background: poll the job's `url` (also the Location header).",
+            ),
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: OpenApiResponse(
+                ErrorSerializer, description="The upload is over MAX_UPLOAD_BYTES."
+            ),
             status.HTTP_400_BAD_REQUEST: OpenApiResponse(
                 ImportErrorSerializer,
                 description="The file cannot be read, or rows are wrong (see `report`): "
@@ -110,6 +145,12 @@ class ImportExportMixin:
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
+        if jobs.wants_background(file, file.name):
+            job = jobs.job_start(spec, file, actor=request.user, name=file.name, dry_run=dry_run)
+            body = _job_body(request, job)
+            return Response(
+                body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]}
+            )
         report = services.import_run(
             spec, file, actor=request.user, name=file.name, dry_run=dry_run
         )
@@ -126,6 +167,21 @@ class ImportExportMixin:
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(body)
+
+    @extend_schema(
+        responses={
+            status.HTTP_200_OK: ImportJobSerializer,
+            status.HTTP_404_NOT_FOUND: ErrorSerializer,
+        },
+        description="A background import's state and, when done, its report. Only the "
+        "user or API key that started it sees it.",
+    )
+    @action(detail=False, methods=["get"], url_path=r"import/jobs/(?P<job_id>[0-9a-f]{32})")
+    def import_job(self, request, job_id: str, *args, **kwargs):
+        job = jobs.job_get(job_id, actor=request.user)
+        if job is None or job["resource"] != self._dataio().name:
+            raise NotFound()
+        return Response(_job_body(request, job))
 
     @extend_schema(
         parameters=[

@@ -1,14 +1,18 @@
 """Importing and exporting records through a ResourceSpec.
 
 An import is all or nothing: `import_validate` reads and checks every row and
-collects every problem (row, column, value, message); `import_apply` writes all the
-rows in one transaction, with bulk inserts and updates, and only when there is no
-problem. `import_run` does both, holding locks on the rows it will update between the
-two, and is what the browser and the API call.
+collects every problem (row, column, value, message), outside any transaction (reading
+a big file takes seconds, and no lock or connection state is held meanwhile);
+`import_apply` writes all the rows in one short transaction, with bulk inserts and
+updates, and only when there is no problem: it locks the records it will update and
+refuses the file if which keys exist changed since they were checked. `import_run` does
+both and is what the browser, the API and the background task (`tradepost.dataio.jobs`)
+call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -24,6 +28,10 @@ from tradepost.dataio.spec import Column, ResourceSpec
 MAX_REPORTED_ERRORS = 500
 KEY_CHUNK = 5000
 WRITE_BATCH = 2000
+PROGRESS_EVERY = 1000  # rows between progress reports
+
+# on_progress(rows read so far, fraction of the file read 0..1)
+Progress = Callable[[int, float], None]
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,7 @@ class ImportReport:
         }
 
 
-def _require_import(spec: ResourceSpec, actor: Any) -> None:
+def require_import(spec: ResourceSpec, actor: Any) -> None:
     needed = [spec.permission(action) for action in ("view", "add", "change")]
     if actor is None or not all(actor.has_perm(permission) for permission in needed):
         raise PermissionDenied(_("You do not have permission to import these records."))
@@ -134,17 +142,27 @@ def _map_headers(spec: ResourceSpec, headers: list[str]) -> dict[int, Column]:
 
 
 def import_validate(
-    spec: ResourceSpec, upload: IO[bytes], *, actor: Any, name: str = "", lock: bool = False
+    spec: ResourceSpec,
+    upload: IO[bytes],
+    *,
+    actor: Any,
+    name: str = "",
+    lock: bool = False,
+    on_progress: Progress | None = None,
 ) -> ImportReport:
     """Read and check every row of `upload`; nothing is written.
 
     File-level problems (unreadable, unknown or missing columns, too many rows) raise
     ValidationError on `file`; row problems are collected in the report, up to
-    MAX_REPORTED_ERRORS of them (`error_count` has them all). With `lock`, the rows the
-    import would update are locked until the transaction ends (`import_run`).
+    MAX_REPORTED_ERRORS of them (`error_count` has them all). Every row counts towards
+    `spec.max_rows`, blank ones too, and the file's caps (size, uncompressed size,
+    columns) hold while it is read (`files.read_table`). With `lock`, the rows the
+    import would update are locked until the surrounding transaction ends.
+    A cell that starts with the apostrophe export puts before a formula character
+    reads without it (`files.unguard`), so exported files import back unchanged.
     """
-    _require_import(spec, actor)
-    table = files.read_table(upload, name)
+    require_import(spec, actor)
+    table = files.read_table(upload, name, max_rows=spec.max_rows)
     by_index = _map_headers(spec, table.headers)
     report = ImportReport(spec=spec, columns=list(by_index.values()))
     report.context = spec.prepare(actor)
@@ -152,16 +170,16 @@ def import_validate(
     seen: dict[str, int] = {}
     key_name = spec.key
     for number, cells in table.rows:
-        if len(report.rows) >= spec.max_rows:
-            raise ValidationError(
-                {"file": [_("Import at most %(max)d rows at a time.") % {"max": spec.max_rows}]}
-            )
+        if on_progress is not None and table.rows_read % PROGRESS_EVERY == 0:
+            on_progress(table.rows_read, table.progress())
         if not any(cell.strip() for cell in cells if cell):
             continue  # blank line
         texts: dict[str, str] = {}
         values: dict[str, Any] = {}
         for index, column in by_index.items():
-            text = cells[index].strip() if index < len(cells) and cells[index] else ""
+            text = (
+                files.unguard(cells[index].strip()) if index < len(cells) and cells[index] else ""
+            )
             texts[column.name] = text
             if not text:
                 if column.required or column.name == key_name:
@@ -243,7 +261,7 @@ def _find_existing(spec: ResourceSpec, report: ImportReport, *, actor: Any, lock
 def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> ImportReport:
     """Write every row of a checked report in one transaction: new keys are bulk
     inserted, known keys bulk updated. Refuses a report with any error."""
-    _require_import(spec, actor)
+    require_import(spec, actor)
     if not report.ok:
         raise ValidationError({"file": [_("The file has errors; nothing was imported.")]})
     now = timezone.now()
@@ -266,6 +284,7 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> Imp
     has_updated_at = any(f.name == "updated_at" for f in spec.model._meta.concrete_fields)
     try:
         with transaction.atomic():
+            _relock(spec, report, actor=actor)
             spec.model._default_manager.bulk_create(creates, batch_size=WRITE_BATCH)
             if updates:
                 if has_updated_at:
@@ -273,6 +292,8 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> Imp
                         obj.updated_at = now
                     fields.append("updated_at")
                 bulk_update(spec.model, updates, fields)
+            if spec.finished is not None:
+                spec.finished(actor, len(creates), len(updates))
     except IntegrityError as exc:
         # Checked rows can still collide with a record written since (another import,
         # someone typing): the database's constraints are the last word.
@@ -288,10 +309,20 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> Imp
                 ]
             }
         ) from exc
-    if spec.finished is not None:
-        spec.finished(actor, len(creates), len(updates))
     report.applied = True
     return report
+
+
+def _relock(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> None:
+    """Lock the records the import updates and check that the keys it found existing
+    (outside the transaction) are still exactly those: a record created, deleted or
+    moved out of the actor's scope since would make the checked plan wrong."""
+    fresh = ImportReport(spec=spec, rows=report.rows)
+    _find_existing(spec, fresh, actor=actor, lock=True)
+    if not fresh.ok or set(fresh.existing) != set(report.existing):
+        raise ValidationError(
+            {"file": [_("The records changed while the file was checked; import it again.")]}
+        )
 
 
 def bulk_update(model: type[models.Model], objects: list[models.Model], fields: list[str]) -> None:
@@ -329,12 +360,19 @@ def bulk_update(model: type[models.Model], objects: list[models.Model], fields: 
             )
 
 
-@transaction.atomic
 def import_run(
-    spec: ResourceSpec, upload: IO[bytes], *, actor: Any, name: str = "", dry_run: bool = False
+    spec: ResourceSpec,
+    upload: IO[bytes],
+    *,
+    actor: Any,
+    name: str = "",
+    dry_run: bool = False,
+    on_progress: Progress | None = None,
 ) -> ImportReport:
-    """Check the file and, when every row is right and this is not a dry run, import it."""
-    report = import_validate(spec, upload, actor=actor, name=name, lock=not dry_run)
+    """Check the file and, when every row is right and this is not a dry run, import it.
+
+    Reading and checking run outside a transaction; the writing is one short one."""
+    report = import_validate(spec, upload, actor=actor, name=name, on_progress=on_progress)
     if report.ok and not dry_run:
         import_apply(spec, report, actor=actor)
     return report

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tradepost.dataio import files, services
+from tradepost.dataio import files, jobs, services
 from tradepost.dataio import spec as registry
 from tradepost.dataio.exports import export_response
 from tradepost.dataio.forms import ImportForm
@@ -36,6 +36,15 @@ def import_page(request: HttpRequest, resource: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            if jobs.wants_background(upload, upload.name):
+                job = jobs.job_start(
+                    spec,
+                    upload,
+                    actor=request.user,
+                    name=upload.name,
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+                return redirect("dataio:import_job", resource=spec.name, job_id=job["id"])
             report = services.import_run(
                 spec,
                 upload,
@@ -62,6 +71,20 @@ def import_page(request: HttpRequest, resource: str) -> HttpResponse:
     }
     failed = bool(form.errors) or (report is not None and not report.ok)
     return render(request, "dataio/import.html", context, status=400 if failed else 200)
+
+
+@login_required
+@require_GET
+def import_job(request: HttpRequest, resource: str, job_id: str) -> HttpResponse:
+    """A background import's progress; HTMX polls it (the partial alone) until done."""
+    spec = _spec(resource)
+    job = jobs.job_get(job_id, actor=request.user)
+    if job is None or job["resource"] != spec.name:
+        raise Http404
+    context = {"spec": spec, "job": job, "list_url": spec.list_url}
+    if request.headers.get("HX-Request"):
+        return render(request, "dataio/_import_job.html", context)
+    return render(request, "dataio/import_job.html", context)
 
 
 @login_required
