@@ -69,10 +69,36 @@ def test_an_import_refuses_rows_that_break_the_rules_and_writes_nothing(org):
     assert "Only finance can set credit limits" in body
     assert "you may not change it" in body
     assert "No customer with the code" in body
-    assert "No active user" in body
+    assert "No user you may choose" in body
     with schema_context(org.workspace.schema):
         assert not Customer.objects.filter(code__startswith="OK-").exists()
         assert Customer.objects.get(code="BJ-1").name == org.customers["north"].name
+
+
+def test_an_import_names_only_owners_the_importer_could_choose(org):
+    # The East manager's row stays in scope by its branch, yet its salesperson works in
+    # Beijing: refused, in the same words as an e-mail nobody has.
+    rows = [
+        ["code", "name", "branch", "owner"],
+        ["EO-1", "East Outpost", "E", "north@alpha.test"],
+        ["EO-2", "East Ghost", "E", "ghost@alpha.test"],
+    ]
+    response = _import(org.client("sales_manager"), "customers", _csv(rows))
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "No user you may choose has the e-mail “north@alpha.test”" in body
+    assert "No user you may choose has the e-mail “ghost@alpha.test”" in body
+    with schema_context(org.workspace.schema):
+        assert not Customer.objects.filter(code__startswith="EO-").exists()
+
+    team = [
+        ["code", "name", "branch", "owner"],
+        ["EO-3", "East Team", "E", "salesperson@alpha.test"],
+    ]
+    assert _import(org.client("sales_manager"), "customers", _csv(team)).status_code == 302
+    with schema_context(org.workspace.schema):
+        assert Customer.objects.get(code="EO-3").owner_id == org.users["salesperson"].pk
 
 
 def test_a_known_code_updates_the_customer_in_any_case(org):

@@ -4,14 +4,20 @@
 Every queryset comes from the record-ownership selectors (`customers/selectors.py`),
 so a caller lists, searches, reads and changes only the customers of its scope; an id
 outside it is a 404. Writes go through the same services as the browser.
+
+Every filter and write field taking a user, customer, group, branch or region id takes
+it from the caller's choices (selectors.py, "Choices"; `scoped_filter`,
+`ScopedChoiceField`): an id outside them is answered exactly like an id nobody has, so
+the API tells no one which ids exist beyond their scope.
 """
 
 from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -26,7 +32,6 @@ from rest_framework.response import Response
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import StrictModelSerializer, StrictSerializer
 from api.views import RolePermissions, TradepostViewSet
-from tradepost.accounts.models import User
 from tradepost.customers import selectors, services
 from tradepost.customers.credit import FACTORS
 from tradepost.customers.models import (
@@ -45,7 +50,7 @@ from tradepost.customers.models import (
 )
 from tradepost.customers.pricing import SOURCES, price_resolve
 from tradepost.dataio.api import ImportExportMixin
-from tradepost.masterdata.models import Branch, Currency, Product, SalesRegion
+from tradepost.masterdata.models import Currency, Product
 from tradepost.text import MULTI_LINE
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
@@ -63,8 +68,51 @@ class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
         return _visible_customers(self.context.get("request"))
 
 
-def _users():
-    return User.objects.filter(is_active=True)
+def scoped_filter(choices, **kwargs) -> django_filters.ModelChoiceFilter:
+    """A filter by id whose valid ids are `choices(caller)` (a selector of the "Choices"
+    of customers/selectors.py). Any other id is the same 400 as an id that does not
+    exist, so a filter is no way to learn which ids exist."""
+    return django_filters.ModelChoiceFilter(
+        queryset=lambda request: choices(getattr(request, "user", None)), **kwargs
+    )
+
+
+_DOES_NOT_EXIST = {
+    "user": gettext_lazy('No user you may choose has the id "{pk_value}".'),
+    "dealer": gettext_lazy('No dealer user you may choose has the id "{pk_value}".'),
+    "group": gettext_lazy('No customer group you may choose has the id "{pk_value}".'),
+    "branch": gettext_lazy('No active branch you may choose has the id "{pk_value}".'),
+    "region": gettext_lazy('No active sales region you may choose has the id "{pk_value}".'),
+}
+CHOICES = {
+    "user": selectors.users_visible_to,
+    "dealer": selectors.dealer_users_visible_to,
+    "group": selectors.customer_groups_visible_to,
+    "branch": selectors.branches_visible_to,
+    "region": selectors.regions_visible_to,
+}
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedChoiceField(serializers.PrimaryKeyRelatedField):
+    """A user, dealer user, group, branch or region id (`kind`) among the caller's
+    choices — the ones the pages offer. Any other id gets the same error as an id that
+    does not exist. On an update the record's current value stays accepted (the view
+    puts the record in the context as `current`), so sending it back unchanged works.
+    The services check the same rule again (`services.check_choices`)."""
+
+    def __init__(self, kind: str, **kwargs):
+        self.kind = kind
+        kwargs.setdefault("error_messages", {"does_not_exist": _DOES_NOT_EXIST[kind]})
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        choices = CHOICES[self.kind](getattr(request, "user", None))
+        keep = getattr(self.context.get("current"), f"{self.source}_id", None)
+        if keep is None:
+            return choices
+        return choices.model.objects.filter(Q(pk__in=choices.values("pk")) | Q(pk=keep))
 
 
 def _customer_filter(field_name: str = "customer", label: str = "Only rows of this customer."):
@@ -99,9 +147,8 @@ class ServiceWritesMixin:
 
     def partial_update(self, request, *args, **kwargs):
         instance = self.get_object()
-        data = self.update_serializer_class(
-            data=request.data, partial=True, context=self.get_serializer_context()
-        )
+        context = {**self.get_serializer_context(), "current": instance}
+        data = self.update_serializer_class(data=request.data, partial=True, context=context)
         data.is_valid(raise_exception=True)
         return self._read(self.service_update(instance, data.validated_data))
 
@@ -146,20 +193,17 @@ class CustomerSerializer(ReadSerializer):
 
 
 class CustomerWriteSerializer(StrictModelSerializer):
-    group = serializers.PrimaryKeyRelatedField(
-        queryset=CustomerGroup.objects.all(), allow_null=True, required=False
+    group = ScopedChoiceField("group", allow_null=True, required=False)
+    branch = ScopedChoiceField("branch", allow_null=True, required=False)
+    region = ScopedChoiceField("region", allow_null=True, required=False)
+    owner = ScopedChoiceField(
+        "user",
+        allow_null=True,
+        required=False,
+        help_text="The salesperson (user id): yourself or someone in your team.",
     )
-    branch = serializers.PrimaryKeyRelatedField(
-        queryset=Branch.objects.all(), allow_null=True, required=False
-    )
-    region = serializers.PrimaryKeyRelatedField(
-        queryset=SalesRegion.objects.all(), allow_null=True, required=False
-    )
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=_users(), allow_null=True, required=False, help_text="The salesperson (user id)."
-    )
-    portal_user = serializers.PrimaryKeyRelatedField(
-        queryset=_users(),
+    portal_user = ScopedChoiceField(
+        "dealer",
         allow_null=True,
         required=False,
         help_text="The dealer's own user (dealer role), for the dealer portal.",
@@ -191,10 +235,10 @@ class CustomerWriteSerializer(StrictModelSerializer):
 
 
 class CustomerFilter(UpdatedSinceFilterSet):
-    group = django_filters.ModelChoiceFilter(queryset=CustomerGroup.objects.all())
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Salesperson.")
-    branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all())
-    region = django_filters.ModelChoiceFilter(queryset=SalesRegion.objects.all())
+    group = scoped_filter(selectors.customer_groups_visible_to)
+    owner = scoped_filter(selectors.users_visible_to, label="Salesperson.")
+    branch = scoped_filter(selectors.branches_visible_to)
+    region = scoped_filter(selectors.regions_visible_to)
     tag = django_filters.CharFilter(
         method="filter_tag", max_length=50, label="Only customers with this tag (name)."
     )
@@ -552,9 +596,7 @@ class PriceListUpdateSerializer(StrictModelSerializer):
 
 class PriceListCreateSerializer(PriceListUpdateSerializer):
     customer = VisibleCustomerField(allow_null=True, required=False)
-    group = serializers.PrimaryKeyRelatedField(
-        queryset=CustomerGroup.objects.all(), allow_null=True, required=False
-    )
+    group = ScopedChoiceField("group", allow_null=True, required=False)
 
     class Meta(PriceListUpdateSerializer.Meta):
         fields = ["name", "customer", "group", *PriceListUpdateSerializer.Meta.fields[1:]]
@@ -570,7 +612,7 @@ class PriceListCreateSerializer(PriceListUpdateSerializer):
 
 class PriceListFilter(UpdatedSinceFilterSet):
     customer = _customer_filter()
-    group = django_filters.ModelChoiceFilter(queryset=CustomerGroup.objects.all())
+    group = scoped_filter(selectors.customer_groups_visible_to)
     valid_on = django_filters.DateFilter(
         method="filter_valid_on", label="Only lists valid on this date."
     )
@@ -736,8 +778,11 @@ class ActivityCreateSerializer(StrictModelSerializer):
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.all(), allow_null=True, required=False
     )
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=_users(), allow_null=True, required=False, help_text="Default: the caller."
+    owner = ScopedChoiceField(
+        "user",
+        allow_null=True,
+        required=False,
+        help_text="Yourself (the default) or someone in your team.",
     )
 
     class Meta:
@@ -757,7 +802,7 @@ class ActivityUpdateSerializer(ActivityCreateSerializer):
 
 class ActivityFilter(UpdatedSinceFilterSet):
     customer = _customer_filter()
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    owner = scoped_filter(selectors.users_visible_to)
     open = django_filters.BooleanFilter(
         field_name="done_at", lookup_expr="isnull", label="Only activities not done yet."
     )
@@ -843,8 +888,8 @@ class TicketUpdateSerializer(StrictModelSerializer):
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.all(), allow_null=True, required=False
     )
-    assignee = serializers.PrimaryKeyRelatedField(
-        queryset=_users(), allow_null=True, required=False
+    assignee = ScopedChoiceField(
+        "user", allow_null=True, required=False, help_text="Yourself or someone in your team."
     )
 
     class Meta:
@@ -876,7 +921,7 @@ class TicketCreateSerializer(TicketUpdateSerializer):
 
 class TicketFilter(UpdatedSinceFilterSet):
     customer = _customer_filter()
-    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    assignee = scoped_filter(selectors.users_visible_to)
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label="Only open tickets past their SLA due time."
     )

@@ -3,9 +3,10 @@ resources of tradepost.dataio (the workspace's one import/export mechanism).
 
 customers — key `code` (a known code, in any case, updates that customer; the
 customer must be in the importer's scope). Columns: code, name, channel, group
-(name), branch and region (code or name), owner and portal_user (e-mail),
-referred_by (customer code), tax_id, phone, email, website, address, notes,
-currency, credit_limit, payment_terms_days, is_active. Tags and the credit grade are
+(name), branch and region (code or name), owner and portal_user (e-mail, among the
+importer's choices: selectors.py "Choices"), referred_by (customer code), tax_id,
+phone, email, website, address, notes, currency, credit_limit, payment_terms_days,
+is_active. Tags and the credit grade are
 not in the files (an exported file must import back, and the import reads only
 fields it can write; tags are set on the customer's page or through the API, grades
 come from ratings). Left-out columns keep their value on update; new customers get the
@@ -25,6 +26,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -56,7 +58,13 @@ def _user_of(actor) -> User | None:
 def _prepare_customers(actor: Any) -> dict[str, Any]:
     user = _user_of(actor)
     profile = StaffProfile.objects.filter(user=user).first() if user else None
-    users = list(User.objects.filter(is_active=True).only("pk", "email"))
+    # Owners and portal sign-ins are looked up among the importer's choices only
+    # (selectors.py, "Choices"): anyone else reads like an unknown e-mail.
+    users = list(selectors.users_visible_to(actor).only("pk", "email"))
+    portal_users = User.objects.filter(
+        Q(pk__in=selectors.users_visible_to(actor).values("pk"))
+        | Q(pk__in=selectors.dealer_users_visible_to(actor).values("pk"))
+    ).only("pk", "email")
     dealers = set(User.objects.filter(groups__name=Role.DEALER.value).values_list("pk", flat=True))
     visible = selectors.customers_visible_to(actor).only("pk", "code")
     return {
@@ -65,6 +73,7 @@ def _prepare_customers(actor: Any) -> dict[str, Any]:
         "branches": _tree_table(Branch),
         "regions": _tree_table(SalesRegion),
         "users": lookup_table([(u.email, u) for u in users]),
+        "portal_users": lookup_table([(u.email, u) for u in portal_users]),
         "dealers": dealers,
         "customers": lookup_table([(c.code, c) for c in visible]),
         "covers": selectors.customer_scope(actor).matcher(),
@@ -194,7 +203,7 @@ def _payment_terms(text: str, context: dict[str, Any]) -> int:
 _find_customer = lookup_parser(
     "customers", gettext_lazy("No customer with the code “%(value)s” among yours.")
 )
-_NO_USER = gettext_lazy("No active user with the e-mail “%(value)s”.")
+_NO_USER = gettext_lazy("No user you may choose has the e-mail “%(value)s”.")
 
 CUSTOMERS = dataio.register(
     dataio.ResourceSpec(
@@ -232,7 +241,7 @@ CUSTOMERS = dataio.register(
             ),
             dataio.Column(
                 "portal_user",
-                parse=lookup_parser("users", _NO_USER),
+                parse=lookup_parser("portal_users", _NO_USER),
                 export=_email_of("portal_user"),
                 aliases=("门户账号",),
             ),

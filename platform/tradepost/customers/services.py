@@ -9,7 +9,11 @@ Who may change what (permissions per role are in `accounts.roles`):
   change must leave the customer in the actor's scope (a salesperson cannot hand a
   customer to a colleague, a manager cannot move one out of their branch);
 * group price lists change prices across branches, so only roles that see every
-  customer may write them; customer price lists follow the customer's scope.
+  customer may write them; customer price lists follow the customer's scope;
+* a salesperson, owner, assignee, portal sign-in, group, branch or region given to a
+  write must be among the caller's choices (`check_choices`, the rule of
+  `selectors` "Choices"): a salesperson assigns only themselves, a sales manager their
+  team, a dealer nobody.
 """
 
 from __future__ import annotations
@@ -135,6 +139,54 @@ def _changed(instance, changes: dict[str, Any]) -> dict[str, Any]:
         if current != new:
             out[name] = value
     return out
+
+
+# --- Who and what a write may point at ---------------------------------------------
+# The people, groups, branches and regions a write may set are the caller's choices
+# (selectors.py, "Choices") — the same the pages offer and the API accepts. The services
+# check them here, so every door (pages, API, demo, other apps) follows one rule.
+# Only values the caller gives are checked: a default (the actor themselves, their
+# staff profile's branch) and a record's unchanged current value always pass.
+SCOPED_CHOICES: dict[str, tuple[Any, str]] = {
+    "owner": (selectors.users_visible_to, "user"),
+    "assignee": (selectors.users_visible_to, "user"),
+    "portal_user": (selectors.dealer_users_visible_to, "dealer"),
+    "group": (selectors.customer_groups_visible_to, "group"),
+    "branch": (selectors.branches_visible_to, "branch"),
+    "region": (selectors.regions_visible_to, "region"),
+}
+
+
+def _out_of_scope_message(kind: str) -> str:
+    messages = {
+        "user": _("You cannot assign this user: choose yourself or someone in your team."),
+        "dealer": _(
+            "You cannot link this dealer user: choose one not linked yet or linked to a "
+            "customer you see."
+        ),
+        "group": _("Choose a customer group you can see."),
+        "branch": _("Choose an active branch you can see."),
+        "region": _("Choose an active sales region you can see."),
+    }
+    return messages[kind]
+
+
+def check_choices(actor, values: dict[str, Any]) -> None:
+    """Each value of `values` (field name in SCOPED_CHOICES → instance or None) must be
+    among `actor`'s choices for that field; else ValidationError naming every field
+    refused. None (no one, no branch) is always allowed. Inactive users are left to the
+    record's own "active user" check, which names that problem."""
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if value is None or name not in SCOPED_CHOICES:
+            continue
+        if isinstance(value, User) and not value.is_active:
+            continue
+        choices, kind = SCOPED_CHOICES[name]
+        if not choices(actor).filter(pk=getattr(value, "pk", value)).exists():
+            errors[name] = [_out_of_scope_message(kind)]
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- Customers -----------------------------------------------------------------------
@@ -288,6 +340,7 @@ def customer_create(
     made from the id (C000123)."""
     _require(actor, "customers.add_customer")
     _check_fields(fields, CUSTOMER_FIELDS)
+    chosen = {name: value for name, value in fields.items() if name in SCOPED_CHOICES}
     given = {"credit_limit": credit_limit, "payment_terms_days": payment_terms_days}
     credit = {key: value for key, value in given.items() if value is not None}
     if credit:
@@ -312,6 +365,7 @@ def customer_create(
     customer = Customer(name=(name or "").strip(), code=code or "-", **fields, **credit)
     _clean_model(customer)
     _check_customer_references(actor, customer)
+    check_choices(actor, chosen)
     if code:
         if _code_taken(code):
             raise ValidationError({"code": [_("Another customer already has this code.")]})
@@ -372,6 +426,7 @@ def customer_update(
     _clean_model(customer)
     if {"owner", "portal_user", "referred_by"} & set(changed):
         _check_customer_references(actor, customer)
+    check_choices(actor, changed)
     if "code" in changed and _code_taken(customer.code, exclude_pk=customer.pk):
         raise ValidationError({"code": [_("Another customer already has this code.")]})
     try:
@@ -588,9 +643,11 @@ def activity_create(*, actor, customer: Customer, subject: str, **fields: Any) -
     _require(actor, "customers.add_activity")
     _check_fields(fields, ACTIVITY_FIELDS)
     _require_visible(actor, customer)
+    chosen = {"owner": fields["owner"]} if "owner" in fields else {}
     fields.setdefault("owner", _user_or_none(actor))
     activity = Activity(customer=customer, subject=subject, **fields)
     _check_case(activity, "owner")
+    check_choices(actor, chosen)
     activity.save()
     audit_record(actor=actor, action="activity.created", target=activity)
     return activity
@@ -613,6 +670,7 @@ def activity_update(
     for name, value in changed.items():
         setattr(activity, name, value)
     _check_case(activity, "owner")
+    check_choices(actor, changed)
     activity.save(update_fields=[*changed, "updated_at"])
     audit_record(
         actor=actor, action="activity.updated", target=activity, data={"changed": sorted(changed)}
@@ -644,6 +702,7 @@ def ticket_create(*, actor, customer: Customer, subject: str, **fields: Any) -> 
     _require_visible(actor, customer)
     ticket = Ticket(customer=customer, subject=subject, created_at=timezone.now(), **fields)
     _check_case(ticket, "assignee", exclude=["sla_due_at"])
+    check_choices(actor, fields)
     ticket.sla_due_at = ticket_sla_due(ticket.kind, ticket.priority, ticket.created_at)
     ticket.save()
     audit_record(actor=actor, action="ticket.created", target=ticket)
@@ -683,6 +742,7 @@ def ticket_update(*, actor, ticket: Ticket, status: str | None = None, **changes
     for name, value in changed.items():
         setattr(ticket, name, value)
     _check_case(ticket, "assignee", exclude=["sla_due_at"])
+    check_choices(actor, changed)
     if {"kind", "priority"} & set(changed):
         ticket.sla_due_at = ticket_sla_due(ticket.kind, ticket.priority, ticket.created_at)
         changed["sla_due_at"] = ticket.sla_due_at

@@ -13,8 +13,9 @@ Rules:
   stage (`StageProbability`, set by sales managers, 0–100). Won is always 100 % and
   lost 0 %: only open stages are configurable.
 * An opportunity is created in an open stage; its owner defaults to the customer's
-  salesperson, else the actor. Amount ≥ 0 with at most two decimal places; the
-  currency defaults to the customer's.
+  salesperson, else the actor; an owner given (on creation or as a change) must be among
+  the actor's choices (`customers.services.check_choices`). Amount ≥ 0 with at most
+  two decimal places; the currency defaults to the customer's.
 * Moving: from any stage to any other. Moving to won or lost needs a reason (kept in
   `close_reason`) and stamps `closed_at`; moving a closed opportunity back to an open
   stage reopens it (clears `closed_at` and the reason). A win sets `follow_up_on`
@@ -61,6 +62,7 @@ from tradepost.accounts.models import User
 from tradepost.audit.models import AuditEntry
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
+from tradepost.customers.services import check_choices
 from tradepost.sales import documents
 from tradepost.sales.lines import CENT, HUNDRED, money
 from tradepost.sales.models import (
@@ -536,6 +538,14 @@ def _owner(value: Any) -> User | None:
     return value
 
 
+def _owner_in_reach(actor, value: Any) -> User | None:
+    """An owner the actor gives must be among their choices (`check_choices`): a
+    salesperson gives opportunities to nobody but themselves, a manager to their team."""
+    owner = _owner(value)
+    check_choices(actor, {"owner": owner})
+    return owner
+
+
 @transaction.atomic
 def opportunity_create(
     *,
@@ -564,7 +574,7 @@ def opportunity_create(
         "amount": lambda: _amount(amount),
         "currency": lambda: documents.currency_value(currency, customer.currency),
         "expected_close": lambda: _date(expected_close, "expected_close"),
-        "owner": lambda: _owner(owner),
+        "owner": lambda: _owner_in_reach(actor, owner),
         "next_step": lambda: _text(next_step, "next_step", MAX_NEXT_STEP),
         "notes": lambda: _text(notes, "notes", MAX_NOTES),
     }
@@ -641,6 +651,8 @@ def opportunity_update(*, actor, opportunity: Opportunity, **changes: Any) -> Op
         new = value.pk if name == "owner" and value is not None else value
         if getattr(locked, attname) != new:
             changed[name] = value
+    if "owner" in changed:
+        check_choices(actor, {"owner": changed["owner"]})  # the current owner always stays
     if not changed:
         return locked
     for name, value in changed.items():

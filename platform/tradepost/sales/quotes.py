@@ -51,6 +51,7 @@ from django.utils.translation import pgettext
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
+from tradepost.customers.services import check_choices
 from tradepost.masterdata.services import document_number_next
 from tradepost.sales import documents
 from tradepost.sales.models import Opportunity, Order, Quote, QuoteLine
@@ -167,6 +168,7 @@ def quote_create(
     `owner`, else the customer's owner, else the actor."""
     documents.require(actor, "sales.add_quote")
     documents.require_customer_visible(actor, customer)
+    check_choices(actor, {"owner": owner})  # a salesperson given must be within reach
     ensure_writable()
     if not customer.is_active:
         raise ValidationError({"customer": [_("This customer is inactive.")]})

@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import StrictSerializer
 from api.views import RolePermissions, TradepostViewSet
-from tradepost.accounts.models import User
-from tradepost.customers.api import ReadSerializer, VisibleCustomerField
+from tradepost.customers import selectors as customer_selectors
+from tradepost.customers.api import ReadSerializer, VisibleCustomerField, scoped_filter
 from tradepost.masterdata.models import Currency
 from tradepost.sales import orders as services
 from tradepost.sales import selectors
@@ -35,7 +35,7 @@ from tradepost.sales.api.common import (
     LineInputSerializer,
     LinesBatchMixin,
 )
-from tradepost.sales.models import Agreement, Order, OrderLine, OrderReturn, OrderReturnLine
+from tradepost.sales.models import Order, OrderLine, OrderReturn, OrderReturnLine
 from tradepost.text import MULTI_LINE
 
 
@@ -210,10 +210,10 @@ class OrderReturnSerializer(ReadSerializer):
 # --- Views ---------------------------------------------------------------------------
 class OrderFilter(UpdatedSinceFilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Salesperson.")
+    owner = scoped_filter(customer_selectors.users_visible_to, label="Salesperson.")
     status = django_filters.ChoiceFilter(choices=Order.Status.choices)
     number = django_filters.CharFilter(max_length=40)
-    agreement = django_filters.ModelChoiceFilter(queryset=Agreement.objects.all())
+    agreement = scoped_filter(selectors.agreements_visible_to)
     order_date_from = django_filters.DateFilter(field_name="order_date", lookup_expr="gte")
     order_date_to = django_filters.DateFilter(field_name="order_date", lookup_expr="lte")
 

@@ -25,8 +25,14 @@ from rest_framework.response import Response
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import StrictSerializer, StringField
 from api.views import RolePermissions, TradepostViewSet
-from tradepost.accounts.models import User
-from tradepost.customers.api import ReadSerializer, ServiceWritesMixin, VisibleCustomerField
+from tradepost.customers import selectors as customer_selectors
+from tradepost.customers.api import (
+    ReadSerializer,
+    ScopedChoiceField,
+    ServiceWritesMixin,
+    VisibleCustomerField,
+    scoped_filter,
+)
 from tradepost.masterdata.models import Currency
 from tradepost.sales import pipeline as services
 from tradepost.sales import selectors
@@ -34,10 +40,6 @@ from tradepost.sales.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stag
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 WEIGHTED = {"max_digits": 16, "decimal_places": 2}
-
-
-def _active_users():
-    return User.objects.filter(is_active=True)
 
 
 # --- Opportunities: reading ----------------------------------------------------------
@@ -95,11 +97,12 @@ class OpportunityCreateSerializer(StrictSerializer):
         choices=Currency.choices, required=False, help_text="Default: the customer's currency."
     )
     expected_close = serializers.DateField(required=False, allow_null=True)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=_active_users(),
+    owner = ScopedChoiceField(
+        "user",
         required=False,
         allow_null=True,
-        help_text="User id. Default: the customer's salesperson, else the caller.",
+        help_text="User id: yourself or someone in your team. Default: the customer's "
+        "salesperson, else the caller.",
     )
     stage = serializers.ChoiceField(
         choices=[(str(stage), stage.label) for stage in OPEN_STAGES],
@@ -115,8 +118,11 @@ class OpportunityUpdateSerializer(StrictSerializer):
     amount = serializers.DecimalField(required=False, **MONEY)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     expected_close = serializers.DateField(required=False, allow_null=True)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=_active_users(), required=False, allow_null=True
+    owner = ScopedChoiceField(
+        "user",
+        required=False,
+        allow_null=True,
+        help_text="User id: yourself or someone in your team (the current owner stays accepted).",
     )
     next_step = StringField(required=False, allow_blank=True, max_length=300)
     notes = StringField(required=False, allow_blank=True, max_length=5000)
@@ -214,7 +220,7 @@ def forecast_data(result: services.Forecast) -> dict:
 
 class OpportunityFilter(UpdatedSinceFilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Owner (user id).")
+    owner = scoped_filter(customer_selectors.users_visible_to, label="Owner (user id).")
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     is_open = django_filters.BooleanFilter(method="filter_is_open", label="Only open (or closed).")
     expected_close_from = django_filters.DateFilter(field_name="expected_close", lookup_expr="gte")

@@ -23,8 +23,13 @@ from rest_framework.response import Response
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import StrictSerializer, StringField
 from api.views import RolePermissions, TradepostViewSet
-from tradepost.accounts.models import User
-from tradepost.customers.api import ReadSerializer, VisibleCustomerField
+from tradepost.customers import selectors as customer_selectors
+from tradepost.customers.api import (
+    ReadSerializer,
+    ScopedChoiceField,
+    VisibleCustomerField,
+    scoped_filter,
+)
 from tradepost.masterdata.models import Currency
 from tradepost.sales import quotes as services
 from tradepost.sales import selectors
@@ -119,11 +124,12 @@ class QuoteCreateSerializer(LinesBatchMixin, StrictSerializer):
     opportunity = VisibleOpportunityField(
         required=False, allow_null=True, help_text="An opportunity of the same customer."
     )
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True),
+    owner = ScopedChoiceField(
+        "user",
         required=False,
         allow_null=True,
-        help_text="The salesperson (user id). Default: the customer's owner.",
+        help_text="The salesperson (user id): yourself or someone in your team. "
+        "Default: the customer's owner.",
     )
     notes = StringField(required=False, allow_blank=True, max_length=5000)
 
@@ -152,7 +158,7 @@ class ConvertedSerializer(serializers.Serializer):
 # --- Views ---------------------------------------------------------------------------
 class QuoteFilter(UpdatedSinceFilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Salesperson.")
+    owner = scoped_filter(customer_selectors.users_visible_to, label="Salesperson.")
     opportunity = django_filters.NumberFilter(field_name="opportunity_id", label="Opportunity id.")
     status = django_filters.ChoiceFilter(choices=Quote.Status.choices)
 
