@@ -104,8 +104,11 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):
+        # An upload refused while streaming names the upload limit; any other body the
+        # general request limit.
         exc = PayloadTooLarge(
-            _("The request body is larger than %(limit)d bytes.")
+            getattr(exc, "user_message", None)
+            or _("The request body is larger than %(limit)d bytes.")
             % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
         )
 

@@ -154,7 +154,8 @@ def run(args: argparse.Namespace) -> dict:
             }
             for run_index in range(args.runs):
                 empty_table()
-                # validate + apply, separately (one transaction, as import_run does)
+                # validate + apply timed separately (import_run checks the file outside
+                # any transaction and writes in one short one; here both share one)
                 with transaction.atomic():
                     took, report = timed(
                         lambda d=data, f=fmt: services.import_validate(

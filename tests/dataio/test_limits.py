@@ -196,3 +196,16 @@ def test_uploads_above_the_memory_size_go_to_a_temporary_file(settings):
     assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= 1024 * 1024
     assert settings.FILE_UPLOAD_HANDLERS[0] == "tradepost.dataio.uploads.CappedUploadHandler"
     assert "TemporaryFileUploadHandler" in settings.FILE_UPLOAD_HANDLERS[-1]
+
+
+def test_an_api_upload_stopped_while_streaming_names_the_upload_limit(settings):
+    """A body that lies about its length is stopped by the handler deep inside DRF's
+    parsing; the API's answer names the upload limit, not the general body limit."""
+    from api.errors import exception_handler
+
+    settings.MAX_UPLOAD_BYTES = 3 * 1024 * 1024
+    response = exception_handler(UploadTooLarge(), {})
+
+    assert response.status_code == 413
+    assert response.data["code"] == "payload_too_large"
+    assert response.data["message"] == "The upload is larger than 3 MB; send a smaller file."

@@ -27,7 +27,12 @@ logger = logging.getLogger(__name__)
 
 
 class UploadTooLarge(RequestDataTooBig):
-    """The request's body is over settings.MAX_UPLOAD_BYTES."""
+    """The request's body is over settings.MAX_UPLOAD_BYTES. `user_message` says so in
+    the caller's language (the API's error handler answers with it)."""
+
+    @property
+    def user_message(self) -> str:
+        return too_large_message()
 
 
 def _limit() -> int:
