@@ -17,8 +17,13 @@ from tradepost.masterdata.models import Product
 
 
 @pytest.fixture(autouse=True)
-def _small_threshold(settings):
+def _small_threshold(settings, tmp_path):
     settings.DATAIO_BACKGROUND_BYTES = 200  # any file with a few rows is "big"
+    # Stored uploads go to this test's own folder: both xdist workers have an "alpha"
+    # schema, and "nothing stored" must not see the other worker's jobs.
+    settings.MEDIA_ROOT = str(tmp_path)
+    # django-tenants' storage forgets its cached root only when this one is set again.
+    settings.MULTITENANT_RELATIVE_MEDIA_ROOT = settings.MULTITENANT_RELATIVE_MEDIA_ROOT
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import io
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
@@ -37,6 +38,12 @@ def _count(workspace) -> int:
         return Product.objects.count()
 
 
+def _media_in(settings, folder) -> None:
+    settings.MEDIA_ROOT = str(folder)
+    # django-tenants' storage forgets its cached root only when this one is set again.
+    settings.MULTITENANT_RELATIVE_MEDIA_ROOT = settings.MULTITENANT_RELATIVE_MEDIA_ROOT
+
+
 def _post_timed(client, upload):
     started = time.perf_counter()
     response = client.post("/api/v1/products/import/", {"file": upload})
@@ -53,6 +60,44 @@ def test_two_million_blank_rows_are_refused_at_once(alpha, catalogue, admin):
     assert "packed unusually tightly" in " ".join(response.json()["errors"]["file"])
     assert elapsed < 1.0, elapsed
     assert _count(alpha) == 3
+
+
+def test_millions_of_numbered_blank_rows_are_refused_in_the_request_not_queued(
+    alpha, catalogue, admin, settings, tmp_path
+):
+    """`<row r="n"/>` rows compress only ~7:1, pass the archive checks and are big
+    enough for a background import; the rows are counted before anything is queued."""
+    _media_in(settings, tmp_path)
+    bomb = xlsx_with_sheet(blank_rows(2_000_000, numbered=True))
+    assert bomb.size < 8 * 1024 * 1024
+
+    response, elapsed = _post_timed(admin, bomb)
+
+    assert response.status_code == 400
+    assert "Import at most 50000 rows" in " ".join(response.json()["errors"]["file"])
+    assert elapsed < 1.0, elapsed  # rows counted in the XML, stopped past the cap
+    assert _count(alpha) == 3
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []  # no job stored
+
+
+@pytest.mark.parametrize("numbered", [True, False])
+def test_the_row_count_before_queueing_stops_exactly_past_the_cap(numbered):
+    files.xlsx_check_row_count(xlsx_with_sheet(blank_rows(1000, numbered=numbered)), 1000)
+    with pytest.raises(ValidationError):
+        files.xlsx_check_row_count(xlsx_with_sheet(blank_rows(1001, numbered=numbered)), 1000)
+
+
+def test_a_big_workbook_within_the_row_cap_is_still_queued(
+    alpha, catalogue, admin, settings, tmp_path
+):
+    settings.DATAIO_BACKGROUND_BYTES = 10_000
+    _media_in(settings, tmp_path)  # the queued job's upload stays out of var/media
+    workbook = xlsx_with_sheet(blank_rows(3_000, numbered=True))
+
+    response = admin.post("/api/v1/products/import/", {"file": workbook})
+
+    assert response.status_code == 202, response.content
+    assert [path.name for path in tmp_path.rglob("*.xlsx")] == [f"{response.json()['id']}.xlsx"]
 
 
 def test_a_sheet_inflating_to_a_hundred_megabytes_is_refused_at_once(alpha, catalogue, admin):
