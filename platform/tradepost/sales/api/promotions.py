@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -215,6 +220,11 @@ def _preview_body(preview: services.PromotionPreview) -> dict:
 
 
 # --- Views ---------------------------------------------------------------------------
+PRODUCT_FILTER_HELP = (
+    "Only promotions that may apply to this product (its own, its categories', or every product's)."
+)
+
+
 class PromotionFilter(UpdatedSinceFilterSet):
     active = django_filters.BooleanFilter(field_name="is_active", label="Active or not.")
     kind = django_filters.ChoiceFilter(choices=Promotion.Kind.choices)
@@ -224,8 +234,7 @@ class PromotionFilter(UpdatedSinceFilterSet):
     product = django_filters.ModelChoiceFilter(
         queryset=Product.objects.all(),
         method="filter_product",
-        label="Only promotions that may apply to this product (its own, its categories', "
-        "or every product's).",
+        label=PRODUCT_FILTER_HELP,
     )
 
     class Meta:
@@ -235,6 +244,9 @@ class PromotionFilter(UpdatedSinceFilterSet):
     def filter_valid_on(self, queryset, name, value):
         return queryset.filter(starts_on__lte=value, ends_on__gte=value)
 
+    # The parameter is a product id (the filter hands the method the product itself);
+    # the schema cannot tell that from a method filter on a name the model lacks.
+    @extend_schema_field({"type": "integer", "description": PRODUCT_FILTER_HELP})
     def filter_product(self, queryset, name, value):
         return services.promotions_for_product(queryset, value)
 
