@@ -86,3 +86,60 @@ def test_a_worker_runs_the_import_in_the_workspace_schema(alpha, worker):
         assert f"[{alpha.slug}] tradepost.dataio.jobs: import job {job['id']} done" in worker.log()
     finally:
         committed(_cleanup, alpha.schema, last_audit)
+
+
+def test_a_background_import_past_its_soft_time_limit_is_stopped_and_writes_nothing(
+    alpha, tmp_path_factory, monkeypatch
+):
+    """Celery enforces time limits in a pool child (not in the solo pool): a worker
+    with a one-second soft limit stops an import that needs longer, the job says so in
+    words, nothing is written and the stored upload is removed."""
+    from tradepost.dataio.tasks import import_file
+
+    # The limits travel with the message (set by the sender from the task's options)
+    # and the worker reads its own settings for the message text: both get 1 second.
+    monkeypatch.setattr(import_file, "soft_time_limit", 1)
+    monkeypatch.setattr(import_file, "time_limit", 30)
+    monkeypatch.setattr(import_file, "_exec_options", None)  # Celery caches the options
+    rows = [[f"SLOW-{n:05d}", f"Slow product {n}"] for n in range(20_000)]
+
+    def start(schema: str, email: str) -> dict:
+        with schema_context(schema):
+            owner = User.objects.get(email=email)
+            upload = csv_file(rows, headers=["sku", "name"])
+            return jobs.job_start(get("products"), upload, actor=owner, name=upload.name)
+
+    def slow_count(schema: str) -> int:
+        with schema_context(schema):
+            return Product.objects.filter(sku__startswith="SLOW-").count()
+
+    def cleanup(schema: str, last_audit: int) -> None:
+        with schema_context(schema):
+            Product.objects.filter(sku__startswith="SLOW-").delete()
+            AuditEntry.objects.filter(pk__gt=last_audit).delete()
+
+    last_audit = committed(_last_audit, alpha.schema)
+    with start_worker(
+        tmp_path_factory.mktemp("dataio-slow-worker"),
+        pool="prefork",
+        DATAIO_TASK_SOFT_TIME_LIMIT="1",
+        DATAIO_TASK_TIME_LIMIT="30",
+    ) as slow_worker:
+        with routed_to(slow_worker):
+            job = committed(start, alpha.schema, alpha.owner_email)
+        stored = Path(settings.MEDIA_ROOT) / alpha.schema / job["path"]
+
+        def finished() -> bool:
+            state = committed(_job, alpha.schema, job["id"], alpha.owner_email)
+            return state is not None and state["state"] in jobs.FINISHED
+
+        try:
+            wait_until(finished, slow_worker, "the import job stopping")
+            done = committed(_job, alpha.schema, job["id"], alpha.owner_email)
+            assert done["state"] == "failed", (done, slow_worker.log())
+            assert "took longer than 1 second and was stopped" in done["errors"][0]
+            assert committed(slow_count, alpha.schema) == 0
+            assert not stored.exists()
+            assert "stopped at its time limit" in slow_worker.log()
+        finally:  # committed rows must not outlive a failed run
+            committed(cleanup, alpha.schema, last_audit)

@@ -74,7 +74,7 @@ def test_millions_of_numbered_blank_rows_are_refused_in_the_request_not_queued(
     response, elapsed = _post_timed(admin, bomb)
 
     assert response.status_code == 400
-    assert "Import at most 50000 rows" in " ".join(response.json()["errors"]["file"])
+    assert "Import at most 50,000 rows" in " ".join(response.json()["errors"]["file"])
     assert elapsed < 1.0, elapsed  # rows counted in the XML, stopped past the cap
     assert _count(alpha) == 3
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []  # no job stored
@@ -130,7 +130,7 @@ def test_blank_rows_count_towards_the_row_cap_while_reading(settings, monkeypatc
         for _row in table.rows:
             pass
 
-    assert "at most 1000 rows" in " ".join(refused.value.message_dict["file"])
+    assert "at most 1,000 rows" in " ".join(refused.value.message_dict["file"])
     assert table.rows_read == 1001  # stopped at the cap, not after 50,000 rows
 
 

@@ -107,14 +107,15 @@ def database_url() -> str:
 
 
 @contextlib.contextmanager
-def start_worker(workdir: Path, **extra_env: str) -> Iterator[Worker]:
+def start_worker(workdir: Path, *, pool: str = "solo", **extra_env: str) -> Iterator[Worker]:
     """Run a worker in `workdir` (its log and mail folder) until the block ends.
 
     It uses the test settings on the test database and the session's Redis, writes
     e-mail to files instead of sending it, and takes `extra_env` on top (settings a
     suite needs in the worker, such as shorter retry delays). It consumes only a
-    queue of its own, runs one task at a time (`--pool=solo`) and skips the cluster
-    chatter it does not need. On the way out it is terminated, and killed if it does
+    queue of its own, runs one task at a time (`--pool=solo`; `pool="prefork"` gives
+    one child process, which time limits need) and skips the cluster chatter it does
+    not need. On the way out it is terminated, and killed if it does
     not stop within ten seconds, so no worker outlives its tests.
 
     Start it from a fixture that depends on `platform_workspaces`, so the test
@@ -141,7 +142,8 @@ def start_worker(workdir: Path, **extra_env: str) -> Iterator[Worker]:
         "-A",
         "tradepost",
         "worker",
-        "--pool=solo",
+        f"--pool={pool}",
+        *(["--concurrency=1"] if pool == "prefork" else []),
         "-Q",
         queue,
         "--hostname",

@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 CSV = "csv"
@@ -67,7 +68,10 @@ def _file_error(message: str) -> ValidationError:
 
 
 def _too_many_rows(max_rows: int) -> ValidationError:
-    return _file_error(_("Import at most %(max)d rows at a time.") % {"max": max_rows})
+    return _file_error(
+        _("Import at most %(max)s rows at a time.")
+        % {"max": number_format(max_rows, force_grouping=True)}
+    )
 
 
 def _too_many_columns() -> ValidationError:

@@ -29,6 +29,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tradepost.background import enqueue_on_commit
 from tradepost.dataio import files, services
@@ -193,10 +194,14 @@ def _run(job: dict[str, Any]) -> dict[str, Any] | None:
     except PermissionDenied as exc:
         job = _update(job_id, state=FAILED, errors=[str(exc)])
     except SoftTimeLimitExceeded:
-        message = _(
+        seconds = settings.DATAIO_TASK_SOFT_TIME_LIMIT
+        message = ngettext(
+            "The import took longer than %(seconds)d second and was stopped; nothing was "
+            "imported. Split the file.",
             "The import took longer than %(seconds)d seconds and was stopped; nothing was "
-            "imported. Split the file."
-        ) % {"seconds": settings.DATAIO_TASK_SOFT_TIME_LIMIT}
+            "imported. Split the file.",
+            seconds,
+        ) % {"seconds": seconds}
         job = _update(job_id, state=FAILED, errors=[message])
         logger.warning("import job %s stopped at its time limit", job_id)
     except Exception:
