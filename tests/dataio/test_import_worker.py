@@ -49,6 +49,17 @@ def _job(schema: str, job_id: str, email: str) -> dict | None:
         return jobs.job_get(job_id, actor=User.objects.get(email=email))
 
 
+def _finished_job(worker: Worker, workspace, job_id: str) -> dict:
+    """The job once the worker has finished it (done or failed), as its owner sees it."""
+
+    def finished() -> bool:
+        state = committed(_job, workspace.schema, job_id, workspace.owner_email)
+        return state is not None and state["state"] in jobs.FINISHED
+
+    wait_until(finished, worker, f"import job {job_id} finishing")
+    return committed(_job, workspace.schema, job_id, workspace.owner_email)
+
+
 def _count(schema: str) -> int:
     with schema_context(schema):
         return Product.objects.filter(sku__startswith="WK-").count()
@@ -71,13 +82,7 @@ def test_a_worker_runs_the_import_in_the_workspace_schema(alpha, worker):
         with routed_to(worker):
             job = committed(_start, alpha.schema, alpha.owner_email)
         stored = Path(settings.MEDIA_ROOT) / alpha.schema / job["path"]
-
-        def finished() -> bool:
-            state = committed(_job, alpha.schema, job["id"], alpha.owner_email)
-            return state is not None and state["state"] in jobs.FINISHED
-
-        wait_until(finished, worker, "the import job finishing")
-        done = committed(_job, alpha.schema, job["id"], alpha.owner_email)
+        done = _finished_job(worker, alpha, job["id"])
         assert done["state"] == "done", (done, worker.log())
         assert done["report"]["created"] == 40 and done["report"]["applied"]
         assert committed(_count, alpha.schema) == 40
@@ -128,14 +133,8 @@ def test_a_background_import_past_its_soft_time_limit_is_stopped_and_writes_noth
         with routed_to(slow_worker):
             job = committed(start, alpha.schema, alpha.owner_email)
         stored = Path(settings.MEDIA_ROOT) / alpha.schema / job["path"]
-
-        def finished() -> bool:
-            state = committed(_job, alpha.schema, job["id"], alpha.owner_email)
-            return state is not None and state["state"] in jobs.FINISHED
-
         try:
-            wait_until(finished, slow_worker, "the import job stopping")
-            done = committed(_job, alpha.schema, job["id"], alpha.owner_email)
+            done = _finished_job(slow_worker, alpha, job["id"])
             assert done["state"] == "failed", (done, slow_worker.log())
             assert "took longer than 1 second and was stopped" in done["errors"][0]
             assert committed(slow_count, alpha.schema) == 0
