@@ -8,3 +8,16 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from api import schema  # noqa: F401 - registers the OpenAPI auth extensions
+        from tradepost import principals
+
+        # Background jobs started with an API key run as that key (tradepost.principals).
+        principals.register_resolver("key", _api_key_principal)
+
+
+def _api_key_principal(ident: str):
+    """The live (unrevoked) API key `ident` as a caller, or None."""
+    from api.authentication import ApiKeyPrincipal
+    from api.models import ApiKey
+
+    api_key = ApiKey.objects.filter(pk=ident, revoked_at__isnull=True).first()
+    return ApiKeyPrincipal(api_key) if api_key else None

@@ -22,6 +22,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tradepost.errors import error_body
+
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -78,13 +80,6 @@ def _field_errors(detail) -> dict[str, list[str]]:
 
     walk(detail, "")
     return errors
-
-
-def error_body(code: str, message: str, errors: dict[str, list[str]] | None = None) -> dict:
-    body = {"code": code, "message": message}
-    if errors:
-        body["errors"] = errors
-    return body
 
 
 def exception_handler(exc, context):

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
-from api.webhooks.services import webhook_emit
 from tenants.verification import require_owner_verified
+from tradepost import events
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
 from tradepost.observability import mask_secret
@@ -86,7 +86,7 @@ def api_key_create(*, actor, name: str, role: str) -> NewApiKey:
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(actor=actor, action="api_key.created", target=api_key, data={"role": role})
-    webhook_emit(
+    events.emit(
         event_type="api_key.created",
         payload={"api_key_id": api_key.pk, "name": name, "role": role, "prefix": prefix},
     )
@@ -103,7 +103,7 @@ def api_key_revoke(*, actor, api_key: ApiKey) -> None:
     )
     if updated:
         audit_record(actor=actor, action="api_key.revoked", target=api_key)
-        webhook_emit(
+        events.emit(
             event_type="api_key.revoked",
             payload={"api_key_id": api_key.pk, "name": api_key.name, "prefix": api_key.prefix},
         )

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from tradepost.clientip import client_ip
 
 
 def tenant_rates() -> dict[str, str | None]:
-    from billing.throttling import plan_daily_rate
+    from billing.access import plan_daily_rate
 
     return {
         "caller": settings.API_RATE_PER_CALLER,
         "workspace": settings.API_RATE_PER_WORKSPACE,
-        # The plan's API calls per day (billing.throttling.PlanDailyQuotaThrottle).
+        # The plan's API calls per day (PlanDailyQuotaThrottle below).
         "workspace_daily": plan_daily_rate(),
     }
 
@@ -56,6 +57,24 @@ class WorkspaceRateThrottle(_TenantRateThrottle):
 
     def get_cache_key(self, request, view):
         return f"throttle:workspace:{connection.schema_name}"
+
+
+class PlanDailyQuotaThrottle(BaseThrottle):
+    """All API calls of one workspace in one UTC day, up to its plan's limit; the
+    counting is billing's (`billing.quota.daily_quota_take`), the 429 is ours."""
+
+    scope = "workspace_daily"
+
+    def allow_request(self, request, view) -> bool:
+        from billing.quota import daily_quota_take
+
+        rate = tenant_rates().get(self.scope)
+        if not rate:
+            return True
+        spent = daily_quota_take(int(rate.split("/", 1)[0]))
+        if spent is not None:
+            raise Throttled(wait=spent.wait, detail=spent.message)
+        return True
 
 
 class SignupRateThrottle(BaseThrottle):

@@ -4,7 +4,8 @@ idempotent POSTs and the error shape come from here, so modules only add resourc
 from __future__ import annotations
 
 from django.db import transaction
-from rest_framework import mixins, permissions, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import idempotency
@@ -59,3 +60,35 @@ class TradepostViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
 
 class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
     pass
+
+
+class ServiceWritesMixin:
+    """create / partial_update through a service: validate with the write serializer,
+    call the service, answer with the read serializer of the fresh row."""
+
+    create_serializer_class: type[serializers.Serializer]
+    update_serializer_class: type[serializers.Serializer] | None = None
+
+    def service_create(self, data: dict):
+        raise NotImplementedError
+
+    def service_update(self, instance, data: dict):
+        raise NotImplementedError
+
+    def _read(self, instance, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        data = self.create_serializer_class(
+            data=request.data, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        return self._read(self.service_create(data.validated_data), status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        context = {**self.get_serializer_context(), "current": instance}
+        data = self.update_serializer_class(data=request.data, partial=True, context=context)
+        data.is_valid(raise_exception=True)
+        return self._read(self.service_update(instance, data.validated_data))

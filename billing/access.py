@@ -20,15 +20,16 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django_tenants.utils import get_tenant_model
 
-from billing import conf
+from billing import conf, quota
 from billing.models import Plan, Subscription
 
 FULL = "full"
 GRACE = "grace"
 READ_ONLY = "read_only"
 
-BILLING_PATH = "/billing/"
+BILLING_PATH = conf.BILLING_PATH
 
 
 class WorkspaceReadOnly(PermissionDenied):
@@ -71,10 +72,10 @@ def current_tenant():
     tenant = getattr(connection, "tenant", None)
     if tenant is not None and not hasattr(tenant, "kind"):
         # schema_context() sets a stand-in without the registry's fields: look it up.
-        from tenants.models import Tenant
-
+        # (The model by setting, TENANT_MODEL: billing sits below `tenants`.)
         tenant = (
-            Tenant.objects.select_related("subscription__plan")
+            get_tenant_model()
+            .objects.select_related("subscription__plan")
             .filter(schema_name=connection.schema_name)
             .first()
         )
@@ -148,6 +149,15 @@ def ensure_writable(tenant=None) -> None:
         raise WorkspaceReadOnly(access.message)
 
 
+def plan_daily_rate() -> str | None:
+    """`"<n>/day"` from the current workspace's plan; None when it sets no limit."""
+    subscription = subscription_of(current_tenant())
+    if subscription is None:
+        return None
+    limit = effective_plan(subscription).api_calls_per_day
+    return None if limit is None else f"{limit}/day"
+
+
 def effective_plan(subscription: Subscription) -> Plan:
     """The plan whose limits apply: the fallback plan once our own trial is over."""
     if trial_over(subscription):
@@ -164,7 +174,8 @@ _USAGE_COUNTERS: dict[str, UsageCounter] = {}
 
 
 def register_usage_counter(limit: str, counter: UsageCounter) -> None:
-    """Let a module count its own usage, e.g. the sales module in its AppConfig.ready():
+    """Let a module count its own usage (billing never imports the apps it meters),
+    e.g. the sales module in its AppConfig.ready():
 
         register_usage_counter("orders_per_month", orders_this_month)
 
@@ -173,20 +184,8 @@ def register_usage_counter(limit: str, counter: UsageCounter) -> None:
     _USAGE_COUNTERS[limit] = counter
 
 
-def _users_in_use() -> int:
-    from tradepost.accounts.models import Invitation, User
-
-    users = User.objects.filter(is_active=True).count()
-    invitations = Invitation.objects.filter(
-        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-    ).count()
-    return users + invitations
-
-
 def _api_calls_today() -> int:
-    from billing.throttling import calls_today
-
-    return calls_today()
+    return quota.calls_today()
 
 
 def storage_used_mb(schema_name: str | None = None) -> int:
@@ -206,13 +205,11 @@ def usage(limit: str) -> int:
     """Current use of `limit` in the current workspace."""
     if limit in _USAGE_COUNTERS:
         return _USAGE_COUNTERS[limit]()
-    if limit == "users":
-        return _users_in_use()
     if limit == "api_calls_per_day":
         return _api_calls_today()
     if limit == "storage_mb":
         return storage_used_mb()
-    return 0  # orders: 0 until the sales module registers its counter
+    return 0  # users, orders: 0 until accounts and sales register their counters
 
 
 def _limit_message(limit: str, plan: Plan, allowed: int, used: int) -> str:

@@ -6,6 +6,9 @@ from datetime import timedelta
 
 from django.conf import settings
 
+# The workspace's Billing page, named in limit and quota messages.
+BILLING_PATH = "/billing/"
+
 # Stripe's own default tolerance, and ours: a signed webhook older (or newer) than
 # this many seconds is refused as a possible replay.
 WEBHOOK_TOLERANCE_SECONDS = 300

@@ -110,10 +110,9 @@ def owner_email_confirm(*, tenant: Tenant, token: str) -> bool:
 def verification_request_resend(*, tenant: Tenant) -> None:
     """Queue the confirmation e-mail again, at most OWNER_VERIFICATION_RESENDS_PER_HOUR
     times an hour per workspace (each one is an e-mail we send to that address)."""
-    from tenants.tasks import owner_verification_send
     from tradepost.background import enqueue_on_commit
 
     limits = [ratelimit.Limit(settings.OWNER_VERIFICATION_RESENDS_PER_HOUR, 3600)]
     if ratelimit.hit(f"owner-verification:{tenant.pk}", limits) is not None:
         raise VerificationResendLimited()
-    enqueue_on_commit(owner_verification_send, tenant.pk)
+    enqueue_on_commit("tenants.tasks.owner_verification_send", tenant.pk)

@@ -15,8 +15,8 @@ from rest_framework.settings import api_settings
 from api.serializers import StrictModelSerializer, StrictSerializer
 from api.views import ReadOnlyViewSet, RolePermissions, TradepostViewSet
 from api.webhooks import selectors, services
-from api.webhooks.events import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from tradepost.events.types import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
 
 
 class WebhookEndpointSerializer(StrictModelSerializer):

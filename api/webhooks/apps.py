@@ -6,3 +6,11 @@ class WebhooksConfig(AppConfig):
     name = "api.webhooks"
     label = "webhooks"
     verbose_name = _("Webhooks")
+
+    def ready(self) -> None:
+        # Domain apps publish through `tradepost.events.emit`, which knows nothing of
+        # HTTP; the outbox lives here, so this app installs itself as the writer.
+        from api.webhooks.services import webhook_emit
+        from tradepost import events
+
+        events.register_writer(webhook_emit)

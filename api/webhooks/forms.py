@@ -4,7 +4,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from api.webhooks.events import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
+from tradepost.events.types import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
 
 
 def _event_choices() -> list[tuple[str, str]]:

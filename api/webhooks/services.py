@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.webhooks import conf
-from api.webhooks.events import EVENT_TYPES, PING, SUBSCRIBABLE_EVENT_TYPES
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tenants.verification import require_owner_verified
 from tradepost import outbound
 from tradepost.audit.services import audit_record
 from tradepost.background import enqueue_on_commit
+from tradepost.events import check_event_type
+from tradepost.events.types import PING, SUBSCRIBABLE_EVENT_TYPES
 from tradepost.text import SINGLE_LINE_MESSAGE, has_forbidden_characters
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
@@ -205,10 +206,8 @@ def webhook_endpoint_delete(*, actor, endpoint: WebhookEndpoint) -> None:
 
 
 def _queue(deliveries: list[WebhookDelivery]) -> None:
-    from api.webhooks.tasks import deliver_webhook
-
     for delivery in deliveries:
-        enqueue_on_commit(deliver_webhook, delivery.pk)
+        enqueue_on_commit("api.webhooks.tasks.deliver_webhook", delivery.pk)
 
 
 @transaction.atomic
@@ -216,11 +215,13 @@ def webhook_emit(*, event_type: str, payload: dict[str, Any]) -> WebhookEvent | 
     """Record `event_type` in the outbox, in the caller's transaction, with one delivery
     per active endpoint subscribed to it; each is sent after commit.
 
+    This is the writer behind `tradepost.events.emit` (registered in `apps.py`); domain
+    code calls `emit`, never this.
+
     A rolled-back change leaves no event and sends nothing. With no subscriber nothing
     is written (and None returned), so workspaces without webhooks pay one query.
     """
-    if event_type not in EVENT_TYPES or event_type == PING:
-        raise ValueError(f"unregistered webhook event type {event_type!r} (see events.py)")
+    check_event_type(event_type)
     endpoint_ids = list(
         WebhookEndpoint.objects.filter(is_active=True, event_types__contains=[event_type])
         .order_by("pk")

@@ -325,7 +325,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.CallerRateThrottle",
         "api.throttling.WorkspaceRateThrottle",
-        "billing.throttling.PlanDailyQuotaThrottle",
+        "api.throttling.PlanDailyQuotaThrottle",
     ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StrictPageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": [
@@ -361,7 +361,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "tradepost.accounts.roles.Role",
         "WebhookDeliveryStatusEnum": "api.webhooks.models.WebhookDelivery.Status",
-        "WebhookEventTypeEnum": "api.webhooks.events.SUBSCRIBABLE_EVENT_TYPES",
+        "WebhookEventTypeEnum": "tradepost.events.types.SUBSCRIBABLE_EVENT_TYPES",
         "ActivityKindEnum": "tradepost.customers.models.Activity.Kind",
         "TicketKindEnum": "tradepost.customers.models.Ticket.Kind",
         "TicketStatusEnum": "tradepost.customers.models.Ticket.Status",

@@ -11,9 +11,9 @@ from django.utils import translation
 from django_tenants.utils import schema_context
 
 from api.webhooks import services
-from api.webhooks.events import SUBSCRIBABLE_EVENT_TYPES
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.workspace.pages import Page
+from tradepost.events.types import SUBSCRIBABLE_EVENT_TYPES
 
 PAGE = "/settings/webhooks/"
 

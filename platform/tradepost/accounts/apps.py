@@ -21,3 +21,9 @@ class AccountsConfig(AppConfig):
 
         # Failed sign-ins per client address (password spraying), besides axes' per-user lock.
         user_login_failed.connect(failure_record, dispatch_uid="tradepost.accounts.login_limits")
+
+        from billing.access import register_usage_counter
+        from tradepost.accounts.selectors import users_in_use
+
+        # The plan's user limit counts people and open invitations (billing.access).
+        register_usage_counter("users", users_in_use)

@@ -23,3 +23,12 @@ def open_invitations() -> list[Invitation]:
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         ).select_related("invited_by")
     )
+
+
+def users_in_use() -> int:
+    """What the plan's `users` limit counts: active people and open invitations."""
+    users = User.objects.filter(is_active=True).count()
+    invitations = Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).count()
+    return users + invitations

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.webhooks.services import webhook_emit
 from billing.access import limit_check
 from tenants.verification import require_owner_verified
+from tradepost import events
 from tradepost.accounts.models import Invitation, LoginHandoff, User, new_token, token_hash
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
@@ -82,13 +82,11 @@ def invitation_create(*, actor: User, email: str, role: str) -> Invitation:
             {"email": [_("An invitation to this address is already waiting to be accepted.")]}
         ) from exc
     audit_record(actor=actor, action="user.invited", target=invitation, data={"role": role})
-    webhook_emit(
+    events.emit(
         event_type="user.invited",
         payload={"invitation_id": invitation.pk, "email": email, "role": role},
     )
-    from tradepost.accounts.tasks import invitation_send
-
-    enqueue_on_commit(invitation_send, invitation.pk)
+    enqueue_on_commit("tradepost.accounts.tasks.invitation_send", invitation.pk)
     return invitation
 
 
@@ -147,7 +145,7 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit_record(actor=user, action="user.joined", target=user, data={"role": invitation.role})
-    webhook_emit(
+    events.emit(
         event_type="user.joined",
         payload={
             "user_id": user.pk,
@@ -201,7 +199,7 @@ def user_set_role(*, actor: User, user: User, role: str) -> None:
         raise ValidationError({"role": [_("The workspace needs at least one administrator.")]})
     _set_role(user, role)
     audit_record(actor=actor, action="user.role_changed", target=user, data={"role": role})
-    webhook_emit(
+    events.emit(
         event_type="user.role_changed",
         payload={"user_id": user.pk, "email": user.email, "role": role},
     )
@@ -222,7 +220,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> None:
     audit_record(
         actor=actor, action="user.activated" if active else "user.deactivated", target=user
     )
-    webhook_emit(
+    events.emit(
         event_type="user.activated" if active else "user.deactivated",
         payload={"user_id": user.pk, "email": user.email},
     )

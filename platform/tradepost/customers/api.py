@@ -6,18 +6,17 @@ so a caller lists, searches, reads and changes only the customers of its scope; 
 outside it is a 404. Writes go through the same services as the browser.
 
 Every filter and write field taking a user, customer, group, branch or region id takes
-it from the caller's choices (selectors.py, "Choices"; `scoped_filter`,
-`ScopedChoiceField`): an id outside them is answered exactly like an id nobody has, so
-the API tells no one which ids exist beyond their scope.
+it from the caller's choices (selectors.py, "Choices"; `scoped_fields.py`): an id
+outside them is answered exactly like an id nobody has, so the API tells no one which
+ids exist beyond their scope.
 """
 
 from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,8 +29,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
-from api.serializers import StrictModelSerializer, StrictSerializer
-from api.views import RolePermissions, TradepostViewSet
+from api.serializers import ReadSerializer, StrictModelSerializer, StrictSerializer
+from api.views import RolePermissions, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers import selectors, services
 from tradepost.customers.credit import FACTORS
 from tradepost.customers.models import (
@@ -49,6 +48,12 @@ from tradepost.customers.models import (
     Ticket,
 )
 from tradepost.customers.pricing import SOURCES, price_resolve
+from tradepost.customers.scoped_fields import (
+    ScopedChoiceField,
+    VisibleCustomerField,
+    scoped_filter,
+    visible_customers,
+)
 from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata.models import Currency, Product
 from tradepost.text import MULTI_LINE
@@ -56,113 +61,10 @@ from tradepost.text import MULTI_LINE
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
-def _visible_customers(request):
-    return selectors.customers_visible_to(getattr(request, "user", None))
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
-    """A customer id, looked up in the caller's scope: others are "does not exist"."""
-
-    def get_queryset(self):
-        return _visible_customers(self.context.get("request"))
-
-
-def scoped_filter(choices, **kwargs) -> django_filters.ModelChoiceFilter:
-    """A filter by id whose valid ids are `choices(caller)` (a selector of the "Choices"
-    of customers/selectors.py). Any other id is the same 400 as an id that does not
-    exist, so a filter is no way to learn which ids exist."""
-    return django_filters.ModelChoiceFilter(
-        queryset=lambda request: choices(getattr(request, "user", None)), **kwargs
-    )
-
-
-_DOES_NOT_EXIST = {
-    "user": gettext_lazy('No user you may choose has the id "{pk_value}".'),
-    "dealer": gettext_lazy('No dealer user you may choose has the id "{pk_value}".'),
-    "group": gettext_lazy('No customer group you may choose has the id "{pk_value}".'),
-    "branch": gettext_lazy('No active branch you may choose has the id "{pk_value}".'),
-    "region": gettext_lazy('No active sales region you may choose has the id "{pk_value}".'),
-}
-CHOICES = {
-    "user": selectors.users_visible_to,
-    "dealer": selectors.dealer_users_visible_to,
-    "group": selectors.customer_groups_visible_to,
-    "branch": selectors.branches_visible_to,
-    "region": selectors.regions_visible_to,
-}
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedChoiceField(serializers.PrimaryKeyRelatedField):
-    """A user, dealer user, group, branch or region id (`kind`) among the caller's
-    choices — the ones the pages offer. Any other id gets the same error as an id that
-    does not exist. On an update the record's current value stays accepted (the view
-    puts the record in the context as `current`), so sending it back unchanged works.
-    The services check the same rule again (`services.check_choices`)."""
-
-    def __init__(self, kind: str, **kwargs):
-        self.kind = kind
-        kwargs.setdefault("error_messages", {"does_not_exist": _DOES_NOT_EXIST[kind]})
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        choices = CHOICES[self.kind](getattr(request, "user", None))
-        keep = getattr(self.context.get("current"), f"{self.source}_id", None)
-        if keep is None:
-            return choices
-        return choices.model.objects.filter(Q(pk__in=choices.values("pk")) | Q(pk=keep))
-
-
 def _customer_filter(field_name: str = "customer", label: str = "Only rows of this customer."):
     return django_filters.ModelChoiceFilter(
-        field_name=field_name, queryset=_visible_customers, label=label
+        field_name=field_name, queryset=visible_customers, label=label
     )
-
-
-class ServiceWritesMixin:
-    """create / partial_update through a service: validate with the write serializer,
-    call the service, answer with the read serializer of the fresh row."""
-
-    create_serializer_class: type[serializers.Serializer]
-    update_serializer_class: type[serializers.Serializer] | None = None
-
-    def service_create(self, data: dict):
-        raise NotImplementedError
-
-    def service_update(self, instance, data: dict):
-        raise NotImplementedError
-
-    def _read(self, instance, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=instance.pk)
-        return Response(self.get_serializer(fresh).data, status=status_code)
-
-    def create(self, request, *args, **kwargs):
-        data = self.create_serializer_class(
-            data=request.data, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
-        return self._read(self.service_create(data.validated_data), status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        instance = self.get_object()
-        context = {**self.get_serializer_context(), "current": instance}
-        data = self.update_serializer_class(data=request.data, partial=True, context=context)
-        data.is_valid(raise_exception=True)
-        return self._read(self.service_update(instance, data.validated_data))
-
-
-class ReadSerializer(serializers.ModelSerializer):
-    """Every field read-only, yet described as the model allows it (a blank e-mail, no
-    grade yet), so the schema matches what the API sends."""
-
-    def get_fields(self):
-        fields = super().get_fields()
-        for field in fields.values():
-            field.read_only = True
-            field.required = False
-        return fields
 
 
 # --- Customers -----------------------------------------------------------------------

@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from api.webhooks.services import webhook_emit
+from tradepost import events
 from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
@@ -152,7 +152,7 @@ def _check_customers(rows: list[Any], context: dict[str, Any], report: Any) -> N
 def _customers_finished(actor: Any, created: int, updated: int) -> None:
     data = {"created": created, "updated": updated}
     audit_record(actor=actor, action="customer.imported", data=data)
-    webhook_emit(event_type="customer.imported", payload=data)
+    events.emit(event_type="customer.imported", payload=data)
 
 
 def _browser_customers(actor: Any, query: Any):

@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.webhooks.services import webhook_emit
+from tradepost import events
 from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
@@ -381,7 +381,7 @@ def customer_create(
         _set_tags(customer, tag_names)
     _must_stay_visible(actor, customer)
     audit_record(actor=actor, action="customer.created", target=customer)
-    webhook_emit(event_type="customer.created", payload=customer_payload(customer))
+    events.emit(event_type="customer.created", payload=customer_payload(customer))
     return customer
 
 
@@ -441,7 +441,7 @@ def customer_update(
     _must_stay_visible(actor, customer)
     names = sorted([*changed, *(["tags"] if tags_changed else [])])
     audit_record(actor=actor, action="customer.updated", target=customer, data={"changed": names})
-    webhook_emit(
+    events.emit(
         event_type="customer.updated", payload={**customer_payload(customer), "changed": names}
     )
     return customer
@@ -611,7 +611,7 @@ def credit_rating_create(
         data={"grade": result.grade, "score": str(result.score), "previous": previous},
     )
     if previous != result.grade:
-        webhook_emit(
+        events.emit(
             event_type="customer.updated",
             payload={**customer_payload(customer), "changed": ["credit_grade"]},
         )

@@ -34,34 +34,12 @@ from django.utils.translation import ngettext
 from tradepost.background import enqueue_on_commit
 from tradepost.dataio import files, services
 from tradepost.dataio.spec import ResourceSpec
+from tradepost.principals import actor_for, principal_of
 
 logger = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 FINISHED = (DONE, FAILED)
-
-
-def principal_of(actor: Any) -> str:
-    """Who started a job, as text that survives the trip to the worker."""
-    principal = getattr(actor, "principal_id", None)
-    if principal:
-        return str(principal)
-    return f"user:{actor.pk}"
-
-
-def actor_for(principal: str) -> Any:
-    """The user or API key behind `principal`, as it is now (a revoked key or a
-    deactivated user has no permissions left, so the import is refused)."""
-    kind, _sep, ident = principal.partition(":")
-    if kind == "key":
-        from api.authentication import ApiKeyPrincipal
-        from api.models import ApiKey
-
-        api_key = ApiKey.objects.filter(pk=ident, revoked_at__isnull=True).first()
-        return ApiKeyPrincipal(api_key) if api_key else None
-    from tradepost.accounts.models import User
-
-    return User.objects.filter(pk=ident, is_active=True).first()
 
 
 def _key(job_id: str) -> str:
@@ -144,9 +122,7 @@ def job_start(
         "errors": [],
     }
     _save(job)
-    from tradepost.dataio.tasks import import_file
-
-    enqueue_on_commit(import_file, job_id)
+    enqueue_on_commit("tradepost.dataio.tasks.import_file", job_id)
     logger.info("import job %s queued for %s (%d bytes)", job_id, spec.name, size)
     return job
 

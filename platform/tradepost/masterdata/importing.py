@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from api.webhooks.services import webhook_emit
+from tradepost import events
 from tradepost.audit.services import audit_record
 from tradepost.dataio import spec as dataio
 from tradepost.dataio.parsers import lookup_parser, lookup_table
@@ -96,7 +96,7 @@ def _defaults(context: dict[str, Any]) -> dict[str, Any]:
 def _finished(actor: Any, created: int, updated: int) -> None:
     data = {"created": created, "updated": updated}
     audit_record(actor=actor, action="product.imported", data=data)
-    webhook_emit(event_type="product.imported", payload=data)
+    events.emit(event_type="product.imported", payload=data)
 
 
 def _category_cell(product: Product) -> str:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.webhooks.services import webhook_emit
+from tradepost import events
 from tradepost.audit.services import audit_record
 from tradepost.masterdata.models import (
     MONEY_PLACES,
@@ -509,7 +509,7 @@ def product_create(*, actor: Any, **fields: Any) -> Product:
     product = Product(**values)
     _saved(product)
     audit_record(actor=actor, action="product.created", target=product)
-    webhook_emit(event_type="product.created", payload=_product_event(product))
+    events.emit(event_type="product.created", payload=_product_event(product))
     return product
 
 
@@ -523,7 +523,7 @@ def product_update(*, actor: Any, product: Product, **changes: Any) -> Product:
         setattr(product, name, value)
     _saved(product, update_fields=[*values, "updated_at"])
     audit_record(actor=actor, action="product.updated", target=product, data=_changed(values))
-    webhook_emit(event_type="product.updated", payload=_product_event(product))
+    events.emit(event_type="product.updated", payload=_product_event(product))
     return product
 
 

@@ -40,8 +40,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from api.webhooks.services import webhook_emit
 from billing.access import ensure_writable, limit_check
+from tradepost import events
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.masterdata.services import document_number_next
@@ -214,7 +214,7 @@ def order_create(
         target=order,
         data={"customer": customer.pk, "gross_total": str(order.gross_total)},
     )
-    webhook_emit(event_type="order.created", payload=order_payload(order))
+    events.emit(event_type="order.created", payload=order_payload(order))
     return order
 
 
@@ -337,7 +337,7 @@ def order_approve(*, actor, order: Order, comment: str = "") -> Order:
         reviewed_at=timezone.now(),
         review_comment=(comment or "").strip(),
     )
-    webhook_emit(event_type="order.approved", payload=order_payload(approved))
+    events.emit(event_type="order.approved", payload=order_payload(approved))
     return approved
 
 
@@ -386,7 +386,7 @@ def order_confirm(*, actor, order: Order) -> Order:
     audit_record(
         actor=actor, action="order.confirmed", target=locked, data={"number": locked.number}
     )
-    webhook_emit(event_type="order.confirmed", payload=order_payload(locked))
+    events.emit(event_type="order.confirmed", payload=order_payload(locked))
     return locked
 
 
@@ -533,7 +533,7 @@ def order_cancel(*, actor, order: Order, reason: str = "") -> Order:
     locked.cancel_reason = reason[:300]
     locked.save()
     audit_record(actor=actor, action="order.cancelled", target=locked, data={"reason": reason})
-    webhook_emit(event_type="order.cancelled", payload=order_payload(locked))
+    events.emit(event_type="order.cancelled", payload=order_payload(locked))
     return locked
 
 

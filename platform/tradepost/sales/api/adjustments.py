@@ -18,9 +18,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
-from api.serializers import StrictSerializer
+from api.serializers import ReadSerializer, StrictSerializer
 from api.views import RolePermissions, TradepostViewSet
-from tradepost.customers.api import ReadSerializer, VisibleCustomerField
+from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
 from tradepost.sales import adjustments as services
 from tradepost.sales import selectors

@@ -5,8 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.serializers import StrictSerializer, StringField
-from tradepost.customers.api import ReadSerializer
+from api.serializers import ReadSerializer, StrictSerializer, StringField
 from tradepost.sales.forms import active_products
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}

@@ -26,9 +26,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
-from api.serializers import StrictSerializer, StringField
+from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import RolePermissions, TradepostViewSet
-from tradepost.customers.api import ReadSerializer, VisibleCustomerField
+from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency
 from tradepost.sales import agreements as agreement_services
 from tradepost.sales import plans as plan_services

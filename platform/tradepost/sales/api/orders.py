@@ -18,10 +18,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
-from api.serializers import StrictSerializer
+from api.serializers import ReadSerializer, StrictSerializer
 from api.views import RolePermissions, TradepostViewSet
 from tradepost.customers import selectors as customer_selectors
-from tradepost.customers.api import ReadSerializer, VisibleCustomerField, scoped_filter
+from tradepost.customers.scoped_fields import VisibleCustomerField, scoped_filter
 from tradepost.masterdata.models import Currency
 from tradepost.sales import orders as services
 from tradepost.sales import selectors

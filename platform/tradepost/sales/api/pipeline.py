@@ -23,16 +23,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
-from api.serializers import StrictSerializer, StringField
-from api.views import RolePermissions, TradepostViewSet
+from api.serializers import ReadSerializer, StrictSerializer, StringField
+from api.views import RolePermissions, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers import selectors as customer_selectors
-from tradepost.customers.api import (
-    ReadSerializer,
-    ScopedChoiceField,
-    ServiceWritesMixin,
-    VisibleCustomerField,
-    scoped_filter,
-)
+from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField, scoped_filter
 from tradepost.masterdata.models import Currency
 from tradepost.sales import pipeline as services
 from tradepost.sales import selectors

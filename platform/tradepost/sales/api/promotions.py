@@ -22,10 +22,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
-from api.serializers import StrictSerializer, StringField
-from api.views import RolePermissions, TradepostViewSet
-from tradepost.customers.api import ReadSerializer, ServiceWritesMixin, VisibleCustomerField
+from api.serializers import ReadSerializer, StrictSerializer, StringField
+from api.views import RolePermissions, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers.models import Channel
+from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
 from tradepost.sales import promotions as services
 from tradepost.sales.models import Promotion

@@ -21,15 +21,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
-from api.serializers import StrictSerializer, StringField
+from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import RolePermissions, TradepostViewSet
 from tradepost.customers import selectors as customer_selectors
-from tradepost.customers.api import (
-    ReadSerializer,
-    ScopedChoiceField,
-    VisibleCustomerField,
-    scoped_filter,
-)
+from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField, scoped_filter
 from tradepost.masterdata.models import Currency
 from tradepost.sales import quotes as services
 from tradepost.sales import selectors

@@ -1,7 +1,8 @@
-"""The event types a webhook endpoint can subscribe to.
+"""The event types a workspace's changes are published as (and a webhook endpoint can
+subscribe to).
 
 A module that emits a new event type registers it here (one line in EVENT_TYPES),
-so endpoints can subscribe to it and `webhook_emit` accepts it. Types are
+so endpoints can subscribe to it and `tradepost.events.emit` accepts it. Types are
 `<resource>.<past-tense verb>`; the payload (`data` in the envelope) is the resource's
 id and the fields a receiver needs without calling back.
 """

@@ -1,0 +1,16 @@
+"""The JSON error shape every 4xx/5xx answer on /api/ has (see api.errors):
+
+    {"code": "invalid", "message": "Human sentence.", "errors": {"field": ["..."]}}
+
+It lives on the platform, not in `api`, because answers made before any API view runs
+(error pages, the billing gate middleware) use it too and must not import the API.
+"""
+
+from __future__ import annotations
+
+
+def error_body(code: str, message: str, errors: dict[str, list[str]] | None = None) -> dict:
+    body = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
