@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 from api.keys import api_key_create, api_key_revoke
 from api.webhooks import services
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from tradepost import events
 from tradepost.accounts import services as accounts
 from tradepost.audit.models import AuditEntry
 
@@ -88,6 +89,31 @@ def test_without_subscribers_nothing_is_written(alpha, make_endpoint):
 def test_an_unregistered_event_type_is_a_programming_error(alpha):
     with schema_context(alpha.schema), pytest.raises(ValueError, match="tradepost/events/types.py"):
         services.webhook_emit(event_type="order.teleported", payload={})
+
+
+def test_domain_events_reach_the_outbox_through_tradepost_events(
+    alpha, make_endpoint, queued, django_capture_on_commit_callbacks
+):
+    """Domain code knows only `tradepost.events.emit`; the webhook outbox is installed as
+    its writer at start-up, so an emitted event is a row and a queued delivery."""
+    endpoint = make_endpoint(alpha, event_types=["customer.updated"])
+
+    with schema_context(alpha.schema):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            event = events.emit("customer.updated", {"id": 7, "changed": ["name"]})
+
+        assert WebhookEvent.objects.get() == event
+        assert event.payload == {"id": 7, "changed": ["name"]}
+        delivery = WebhookDelivery.objects.get()
+        assert delivery.endpoint == endpoint
+        assert queued.deliveries == [delivery.pk]
+        assert len(callbacks) == 1
+
+        with pytest.raises(ValueError, match="unregistered"):
+            events.emit("customer.teleported", {})
+        with pytest.raises(ValueError, match="unregistered"):
+            events.emit("ping", {})  # only ever sent on request, to one endpoint
+        assert WebhookEvent.objects.count() == 1
 
 
 @pytest.mark.parametrize(
