@@ -217,6 +217,14 @@ def customer_is_visible(actor, customer_id: int) -> bool:
 # * customers: `customers_visible_to`.
 
 
+def _with_kept(users: QuerySet[User], keep) -> QuerySet[User]:
+    """`users`, plus `keep` (a user or id: a record's current value) when given."""
+    keep_id = getattr(keep, "pk", keep)
+    if keep_id is None:
+        return users
+    return User.objects.filter(Q(pk__in=users.values("pk")) | Q(pk=keep_id))
+
+
 def users_visible_to(actor, *, keep=None) -> QuerySet[User]:
     """The people `actor` may pick (as salesperson, owner, assignee) or filter by: the
     staff directory as far as the actor's customer scope reaches (table above).
@@ -236,10 +244,7 @@ def users_visible_to(actor, *, keep=None) -> QuerySet[User]:
         if scope.branch is not None or scope.region is not None:
             owners = Customer.objects.filter(scope.q(), owner__isnull=False).values("owner_id")
             people |= Q(pk__in=owners)
-    users = User.objects.filter(people, is_active=True)
-    keep_id = getattr(keep, "pk", keep)
-    if keep_id is not None:
-        users = User.objects.filter(Q(pk__in=users.values("pk")) | Q(pk=keep_id))
+    users = _with_kept(User.objects.filter(people, is_active=True), keep)
     return users.order_by("full_name", "email", "pk")
 
 
@@ -256,10 +261,7 @@ def dealer_users_visible_to(actor, *, keep=None) -> QuerySet[User]:
             )
         else:
             dealers = dealers.none()
-    keep_id = getattr(keep, "pk", keep)
-    if keep_id is not None:
-        dealers = User.objects.filter(Q(pk__in=dealers.values("pk")) | Q(pk=keep_id))
-    return dealers.distinct().order_by("full_name", "email", "pk")
+    return _with_kept(dealers, keep).distinct().order_by("full_name", "email", "pk")
 
 
 def _of_own_records(actor, model, permission: str, field: str) -> QuerySet:
