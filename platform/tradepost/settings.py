@@ -95,7 +95,7 @@ MIDDLEWARE = [
     # django-tenants' routing, loading the workspace's subscription in the same query
     "billing.middleware.TenantWithSubscriptionMiddleware",
     "tradepost.observability.TenantContextMiddleware",
-    "tradepost.dataio.uploads.UploadLimitMiddleware",  # 413 before a big body is read
+    "tradepost.uploads.UploadLimitMiddleware",  # 413 before a big body is read
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -408,14 +408,14 @@ for _network in OUTBOUND_ALLOWED_NETWORKS:  # a typo fails at start-up, not at f
             f"OUTBOUND_ALLOWED_NETWORKS: {_network!r} is not a network (like 10.1.2.0/24)"
         ) from _exc
 
-# --- Uploads and imports (tradepost.dataio) ------------------------------------------
+# --- Uploads (tradepost.uploads) and imports (tradepost.dataio) ---------------------
 # Every upload: a body over MAX_UPLOAD_BYTES is refused (413) from its Content-Length
 # before it is read, and while streaming when the bytes read pass it; files over
 # FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 FILE_UPLOAD_HANDLERS = [
-    "tradepost.dataio.uploads.CappedUploadHandler",
+    "tradepost.uploads.CappedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

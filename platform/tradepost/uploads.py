@@ -1,4 +1,5 @@
-"""Every upload is capped by size before it is read, and while it streams.
+"""Every upload (imports, product images, anything to come) is capped by size before
+it is read, and while it streams.
 
 `UploadLimitMiddleware` answers 413 to a request whose Content-Length is over
 settings.MAX_UPLOAD_BYTES without reading its body, and parses a multipart body
@@ -20,7 +21,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -65,14 +68,27 @@ def _declared_length(request: HttpRequest) -> int:
         return 0
 
 
+def size_text(size: int) -> str:
+    """A byte count as people read it in a limit: "20 MB", or "9.8 KB" below a MB."""
+    if size >= 1 << 20 and size % (1 << 20) == 0:
+        return _("%(size)d MB") % {"size": size >> 20}
+    return filesizeformat(size)
+
+
 def too_large_message() -> str:
-    return _("The upload is larger than %(size)d MB; send a smaller file.") % {
-        "size": _limit() >> 20
+    return _("The upload is larger than %(size)s; send a smaller file.") % {
+        "size": size_text(_limit())
     }
 
 
 def refuse(request: HttpRequest) -> HttpResponse:
-    """413, as JSON under /api/ and as a page elsewhere."""
+    """413, as JSON under /api/ and as a page elsewhere, in the caller's language
+    (this runs before LocaleMiddleware has chosen it)."""
+    with translation.override(translation.get_language_from_request(request)):
+        return _refusal(request)
+
+
+def _refusal(request: HttpRequest) -> HttpResponse:
     message = too_large_message()
     logger.warning(
         "upload refused: declared %d bytes, limit %d", _declared_length(request), _limit()
@@ -81,10 +97,12 @@ def refuse(request: HttpRequest) -> HttpResponse:
         body = {"code": "payload_too_large", "message": message, "errors": {"file": [message]}}
         response: HttpResponse = JsonResponse(body, status=413)
     else:
-        html = render_to_string("dataio/upload_too_large.html", {"message": message})
+        context = {"message": message, "LANGUAGE_CODE": translation.get_language()}
+        html = render_to_string("413.html", context)
         response = HttpResponse(html, status=413)
-    # The body may be left unread: the connection cannot carry another request.
-    response["Connection"] = "close"
+    # No `Connection: close` here: WSGI forbids hop-by-hop headers from the application
+    # (wsgiref refuses them with a 500); the server closes a connection whose body was
+    # left unread.
     return response
 
 

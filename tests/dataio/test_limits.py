@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import time
+from wsgiref.util import is_hop_by_hop
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -24,8 +25,8 @@ from tests.dataio.bombs import (
 from tests.dataio.files import HEADERS, csv_file, product_rows
 from tradepost.dataio import files
 from tradepost.dataio.spec import get
-from tradepost.dataio.uploads import CappedUploadHandler, UploadTooLarge
 from tradepost.masterdata.models import Product
+from tradepost.uploads import CappedUploadHandler, UploadTooLarge
 
 
 @pytest.fixture
@@ -227,6 +228,23 @@ def test_the_browser_gets_a_413_page_for_imports_and_product_images(alpha, catal
         assert Product.objects.get(pk=catalogue.kettle.pk).name != "x"
 
 
+def test_the_413_page_speaks_the_callers_language_and_leads_home(alpha, catalogue, settings):
+    settings.MAX_UPLOAD_BYTES = 10_000
+    client = alpha.client(alpha.owner())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    response = client.post("/data/products/import/", {"file": csv_file(product_rows(500))})
+
+    page = response.content.decode()
+    assert response.status_code == 413
+    assert '<html lang="zh-hans">' in page
+    assert "上传的文件超过 9.8\xa0KB" in page and "上传文件过大" in page  # filesizeformat
+    assert 'href="/"' in page and "tradepost.css" in page
+    # a WSGI server refuses hop-by-hop headers from the application (a 500 instead)
+    assert not [name for name in response.headers if is_hop_by_hop(name)]
+    assert _count(alpha) == 3
+
+
 def test_the_upload_handler_stops_a_body_that_grows_past_its_declared_length(settings):
     settings.MAX_UPLOAD_BYTES = 1000
     handler = CappedUploadHandler()
@@ -239,7 +257,7 @@ def test_the_upload_handler_stops_a_body_that_grows_past_its_declared_length(set
 
 def test_uploads_above_the_memory_size_go_to_a_temporary_file(settings):
     assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= 1024 * 1024
-    assert settings.FILE_UPLOAD_HANDLERS[0] == "tradepost.dataio.uploads.CappedUploadHandler"
+    assert settings.FILE_UPLOAD_HANDLERS[0] == "tradepost.uploads.CappedUploadHandler"
     assert "TemporaryFileUploadHandler" in settings.FILE_UPLOAD_HANDLERS[-1]
 
 

@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from tradepost.uploads import size_text
+
 CSV = "csv"
 XLSX = "xlsx"
 FORMATS = (CSV, XLSX)
@@ -106,8 +108,15 @@ def _size_of(upload: IO[bytes]) -> int | None:
 
 def _too_big() -> ValidationError:
     return _file_error(
-        _("The file is larger than %(size)d MB; split it.") % {"size": max_file_bytes() >> 20}
+        _("The file is larger than %(size)s; split it.") % {"size": size_text(max_file_bytes())}
     )
+
+
+def check_file_size(upload: IO[bytes]) -> None:
+    """Refuse an import file over DATAIO_MAX_FILE_BYTES (before anything reads it)."""
+    size = _size_of(upload)
+    if size is not None and size > max_file_bytes():
+        raise _too_big()
 
 
 def read_table(upload: IO[bytes], name: str = "", *, max_rows: int = 50_000) -> Table:
@@ -115,9 +124,7 @@ def read_table(upload: IO[bytes], name: str = "", *, max_rows: int = 50_000) -> 
     over a limit (size, uncompressed size, rows, columns), is a ValidationError on
     `file`. An .xlsx is read from the upload where it lies (a temporary file for big
     uploads), never copied into memory whole."""
-    size = _size_of(upload)
-    if size is not None and size > max_file_bytes():
-        raise _too_big()
+    check_file_size(upload)
     with contextlib.suppress(AttributeError, OSError, ValueError):
         upload.seek(0)
     head = upload.read(4)
@@ -267,8 +274,8 @@ def check_archive(archive: zipfile.ZipFile) -> int:
         total += info.file_size
         if total > limit:
             raise _file_error(
-                _("The Excel file unpacks to more than %(size)d MB; split it.")
-                % {"size": limit >> 20}
+                _("The Excel file unpacks to more than %(size)s; split it.")
+                % {"size": size_text(limit)}
             )
         if info.file_size > RATIO_FLOOR_BYTES and info.file_size > ratio * max(
             info.compress_size, 1

@@ -86,16 +86,8 @@ def job_start(
 ) -> dict[str, Any]:
     """Store the upload and queue its import; returns the job (state `queued`)."""
     services.require_import(spec, actor)
+    files.check_file_size(upload)
     size = getattr(upload, "size", 0) or 0
-    if size > files.max_file_bytes():
-        raise ValidationError(
-            {
-                "file": [
-                    _("The file is larger than %(size)d MB; split it.")
-                    % {"size": files.max_file_bytes() >> 20}
-                ]
-            }
-        )
     upload.seek(0)
     head = upload.read(4)
     upload.seek(0)
