@@ -20,6 +20,7 @@ from api.keys import api_key_create
 from tenants import provisioning
 from tenants.models import Tenant
 from tenants.services import tenant_signup
+from tests.support.cache import clear_cache
 from tradepost.accounts.models import User
 
 PASSWORD = "Sturdy-Password-2026"
@@ -140,21 +141,7 @@ def _celery_in_process(request):
 def _empty_cache():
     """Each test starts with this process's cache keys gone, so rate-limit counters and
     quotas of earlier tests (sequences make their ids repeat) never decide its outcome."""
-    from django.conf import settings
-    from django.core.cache import cache
-
-    if not hasattr(cache, "delete_pattern"):  # local memory: this process's own
-        cache.clear()
-        return
-    from django_redis import get_redis_connection
-
-    # Keys are "<schema>:<prefix>:<version>:<key>" (django_tenants.cache.make_key); the
-    # other test process has its own prefix and keeps its keys.
-    redis = get_redis_connection("default")
-    prefix = settings.CACHES["default"]["KEY_PREFIX"]
-    keys = list(redis.scan_iter(match=f"*:{prefix}:*", count=1000))
-    if keys:
-        redis.delete(*keys)
+    clear_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,10 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tests.support.cache import clear_cache
 from tradepost.accounts.models import Invitation, User
 
 
@@ -205,7 +205,7 @@ def test_invitations_through_the_api(alpha, admin_client):
 
 def test_throttling_per_caller_answers_429_with_retry_after(alpha, api_key, api_client, settings):
     settings.API_RATE_PER_CALLER = "3/min"
-    cache.clear()
+    clear_cache()
     client = api_client(alpha, api_key(alpha))
     other = api_client(alpha, api_key(alpha, name="other"))
 
@@ -216,14 +216,14 @@ def test_throttling_per_caller_answers_429_with_retry_after(alpha, api_key, api_
     assert int(limited["Retry-After"]) > 0
     assert limited.json()["code"] == "throttled"
     assert other.get("/api/v1/me/").status_code == 200  # another key has its own budget
-    cache.clear()
+    clear_cache()
 
 
 def test_throttling_per_workspace_spares_other_workspaces(
     alpha, beta, api_key, api_client, settings
 ):
     settings.API_RATE_PER_WORKSPACE = "2/min"
-    cache.clear()
+    clear_cache()
     first, second = api_client(alpha, api_key(alpha)), api_client(alpha, api_key(alpha, name="b"))
 
     assert [first.get("/api/v1/me/").status_code, second.get("/api/v1/me/").status_code] == [
@@ -232,7 +232,7 @@ def test_throttling_per_workspace_spares_other_workspaces(
     ]
     assert second.get("/api/v1/me/").status_code == 429
     assert api_client(beta, api_key(beta)).get("/api/v1/me/").status_code == 200
-    cache.clear()
+    clear_cache()
 
 
 def test_an_unknown_api_path_is_a_json_404(admin_client, alpha):

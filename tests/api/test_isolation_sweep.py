@@ -10,11 +10,11 @@ back and nothing of alpha's changes.
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django_tenants.utils import schema_context
 
 from api.models import ApiKey
 from api.webhooks.models import WebhookEndpoint
+from tests.support.cache import clear_cache
 from tradepost.accounts.models import Invitation, User
 
 DETAIL_ROUTES = {
@@ -64,7 +64,7 @@ def test_beta_never_reads_or_changes_alphas_rows_whatever_the_id(
 ):
     # hundreds of requests in a row: lift the rate limits for this sweep
     settings.API_RATE_PER_CALLER = settings.API_RATE_PER_WORKSPACE = "100000/min"
-    cache.clear()
+    clear_cache()
     client = api_client(beta, api_key(beta, name="beta-admin"))
     with schema_context(beta.schema):
         own_key = ApiKey.objects.get(name="beta-admin").pk

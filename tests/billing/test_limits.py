@@ -7,13 +7,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from api.throttling import tenant_rates
 from billing import access
 from billing.access import PlanLimitReached, limit_check, register_usage_counter
+from tests.support.cache import clear_cache
 from tradepost.accounts import services as accounts
 from tradepost.accounts.models import Invitation, User
 
@@ -150,7 +150,7 @@ def test_api_calls_per_day_come_from_the_plan(
     plans["free"].api_calls_per_day = 3
     plans["free"].save()
     set_subscription(alpha, plan="free", status="active")
-    cache.clear()
+    clear_cache()
     client = api_client(alpha, api_key(alpha))
 
     statuses = [client.get("/api/v1/me/").status_code for _ in range(4)]
@@ -166,4 +166,4 @@ def test_api_calls_per_day_come_from_the_plan(
         assert tenant_rates()["workspace_daily"] == "3/day"
     with schema_context(beta.schema):
         assert tenant_rates()["workspace_daily"] == "100000/day"
-    cache.clear()
+    clear_cache()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.core.cache import cache
 from django.utils import timezone
 
 from billing.models import Plan
 from tests.billing.conftest import subscription_of
+from tests.support.cache import clear_cache
 
 
 def test_a_new_workspace_is_on_a_trial_of_the_pro_plan(alpha, plans):
@@ -25,7 +25,7 @@ def test_the_page_shows_plan_trial_and_usage_against_limits(
     alpha, stripe_fake, make_user, api_key, api_client
 ):
     make_user(alpha, "salesperson")
-    cache.clear()
+    clear_cache()
     api = api_client(alpha, api_key(alpha))
     for _ in range(3):
         api.get("/api/v1/me/")
@@ -46,7 +46,7 @@ def test_the_page_shows_plan_trial_and_usage_against_limits(
     assert "Choose plan" in page
     assert "Manage billing" not in page  # no Stripe customer yet
     assert "No invoices yet" in page
-    cache.clear()
+    clear_cache()
 
 
 def test_the_page_lists_invoices_from_stripe_and_the_next_charge(

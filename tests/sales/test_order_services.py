@@ -6,11 +6,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tests.support.cache import clear_cache
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.sales import orders
@@ -130,7 +130,7 @@ def test_the_plan_counts_this_months_orders_and_refuses_one_too_many(sales_org):
             _order(org)
         assert "allows 1 orders a month" in refused.value.messages[0]
         assert Order.objects.count() == 2
-    cache.clear()  # the free plan's daily API quota counts earlier tests' calls
+    clear_cache()  # the free plan's daily API quota counts earlier tests' calls
     response = org.client("salesperson").post(
         "/api/v1/orders/",
         {

@@ -8,10 +8,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tests.support.cache import clear_cache
 from tradepost.sales import quotes
 from tradepost.sales.models import Opportunity, Order, Promotion, Quote
 
@@ -285,7 +285,7 @@ def test_people_reach_only_quotes_in_their_scope(sales_org):
 def test_betas_key_never_reads_or_changes_alphas_quotes(
     sales_org, beta_sales_org, api_key, api_client
 ):
-    cache.clear()  # earlier tests' requests (same rolled-back key ids) count against the limit
+    clear_cache()  # earlier tests' requests (same rolled-back key ids) count against the limit
     quote = _make(sales_org)
     beta = api_client(beta_sales_org.workspace, api_key(beta_sales_org.workspace))
     assert beta.get("/api/v1/quotes/").json()["count"] == 0
