@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
-from tenants.verification import require_owner_verified
-from tradepost import events
+from tradepost import events, outreach
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
 from tradepost.observability import mask_secret
@@ -63,7 +62,7 @@ def api_key_create(*, actor, name: str, role: str) -> NewApiKey:
     if actor is not None and not actor.has_perm("api.add_apikey"):
         raise PermissionDenied(_("Only administrators can create API keys."))
     if actor is not None:  # the operator's command line needs no confirmation
-        require_owner_verified()
+        outreach.require_allowed()
     name = name.strip()
     errors = {}
     if not name:

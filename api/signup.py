@@ -8,9 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.throttling import SignupRateThrottle
-from tenants.provisioning import workspace_url
 from tenants.services import SignupError, tenant_signup
 from tenants.views import welcome_url
+from tradepost.links import workspace_url
 
 
 class SignupAPI(APIView):

@@ -25,6 +25,7 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists, schema_rename
 
 from tenants.models import Domain, Tenant
+from tradepost.links import workspace_domain
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +42,6 @@ def workspace_schema_name(slug: str) -> str:
     PostgreSQL's own `pg_*` names whatever slug a company picks.
     """
     return WORKSPACE_SCHEMA_PREFIX + slug.replace("-", "_")
-
-
-def workspace_domain(slug: str) -> str:
-    return f"{slug}.{settings.TRADEPOST_BASE_DOMAIN}"
 
 
 def ensure_public_tenant() -> Tenant:
@@ -195,25 +192,3 @@ def workspace_claim(*, slug: str, name: str, owner_email: str) -> Tenant:
         clone_template(schema_name)
     Domain.objects.create(domain=workspace_domain(slug), tenant=tenant, is_primary=True)
     return tenant
-
-
-def public_origin(slug: str) -> str:
-    """`scheme://<slug>.<base domain>[:port]`, scheme and port from settings.PUBLIC_URL.
-
-    Links that leave the request (e-mails, the sign-up hand-off, redirects to a
-    workspace) are built from configuration, never from the request's Host header or
-    port: a forged Host must not turn a password-reset e-mail into a link elsewhere.
-    """
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(settings.PUBLIC_URL)
-    scheme = parts.scheme or "http"
-    netloc = workspace_domain(slug)
-    if parts.port and parts.port != {"http": 80, "https": 443}.get(scheme):
-        netloc = f"{netloc}:{parts.port}"
-    return f"{scheme}://{netloc}"
-
-
-def workspace_url(tenant: Tenant, path: str = "/") -> str:
-    """Absolute URL on the workspace's own domain (see `public_origin`)."""
-    return public_origin(tenant.slug) + path

@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.models import Tenant
-from tenants.provisioning import workspace_url
 from tradepost import ratelimit
+from tradepost.links import workspace_url
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def verification_token(tenant: Tenant) -> str:
 
 def verification_link(tenant: Tenant) -> str:
     path = reverse(
-        "accounts:verify_email", args=[verification_token(tenant)], urlconf=settings.ROOT_URLCONF
+        "verification:confirm", args=[verification_token(tenant)], urlconf=settings.ROOT_URLCONF
     )
     return workspace_url(tenant, path)
 

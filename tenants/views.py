@@ -1,19 +1,23 @@
-"""The public site: landing page and sign-up form."""
+"""The public site (landing page, sign-up form) and, on a workspace's domain, the
+owner's e-mail confirmation."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tenants import verification
 from tenants.forms import SignupForm
 from tenants.models import Tenant
-from tenants.provisioning import workspace_url
 from tenants.services import SignupError, SignupRateLimited, signup_attempt, tenant_signup
 from tradepost.clientip import client_ip
+from tradepost.links import workspace_url
 from tradepost.workspace.forms import add_service_errors
 
 
@@ -65,3 +69,38 @@ def find_workspace(request: HttpRequest) -> HttpResponse:
         "find_error": _("No workspace has this address. Check the spelling, or create one."),
     }
     return render(request, "public/index.html", context, status=404 if query else 400)
+
+
+# On a workspace's domain (tenants/workspace_urls.py): the owner's e-mail confirmation.
+
+
+@require_GET
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The owner's confirmation link (tenants.verification). Signs nobody in."""
+    if not verification.owner_email_confirm(tenant=request.tenant, token=token):
+        return render(request, "accounts/link_invalid.html", status=400)
+    return render(request, "tenants/verify_done.html")
+
+
+@login_required
+@permission_required("accounts.invite_user", raise_exception=True)
+@require_POST
+def verify_email_resend(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    if verification.is_verified(tenant):
+        messages.info(request, _("Your e-mail address is already confirmed."))
+    else:
+        try:
+            verification.verification_request_resend(tenant=tenant)
+        except verification.VerificationResendLimited:
+            messages.error(
+                request,
+                _("We already sent several e-mails this hour. Please wait before asking again."),
+            )
+        else:
+            messages.success(
+                request,
+                _("We sent the confirmation link again to %(email)s.")
+                % {"email": tenant.owner_email},
+            )
+    return redirect("workspace:home")

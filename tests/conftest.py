@@ -21,6 +21,7 @@ from tenants import provisioning
 from tenants.models import Tenant
 from tenants.services import tenant_signup
 from tests.support.cache import clear_cache
+from tradepost import links
 from tradepost.accounts.models import User
 
 PASSWORD = "Sturdy-Password-2026"
@@ -39,7 +40,7 @@ class Workspace:
 
     @property
     def domain(self) -> str:
-        return provisioning.workspace_domain(self.tenant.slug)
+        return links.workspace_domain(self.tenant.slug)
 
     @property
     def schema(self) -> str:

@@ -22,8 +22,7 @@ from django.utils.translation import gettext as _
 
 from api.webhooks import conf
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from tenants.verification import require_owner_verified
-from tradepost import outbound
+from tradepost import outbound, outreach
 from tradepost.audit.services import audit_record
 from tradepost.background import enqueue_on_commit
 from tradepost.events import check_event_type
@@ -118,7 +117,7 @@ def webhook_endpoint_create(
     _require(
         actor, "webhooks.add_webhookendpoint", _("Only administrators can add webhook endpoints.")
     )
-    require_owner_verified()  # our servers call out on its behalf: confirmed owners only
+    outreach.require_allowed()  # our servers call out on its behalf: confirmed owners only
     errors: dict[str, list[str]] = {}
     url = _clean_url(url, errors)
     event_types = _clean_event_types(event_types, errors)

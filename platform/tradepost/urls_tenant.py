@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("tradepost.workspace.urls")),
+    path("accounts/verify/", include("tenants.workspace_urls")),
     path("accounts/", include("tradepost.accounts.urls")),
     path("customers/", include("tradepost.customers.urls")),
     path("sales/", include("tradepost.sales.urls")),

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from tenants import provisioning
 from tenants.models import Domain, Tenant
 from tests.conftest import PASSWORD
+from tradepost import links
 from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
 
@@ -90,7 +91,7 @@ def test_signup_lands_the_owner_signed_in_on_the_new_workspace(
     assert state["kind"] == Tenant.Kind.ACTIVE
     assert state["name"] == company
     assert state["schema_name"] == provisioning.workspace_schema_name(slug)
-    assert state["domains"] == [provisioning.workspace_domain(slug)]
+    assert state["domains"] == [links.workspace_domain(slug)]
     assert state["owner_password_ok"]
     assert state["owner_roles"] == [Role.SYSTEM_ADMINISTRATOR]
 
@@ -99,7 +100,7 @@ def _nothing_signed_up(email: str) -> dict:
     return {
         "tenant_by_slug": Tenant.objects.filter(slug="www").exists(),
         "tenant_by_email": Tenant.objects.filter(owner_email__iexact=email).exists(),
-        "domain": Domain.objects.filter(domain=provisioning.workspace_domain("www")).exists(),
+        "domain": Domain.objects.filter(domain=links.workspace_domain("www")).exists(),
         "schema": schema_exists(provisioning.workspace_schema_name("www")),
         "active": Tenant.objects.filter(kind=Tenant.Kind.ACTIVE).count(),
     }

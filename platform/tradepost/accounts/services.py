@@ -16,8 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.access import limit_check
-from tenants.verification import require_owner_verified
-from tradepost import events
+from tradepost import events, outreach
 from tradepost.accounts.models import Invitation, LoginHandoff, User, new_token, token_hash
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
@@ -62,7 +61,7 @@ def invitation_create(*, actor: User, email: str, role: str) -> Invitation:
     One open invitation per address; existing users cannot be invited again.
     """
     _require(actor, "accounts.invite_user")
-    require_owner_verified()  # invitation e-mails go to anyone: confirmed owners only
+    outreach.require_allowed()  # invitation e-mails go to anyone: confirmed owners only
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Role.values:
         raise ValidationError({"role": [_("Choose one of the listed roles.")]})

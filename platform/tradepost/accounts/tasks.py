@@ -10,12 +10,12 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django_tenants.utils import get_tenant_model
 
-from tenants.models import Tenant
-from tenants.provisioning import workspace_url
 from tradepost.accounts import services
 from tradepost.accounts.models import INVITATION_SEND_ATTEMPTS, Invitation
 from tradepost.celery import app
+from tradepost.links import workspace_url
 from tradepost.text import header_safe
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def invitation_send(self, invitation_id: int, *, resend: bool = False) -> bool:
     token = services.invitation_issue_token(invitation=invitation)
     if token is None:
         return False
-    tenant = Tenant.objects.get(schema_name=connection.schema_name)
+    tenant = get_tenant_model().objects.get(schema_name=connection.schema_name)
     link = workspace_url(tenant, reverse("accounts:invitation_accept", args=[token]))
     inviter = invitation.invited_by
     language = (inviter.language if inviter else "") or "en"

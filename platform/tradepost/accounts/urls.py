@@ -45,8 +45,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("welcome/<str:token>/", views.handoff, name="handoff"),
-    path("verify/resend/", views.verify_email_resend, name="verify_email_resend"),
-    path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("users/", views.user_list, name="users"),
     path("users/<int:user_id>/role/", views.user_role, name="user_role"),

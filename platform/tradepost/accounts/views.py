@@ -14,15 +14,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from tenants import verification
-from tenants.provisioning import public_origin
 from tradepost.accounts import login_limits, selectors, services
 from tradepost.accounts.forms import InvitationAcceptForm, InvitationForm, LoginForm, RoleForm
 from tradepost.accounts.models import Invitation, User
 from tradepost.accounts.tasks import invitation_send
 from tradepost.background import enqueue_on_commit
+from tradepost.links import public_origin
 from tradepost.workspace.forms import add_service_errors
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -91,38 +90,6 @@ class PasswordResetView(auth_views.PasswordResetView):
             extra_email_context=self.extra_email_context,
         )
         return HttpResponseRedirect(self.get_success_url())
-
-
-@require_GET
-def verify_email(request: HttpRequest, token: str) -> HttpResponse:
-    """The owner's confirmation link (tenants.verification). Signs nobody in."""
-    if not verification.owner_email_confirm(tenant=request.tenant, token=token):
-        return render(request, "accounts/link_invalid.html", status=400)
-    return render(request, "accounts/verify_done.html")
-
-
-@login_required
-@permission_required("accounts.invite_user", raise_exception=True)
-@require_POST
-def verify_email_resend(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant
-    if verification.is_verified(tenant):
-        messages.info(request, _("Your e-mail address is already confirmed."))
-    else:
-        try:
-            verification.verification_request_resend(tenant=tenant)
-        except verification.VerificationResendLimited:
-            messages.error(
-                request,
-                _("We already sent several e-mails this hour. Please wait before asking again."),
-            )
-        else:
-            messages.success(
-                request,
-                _("We sent the confirmation link again to %(email)s.")
-                % {"email": tenant.owner_email},
-            )
-    return redirect("workspace:home")
 
 
 @require_http_methods(["GET", "POST"])
