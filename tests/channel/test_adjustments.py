@@ -17,18 +17,14 @@ from django_tenants.utils import schema_context
 
 from billing.models import Subscription
 from tradepost.audit.models import AuditEntry
+from tradepost.channel import adjustments, stock
+from tradepost.channel.models import DealerStockReport, PriceAdjustment, PriceAdjustmentLine
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import DocumentSequence, Product
-from tradepost.sales import adjustments, orders
-from tradepost.sales.models import (
-    DealerStockReport,
-    Order,
-    PriceAdjustment,
-    PriceAdjustmentLine,
-    SettlementCredit,
-)
+from tradepost.sales import orders
+from tradepost.sales.models import Order, SettlementCredit
 
 S = PriceAdjustment.Status
 TODAY = timezone.localdate()
@@ -49,7 +45,7 @@ def _franchise(org, **fields) -> Customer:
 
 
 def _report(org, dealer, quantity, as_of, product="kettle"):
-    return adjustments.stock_report_create(
+    return stock.stock_report_create(
         actor=org.owner,
         dealer=dealer,
         product=org.products[product],
@@ -512,7 +508,7 @@ def test_applying_the_price_needs_the_product_permission(sales_org, make_user):
         group = Group.objects.create(name="pricing clerk")
         group.permissions.set(
             Permission.objects.filter(
-                content_type__app_label="sales", codename="add_priceadjustment"
+                content_type__app_label="channel", codename="add_priceadjustment"
             )
         )
         user.groups.add(group)
@@ -552,14 +548,14 @@ def test_a_dealer_reports_its_own_stock_and_a_second_report_that_day_replaces_it
     org = sales_org
     dealer_user = org.users["dealer"]
     with schema_context(org.workspace.schema):
-        first = adjustments.stock_report_create(
+        first = stock.stock_report_create(
             actor=dealer_user,
             dealer=org.customers["dealer"],
             product=org.products["kettle"],
             quantity="12",
         )
         assert first.replaced_quantity is None
-        second = adjustments.stock_report_create(
+        second = stock.stock_report_create(
             actor=dealer_user,
             dealer=org.customers["dealer"],
             product=org.products["kettle"],
@@ -606,7 +602,7 @@ def test_bad_stock_reports_are_refused_with_the_field(sales_org, who, dealer, ch
             **changes,
         }
         with pytest.raises(ValidationError) as refused:
-            adjustments.stock_report_create(actor=actor, **kwargs)
+            stock.stock_report_create(actor=actor, **kwargs)
         assert error in refused.value.message_dict
         assert not DealerStockReport.objects.exists()
 
@@ -614,7 +610,7 @@ def test_bad_stock_reports_are_refused_with_the_field(sales_org, who, dealer, ch
 @pytest.mark.parametrize("role", ["warehouse_manager", "executive", "finance_manager"])
 def test_roles_without_the_permission_cannot_report_stock(sales_org, role):
     with schema_context(sales_org.workspace.schema), pytest.raises(PermissionDenied):
-        adjustments.stock_report_create(
+        stock.stock_report_create(
             actor=sales_org.users[role],
             dealer=sales_org.customers["dealer"],
             product=sales_org.products["kettle"],
@@ -626,7 +622,7 @@ def test_a_salesperson_reports_for_a_dealer_in_scope(sales_org):
     org = sales_org
     with schema_context(org.workspace.schema):
         franchise = _franchise(org)
-        report = adjustments.stock_report_create(
+        report = stock.stock_report_create(
             actor=org.users["salesperson"],
             dealer=franchise,
             product=org.products["toaster"],
@@ -646,10 +642,9 @@ def test_the_latest_stock_list_shows_one_row_per_dealer_and_product_in_scope(sal
         _report(org, franchise, "4", TODAY)
 
         everything = [
-            (r.dealer_id, r.product.sku, r.quantity)
-            for r in adjustments.latest_stock_reports(org.owner)
+            (r.dealer_id, r.product.sku, r.quantity) for r in stock.latest_stock_reports(org.owner)
         ]
-        own = [r.quantity for r in adjustments.latest_stock_reports(org.users["dealer"])]
+        own = [r.quantity for r in stock.latest_stock_reports(org.users["dealer"])]
 
         assert everything == [
             (franchise.pk, "KT-1", Decimal("4.000")),
@@ -700,7 +695,7 @@ def committed_approved(platform_workspaces, django_db_blocker):
                 for i in (1, 2)
             ]
             for index, dealer in enumerate(dealers, start=1):
-                adjustments.stock_report_create(
+                stock.stock_report_create(
                     actor=owner, dealer=dealer, product=product, quantity=str(index * 10)
                 )
             adjustment = adjustments.price_adjustment_create(

@@ -12,9 +12,10 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.sales.test_adjustments import _franchise, _report
-from tradepost.sales import adjustments
-from tradepost.sales.models import DealerStockReport, PriceAdjustment, SettlementCredit
+from tests.channel.test_adjustments import _franchise, _report
+from tradepost.channel import adjustments
+from tradepost.channel.models import DealerStockReport, PriceAdjustment
+from tradepost.sales.models import SettlementCredit
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)

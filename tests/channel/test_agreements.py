@@ -17,11 +17,13 @@ from django_tenants.utils import schema_context
 from billing.access import WorkspaceReadOnly
 from billing.models import Subscription
 from tradepost.audit.models import AuditEntry
+from tradepost.channel import agreements
+from tradepost.channel.models import Agreement, AgreementLine
 from tradepost.customers import services as customer_services
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import Product
-from tradepost.sales import agreements, orders
-from tradepost.sales.models import Agreement, AgreementLine, Order
+from tradepost.sales import orders
+from tradepost.sales.models import Order
 
 A = Agreement.Status
 TODAY = timezone.localdate()

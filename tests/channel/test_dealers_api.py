@@ -11,9 +11,10 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tradepost.channel import agreements, plans
+from tradepost.channel.models import Agreement, DemandPlan
 from tradepost.customers import services as customer_services
-from tradepost.sales import agreements, orders, plans
-from tradepost.sales.models import Agreement, DemandPlan
+from tradepost.sales import orders
 
 TODAY = timezone.localdate()
 YEAR_END = datetime.date(TODAY.year, 12, 31)

@@ -14,10 +14,11 @@ from django_tenants.utils import schema_context
 from billing.access import WorkspaceReadOnly
 from billing.models import Subscription
 from tradepost.audit.models import AuditEntry
+from tradepost.channel import plans
+from tradepost.channel.models import DemandPlan, DemandPlanLine
 from tradepost.customers import services as customer_services
 from tradepost.masterdata import services as md
-from tradepost.sales import orders, plans
-from tradepost.sales.models import DemandPlan, DemandPlanLine
+from tradepost.sales import orders
 
 S = DemandPlan.Status
 

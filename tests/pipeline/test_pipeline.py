@@ -14,8 +14,8 @@ from django_tenants.utils import schema_context
 
 from billing.models import Subscription
 from tradepost.audit.models import AuditEntry
-from tradepost.sales import pipeline
-from tradepost.sales.models import Opportunity, StageProbability
+from tradepost.pipeline import services as pipeline
+from tradepost.pipeline.models import Opportunity, StageProbability
 
 D = Decimal
 

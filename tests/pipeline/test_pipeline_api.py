@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tradepost.sales import pipeline
-from tradepost.sales.models import Opportunity, StageProbability
+from tradepost.pipeline import services as pipeline
+from tradepost.pipeline.models import Opportunity, StageProbability
 
 BASE = "/api/v1/opportunities/"
 

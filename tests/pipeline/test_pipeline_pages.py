@@ -13,8 +13,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tradepost.sales import pipeline
-from tradepost.sales.models import Opportunity, Quote, StageProbability
+from tradepost.pipeline import services as pipeline
+from tradepost.pipeline.models import Opportunity, StageProbability
+from tradepost.sales.models import Quote
 
 BOARD = "/sales/pipeline/"
 
@@ -82,7 +83,7 @@ def test_the_board_shows_a_column_per_stage_with_cards_and_sums(sales_org):
     assert "Beijing chain" not in html  # another salesperson's customer
     # Each card can be moved without JavaScript.
     assert vision.count('class="opp-move"') == 3
-    assert 'draggable="true"' in vision and "sales/pipeline.js" in html
+    assert 'draggable="true"' in vision and "pipeline/pipeline.js" in html
 
 
 def test_the_board_filters_and_shows_empty_states(sales_org):

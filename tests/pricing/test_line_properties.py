@@ -1,4 +1,4 @@
-"""Properties of the line arithmetic and the promotion choice (`sales.lines`), checked
+"""Properties of the line arithmetic and the promotion choice (`pricing.lines`), checked
 on random quantities, prices, discounts, tax rates and promotion rules of every kind,
 plus a few examples worked out by hand. Pure functions: no database."""
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradepost.sales.lines import (
+from tradepost.pricing.lines import (
     CENT,
     PromotionRule,
     best_promotion,

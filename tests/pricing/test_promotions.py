@@ -16,8 +16,9 @@ from billing.access import WorkspaceReadOnly
 from billing.models import Subscription
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
-from tradepost.sales import orders, promotions
-from tradepost.sales.models import Promotion
+from tradepost.pricing import promotions
+from tradepost.pricing.models import Promotion
+from tradepost.sales import orders
 
 DAY = datetime.date(2026, 12, 1)
 LAST = datetime.date(2026, 12, 31)

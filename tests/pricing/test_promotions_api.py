@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tradepost.audit.models import AuditEntry
-from tradepost.sales import promotions
-from tradepost.sales.models import Promotion
+from tradepost.pricing import promotions
+from tradepost.pricing.models import Promotion
 
 DAY = datetime.date(2026, 12, 1)
 PATH = "/api/v1/promotions/"

@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tradepost.sales import orders, promotions
-from tradepost.sales.models import Promotion
+from tradepost.pricing import promotions
+from tradepost.pricing.models import Promotion
+from tradepost.sales import orders
 
 LIST = "/sales/promotions/"
 NEW = "/sales/promotions/new/"

@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 
 from tradepost.customers import services
 from tradepost.customers.models import PriceList
-from tradepost.customers.pricing import (
+from tradepost.pricing.resolution import (
     CUSTOMER_LIST,
     GROUP_LIST,
     LIST_PRICE,

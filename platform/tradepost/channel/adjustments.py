@@ -1,5 +1,5 @@
-"""Price adjustments and dealer compensation (seed S1 调价补差), dealers' stock reports
-and the settlement credits an adjustment posts.
+"""Price adjustments and dealer compensation (seed S1 调价补差) and the settlement
+credits an adjustment posts (the dealers' stock reports it reads are `channel.stock`).
 
 When a product's price drops, the company owes every dealer (a customer of the dealer
 or franchise channel, `Customer.is_reseller`) the difference on the goods the dealer
@@ -38,10 +38,6 @@ An adjustment concerns many dealers, so whoever may view adjustments sees all of
 them (`selectors.price_adjustments_visible_to`); the lines shown are only those of
 dealers in the viewer's customer scope (`adjustment_lines_visible_to`). Correcting a
 line also needs the dealer in scope; computing covers every dealer of the workspace.
-
-Stock reports: a dealer user reports for its own record (its customer scope), sales
-staff for the dealers in theirs. One report per dealer, product and day: reporting
-again the same day replaces the quantity.
 """
 
 from __future__ import annotations
@@ -52,7 +48,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,80 +56,34 @@ from django.utils.translation import pgettext
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
+from tradepost.channel.checks import date_in_range as _date
+from tradepost.channel.checks import dealer_required as _require_dealer
+from tradepost.channel.checks import product_required as _require_product
+from tradepost.channel.checks import quantity_value as _quantity
+from tradepost.channel.models import DealerStockReport, PriceAdjustment, PriceAdjustmentLine
+from tradepost.channel.selectors import price_adjustments_visible_to
 from tradepost.customers.models import RESELLER_CHANNELS, Customer
-from tradepost.customers.selectors import customer_is_visible, scope_q
+from tradepost.customers.selectors import scope_q
 from tradepost.masterdata.models import Product
 from tradepost.masterdata.services import document_number_next, product_update
-from tradepost.sales import documents
-from tradepost.sales import lines as arithmetic
-from tradepost.sales.models import (
-    DealerStockReport,
-    OrderLine,
-    PriceAdjustment,
-    PriceAdjustmentLine,
-    SettlementCredit,
-)
-from tradepost.sales.selectors import (
-    price_adjustments_visible_to,
-    settlement_credits_visible_to,
-    stock_reports_visible_to,
-)
+from tradepost.pricing import documents
+from tradepost.pricing import lines as arithmetic
+from tradepost.sales.models import OrderLine, SettlementCredit
 
 S = PriceAdjustment.Status
 Basis = PriceAdjustment.Basis
 REPORT_MAX_AGE_DAYS = 90
 MAX_WINDOW_DAYS = 366
 CANCELLABLE = (S.DRAFT, S.APPROVED)
-EARLIEST_DATE = datetime.date(2000, 1, 1)
 MAX_DAYS_AHEAD = 366  # a drop is announced at most a year ahead
 NUMBER_KEY = "price_adjustment"
 
 
 # --- Checks --------------------------------------------------------------------------
-def _date(value: Any, field: str, *, latest: datetime.date) -> datetime.date:
-    """A date between `EARLIEST_DATE` and `latest` (so the look-back stays a date)."""
-    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        raise ValidationError({field: [_("Enter a valid date.")]})
-    if not EARLIEST_DATE <= value <= latest:
-        raise ValidationError(
-            {
-                field: [
-                    _("Choose a day from %(first)s to %(last)s.")
-                    % {"first": EARLIEST_DATE.isoformat(), "last": latest.isoformat()}
-                ]
-            }
-        )
-    return value
-
-
-def _quantity(value: Any) -> Decimal:
-    return documents.decimal_value(
-        value,
-        field="quantity",
-        places=documents.QUANTITY_PLACES,
-        maximum=documents.MAX_QUANTITY,
-    )
-
-
 def _price(value: Any, field: str) -> Decimal:
     return documents.decimal_value(
         value, field=field, places=arithmetic.CENT, maximum=documents.MAX_PRICE
     )
-
-
-def _require_dealer(actor, dealer: Any, field: str = "dealer") -> Customer:
-    """A reseller customer in the actor's scope (others are refused like missing ones)."""
-    if not isinstance(dealer, Customer) or not customer_is_visible(actor, dealer.pk):
-        raise ValidationError({field: [_("Select a valid dealer.")]})
-    if not dealer.is_reseller:
-        raise ValidationError({field: [_("Only dealers and franchisees hold stock for resale.")]})
-    return dealer
-
-
-def _require_product(product: Any) -> Product:
-    if not isinstance(product, Product) or product.pk is None:
-        raise ValidationError({"product": [_("Select a product.")]})
-    return product
 
 
 def _locked(adjustment: PriceAdjustment) -> PriceAdjustment:
@@ -154,74 +104,6 @@ def _require_status(adjustment: PriceAdjustment, allowed, verb: str) -> None:
                 ]
             }
         )
-
-
-# --- Dealers' stock reports ----------------------------------------------------------
-@transaction.atomic
-def stock_report_create(
-    *,
-    actor,
-    dealer: Customer,
-    product: Product,
-    quantity: Any,
-    as_of: datetime.date | None = None,
-) -> DealerStockReport:
-    """Record how much of `product` the dealer holds on `as_of` (default: today).
-
-    The dealer must be a reseller in the actor's scope — a dealer user reaches only
-    its own record. The day may not be in the future. A second report for the same
-    dealer, product and day replaces the first one's quantity; the returned report
-    then carries `replaced_quantity` (the quantity it had), else that is None.
-    """
-    documents.require(actor, "sales.add_dealerstockreport")
-    _require_dealer(actor, dealer)
-    if not dealer.is_active:
-        raise ValidationError({"dealer": [_("This dealer is inactive.")]})
-    _require_product(product)
-    amount = _quantity(quantity)
-    today = timezone.localdate()
-    if isinstance(as_of, datetime.date) and as_of > today:
-        raise ValidationError({"as_of": [_("Stock can be reported up to today, not ahead.")]})
-    as_of = _date(as_of or today, "as_of", latest=today)
-    ensure_writable()
-    user = documents.actor_user(actor)
-    report = (
-        DealerStockReport.objects.select_for_update()
-        .filter(dealer=dealer, product=product, as_of=as_of)
-        .first()
-    )
-    created = False
-    if report is None:
-        try:
-            with transaction.atomic():  # another report of the same day may win the race
-                report = DealerStockReport.objects.create(
-                    dealer=dealer, product=product, as_of=as_of, quantity=amount, reported_by=user
-                )
-                created = True
-        except IntegrityError:
-            report = DealerStockReport.objects.select_for_update().get(
-                dealer=dealer, product=product, as_of=as_of
-            )
-    previous = None
-    if not created:
-        previous = report.quantity
-        report.quantity = amount
-        report.reported_by = user
-        report.save(update_fields=["quantity", "reported_by"])
-    report.replaced_quantity = previous
-    audit_record(
-        actor=actor,
-        action="dealer_stock.reported",
-        target=report,
-        data={
-            "dealer": dealer.pk,
-            "product": product.pk,
-            "as_of": as_of.isoformat(),
-            "quantity": str(amount),
-            **({"replaced": str(previous)} if previous is not None else {}),
-        },
-    )
-    return report
 
 
 # --- Computing the lines -------------------------------------------------------------
@@ -372,7 +254,7 @@ def price_adjustment_create(
     (through `masterdata.services.product_update`, so it needs `change_product`); only
     for a change that takes effect today or earlier, in the product's currency.
     """
-    documents.require(actor, "sales.add_priceadjustment")
+    documents.require(actor, "channel.add_priceadjustment")
     _require_product(product)
     if basis not in Basis.values:
         raise ValidationError({"basis": [_("Choose reported stock or deliveries.")]})
@@ -474,7 +356,7 @@ def price_adjustment_create(
 def price_adjustment_recompute(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """Compute a draft's lines again from today's reports and deliveries. Lines
     corrected by hand are replaced too."""
-    documents.require(actor, "sales.change_priceadjustment")
+    documents.require(actor, "channel.change_priceadjustment")
     ensure_writable()
     locked = _locked(adjustment)
     _require_status(locked, (S.DRAFT,), pgettext("cannot be …", "recomputed"))
@@ -496,7 +378,7 @@ def price_adjustment_line_set(
 ) -> PriceAdjustment:
     """Correct what a dealer holds on a draft (a dealer not on it yet gets a line;
     zero removes the line). The dealer must be in the actor's scope."""
-    documents.require(actor, "sales.change_priceadjustment")
+    documents.require(actor, "channel.change_priceadjustment")
     _require_dealer(actor, dealer)
     amount = _quantity(quantity)
     ensure_writable()
@@ -535,7 +417,7 @@ def price_adjustment_line_set(
 @transaction.atomic
 def price_adjustment_approve(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """The reviewer agrees with the lines; they cannot change any more."""
-    documents.require(actor, "sales.review_priceadjustment")
+    documents.require(actor, "channel.review_priceadjustment")
     ensure_writable()
     locked = _locked(adjustment)
     _require_status(locked, (S.DRAFT,), pgettext("cannot be …", "approved"))
@@ -557,7 +439,7 @@ def price_adjustment_post(*, actor, adjustment: PriceAdjustment) -> PriceAdjustm
     """Credit every dealer of an approved adjustment: one open `SettlementCredit` per
     line with an amount above zero. Exactly once: the row lock makes a concurrent
     second post wait, then find the adjustment posted and be refused."""
-    documents.require(actor, "sales.post_priceadjustment")
+    documents.require(actor, "channel.post_priceadjustment")
     ensure_writable()
     locked = _locked(adjustment)
     if locked.status == S.POSTED:
@@ -605,8 +487,8 @@ def price_adjustment_cancel(
     if not (
         actor is not None
         and (
-            actor.has_perm("sales.change_priceadjustment")
-            or actor.has_perm("sales.review_priceadjustment")
+            actor.has_perm("channel.change_priceadjustment")
+            or actor.has_perm("channel.review_priceadjustment")
         )
     ):
         raise PermissionDenied(_("You do not have permission to do this."))
@@ -648,29 +530,4 @@ def price_adjustments_with_lines(actor) -> QuerySet[PriceAdjustment]:
         price_adjustments_visible_to(actor)
         .select_related("product", "created_by", "reviewed_by")
         .prefetch_related(Prefetch("lines", queryset=adjustment_lines_visible_to(actor)))
-    )
-
-
-def latest_stock_reports(actor) -> QuerySet[DealerStockReport]:
-    """The latest report per dealer and product in the actor's scope, by dealer name
-    then SKU."""
-    latest_ids = (
-        stock_reports_visible_to(actor)
-        .order_by("dealer_id", "product_id", "-as_of", "-pk")
-        .distinct("dealer_id", "product_id")
-        .values("pk")
-    )
-    return (
-        DealerStockReport.objects.filter(pk__in=latest_ids)
-        .select_related("dealer", "product", "reported_by")
-        .order_by("dealer__name", "product__sku", "pk")
-    )
-
-
-def settlement_credit_list(actor) -> QuerySet[SettlementCredit]:
-    """Credits of the customers in the actor's scope, newest first."""
-    return (
-        settlement_credits_visible_to(actor)
-        .select_related("customer", "price_adjustment", "order_return")
-        .order_by("-created_at", "-pk")
     )

@@ -50,14 +50,15 @@ from django.utils.translation import pgettext
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
+from tradepost.channel.models import Agreement, AgreementLine
+from tradepost.channel.selectors import agreements_visible_to
 from tradepost.customers.models import Customer
 from tradepost.masterdata.models import Product
 from tradepost.masterdata.services import document_number_next
-from tradepost.sales import documents
-from tradepost.sales import lines as arithmetic
-from tradepost.sales.lines import decimal_text
-from tradepost.sales.models import Agreement, AgreementLine, Order, OrderLine
-from tradepost.sales.selectors import agreements_visible_to
+from tradepost.pricing import documents
+from tradepost.pricing import lines as arithmetic
+from tradepost.pricing.lines import decimal_text
+from tradepost.sales.models import Order, OrderLine
 
 # Orders whose quantities count against an agreement's caps.
 COUNTED_STATUSES = [
@@ -67,11 +68,22 @@ COUNTED_STATUSES = [
 ]
 
 
-quantity_text = decimal_text  # 10, not 1E+1 (see sales.lines)
+quantity_text = decimal_text  # 10, not 1E+1 (see pricing.lines)
 
 
 def agreement_prices(agreement: Agreement) -> dict[int, Decimal]:
     return dict(agreement.lines.values_list("product_id", "unit_price"))
+
+
+def agreement_prices_for_order(
+    agreement: Agreement, *, customer, on_date: datetime.date
+) -> dict[int, Decimal]:
+    """The agreement's prices for an order, after checking it — on its row, locked
+    until the order is saved, so an agreement closed meanwhile cannot take the order.
+    Orders reach this through `sales.order_terms`."""
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    agreement_check_usable(agreement, customer=customer, on_date=on_date)
+    return agreement_prices(agreement)
 
 
 def agreement_check_usable(agreement: Agreement, *, customer, on_date: datetime.date) -> None:
@@ -387,7 +399,7 @@ def agreement_create(
     """A draft agreement with `customer`: agreed prices (tax-exclusive, in `currency`,
     by default the customer's) and optional caps per product for [starts_on, ends_on].
     Numbered from the workspace's "agreement" sequence."""
-    documents.require(actor, "sales.add_agreement")
+    documents.require(actor, "channel.add_agreement")
     _require_customer(actor, customer)
     name = _text(name, field="name", max_length=MAX_NAME, required=True)
     notes = _text(notes, field="notes", max_length=MAX_NOTES)
@@ -428,7 +440,7 @@ def agreement_update(
     """Change an agreement. While it is a draft: everything but the customer (lines
     are replaced whole). Once active: only the name, the notes and the end date. A
     closed agreement does not change."""
-    documents.require(actor, "sales.change_agreement")
+    documents.require(actor, "channel.change_agreement")
     _require_visible(actor, agreement)
     unknown = set(changes) - set(HEADER_FIELDS) - set(DRAFT_FIELDS)
     if unknown:
@@ -480,7 +492,7 @@ def agreement_update(
 @transaction.atomic
 def agreement_activate(*, actor, agreement: Agreement) -> Agreement:
     """A draft with at least one line, not yet ended, starts taking orders."""
-    documents.require(actor, "sales.change_agreement")
+    documents.require(actor, "channel.change_agreement")
     _require_visible(actor, agreement)
     ensure_writable()
     locked = _locked(agreement)
@@ -500,7 +512,7 @@ def agreement_activate(*, actor, agreement: Agreement) -> Agreement:
 @transaction.atomic
 def agreement_close(*, actor, agreement: Agreement) -> Agreement:
     """An active agreement takes no more orders; orders already under it go on."""
-    documents.require(actor, "sales.change_agreement")
+    documents.require(actor, "channel.change_agreement")
     _require_visible(actor, agreement)
     ensure_writable()
     locked = _locked(agreement)

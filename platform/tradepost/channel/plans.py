@@ -42,12 +42,13 @@ from django.utils.translation import pgettext
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
+from tradepost.channel.models import DemandPlan, DemandPlanLine
+from tradepost.channel.selectors import demand_plans_visible_to
 from tradepost.customers.models import RESELLER_CHANNELS, Customer
 from tradepost.customers.selectors import customer_is_visible, customers_visible_to
 from tradepost.masterdata.models import Product
-from tradepost.sales import documents
-from tradepost.sales.models import DemandPlan, DemandPlanLine, Order, OrderLine
-from tradepost.sales.selectors import demand_plans_visible_to
+from tradepost.pricing import documents
+from tradepost.sales.models import Order, OrderLine
 
 S = DemandPlan.Status
 EDITABLE = (S.DRAFT, S.RETURNED)
@@ -269,7 +270,7 @@ def demand_plan_save(
     it has while that is a draft or returned. `month` may be any day of the month or
     "YYYY-MM". The returned plan carries `created_now` (True when it is new)."""
     if actor is None or not (
-        actor.has_perm("sales.add_demandplan") or actor.has_perm("sales.change_demandplan")
+        actor.has_perm("channel.add_demandplan") or actor.has_perm("channel.change_demandplan")
     ):
         raise PermissionDenied(_("You do not have permission to do this."))
     _require_dealer(actor, dealer)
@@ -282,7 +283,7 @@ def demand_plan_save(
     plan = _existing_locked(dealer, month)
     created = False
     if plan is None:
-        documents.require(actor, "sales.add_demandplan")
+        documents.require(actor, "channel.add_demandplan")
         try:
             with transaction.atomic():
                 plan = DemandPlan.objects.create(
@@ -296,7 +297,7 @@ def demand_plan_save(
             if plan is None:  # pragma: no cover - the conflicting row vanished again
                 raise
     if not created:
-        documents.require(actor, "sales.change_demandplan")
+        documents.require(actor, "channel.change_demandplan")
         _require_status(plan, EDITABLE, pgettext("cannot be …", "changed"))
         plan.notes = notes
         plan.save(update_fields=["notes", "updated_at"])
@@ -320,7 +321,7 @@ def demand_plan_update(
     notes: str | None = None,
 ) -> DemandPlan:
     """Change a draft or returned plan: its lines (replaced whole) and/or its notes."""
-    documents.require(actor, "sales.change_demandplan")
+    documents.require(actor, "channel.change_demandplan")
     _require_visible(actor, plan)
     checked = plan_lines(lines) if lines is not None else None
     new_notes = _notes(notes) if notes is not None else None
@@ -352,7 +353,7 @@ def demand_plan_update(
 def demand_plan_submit(*, actor, plan: DemandPlan) -> DemandPlan:
     """Send a draft (or a corrected returned plan) for review. A plan for a month that
     is over can no longer be submitted."""
-    documents.require(actor, "sales.change_demandplan")
+    documents.require(actor, "channel.change_demandplan")
     _require_visible(actor, plan)
     ensure_writable()
     locked = _locked(plan)
@@ -368,7 +369,7 @@ def demand_plan_submit(*, actor, plan: DemandPlan) -> DemandPlan:
 
 
 def _review(actor, plan: DemandPlan, *, to: str, verb: str, action: str, comment: str):
-    documents.require(actor, "sales.review_demandplan")
+    documents.require(actor, "channel.review_demandplan")
     _require_visible(actor, plan)
     ensure_writable()
     locked = _locked(plan)
@@ -459,7 +460,7 @@ def demand_aggregate(actor, month: Any) -> DemandAggregate:
     actor's scope, with the number of dealers planning each product; beside it, Σ the
     order-line quantities of those dealers' orders dated in the month (every status
     but cancelled). Products ordered without a plan show with planned 0."""
-    documents.require(actor, "sales.view_demandplan")
+    documents.require(actor, "channel.view_demandplan")
     month = month_start(month)
     plans = demand_plans_visible_to(actor).filter(month=month, status__in=AGGREGATED)
     planned = {

@@ -1,9 +1,9 @@
 """`/api/v1/opportunities/` (with `move/` and `forecast/`) and
 `/api/v1/stage-probabilities/`.
 
-Opportunities are read in the caller's scope (`sales.selectors.opportunities_visible_to`,
+Opportunities are read in the caller's scope (`pipeline.selectors.opportunities_visible_to`,
 the customer scope); each carries its stage's `probability` and its `weighted_amount`.
-Every write is a service of `sales.pipeline`, the same the browser calls: it checks the
+Every write is a service of `pipeline.services`, the same the browser calls: it checks the
 permission (403), the scope (404 or a `customer` error) and the rules (400 with the
 field in `errors`).
 """
@@ -28,9 +28,8 @@ from api.views import RolePermissions, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField, scoped_filter
 from tradepost.masterdata.models import Currency
-from tradepost.sales import pipeline as services
-from tradepost.sales import selectors
-from tradepost.sales.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
+from tradepost.pipeline import selectors, services
+from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 WEIGHTED = {"max_digits": 16, "decimal_places": 2}
@@ -242,7 +241,7 @@ class CanViewOpportunities(permissions.BasePermission):
     `change_opportunity` for moving."""
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm("sales.view_opportunity"))
+        return bool(request.user and request.user.has_perm("pipeline.view_opportunity"))
 
 
 @extend_schema_view(
@@ -385,10 +384,10 @@ class StageProbabilityPermissions(permissions.BasePermission):
         if not (user and user.is_authenticated):
             return False
         if request.method in permissions.SAFE_METHODS:
-            return user.has_perm("sales.view_opportunity") or user.has_perm(
-                "sales.view_stageprobability"
+            return user.has_perm("pipeline.view_opportunity") or user.has_perm(
+                "pipeline.view_stageprobability"
             )
-        return user.has_perm("sales.change_stageprobability")
+        return user.has_perm("pipeline.change_stageprobability")
 
 
 def _stage_rows() -> list[dict]:

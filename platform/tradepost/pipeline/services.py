@@ -63,9 +63,7 @@ from tradepost.audit.models import AuditEntry
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
-from tradepost.sales import documents
-from tradepost.sales.lines import CENT, HUNDRED, money
-from tradepost.sales.models import (
+from tradepost.pipeline.models import (
     CLOSED_STAGES,
     DEFAULT_STAGE_PROBABILITY,
     OPEN_STAGES,
@@ -73,7 +71,9 @@ from tradepost.sales.models import (
     Stage,
     StageProbability,
 )
-from tradepost.sales.selectors import opportunities_visible_to
+from tradepost.pipeline.selectors import opportunities_visible_to
+from tradepost.pricing import documents
+from tradepost.pricing.lines import CENT, HUNDRED, money
 
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -157,7 +157,7 @@ def _probability_value(stage: Any, value: Any) -> int:
 def stage_probabilities_set(*, actor, probabilities: Mapping[str, Any]) -> dict[str, int]:
     """Set the win probability of one or more open stages at once (all or nothing).
     Forecasts and weighted amounts use the new values from then on."""
-    documents.require(actor, "sales.change_stageprobability")
+    documents.require(actor, "pipeline.change_stageprobability")
     cleaned = {stage: _probability_value(stage, value) for stage, value in probabilities.items()}
     ensure_writable()
     before = stage_probabilities()
@@ -174,7 +174,7 @@ def stage_probabilities_set(*, actor, probabilities: Mapping[str, Any]) -> dict[
 
 
 def stage_probability_set(*, actor, stage: str, probability: Any) -> int:
-    """Set one open stage's win probability (0–100, `sales.change_stageprobability`)."""
+    """Set one open stage's win probability (0–100, `pipeline.change_stageprobability`)."""
     return stage_probabilities_set(actor=actor, probabilities={stage: probability})[stage]
 
 
@@ -252,7 +252,7 @@ def opportunity_list(
 def opportunity_history(opportunity: Opportunity) -> list[AuditEntry]:
     """The opportunity's audit entries, oldest first (creation, changes, moves)."""
     return list(
-        AuditEntry.objects.filter(target_type="sales.opportunity", target_id=str(opportunity.pk))
+        AuditEntry.objects.filter(target_type="pipeline.opportunity", target_id=str(opportunity.pk))
         .order_by("created_at", "pk")
         .only("action", "actor_label", "created_at", "data")
     )
@@ -563,7 +563,7 @@ def opportunity_create(
     """A new opportunity for a customer in the actor's scope, in an open stage. The
     owner defaults to the customer's salesperson, else the actor; the currency to the
     customer's."""
-    documents.require(actor, "sales.add_opportunity")
+    documents.require(actor, "pipeline.add_opportunity")
     if not isinstance(customer, Customer):
         raise ValidationError({"customer": [_("Select a valid customer.")]})
     documents.require_customer_visible(actor, customer)
@@ -614,7 +614,7 @@ def opportunity_create(
 def opportunity_update(*, actor, opportunity: Opportunity, **changes: Any) -> Opportunity:
     """Change an opportunity's name, amount, currency, expected close, owner, next step,
     notes or (once won) follow-up date. Its stage changes only by moving it."""
-    documents.require(actor, "sales.change_opportunity")
+    documents.require(actor, "pipeline.change_opportunity")
     _require_visible(actor, opportunity)
     if "stage" in changes:
         raise ValidationError({"stage": [_("Move the opportunity to change its stage.")]})
@@ -679,7 +679,7 @@ def opportunity_move(
     """Move an opportunity to another stage (see the module's rules: a reason to win or
     lose, `closed_at` stamped on closing and cleared on reopening, a follow-up date on a
     win). Moving to the stage it is already in changes nothing."""
-    documents.require(actor, "sales.change_opportunity")
+    documents.require(actor, "pipeline.change_opportunity")
     _require_visible(actor, opportunity)
     if stage not in Stage.values:
         raise ValidationError({"stage": [_("Choose a stage.")]})

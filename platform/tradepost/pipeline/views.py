@@ -3,7 +3,7 @@ editing and moving an opportunity, its page with its quotes and stage history, t
 weighted forecast (`sales:forecast`) and the stage-probability settings.
 
 Moving works three ways, all through `pipeline.opportunity_move`: dragging a card on
-the board (`sales/pipeline.js` POSTs to the move URL and asks for a reason when the
+the board (`pipeline/pipeline.js` POSTs to the move URL and asks for a reason when the
 card lands on won or lost), the "Move to…" select on each card (plain form, no
 JavaScript needed — the way on a phone), and the move page, which is also where a
 refused move (won or lost without a reason) lands with its error and status 400.
@@ -30,11 +30,10 @@ from django.views.decorators.http import require_http_methods
 from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
 from tradepost.customers import selectors as customer_selectors
-from tradepost.customers.forms import DateInput
+from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.masterdata.models import Currency
-from tradepost.sales import pipeline
-from tradepost.sales.forms import CustomerChoice
-from tradepost.sales.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
+from tradepost.pipeline import services as pipeline
+from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
 from tradepost.workspace.forms import add_service_errors
 
 ROWS_PER_PAGE = 50
@@ -208,13 +207,13 @@ def _call(form: forms.Form, call):
 
 # --- Board and list ------------------------------------------------------------------
 @login_required
-@permission_required("sales.view_opportunity", raise_exception=True)
+@permission_required("pipeline.view_opportunity", raise_exception=True)
 def board(request: HttpRequest) -> HttpResponse:
     """The kanban board: a column per stage; drag a card, or use its "Move to…"."""
     mine = request.GET.get("mine") == "1"
     text = _search_text(request)
     columns = pipeline.pipeline_board(request.user, mine=mine, search=text)
-    can_move = request.user.has_perm("sales.change_opportunity")
+    can_move = request.user.has_perm("pipeline.change_opportunity")
     context = {
         "columns": columns,
         "mine": mine,
@@ -228,11 +227,11 @@ def board(request: HttpRequest) -> HttpResponse:
         "here": request.get_full_path(),
         "move_form": MoveForm(),
     }
-    return render(request, "sales/pipeline/board.html", context)
+    return render(request, "pipeline/board.html", context)
 
 
 @login_required
-@permission_required("sales.view_opportunity", raise_exception=True)
+@permission_required("pipeline.view_opportunity", raise_exception=True)
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     """Every opportunity in scope (closed ones too), 50 a page; the board's "show all"."""
     stage = request.GET.get("stage", "")
@@ -254,7 +253,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         "mine": mine,
         "text": text,
     }
-    return render(request, "sales/pipeline/list.html", context)
+    return render(request, "pipeline/list.html", context)
 
 
 # --- One opportunity -----------------------------------------------------------------
@@ -271,7 +270,7 @@ def _initial_customer(request: HttpRequest) -> int | None:
 
 
 @login_required
-@permission_required("sales.add_opportunity", raise_exception=True)
+@permission_required("pipeline.add_opportunity", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
@@ -300,11 +299,11 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
             return redirect("sales:opportunity", opportunity_id=created.pk)
     status = 400 if data is not None else 200
     context = {"form": form, "opportunity": None}
-    return render(request, "sales/pipeline/form.html", context, status=status)
+    return render(request, "pipeline/form.html", context, status=status)
 
 
 @login_required
-@permission_required("sales.change_opportunity", raise_exception=True)
+@permission_required("pipeline.change_opportunity", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     opportunity = pipeline.opportunity_get(request.user, opportunity_id)
@@ -335,7 +334,7 @@ def opportunity_edit(request: HttpRequest, opportunity_id: int) -> HttpResponse:
             return redirect("sales:opportunity", opportunity_id=opportunity.pk)
     status = 400 if data is not None else 200
     context = {"form": form, "opportunity": opportunity}
-    return render(request, "sales/pipeline/form.html", context, status=status)
+    return render(request, "pipeline/form.html", context, status=status)
 
 
 def _history(opportunity: Opportunity) -> list[dict]:
@@ -371,20 +370,20 @@ def _detail_context(request: HttpRequest, opportunity: Opportunity, **extra) -> 
         "quotes": quotes,
         "history": _history(opportunity),
         "move_form": move_form,
-        "can_change": request.user.has_perm("sales.change_opportunity"),
+        "can_change": request.user.has_perm("pipeline.change_opportunity"),
         **extra,
     }
 
 
 @login_required
-@permission_required("sales.view_opportunity", raise_exception=True)
+@permission_required("pipeline.view_opportunity", raise_exception=True)
 def opportunity_detail(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     opportunity = pipeline.opportunity_get(request.user, opportunity_id)
-    return render(request, "sales/pipeline/detail.html", _detail_context(request, opportunity))
+    return render(request, "pipeline/detail.html", _detail_context(request, opportunity))
 
 
 @login_required
-@permission_required("sales.change_opportunity", raise_exception=True)
+@permission_required("pipeline.change_opportunity", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def opportunity_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     """GET: the move form. POST (from the board's drag and drop with `Accept:
@@ -394,7 +393,7 @@ def opportunity_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     if request.method == "GET":
         form = MoveForm(initial={"stage": request.GET.get("stage") or opportunity.stage})
         context = {"opportunity": opportunity, "form": form, "next": _safe_next(request, "")}
-        return render(request, "sales/pipeline/move.html", context)
+        return render(request, "pipeline/move.html", context)
     form = MoveForm(request.POST)
     moved = None
     if form.is_valid():
@@ -421,7 +420,7 @@ def opportunity_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
             "form": form,
             "next": _safe_next(request, ""),
         }
-        return render(request, "sales/pipeline/move.html", context, status=400)
+        return render(request, "pipeline/move.html", context, status=400)
     messages.success(
         request,
         _("%(name)s moved to %(stage)s.")
@@ -432,7 +431,7 @@ def opportunity_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
 
 # --- Forecast and settings -----------------------------------------------------------
 @login_required
-@permission_required("sales.view_opportunity", raise_exception=True)
+@permission_required("pipeline.view_opportunity", raise_exception=True)
 def forecast(request: HttpRequest) -> HttpResponse:
     """The weighted forecast by month × owner, a table per currency."""
     form = ForecastForm(request.GET or None)
@@ -449,17 +448,17 @@ def forecast(request: HttpRequest) -> HttpResponse:
             ),
         )
     if result is None:
-        return render(request, "sales/pipeline/forecast.html", {"form": form}, status=400)
+        return render(request, "pipeline/forecast.html", {"form": form}, status=400)
     context = {"form": form, "forecast": result}
-    return render(request, "sales/pipeline/forecast.html", context)
+    return render(request, "pipeline/forecast.html", context)
 
 
 @login_required
-@permission_required("sales.view_stageprobability", raise_exception=True)
+@permission_required("pipeline.view_stageprobability", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def stage_probabilities(request: HttpRequest) -> HttpResponse:
     """The win probability per stage; sales managers change the open stages'."""
-    can_change = request.user.has_perm("sales.change_stageprobability")
+    can_change = request.user.has_perm("pipeline.change_stageprobability")
     if request.method == "POST" and not can_change:
         raise PermissionDenied
     settings = pipeline.stage_settings()
@@ -478,7 +477,7 @@ def stage_probabilities(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "settings": settings, "can_change": can_change}
     return render(
         request,
-        "sales/pipeline/probabilities.html",
+        "pipeline/probabilities.html",
         context,
         status=400 if data is not None else 200,
     )

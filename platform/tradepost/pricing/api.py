@@ -1,9 +1,9 @@
 """`/api/v1/promotions/` — the company's promotions — and `/api/v1/promotions/preview/`,
 which says which promotion a line would get and how much it would take off.
 
-Promotions are company-wide rules, so every caller holding `sales.view_promotion`
-reads all of them; writes need `sales.add_promotion` / `sales.change_promotion` and go
-through `sales.promotions`, the same services as the browser, which check each kind's
+Promotions are company-wide rules, so every caller holding `pricing.view_promotion`
+reads all of them; writes need `pricing.add_promotion` / `pricing.change_promotion` and go
+through `pricing.promotions`, the same services as the browser, which check each kind's
 fields (400 naming the field) and record an audit entry.
 """
 
@@ -27,8 +27,8 @@ from api.views import RolePermissions, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers.models import Channel
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
-from tradepost.sales import promotions as services
-from tradepost.sales.models import Promotion
+from tradepost.pricing import promotions as services
+from tradepost.pricing.models import Promotion
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 12, "decimal_places": 3}
@@ -259,7 +259,7 @@ class PromotionFilter(UpdatedSinceFilterSet):
         summary="Create a promotion",
         description="percent_off needs `percent`; amount_off `amount` and `currency`; "
         "buy_x_get_y `buy_quantity` and `free_quantity`; tiered_price `tiers` and "
-        "`currency`. Fields of other kinds are cleared. Needs `sales.add_promotion`.",
+        "`currency`. Fields of other kinds are cleared. Needs `pricing.add_promotion`.",
     ),
     partial_update=extend_schema(
         request=PromotionWriteSerializer,

@@ -1,5 +1,5 @@
 """What quote and order services share: checking the actor, reading line input, and
-pricing lines (resolved price → promotion → discount → tax, see `sales.lines`)."""
+pricing lines (resolved price → promotion → discount → tax, see `pricing.lines`)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.models import Customer
-from tradepost.customers.pricing import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE, prices_resolve
 from tradepost.masterdata.models import Currency, Product, TaxRate
-from tradepost.sales import lines as arithmetic
+from tradepost.pricing import lines as arithmetic
+from tradepost.pricing import selectors as pricing_selectors
+from tradepost.pricing.resolution import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE, prices_resolve
 
 MAX_LINES = 200
 MAX_QUANTITY = Decimal("999999999.999")
@@ -232,7 +233,7 @@ def lines_price(
     The unit price is, in order: a price given on the line (source "manual"; refused
     under an agreement); a fixed price the caller passes (a converted quote's); the
     agreement's price when the document is under an agreement; else the customer's resolved price
-    (`customers.pricing`), which must be in `currency` — a product priced only in
+    (`pricing.resolution`), which must be in `currency` — a product priced only in
     another currency needs a price on the line.
     """
     products = [line.product for line in requests]
@@ -241,7 +242,7 @@ def lines_price(
         if agreed_prices is None
         else {}
     )
-    promotions = arithmetic.promotions_for(
+    promotions = pricing_selectors.promotions_for(
         customer=customer, products=products, on_date=on_date, currency=currency
     )
     default_rate = default_tax_rate()

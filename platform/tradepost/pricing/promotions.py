@@ -4,8 +4,8 @@ groups and channels, on every product or only some products and category subtree
 
 How a line gets its promotion (which ones apply, the arithmetic, and the precedence:
 no stacking, the biggest discount wins, then the higher priority, then the older
-promotion) lives in `sales.lines`; quotes and orders apply it when they price their
-lines (`sales.documents.lines_price`). This module keeps what a promotion must be when
+promotion) lives in `pricing.lines`; quotes and orders apply it when they price their
+lines (`pricing.documents.lines_price`). This module keeps what a promotion must be when
 it is written, reads promotions for the pages and the API, and answers "which
 promotion would this line get, and how much would it give?" (`promotion_preview`).
 
@@ -23,8 +23,8 @@ Every promotion has a name, `starts_on` ≤ `ends_on` (both inclusive), optional
 products, categories, customer groups (instances or ids, which must exist) and channels
 (`customers.models.Channel`), a priority (0–32767) and an active flag.
 
-Who: `sales.add_promotion` to create, `sales.change_promotion` to change or deactivate
-(sales managers and administrators). Every role holding `sales.view_promotion` reads
+Who: `pricing.add_promotion` to create, `pricing.change_promotion` to change or deactivate
+(sales managers and administrators). Every role holding `pricing.view_promotion` reads
 every promotion: they are company-wide rules, not records of a customer. Each write
 runs in one transaction, refuses in a read-only workspace and writes an audit entry.
 A change applies to documents priced afterwards; saved lines keep the promotion and
@@ -34,7 +34,7 @@ discount they got.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -50,13 +50,14 @@ from billing.access import ensure_writable
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Channel, Customer, CustomerGroup
-from tradepost.customers.pricing import prices_resolve
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.models import Currency, Product, ProductCategory
-from tradepost.sales import documents
-from tradepost.sales import lines as arithmetic
-from tradepost.sales.lines import decimal_text
-from tradepost.sales.models import Promotion
+from tradepost.pricing import documents
+from tradepost.pricing import lines as arithmetic
+from tradepost.pricing import selectors as pricing_selectors
+from tradepost.pricing.lines import decimal_text
+from tradepost.pricing.models import Promotion
+from tradepost.pricing.resolution import prices_resolve
 
 K = Promotion.Kind
 MAX_NAME = 200
@@ -397,7 +398,7 @@ def _audit_data(scalars: Mapping[str, Any], links: Mapping[str, list]) -> dict[s
 def promotion_create(*, actor, **fields: Any) -> Promotion:
     """A promotion from `fields` (names in `FIELDS`; see the module docstring for what
     each kind needs). Nothing is written when any field is wrong."""
-    documents.require(actor, "sales.add_promotion")
+    documents.require(actor, "pricing.add_promotion")
     _reject_unknown(fields)
     scalars, links = promotion_clean({**DEFAULTS, **fields})
     ensure_writable()
@@ -425,7 +426,7 @@ def promotion_update(*, actor, promotion: Promotion, **changes: Any) -> Promotio
     """Change any fields of a promotion. The whole promotion is checked again, as after
     the change; changing the kind clears the old kind's fields (give the new kind's).
     Links given replace the old ones whole."""
-    documents.require(actor, "sales.change_promotion")
+    documents.require(actor, "pricing.change_promotion")
     _reject_unknown(changes)
     ensure_writable()
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
@@ -456,7 +457,7 @@ def promotion_update(*, actor, promotion: Promotion, **changes: Any) -> Promotio
 def promotion_deactivate(*, actor, promotion: Promotion) -> Promotion:
     """Stop a promotion at once: documents priced from now on no longer get it (lines
     already saved keep theirs). Activate it again with `promotion_update(is_active=True)`."""
-    documents.require(actor, "sales.change_promotion")
+    documents.require(actor, "pricing.change_promotion")
     ensure_writable()
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
     if not locked.is_active:
@@ -693,13 +694,13 @@ def promotion_preview(
 ) -> PromotionPreview:
     """Which promotion a line of `quantity` × `product` for `customer` on `on_date`
     (default today) in `currency` (default the customer's) would get, and the discount,
-    exactly as an order priced then would (`lines.promotions_for` + `lines.best_promotion`).
+    exactly as an order priced then would (`selectors.promotions_for` + `lines.best_promotion`).
 
     The unit price is `unit_price` when given, else the customer's resolved price, which
-    must be in `currency`. With `actor`, checks `sales.view_promotion` and that the
+    must be in `currency`. With `actor`, checks `pricing.view_promotion` and that the
     customer is in the actor's scope."""
     if actor is not None:
-        documents.require(actor, "sales.view_promotion")
+        documents.require(actor, "pricing.view_promotion")
         documents.require_customer_visible(actor, customer)
     on_date = on_date or timezone.localdate()
     currency = documents.currency_value(currency, customer.currency)
@@ -726,7 +727,7 @@ def promotion_preview(
                 % {"sku": product.sku, "currency": currency},
             )
         price, source = resolved.unit_price, resolved.source
-    rules = arithmetic.promotions_for(
+    rules = pricing_selectors.promotions_for(
         customer=customer, products=[product], on_date=on_date, currency=currency
     )[product.pk]
     best, discount = arithmetic.best_promotion(rules, quantity, price)
@@ -754,15 +755,21 @@ def promotion_preview(
     )
 
 
-def promotion_order_lines(actor, promotion: Promotion, limit: int = 20) -> QuerySet:
-    """The latest order lines that got `promotion`, among the orders the actor sees."""
-    from tradepost.sales.models import OrderLine
-    from tradepost.sales.selectors import orders_visible_to
+# Which orders got a promotion is the sales app's to say: sales builds on pricing, so
+# `SalesConfig.ready` registers its reader here (`register_order_lines_reader`).
+_order_lines_reader: Callable[..., Any] | None = None
 
-    return (
-        OrderLine.objects.filter(
-            promotion_id=promotion.pk, order__in=orders_visible_to(actor).values("pk")
-        )
-        .select_related("order", "order__customer", "product")
-        .order_by("-order__order_date", "-pk")[:limit]
-    )
+
+def register_order_lines_reader(reader: Callable[..., Any]) -> None:
+    """Install `reader(actor, promotion, limit)`: the latest order lines that got the
+    promotion, among the orders the actor sees."""
+    global _order_lines_reader
+    _order_lines_reader = reader
+
+
+def promotion_order_lines(actor, promotion: Promotion, limit: int = 20) -> Any:
+    """The latest order lines that got `promotion`, among the orders the actor sees
+    (none without the sales app)."""
+    if _order_lines_reader is None:
+        return []
+    return _order_lines_reader(actor, promotion, limit)

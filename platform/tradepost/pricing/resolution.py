@@ -34,12 +34,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers.models import Customer, PriceListLine
+from tradepost.customers.prices import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE
 from tradepost.masterdata.models import MONEY_PLACES, Product
 
-CUSTOMER_LIST = "customer list"
-GROUP_LIST = "group list"
-LIST_PRICE = "list price"
-SOURCES = (CUSTOMER_LIST, GROUP_LIST, LIST_PRICE)
 SOURCE_LABELS = {
     CUSTOMER_LIST: _("the customer's price list"),
     GROUP_LIST: _("the customer group's price list"),

@@ -4,7 +4,7 @@ tiers as rows), and "check a price": which promotion a line would get.
 
 The form works without JavaScript: every kind's fields are shown, each saying which
 kind it belongs to, and the service ignores the fields of the other kinds.
-`sales/promotions.js` hides the fields that do not belong to the chosen kind and adds
+`pricing/promotions.js` hides the fields that do not belong to the chosen kind and adds
 tier rows on click.
 """
 
@@ -26,13 +26,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.audit.models import AuditEntry
-from tradepost.customers.forms import DateInput
+from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.customers.models import Channel, CustomerGroup
 from tradepost.customers.selectors import customer_groups_visible_to, customers_visible_to
+from tradepost.masterdata.forms import ProductChoice
 from tradepost.masterdata.models import Currency, Product, ProductCategory
-from tradepost.sales import promotions as services
-from tradepost.sales.forms import CustomerChoice, ProductChoice
-from tradepost.sales.models import Promotion
+from tradepost.pricing import promotions as services
+from tradepost.pricing.models import Promotion
 from tradepost.workspace.forms import add_service_errors
 
 ROWS_PER_PAGE = 50
@@ -269,12 +269,12 @@ def _save(form: PromotionForm, formset: BaseTierFormSet, call):
 
 def _form_page(request, form, formset, promotion, status=200) -> HttpResponse:
     context = {"form": form, "formset": formset, "promotion": promotion}
-    return render(request, "sales/promotions/form.html", context, status=status)
+    return render(request, "pricing/promotions/form.html", context, status=status)
 
 
 # --- Pages ---------------------------------------------------------------------------
 @login_required
-@permission_required("sales.view_promotion", raise_exception=True)
+@permission_required("pricing.view_promotion", raise_exception=True)
 def promotion_list(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period", services.CURRENT)
     if period not in PERIOD_LABELS:
@@ -312,11 +312,11 @@ def promotion_list(request: HttpRequest) -> HttpResponse:
         "text": text,
         "filtered": bool(kind or text),
     }
-    return render(request, "sales/promotions/list.html", context)
+    return render(request, "pricing/promotions/list.html", context)
 
 
 @login_required
-@permission_required("sales.add_promotion", raise_exception=True)
+@permission_required("pricing.add_promotion", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def promotion_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
@@ -340,7 +340,7 @@ def promotion_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required("sales.change_promotion", raise_exception=True)
+@permission_required("pricing.change_promotion", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
     promotion = services.promotion_get(promotion_id)
@@ -369,14 +369,14 @@ def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
 
 def _history(promotion: Promotion) -> list[AuditEntry]:
     return list(
-        AuditEntry.objects.filter(target_type="sales.promotion", target_id=str(promotion.pk))
+        AuditEntry.objects.filter(target_type="pricing.promotion", target_id=str(promotion.pk))
         .order_by("created_at", "pk")
         .only("action", "actor_label", "created_at", "data")
     )
 
 
 @login_required
-@permission_required("sales.view_promotion", raise_exception=True)
+@permission_required("pricing.view_promotion", raise_exception=True)
 def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
     promotion = services.promotion_get(promotion_id, request.user)
     user = request.user
@@ -393,14 +393,14 @@ def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
         "period_labels": PERIOD_LABELS,
         "channel_labels": [str(dict(Channel.choices).get(c, c)) for c in promotion.channels],
         "lines": lines,
-        "history": _history(promotion) if user.has_perm("sales.change_promotion") else [],
-        "can_change": user.has_perm("sales.change_promotion"),
+        "history": _history(promotion) if user.has_perm("pricing.change_promotion") else [],
+        "can_change": user.has_perm("pricing.change_promotion"),
     }
-    return render(request, "sales/promotions/detail.html", context)
+    return render(request, "pricing/promotions/detail.html", context)
 
 
 @login_required
-@permission_required("sales.change_promotion", raise_exception=True)
+@permission_required("pricing.change_promotion", raise_exception=True)
 @require_POST
 def promotion_deactivate(request: HttpRequest, promotion_id: int) -> HttpResponse:
     promotion = services.promotion_get(promotion_id)
@@ -410,7 +410,7 @@ def promotion_deactivate(request: HttpRequest, promotion_id: int) -> HttpRespons
 
 
 @login_required
-@permission_required("sales.change_promotion", raise_exception=True)
+@permission_required("pricing.change_promotion", raise_exception=True)
 @require_POST
 def promotion_activate(request: HttpRequest, promotion_id: int) -> HttpResponse:
     promotion = services.promotion_get(promotion_id)
@@ -428,7 +428,7 @@ def promotion_activate(request: HttpRequest, promotion_id: int) -> HttpResponse:
 
 
 @login_required
-@permission_required("sales.view_promotion", raise_exception=True)
+@permission_required("pricing.view_promotion", raise_exception=True)
 def promotion_check(request: HttpRequest) -> HttpResponse:
     """Which promotion a line would get — the same answer an order saved now would."""
     asked = bool(request.GET)
@@ -449,7 +449,7 @@ def promotion_check(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
     status = 400 if form.errors else 200
     return render(
-        request, "sales/promotions/check.html", {"form": form, "preview": preview}, status=status
+        request, "pricing/promotions/check.html", {"form": form, "preview": preview}, status=status
     )
 
 

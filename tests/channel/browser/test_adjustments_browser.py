@@ -14,16 +14,12 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import TIMEOUT_MS
 from tradepost.audit.models import AuditEntry
+from tradepost.channel.models import DealerStockReport, PriceAdjustment, PriceAdjustmentLine
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import DocumentSequence, Product
-from tradepost.sales.models import (
-    DealerStockReport,
-    PriceAdjustment,
-    PriceAdjustmentLine,
-    SettlementCredit,
-)
+from tradepost.sales.models import SettlementCredit
 
 pytestmark = pytest.mark.e2e
 

@@ -15,12 +15,12 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import TIMEOUT_MS
 from tradepost.audit.models import AuditEntry
+from tradepost.channel import plans
+from tradepost.channel.models import Agreement, DemandPlan
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import DocumentSequence, Product
-from tradepost.sales import plans
-from tradepost.sales.models import Agreement, DemandPlan
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ from tests.conftest import PASSWORD
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
-from tradepost.sales import pipeline
-from tradepost.sales.models import Opportunity
+from tradepost.pipeline import services as pipeline
+from tradepost.pipeline.models import Opportunity
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tradepost.audit.models import AuditEntry
-from tradepost.sales.models import Promotion
+from tradepost.pricing.models import Promotion
 
 pytestmark = pytest.mark.e2e
 

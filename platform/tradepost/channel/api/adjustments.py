@@ -1,12 +1,11 @@
 """`/api/v1/price-adjustments/` (调价补差) with the actions `recompute/`, `lines/`,
-`approve/`, `post/` and `cancel/`; `/api/v1/dealer-stock-reports/`; and the read-only
-`/api/v1/settlement-credits/`.
+`approve/`, `post/` and `cancel/` (the dealers' stock reports are `api.stock`, the
+credits a posting writes `sales.api.credits`).
 
-Every write is a service of `sales.adjustments`, the same the browser calls, which
+Every write is a service of `channel.adjustments`, the same the browser calls, which
 checks the step's permission (403) and the adjustment's status (400 with `status` in
 `errors`). Adjustments are visible to whoever may view them, but the lines shown are
-only those of dealers in the caller's customer scope; stock reports and credits are
-read in that scope too (a dealer sees its own), and an id outside it is a 404.
+only those of dealers in the caller's customer scope.
 """
 
 from __future__ import annotations
@@ -20,16 +19,10 @@ from rest_framework.response import Response
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import ReadSerializer, StrictSerializer
 from api.views import RolePermissions, TradepostViewSet
+from tradepost.channel import adjustments as services
+from tradepost.channel.models import PriceAdjustment, PriceAdjustmentLine
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
-from tradepost.sales import adjustments as services
-from tradepost.sales import selectors
-from tradepost.sales.models import (
-    DealerStockReport,
-    PriceAdjustment,
-    PriceAdjustmentLine,
-    SettlementCredit,
-)
 from tradepost.text import MULTI_LINE
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
@@ -151,7 +144,7 @@ class CanViewAdjustments(permissions.BasePermission):
     permission (`change_`, `review_`, `post_priceadjustment`)."""
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm("sales.view_priceadjustment"))
+        return bool(request.user and request.user.has_perm("channel.view_priceadjustment"))
 
 
 @extend_schema_view(
@@ -272,154 +265,6 @@ class PriceAdjustmentViewSet(
         return self._read(adjustment)
 
 
-# --- Dealers' stock reports ----------------------------------------------------------
-class DealerStockReportSerializer(ReadSerializer):
-    dealer_name = serializers.CharField(source="dealer.name", read_only=True)
-    product_sku = serializers.CharField(source="product.sku", read_only=True)
-
-    class Meta:
-        model = DealerStockReport
-        fields = [
-            "id",
-            "dealer",
-            "dealer_name",
-            "product",
-            "product_sku",
-            "quantity",
-            "as_of",
-            "reported_by",
-            "created_at",
-        ]
-
-
-class DealerStockReportCreateSerializer(StrictSerializer):
-    dealer = VisibleCustomerField(help_text="A dealer or franchisee; a dealer reports its own.")
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
-    quantity = serializers.DecimalField(help_text="On hand, up to 3 decimal places.", **QUANTITY)
-    as_of = serializers.DateField(required=False, help_text="Default: today; not in the future.")
-
-
-class DealerStockReportFilter(django_filters.FilterSet):
-    dealer = django_filters.NumberFilter(field_name="dealer_id", label="Dealer (customer) id.")
-    product = django_filters.NumberFilter(field_name="product_id", label="Product id.")
-    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte")
-    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte")
-    latest = django_filters.BooleanFilter(
-        method="filter_latest", label="Only the latest report per dealer and product."
-    )
-
-    class Meta:
-        model = DealerStockReport
-        fields = ["dealer", "product", "as_of_from", "as_of_to", "latest"]
-
-    def filter_latest(self, queryset, name, value):
-        if not value:
-            return queryset
-        latest = (
-            queryset.order_by("dealer_id", "product_id", "-as_of", "-pk")
-            .distinct("dealer_id", "product_id")
-            .values("pk")
-        )
-        return queryset.filter(pk__in=latest)
-
-
-@extend_schema_view(
-    create=extend_schema(
-        request=DealerStockReportCreateSerializer,
-        responses={
-            status.HTTP_201_CREATED: DealerStockReportSerializer,
-            status.HTTP_200_OK: DealerStockReportSerializer,
-        },
-        summary="Report a dealer's stock of a product",
-        description="One report per dealer, product and day: reporting again the same day "
-        "replaces the quantity (200 instead of 201).",
-    ),
-)
-class DealerStockReportViewSet(
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    TradepostViewSet,
-):
-    """Dealers' stock reports in the caller's customer scope, latest day first."""
-
-    serializer_class = DealerStockReportSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
-    filterset_class = DealerStockReportFilter
-    search_fields = ["dealer__name", "product__sku"]
-    ordering_fields = ["as_of", "created_at"]
-    ordering = ["-as_of"]
-    http_method_names = ["get", "post", "head", "options"]
-
-    def get_queryset(self):
-        return (
-            selectors.stock_reports_visible_to(self.request.user)
-            .select_related("dealer", "product")
-            .order_by("-as_of", "-pk")
-        )
-
-    def create(self, request, *args, **kwargs):
-        data = DealerStockReportCreateSerializer(
-            data=request.data, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
-        report = services.stock_report_create(actor=request.user, **data.validated_data)
-        fresh = self.get_queryset().get(pk=report.pk)
-        code = status.HTTP_201_CREATED if report.replaced_quantity is None else status.HTTP_200_OK
-        return Response(self.get_serializer(fresh).data, status=code)
-
-
-# --- Settlement credits --------------------------------------------------------------
-class SettlementCreditSerializer(ReadSerializer):
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
-
-    class Meta:
-        model = SettlementCredit
-        fields = [
-            "id",
-            "customer",
-            "customer_name",
-            "amount",
-            "currency",
-            "reason",
-            "price_adjustment",
-            "order_return",
-            "status",
-            "created_at",
-        ]
-
-
-class SettlementCreditFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
-    price_adjustment = django_filters.NumberFilter(
-        field_name="price_adjustment_id", label="Price adjustment id."
-    )
-    order_return = django_filters.NumberFilter(field_name="order_return_id", label="Return id.")
-    status = django_filters.ChoiceFilter(choices=SettlementCredit.Status.choices)
-
-    class Meta:
-        model = SettlementCredit
-        fields = ["customer", "price_adjustment", "order_return", "status", "currency"]
-
-
-class SettlementCreditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
-    """Money owed to customers in the caller's scope (from price adjustments and
-    returns), newest first. Read-only: the settlement module settles them."""
-
-    serializer_class = SettlementCreditSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
-    filterset_class = SettlementCreditFilter
-    ordering_fields = ["created_at", "amount"]
-    ordering = ["-created_at"]
-    search_fields = ["reason", "customer__name"]
-    http_method_names = ["get", "head", "options"]
-
-    def get_queryset(self):
-        return services.settlement_credit_list(self.request.user)
-
-
 ROUTES = [
     ("price-adjustments", PriceAdjustmentViewSet, "price-adjustment"),
-    ("dealer-stock-reports", DealerStockReportViewSet, "dealer-stock-report"),
-    ("settlement-credits", SettlementCreditViewSet, "settlement-credit"),
 ]

@@ -1,10 +1,9 @@
-"""Sales pages: price adjustments (调价补差) with their dealers' lines, the dealers' stock
-reports, and the settlement credits the adjustments post.
+"""Sales pages: price adjustments (调价补差) with their dealers' lines (the dealers' stock
+reports are `views.stock`, the credits an adjustment posts `sales.views.credits`).
 
-Thin: parse, authorise, call a selector or a service of `sales.adjustments`, render.
+Thin: parse, authorise, call a selector or a service of `channel.adjustments`, render.
 Buttons show per permission; the services check again. Lines shown are those of
-dealers in the user's customer scope; a dealer user sees and reports only its own
-stock and credits.
+dealers in the user's customer scope.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,15 +21,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tradepost.channel import adjustments
+from tradepost.channel.forms import DealerChoice, dealers_of
+from tradepost.channel.models import PriceAdjustment
+from tradepost.channel.selectors import price_adjustments_visible_to
 from tradepost.customers.forms import DateInput
-from tradepost.customers.models import RESELLER_CHANNELS
-from tradepost.customers.selectors import customers_visible_to
+from tradepost.masterdata.forms import ProductChoice, active_products
 from tradepost.masterdata.models import Currency
-from tradepost.sales import adjustments
-from tradepost.sales.forms import ProductChoice, active_products
-from tradepost.sales.lines import decimal_text
-from tradepost.sales.models import PriceAdjustment, SettlementCredit
-from tradepost.sales.selectors import price_adjustments_visible_to
+from tradepost.pricing.lines import decimal_text
+from tradepost.sales.models import SettlementCredit
+from tradepost.sales.selectors import settlement_credit_list
 from tradepost.workspace.forms import add_service_errors
 
 ROWS_PER_PAGE = 50
@@ -38,20 +38,6 @@ S = PriceAdjustment.Status
 
 
 # --- Forms ---------------------------------------------------------------------------
-class DealerChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.code})"
-
-
-def _dealers_of(actor):
-    """Active dealers and franchisees in the actor's scope (a dealer: its own record)."""
-    return (
-        customers_visible_to(actor)
-        .filter(channel__in=RESELLER_CHANNELS, is_active=True)
-        .order_by("name", "pk")
-    )
-
-
 class AdjustmentForm(forms.Form):
     product = ProductChoice(queryset=active_products(), label=gettext_lazy("Product"))
     new_price = forms.DecimalField(
@@ -110,25 +96,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dealer"].queryset = _dealers_of(actor)
-
-
-class StockReportForm(forms.Form):
-    dealer = DealerChoice(queryset=None, label=gettext_lazy("Dealer"))
-    product = ProductChoice(queryset=active_products(), label=gettext_lazy("Product"))
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity on hand"), max_digits=12, decimal_places=3, min_value=0
-    )
-    as_of = forms.DateField(label=gettext_lazy("As of"), widget=DateInput)
-
-    def __init__(self, *args, actor, **kwargs):
-        super().__init__(*args, **kwargs)
-        dealers = _dealers_of(actor)
-        self.fields["dealer"].queryset = dealers
-        self.fields["as_of"].initial = timezone.localdate()
-        only = list(dealers[:2])
-        if len(only) == 1:  # a dealer reports for itself: nothing to choose
-            self.fields["dealer"].initial = only[0].pk
+        self.fields["dealer"].queryset = dealers_of(actor)
 
 
 def _page(request: HttpRequest, queryset):
@@ -137,7 +105,7 @@ def _page(request: HttpRequest, queryset):
 
 # --- Adjustments ---------------------------------------------------------------------
 @login_required
-@permission_required("sales.view_priceadjustment", raise_exception=True)
+@permission_required("channel.view_priceadjustment", raise_exception=True)
 def adjustment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or ""
     if status not in S.values:
@@ -149,11 +117,11 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
         "statuses": S.choices,
         "query": f"status={status}" if status else "",
     }
-    return render(request, "sales/adjustments/list.html", context)
+    return render(request, "channel/adjustments/list.html", context)
 
 
 @login_required
-@permission_required("sales.add_priceadjustment", raise_exception=True)
+@permission_required("channel.add_priceadjustment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def adjustment_create(request: HttpRequest) -> HttpResponse:
     form = AdjustmentForm(
@@ -179,7 +147,7 @@ def adjustment_create(request: HttpRequest) -> HttpResponse:
             return redirect("sales:adjustment", adjustment_id=adjustment.pk)
     return render(
         request,
-        "sales/adjustments/form.html",
+        "channel/adjustments/form.html",
         {"form": form},
         status=400 if form.errors else 200,
     )
@@ -204,13 +172,13 @@ def _detail(
     user = request.user
     lines = adjustments.adjustment_lines_visible_to(user).filter(adjustment=adjustment)
     page = _page(request, lines)
-    can_change = adjustment.status == S.DRAFT and user.has_perm("sales.change_priceadjustment")
+    can_change = adjustment.status == S.DRAFT and user.has_perm("channel.change_priceadjustment")
     can_cancel = adjustment.status in adjustments.CANCELLABLE and (
-        user.has_perm("sales.change_priceadjustment")
-        or user.has_perm("sales.review_priceadjustment")
+        user.has_perm("channel.change_priceadjustment")
+        or user.has_perm("channel.review_priceadjustment")
     )
     credits = (
-        adjustments.settlement_credit_list(user).filter(price_adjustment=adjustment)
+        settlement_credit_list(user).filter(price_adjustment=adjustment)
         if user.has_perm("sales.view_settlementcredit")
         else SettlementCredit.objects.none()
     )
@@ -220,25 +188,28 @@ def _detail(
         "hidden_lines": adjustment.lines.count() - page.paginator.count,
         "can_change": can_change,
         "can_approve": adjustment.status == S.DRAFT
-        and user.has_perm("sales.review_priceadjustment"),
-        "can_post": adjustment.status == S.APPROVED and user.has_perm("sales.post_priceadjustment"),
+        and user.has_perm("channel.review_priceadjustment"),
+        "can_post": adjustment.status == S.APPROVED
+        and user.has_perm("channel.post_priceadjustment"),
         "can_cancel": can_cancel,
         "line_form": line_form or (LineForm(actor=user) if can_change else None),
         "credits": list(credits[:ROWS_PER_PAGE]),
         "errors": errors or [],
     }
     failed = bool(errors) or bool(line_form is not None and line_form.errors)
-    return render(request, "sales/adjustments/detail.html", context, status=400 if failed else 200)
+    return render(
+        request, "channel/adjustments/detail.html", context, status=400 if failed else 200
+    )
 
 
 @login_required
-@permission_required("sales.view_priceadjustment", raise_exception=True)
+@permission_required("channel.view_priceadjustment", raise_exception=True)
 def adjustment_detail(request: HttpRequest, adjustment_id: int) -> HttpResponse:
     return _detail(request, _adjustment_for(request, adjustment_id))
 
 
 @login_required
-@permission_required("sales.change_priceadjustment", raise_exception=True)
+@permission_required("channel.change_priceadjustment", raise_exception=True)
 @require_POST
 def adjustment_line_set(request: HttpRequest, adjustment_id: int) -> HttpResponse:
     adjustment = _adjustment_for(request, adjustment_id)
@@ -276,7 +247,7 @@ STEPS = {
 
 
 @login_required
-@permission_required("sales.view_priceadjustment", raise_exception=True)
+@permission_required("channel.view_priceadjustment", raise_exception=True)
 @require_POST
 def adjustment_step(request: HttpRequest, adjustment_id: int, step: str) -> HttpResponse:
     """recompute / approve / post / cancel; the service checks the step's permission."""
@@ -294,55 +265,6 @@ def adjustment_step(request: HttpRequest, adjustment_id: int, step: str) -> Http
     return redirect("sales:adjustment", adjustment_id=adjustment.pk)
 
 
-# --- Stock reports -------------------------------------------------------------------
-@login_required
-@permission_required("sales.view_dealerstockreport", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def stock_reports(request: HttpRequest) -> HttpResponse:
-    can_add = request.user.has_perm("sales.add_dealerstockreport")
-    form = StockReportForm(request.POST or None, actor=request.user) if can_add else None
-    if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                report = adjustments.stock_report_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                message = (
-                    _("Stock saved: %(quantity)s of %(sku)s on %(day)s.")
-                    if report.replaced_quantity is None
-                    else _("Stock replaced: %(quantity)s of %(sku)s on %(day)s.")
-                )
-                messages.success(
-                    request,
-                    message
-                    % {
-                        "quantity": decimal_text(report.quantity),
-                        "sku": report.product.sku,
-                        "day": report.as_of.isoformat(),
-                    },
-                )
-                return redirect("sales:stock_reports")
-    context = {
-        "page": _page(request, adjustments.latest_stock_reports(request.user)),
-        "form": form,
-        "can_add": can_add,
-        "has_dealers": bool(form is not None and form.fields["dealer"].queryset.exists()),
-    }
-    status = 400 if form is not None and form.errors else 200
-    return render(request, "sales/adjustments/stock_reports.html", context, status=status)
-
-
-# --- Settlement credits --------------------------------------------------------------
-@login_required
-@permission_required("sales.view_settlementcredit", raise_exception=True)
-def credit_list(request: HttpRequest) -> HttpResponse:
-    page = _page(request, adjustments.settlement_credit_list(request.user))
-    return render(request, "sales/adjustments/credits.html", {"page": page})
-
-
 urlpatterns = [
     path("adjustments/", adjustment_list, name="adjustments"),
     path("adjustments/new/", adjustment_create, name="adjustment_create"),
@@ -357,6 +279,4 @@ urlpatterns = [
         adjustment_step,
         name="adjustment_step",
     ),
-    path("stock-reports/", stock_reports, name="stock_reports"),
-    path("credits/", credit_list, name="credits"),
 ]
