@@ -7,8 +7,11 @@ from rest_framework.routers import DefaultRouter
 from api.endpoints.accounts import InvitationViewSet, MeView, UserViewSet
 from api.endpoints.keys import ApiKeyViewSet
 from api.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
+from tradepost.channel import api as channel_api
 from tradepost.customers import api as customers_api
 from tradepost.masterdata import api as md_api
+from tradepost.pipeline import api as pipeline_api
+from tradepost.pricing import api as pricing_api
 from tradepost.sales import api as sales_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -31,7 +34,10 @@ router.register("product-categories", md_api.ProductCategoryViewSet, basename="p
 router.register("branches", md_api.BranchViewSet, basename="branch")
 router.register("regions", md_api.SalesRegionViewSet, basename="region")
 router.register("tax-rates", md_api.TaxRateViewSet, basename="tax-rate")
-sales_api.register(router)
+# The sales menu's modules, each listing its viewsets in ROUTES.
+for _area in (pipeline_api, *sales_api.AREAS, pricing_api, *channel_api.AREAS):
+    for _prefix, _viewset, _basename in _area.ROUTES:
+        router.register(_prefix, _viewset, basename=_basename)
 
 app_name = "api"
 

@@ -80,9 +80,9 @@ def demo_data() -> None:
         from tradepost.customers.demo import seed_demo as seed_customers
 
         seed_customers(actor=owner)
-        from tradepost.sales.demo import seed_demo as seed_sales
+        from tradepost.demo import seed_sales_menu
 
-        seed_sales(actor=owner)
+        seed_sales_menu(actor=owner)
     if not User.objects.filter(email=OPERATOR_EMAIL).exists():
         User.objects.create_superuser(OPERATOR_EMAIL, DEMO_PASSWORD, full_name="Operator")
 

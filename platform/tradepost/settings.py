@@ -78,6 +78,9 @@ TENANT_APPS = [
     "api.webhooks",
     "tradepost.masterdata",
     "tradepost.customers",
+    "tradepost.pricing",
+    "tradepost.pipeline",
+    "tradepost.channel",
     "tradepost.sales",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -378,13 +381,13 @@ SPECTACULAR_SETTINGS = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "ChannelEnum": "tradepost.customers.models.Channel",
-        "PromotionKindEnum": "tradepost.sales.models.Promotion.Kind",
-        "OpportunityStageEnum": "tradepost.sales.models.Stage",
+        "PromotionKindEnum": "tradepost.pricing.models.Promotion.Kind",
+        "OpportunityStageEnum": "tradepost.pipeline.models.Stage",
         "OrderStatusEnum": "tradepost.sales.models.Order.Status",
         "QuoteStatusEnum": "tradepost.sales.models.Quote.Status",
-        "AgreementStatusEnum": "tradepost.sales.models.Agreement.Status",
-        "DemandPlanStatusEnum": "tradepost.sales.models.DemandPlan.Status",
-        "PriceAdjustmentStatusEnum": "tradepost.sales.models.PriceAdjustment.Status",
+        "AgreementStatusEnum": "tradepost.channel.models.Agreement.Status",
+        "DemandPlanStatusEnum": "tradepost.channel.models.DemandPlan.Status",
+        "PriceAdjustmentStatusEnum": "tradepost.channel.models.PriceAdjustment.Status",
         "SettlementCreditStatusEnum": "tradepost.sales.models.SettlementCredit.Status",
     }
 )

@@ -3,12 +3,26 @@
 from django.conf import settings
 from django.urls import include, path
 
+from tradepost.channel import urls as channel_urls
+from tradepost.pipeline import urls as pipeline_urls
+from tradepost.pricing import urls as pricing_urls
+from tradepost.sales import urls as sales_urls
+
+# The sales menu: the sales, pipeline, pricing and channel apps each bring their pages;
+# they share `/sales/` and the URL namespace `sales` (`sales:pipeline`, `sales:orders` …).
+SALES_MENU_PAGES = [
+    *sales_urls.urlpatterns,
+    *pipeline_urls.urlpatterns,
+    *pricing_urls.urlpatterns,
+    *channel_urls.urlpatterns,
+]
+
 urlpatterns = [
     path("", include("tradepost.workspace.urls")),
     path("accounts/verify/", include("tenants.workspace_urls")),
     path("accounts/", include("tradepost.accounts.urls")),
     path("customers/", include("tradepost.customers.urls")),
-    path("sales/", include("tradepost.sales.urls")),
+    path("sales/", include((SALES_MENU_PAGES, "sales"))),
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
     path("settings/webhooks/", include("api.webhooks.urls")),

@@ -14,7 +14,8 @@ from rest_framework.test import APIRequestFactory
 
 from api.errors import exception_handler
 from tests.sales.conftest import sales_org  # noqa: F401 - fixture
-from tradepost.sales.models import Order, Promotion
+from tradepost.pricing.models import Promotion
+from tradepost.sales.models import Order
 
 
 def _post(client, path, body):

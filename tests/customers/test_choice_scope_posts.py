@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from tradepost.customers import services
 from tradepost.customers.models import Activity, Customer, Ticket
-from tradepost.sales.models import Opportunity
+from tradepost.pipeline.models import Opportunity
 
 
 def _options(html: str, name: str) -> set[str]:

@@ -15,8 +15,8 @@ from tradepost.customers.models import (
     PriceList,
     Ticket,
 )
-from tradepost.customers.pricing import CUSTOMER_LIST, GROUP_LIST, price_resolve
 from tradepost.masterdata.demo import seed_demo as seed_masterdata
+from tradepost.pricing.resolution import CUSTOMER_LIST, GROUP_LIST, price_resolve
 
 
 def _counts() -> tuple[int, ...]:

@@ -15,8 +15,8 @@ from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import Branch
-from tradepost.sales import pipeline
-from tradepost.sales.models import Opportunity
+from tradepost.pipeline import services as pipeline
+from tradepost.pipeline.models import Opportunity
 
 pytestmark = pytest.mark.e2e
 

@@ -5,19 +5,13 @@ from __future__ import annotations
 from django_tenants.utils import schema_context
 
 from tradepost.accounts.models import User
+from tradepost.channel.models import Agreement, DemandPlan, PriceAdjustment
 from tradepost.customers.demo import seed_demo as seed_customers
+from tradepost.demo import seed_sales_menu as seed_demo
 from tradepost.masterdata.demo import seed_demo as seed_masterdata
-from tradepost.sales.demo import seed_demo
-from tradepost.sales.models import (
-    Agreement,
-    DemandPlan,
-    Opportunity,
-    Order,
-    OrderReturn,
-    PriceAdjustment,
-    Promotion,
-    Quote,
-)
+from tradepost.pipeline.models import Opportunity
+from tradepost.pricing.models import Promotion
+from tradepost.sales.models import Order, OrderReturn, Quote
 
 
 def test_seed_demo_fills_sales_once(alpha, make_user):

@@ -8,23 +8,14 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
+from tradepost import demo
 from tradepost.accounts.models import User
+from tradepost.channel.models import Agreement, DealerStockReport, DemandPlan, PriceAdjustment
 from tradepost.customers.demo import seed_demo as seed_customers
 from tradepost.masterdata.demo import seed_demo as seed_masterdata
-from tradepost.sales import demo
-from tradepost.sales.models import (
-    Agreement,
-    DealerStockReport,
-    DemandPlan,
-    Opportunity,
-    Order,
-    OrderLine,
-    OrderReturn,
-    PriceAdjustment,
-    Promotion,
-    Quote,
-    SettlementCredit,
-)
+from tradepost.pipeline.models import Opportunity
+from tradepost.pricing.models import Promotion
+from tradepost.sales.models import Order, OrderLine, OrderReturn, Quote, SettlementCredit
 
 MODELS = (
     Opportunity,
@@ -78,7 +69,7 @@ def alpha_sales(alpha, make_user):
         owner = User.objects.get(email=alpha.owner_email)
         seed_masterdata(actor=owner)
         seed_customers(actor=owner)
-        assert demo.seed_demo(actor=owner) > 0
+        assert demo.seed_sales_menu(actor=owner) > 0
         # Every id alpha's sales rows use, and its neighbours (ids keep growing over a
         # test session — sequences are not rolled back — so a range from 1 would not do).
         ids = sorted(

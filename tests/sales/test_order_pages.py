@@ -201,7 +201,7 @@ def test_the_customer_page_shows_its_orders(sales_org, role):
 
 
 def test_an_order_placed_under_an_agreement_from_the_form(sales_org):
-    from tradepost.sales import agreements
+    from tradepost.channel import agreements
 
     org = sales_org
     with schema_context(org.workspace.schema):

@@ -21,8 +21,10 @@ from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import DocumentSequence, Product
+from tradepost.pipeline.models import Opportunity
+from tradepost.pricing.models import Promotion
 from tradepost.sales import orders, quotes
-from tradepost.sales.models import Opportunity, Order, Promotion, Quote, QuoteLine
+from tradepost.sales.models import Order, Quote, QuoteLine
 
 TODAY = timezone.localdate
 YEAR = timezone.localdate().year

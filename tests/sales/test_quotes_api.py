@@ -12,8 +12,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.support.cache import clear_cache
+from tradepost.pipeline.models import Opportunity
+from tradepost.pricing.models import Promotion
 from tradepost.sales import quotes
-from tradepost.sales.models import Opportunity, Order, Promotion, Quote
+from tradepost.sales.models import Order, Quote
 
 TODAY = timezone.localdate
 YEAR = timezone.localdate().year

@@ -14,8 +14,10 @@ from django_tenants.utils import schema_context
 
 from tradepost.customers import services as customer_services
 from tradepost.masterdata import services as md
+from tradepost.pipeline.models import Opportunity
+from tradepost.pricing.models import Promotion
 from tradepost.sales import quotes
-from tradepost.sales.models import Opportunity, Order, Promotion, Quote
+from tradepost.sales.models import Order, Quote
 from tradepost.sales.pdf import quote_pdf, quote_pdf_content
 
 TODAY = timezone.localdate

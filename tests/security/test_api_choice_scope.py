@@ -23,8 +23,9 @@ from tests.customers.conftest import make_org
 from tests.sales.conftest import add_sales_setup
 from tradepost.customers import services
 from tradepost.customers.models import Activity, Customer, Ticket
-from tradepost.sales import pipeline
-from tradepost.sales.models import Opportunity, Quote
+from tradepost.pipeline import services as pipeline
+from tradepost.pipeline.models import Opportunity
+from tradepost.sales.models import Quote
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from django_tenants.utils import schema_context
 
 from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
+from tradepost.channel.models import Agreement, DemandPlan, PriceAdjustment
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers import services as customer_services
 from tradepost.customers.demo import seed_demo as seed_customers
@@ -39,20 +40,15 @@ from tradepost.customers.models import (
     Tag,
     Ticket,
 )
+from tradepost.demo import seed_sales_menu as seed_sales
 from tradepost.masterdata import services as md
 from tradepost.masterdata.demo import seed_demo as seed_masterdata
 from tradepost.masterdata.models import Branch, SalesRegion, StaffProfile
+from tradepost.pipeline import selectors as pipeline_selectors
+from tradepost.pipeline.models import Opportunity
+from tradepost.pricing.models import Promotion
 from tradepost.sales import selectors as sales_selectors
-from tradepost.sales.demo import seed_demo as seed_sales
-from tradepost.sales.models import (
-    Agreement,
-    DemandPlan,
-    Opportunity,
-    Order,
-    PriceAdjustment,
-    Promotion,
-    Quote,
-)
+from tradepost.sales.models import Order, Quote
 
 EVERYTHING_ROLES = {
     Role.SYSTEM_ADMINISTRATOR,
@@ -345,7 +341,7 @@ def _allowed(role, user, outsider) -> dict[str, set]:
             else Tag.objects.filter(customers__in=visible).values_list("pk", flat=True)
         ),
         "opportunity": set(
-            sales_selectors.opportunities_visible_to(user).values_list("pk", flat=True)
+            pipeline_selectors.opportunities_visible_to(user).values_list("pk", flat=True)
         ),
         "agreement": set(sales_selectors.agreements_visible_to(user).values_list("pk", flat=True)),
         "contact": set(customer_selectors.contacts_visible_to(user).values_list("pk", flat=True)),

@@ -110,14 +110,30 @@ for _role, _extra in {
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
 
-# Sales (tradepost.sales). Salespeople keep their pipeline, quotes and orders and
-# submit orders for review; sales managers review, confirm and cancel orders, run
+# The sales menu (tradepost.sales, .pipeline, .pricing, .channel). Salespeople keep
+# their pipeline, quotes and orders and submit orders for review; sales managers
+# review, confirm and cancel orders, run
 # promotions, price adjustments, agreements and review demand plans; executives see
 # and review everything; finance approves and posts price-adjustment credits and
 # reads the documents; the warehouse records shipments and deliveries; dealers place
 # orders on their own record, report their stock and send monthly demand plans.
+# The sales menu spans four apps; a codename's model says which app's label it takes.
+_SALES_MENU_APPS = {
+    "opportunity": "pipeline",
+    "stageprobability": "pipeline",
+    "promotion": "pricing",
+    "agreement": "channel",
+    "demandplan": "channel",
+    "dealerstockreport": "channel",
+    "priceadjustment": "channel",
+}
+
+
 def _sales(*codenames: str) -> list[str]:
-    return [f"sales.{codename}" for codename in codenames]
+    return [
+        f"{_SALES_MENU_APPS.get(codename.split('_', 1)[1], 'sales')}.{codename}"
+        for codename in codenames
+    ]
 
 
 _SALES_READ = _sales(

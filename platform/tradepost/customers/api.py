@@ -47,7 +47,7 @@ from tradepost.customers.models import (
     Tag,
     Ticket,
 )
-from tradepost.customers.pricing import SOURCES, price_resolve
+from tradepost.customers.prices import SOURCES, price_resolve
 from tradepost.customers.scoped_fields import (
     ScopedChoiceField,
     VisibleCustomerField,

@@ -287,6 +287,11 @@ RATINGS = [  # reputation, solvency, financial backing, loyalty, personal qualit
 ]
 
 
+def demo_customers() -> list[Customer]:
+    """The customers the other apps' demo documents go to: the first twelve active."""
+    return list(Customer.objects.filter(is_active=True).order_by("code")[:12])
+
+
 def _users_with(role: Role) -> list[User]:
     return list(User.objects.filter(groups__name=role.value, is_active=True).order_by("pk"))
 

@@ -69,6 +69,11 @@ class _NodeChoice(forms.ModelChoiceField):
         return f"{'— ' * (obj.depth - 1)}{obj.name}"
 
 
+class CustomerChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

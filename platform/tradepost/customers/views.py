@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tradepost.customers import forms, selectors, services
 from tradepost.customers.models import PriceList, SavedFilter, Ticket
 from tradepost.customers.panels import panels_for
-from tradepost.customers.pricing import prices_resolve
+from tradepost.customers.prices import prices_resolve
 from tradepost.workspace.forms import add_service_errors
 
 CUSTOMERS_PER_PAGE = 25

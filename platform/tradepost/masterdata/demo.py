@@ -109,6 +109,12 @@ PRODUCTS = [
 SALES_ROLES = {"sales_manager", "salesperson"}
 
 
+def demo_products() -> list[Product]:
+    """The products the other apps' demo documents use: the first twenty active ones
+    priced in CNY."""
+    return list(Product.objects.filter(is_active=True, currency="CNY").order_by("sku")[:20])
+
+
 def _owner() -> Any:
     from tradepost.accounts.models import User
 

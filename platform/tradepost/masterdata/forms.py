@@ -8,12 +8,23 @@ from django.utils.translation import gettext_lazy as _
 from tradepost.masterdata.models import (
     Branch,
     Currency,
+    Product,
     ProductCategory,
     SalesRegion,
     TaxRate,
     TreeNode,
 )
 from tradepost.masterdata.services import DEFAULT_FORMATS
+
+
+class ProductChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.sku} — {obj.name}"
+
+
+def active_products():
+    """Products a line may name, with their tax rate (pricing reads it for each line)."""
+    return Product.objects.filter(is_active=True).select_related("tax_rate").order_by("sku")
 
 
 class TreeChoiceField(forms.ModelChoiceField):

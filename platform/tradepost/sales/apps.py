@@ -9,9 +9,12 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         # The orders-per-month plan limit counts this module's orders; the customer
-        # 360° page shows the customer's orders and quotes.
+        # 360° page shows the customer's orders and quotes; a promotion's page, the
+        # order lines that got it.
         from billing.access import register_usage_counter
+        from tradepost.pricing.promotions import register_order_lines_reader
         from tradepost.sales import panels, selectors
 
         register_usage_counter("orders_per_month", selectors.orders_this_month_count)
         panels.register()
+        register_order_lines_reader(selectors.promotion_order_lines)

@@ -16,32 +16,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tradepost.customers.forms import DateInput
+from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.customers.selectors import customers_visible_to
-from tradepost.masterdata.models import Currency, Product
-from tradepost.sales.lines import decimal_text
-from tradepost.sales.models import Agreement
-from tradepost.sales.selectors import agreements_visible_to
+from tradepost.masterdata.forms import ProductChoice, active_products
+from tradepost.masterdata.models import Currency
+from tradepost.pricing.lines import decimal_text
+from tradepost.sales import order_terms
 from tradepost.workspace.forms import add_service_errors
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 EXTRA_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
-
-
-class ProductChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.sku} — {obj.name}"
-
-
-class CustomerChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.code})"
-
-
-def active_products():
-    """Products a line may name, with their tax rate (pricing reads it for each line)."""
-    return Product.objects.filter(is_active=True).select_related("tax_rate").order_by("sku")
 
 
 class LineForm(forms.Form):
@@ -170,10 +155,7 @@ class OrderForm(forms.Form):
         self.fields["customer"].queryset = (
             customers_visible_to(actor).filter(is_active=True).order_by("name")
         )
-        active = Agreement.objects.filter(status=Agreement.Status.ACTIVE)
-        self.fields["agreement"].queryset = (
-            agreements_visible_to(actor).filter(pk__in=active).select_related("customer")
-        )
+        self.fields["agreement"].queryset = order_terms.rules().open_for_orders(actor)
         if editing or not self.fields["agreement"].queryset.exists():
             del self.fields["agreement"]
         if editing:

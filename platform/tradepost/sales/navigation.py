@@ -10,14 +10,14 @@ from tradepost.workspace.navigation import NavEntry
 
 SALES_NAVIGATION: list[NavEntry] = [
     NavEntry(_("My day"), "sales:my_day", "sales.view_order"),
-    NavEntry(_("Pipeline"), "sales:pipeline", "sales.view_opportunity"),
+    NavEntry(_("Pipeline"), "sales:pipeline", "pipeline.view_opportunity"),
     NavEntry(_("Quotes"), "sales:quotes", "sales.view_quote"),
     NavEntry(_("Orders"), "sales:orders", "sales.view_order"),
-    NavEntry(_("Promotions"), "sales:promotions", "sales.view_promotion"),
-    NavEntry(_("Price adjustments"), "sales:adjustments", "sales.view_priceadjustment"),
-    NavEntry(_("Agreements"), "sales:agreements", "sales.view_agreement"),
-    NavEntry(_("Demand plans"), "sales:demand_plans", "sales.view_demandplan"),
-    NavEntry(_("Dealer stock"), "sales:stock_reports", "sales.view_dealerstockreport"),
+    NavEntry(_("Promotions"), "sales:promotions", "pricing.view_promotion"),
+    NavEntry(_("Price adjustments"), "sales:adjustments", "channel.view_priceadjustment"),
+    NavEntry(_("Agreements"), "sales:agreements", "channel.view_agreement"),
+    NavEntry(_("Demand plans"), "sales:demand_plans", "channel.view_demandplan"),
+    NavEntry(_("Dealer stock"), "sales:stock_reports", "channel.view_dealerstockreport"),
 ]
 
 

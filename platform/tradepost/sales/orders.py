@@ -36,6 +36,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -45,10 +46,10 @@ from tradepost import events
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.masterdata.services import document_number_next
-from tradepost.sales import agreements, documents
-from tradepost.sales import lines as arithmetic
+from tradepost.pricing import documents
+from tradepost.pricing import lines as arithmetic
+from tradepost.sales import order_terms
 from tradepost.sales.models import (
-    Agreement,
     Order,
     OrderLine,
     OrderReturn,
@@ -120,18 +121,6 @@ def _deposit(value: Any) -> Decimal:
     )
 
 
-def _agreement_prices(
-    agreement: Agreement | None, customer: Customer, on_date: datetime.date
-) -> dict[int, Decimal] | None:
-    """The agreement's prices, after checking it — on its row, locked until the order
-    is saved, so an agreement closed meanwhile cannot take the order."""
-    if agreement is None:
-        return None
-    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    agreements.agreement_check_usable(agreement, customer=customer, on_date=on_date)
-    return agreements.agreement_prices(agreement)
-
-
 def _write_lines(order: Order, priced: list[documents.PricedLine], *, new: bool = False) -> None:
     if not new:
         order.lines.all().delete()
@@ -157,7 +146,7 @@ def order_create(
     deposit: Any = "0",
     notes: str = "",
     owner=None,
-    agreement: Agreement | None = None,
+    agreement: Model | None = None,
     quote: Quote | None = None,
     fixed_prices: Mapping[int, tuple[Decimal, str]] | None = None,
 ) -> Order:
@@ -177,7 +166,7 @@ def order_create(
     requests = documents.line_requests(lines)
     deposit_amount = _deposit(deposit)
     limit_check(limit="orders_per_month")
-    agreed = _agreement_prices(agreement, customer, order_date)
+    agreed = order_terms.agreement_prices(agreement, customer=customer, on_date=order_date)
     priced, totals = documents.lines_price(
         customer=customer,
         requests=requests,
@@ -188,9 +177,7 @@ def order_create(
     )
     _check_deposit(deposit_amount, totals.gross_total)
     if agreement is not None:
-        agreements.agreement_caps_check(
-            agreement, {line.product.pk: line.quantity for line in requests}
-        )
+        order_terms.caps_check(agreement, {line.product.pk: line.quantity for line in requests})
     user = documents.actor_user(actor)
     order = Order.objects.create(
         customer=customer,
@@ -254,7 +241,9 @@ def order_update(
     if lines is not None:
         requests = documents.line_requests(lines)
         customer = order.customer
-        agreed = _agreement_prices(order.agreement, customer, order.order_date)
+        agreed = order_terms.agreement_prices(
+            order.agreement, customer=customer, on_date=order.order_date
+        )
         priced, totals = documents.lines_price(
             customer=customer,
             requests=requests,
@@ -263,7 +252,7 @@ def order_update(
             agreed_prices=agreed,
         )
         if order.agreement is not None:
-            agreements.agreement_caps_check(
+            order_terms.caps_check(
                 order.agreement,
                 {line.product.pk: line.quantity for line in requests},
                 exclude_order_id=order.pk,
@@ -371,9 +360,8 @@ def order_confirm(*, actor, order: Order) -> Order:
     locked = _locked(order)
     _require_status(locked, (S.APPROVED,), pgettext("cannot be …", "confirmed"))
     if locked.agreement_id is not None:
-        agreement = Agreement.objects.get(pk=locked.agreement_id)
-        agreements.agreement_caps_check(
-            agreement,
+        order_terms.caps_check(
+            locked.agreement,
             dict(locked.lines.values_list("product_id", "quantity")),
             exclude_order_id=locked.pk,
         )

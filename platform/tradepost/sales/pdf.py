@@ -32,7 +32,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from tradepost.sales.lines import decimal_text
+from tradepost.pricing.lines import decimal_text
 from tradepost.sales.models import Quote
 
 CJK_FONT = "STSong-Light"

@@ -23,7 +23,7 @@ Numbers: a quote is numbered when it is created, from the workspace's "quote"
 sequence of the current year ("QT-2026-00001"), gap-free
 (`masterdata.services.document_number_next`, taken last in the transaction).
 
-Pricing is the orders' (`sales.documents.lines_price`) on the quote's issue date: the
+Pricing is the orders' (`pricing.documents.lines_price`) on the quote's issue date: the
 price given on the line, else the customer's resolved price; the best promotion per
 line, then the line's own discount, then tax.
 
@@ -53,8 +53,9 @@ from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
 from tradepost.masterdata.services import document_number_next
-from tradepost.sales import documents
-from tradepost.sales.models import Opportunity, Order, Quote, QuoteLine
+from tradepost.pipeline.models import Opportunity
+from tradepost.pricing import documents
+from tradepost.sales.models import Order, Quote, QuoteLine
 
 S = Quote.Status
 DEFAULT_VALIDITY_DAYS = 30

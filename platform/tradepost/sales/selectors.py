@@ -2,7 +2,7 @@
 
 Every document hangs off a customer, so its scope is the customer scope
 (`customers.selectors.scope_q` with the customer's prefix): a salesperson sees the
-orders, quotes and opportunities of their own customers, a sales manager those of
+orders and quotes of their own customers, a sales manager those of
 their branch and region, executives, finance and administrators everything, a dealer
 the documents of its own record. The one addition: the warehouse manager, who sees no
 customers, sees every order from confirmation on, because it ships them.
@@ -20,18 +20,8 @@ from django.utils import timezone
 
 from tradepost.accounts.roles import Role
 from tradepost.customers.selectors import scope_q
-from tradepost.sales.models import (
-    Agreement,
-    DealerStockReport,
-    DemandPlan,
-    Opportunity,
-    Order,
-    OrderLine,
-    OrderReturn,
-    PriceAdjustment,
-    Quote,
-    SettlementCredit,
-)
+from tradepost.sales import order_terms
+from tradepost.sales.models import Order, OrderLine, OrderReturn, Quote, SettlementCredit
 
 # Orders the warehouse works on (and sees without seeing their customers otherwise).
 WAREHOUSE_STATUSES = (
@@ -147,27 +137,30 @@ def quotes_expiring(actor, *, days: int = 7, mine: bool = True) -> QuerySet[Quot
     return quotes.select_related("customer").order_by("valid_until", "pk")
 
 
-def opportunities_visible_to(actor) -> QuerySet[Opportunity]:
-    return Opportunity.objects.filter(scope_q(actor, "customer__"))
-
-
-def agreements_visible_to(actor) -> QuerySet[Agreement]:
-    return Agreement.objects.filter(scope_q(actor, "customer__"))
-
-
-def demand_plans_visible_to(actor) -> QuerySet[DemandPlan]:
-    return DemandPlan.objects.filter(scope_q(actor, "dealer__"))
-
-
-def stock_reports_visible_to(actor) -> QuerySet[DealerStockReport]:
-    return DealerStockReport.objects.filter(scope_q(actor, "dealer__"))
-
-
 def settlement_credits_visible_to(actor) -> QuerySet[SettlementCredit]:
     return SettlementCredit.objects.filter(scope_q(actor, "customer__"))
 
 
-def price_adjustments_visible_to(actor) -> QuerySet[PriceAdjustment]:
-    """Price adjustments concern many dealers at once: whoever may view them sees all;
-    their lines are filtered to the dealers in scope where shown."""
-    return PriceAdjustment.objects.all()
+def settlement_credit_list(actor) -> QuerySet[SettlementCredit]:
+    """Credits of the customers in the actor's scope, newest first."""
+    return (
+        settlement_credits_visible_to(actor)
+        .select_related("customer", "price_adjustment", "order_return")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def agreements_visible_to(actor) -> QuerySet:
+    """The master agreements the actor sees (the channel app's rule, `order_terms`)."""
+    return order_terms.rules().visible_to(actor)
+
+
+def promotion_order_lines(actor, promotion, limit: int = 20) -> QuerySet[OrderLine]:
+    """The latest order lines that got `promotion`, among the orders the actor sees."""
+    return (
+        OrderLine.objects.filter(
+            promotion_id=promotion.pk, order__in=orders_visible_to(actor).values("pk")
+        )
+        .select_related("order", "order__customer", "product")
+        .order_by("-order__order_date", "-pk")[:limit]
+    )

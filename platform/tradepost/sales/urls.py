@@ -1,23 +1,12 @@
-"""`/sales/` pages of a workspace; each area's view module brings its own patterns."""
+"""The sales pages (`/sales/`): my day, quotes, orders and credits. The pipeline,
+pricing and channel apps bring their own pages to the same menu; `urls_tenant` joins
+them all under `/sales/` and the URL namespace `sales`."""
 
-from tradepost.sales.views import (
-    adjustments,
-    dealers,
-    my_day,
-    orders,
-    pipeline,
-    promotions,
-    quotes,
-)
-
-app_name = "sales"
+from tradepost.sales.views import credits, my_day, orders, quotes
 
 urlpatterns = [
     *my_day.urlpatterns,
-    *pipeline.urlpatterns,
     *quotes.urlpatterns,
     *orders.urlpatterns,
-    *promotions.urlpatterns,
-    *adjustments.urlpatterns,
-    *dealers.urlpatterns,
+    *credits.urlpatterns,
 ]

@@ -6,7 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.serializers import ReadSerializer, StrictSerializer, StringField
-from tradepost.sales.forms import active_products
+from tradepost.masterdata.forms import active_products
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 QUANTITY = {"max_digits": 12, "decimal_places": 3}

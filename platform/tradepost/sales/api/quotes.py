@@ -26,6 +26,7 @@ from api.views import RolePermissions, TradepostViewSet
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField, scoped_filter
 from tradepost.masterdata.models import Currency
+from tradepost.pipeline import selectors as pipeline_selectors
 from tradepost.sales import quotes as services
 from tradepost.sales import selectors
 from tradepost.sales.api.common import (
@@ -101,7 +102,7 @@ class QuoteSerializer(ReadSerializer):
 class VisibleOpportunityField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
-        return selectors.opportunities_visible_to(getattr(request, "user", None))
+        return pipeline_selectors.opportunities_visible_to(getattr(request, "user", None))
 
 
 class QuoteCreateSerializer(LinesBatchMixin, StrictSerializer):

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from django import template
 
-from tradepost.sales.documents import PRICE_SOURCE_LABELS
-from tradepost.sales.lines import decimal_text
+from tradepost.pricing.documents import PRICE_SOURCE_LABELS
+from tradepost.pricing.lines import decimal_text
 
 register = template.Library()
 

@@ -30,9 +30,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import selectors as customer_selectors
 from tradepost.masterdata.models import Currency
-from tradepost.sales import documents, selectors
+from tradepost.pipeline import selectors as pipeline_selectors
+from tradepost.pricing import documents
 from tradepost.sales import forms as sales_forms
 from tradepost.sales import quotes as services
+from tradepost.sales import selectors
 from tradepost.sales.models import Quote
 from tradepost.sales.pdf import quote_pdf
 
@@ -84,7 +86,7 @@ class QuoteForm(forms.Form):
             customer_selectors.customers_visible_to(actor).filter(is_active=True).order_by("name")
         )
         self.fields["opportunity"].queryset = (
-            selectors.opportunities_visible_to(actor)
+            pipeline_selectors.opportunities_visible_to(actor)
             .select_related("customer")
             .order_by("name", "pk")
         )
@@ -128,7 +130,7 @@ def _initial(request: HttpRequest) -> dict:
     opportunity_id = request.GET.get("opportunity", "")
     if opportunity_id.isascii() and opportunity_id.isdigit() and len(opportunity_id) < 10:
         opportunity = (
-            selectors.opportunities_visible_to(request.user)
+            pipeline_selectors.opportunities_visible_to(request.user)
             .filter(pk=int(opportunity_id))
             .only("pk", "customer_id")
             .first()

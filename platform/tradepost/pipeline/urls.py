@@ -1,0 +1,6 @@
+"""The pipeline pages, under `/sales/` in the sales menu (namespace `sales`, see
+`tradepost.urls_tenant`)."""
+
+from tradepost.pipeline.views import urlpatterns
+
+__all__ = ["urlpatterns"]
