@@ -24,6 +24,7 @@ from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
 from tradepost.sales import adjustments as services
 from tradepost.sales import selectors
+from tradepost.sales.api.lifecycle import AllowedActionsField
 from tradepost.sales.models import (
     DealerStockReport,
     PriceAdjustment,
@@ -52,6 +53,7 @@ class PriceAdjustmentLineSerializer(ReadSerializer):
 
 
 class PriceAdjustmentSerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(services.LIFECYCLE)
     product_sku = serializers.CharField(source="product.sku", read_only=True)
     lines = PriceAdjustmentLineSerializer(
         many=True,
@@ -65,6 +67,7 @@ class PriceAdjustmentSerializer(ReadSerializer):
             "id",
             "number",
             "status",
+            "allowed_actions",
             "product",
             "product_sku",
             "old_price",
@@ -191,7 +194,8 @@ class PriceAdjustmentViewSet(
 
     def _read(self, adjustment, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=adjustment.pk)
-        return Response(PriceAdjustmentSerializer(fresh).data, status=status_code)
+        context = self.get_serializer_context()
+        return Response(PriceAdjustmentSerializer(fresh, context=context).data, status=status_code)
 
     def _body(self, serializer_class):
         data = serializer_class(data=self.request.data, context=self.get_serializer_context())

@@ -33,6 +33,7 @@ from tradepost.masterdata.models import Currency
 from tradepost.sales import agreements as agreement_services
 from tradepost.sales import plans as plan_services
 from tradepost.sales import selectors
+from tradepost.sales.api.lifecycle import AllowedActionsField
 from tradepost.sales.forms import active_products
 from tradepost.sales.models import Agreement, AgreementLine, DemandPlan, DemandPlanLine
 
@@ -89,6 +90,7 @@ class DemandPlanLineSerializer(ReadSerializer):
 
 
 class DemandPlanSerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(plan_services.LIFECYCLE)
     month = MonthField(read_only=True)
     dealer_name = serializers.CharField(source="dealer.name", read_only=True)
     lines = DemandPlanLineSerializer(many=True, read_only=True)
@@ -101,6 +103,7 @@ class DemandPlanSerializer(ReadSerializer):
             "dealer_name",
             "month",
             "status",
+            "allowed_actions",
             "notes",
             "review_comment",
             "submitted_at",
@@ -240,7 +243,8 @@ class DemandPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradep
 
     def _read(self, plan, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=plan.pk)
-        return Response(DemandPlanSerializer(fresh).data, status=status_code)
+        context = self.get_serializer_context()
+        return Response(DemandPlanSerializer(fresh, context=context).data, status=status_code)
 
     def _body(self, serializer_class):
         data = serializer_class(data=self.request.data, context=self.get_serializer_context())
@@ -355,6 +359,7 @@ class AgreementLineSerializer(ReadSerializer):
 
 
 class AgreementSerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(agreement_services.LIFECYCLE)
     lines = AgreementLineSerializer(many=True, read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     order_count = serializers.IntegerField(
@@ -373,6 +378,7 @@ class AgreementSerializer(ReadSerializer):
             "starts_on",
             "ends_on",
             "status",
+            "allowed_actions",
             "notes",
             "order_count",
             "created_by",
@@ -486,7 +492,8 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradepo
 
     def _read(self, agreement, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=agreement.pk)
-        return Response(AgreementSerializer(fresh).data, status=status_code)
+        context = self.get_serializer_context()
+        return Response(AgreementSerializer(fresh, context=context).data, status=status_code)
 
     def _body(self, serializer_class):
         data = serializer_class(data=self.request.data, context=self.get_serializer_context())

@@ -35,6 +35,7 @@ from tradepost.sales.api.common import (
     LineInputSerializer,
     LinesBatchMixin,
 )
+from tradepost.sales.api.lifecycle import AllowedActionsField
 from tradepost.sales.models import Order, OrderLine, OrderReturn, OrderReturnLine
 from tradepost.text import MULTI_LINE
 
@@ -97,10 +98,12 @@ class OrderSummarySerializer(ReadSerializer):
 class OrderSerializer(OrderSummarySerializer):
     """An order with its lines."""
 
+    allowed_actions = AllowedActionsField(services.LIFECYCLE)
+
     lines = OrderLineSerializer(many=True, read_only=True)
 
     class Meta(OrderSummarySerializer.Meta):
-        fields = [*OrderSummarySerializer.Meta.fields, "lines"]
+        fields = [*OrderSummarySerializer.Meta.fields, "allowed_actions", "lines"]
 
 
 # --- Writing -------------------------------------------------------------------------

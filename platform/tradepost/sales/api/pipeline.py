@@ -30,6 +30,7 @@ from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomer
 from tradepost.masterdata.models import Currency
 from tradepost.sales import pipeline as services
 from tradepost.sales import selectors
+from tradepost.sales.api.lifecycle import AllowedActionsField
 from tradepost.sales.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
@@ -38,6 +39,7 @@ WEIGHTED = {"max_digits": 16, "decimal_places": 2}
 
 # --- Opportunities: reading ----------------------------------------------------------
 class OpportunitySerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(services.LIFECYCLE)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     owner_name = serializers.SerializerMethodField()
     probability = serializers.IntegerField(
@@ -59,6 +61,7 @@ class OpportunitySerializer(ReadSerializer):
             "owner",
             "owner_name",
             "stage",
+            "allowed_actions",
             "probability",
             "amount",
             "currency",

@@ -36,6 +36,7 @@ from tradepost.sales.api.common import (
     LineInputSerializer,
     LinesBatchMixin,
 )
+from tradepost.sales.api.lifecycle import AllowedActionsField
 from tradepost.sales.models import Order, Quote, QuoteLine
 from tradepost.sales.pdf import quote_pdf
 
@@ -49,6 +50,7 @@ class QuoteLineSerializer(DocumentLineSerializer):
 
 
 class QuoteSerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(services.LIFECYCLE)
     lines = QuoteLineSerializer(many=True, read_only=True)
     is_expired = serializers.SerializerMethodField(
         help_text="Open (draft, sent, accepted) and valid until a day before today."
@@ -63,6 +65,7 @@ class QuoteSerializer(ReadSerializer):
             "id",
             "number",
             "status",
+            "allowed_actions",
             "is_expired",
             "customer",
             "owner",

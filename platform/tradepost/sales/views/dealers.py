@@ -336,7 +336,7 @@ def demand_plan_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def demand_plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_services.demand_plan_get(request.user, plan_id)
-    if plan.status not in plan_services.EDITABLE:
+    if not plan_services.LIFECYCLE.allows("edit", request.user, plan):
         messages.error(request, _("Only a draft or a returned plan can be changed."))
         return redirect("sales:demand_plan", plan_id=plan.pk)
     data = request.POST if request.method == "POST" else None
@@ -367,20 +367,13 @@ def demand_plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _plan_context(request: HttpRequest, plan: DemandPlan, **extra) -> dict:
-    user = request.user
-    editable = plan.status in plan_services.EDITABLE
     lines = list(plan.lines.all())
     for line in lines:
         line.quantity_text = quantity_text(line.quantity)
     return {
         "plan": plan,
         "lines": lines,
-        "can": {
-            "edit": editable and user.has_perm("sales.change_demandplan"),
-            "submit": editable and user.has_perm("sales.change_demandplan"),
-            "review": plan.status == DemandPlan.Status.SUBMITTED
-            and user.has_perm("sales.review_demandplan"),
-        },
+        "can": plan_services.LIFECYCLE.buttons(request.user, plan),
         "review_form": extra.pop("review_form", None) or ReviewForm(),
         **extra,
     }
@@ -557,7 +550,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
     agreement = agreement_services.agreement_get(request.user, agreement_id)
-    if agreement.status == Agreement.Status.CLOSED:
+    if not agreement_services.LIFECYCLE.allows("edit", request.user, agreement):
         messages.error(request, _("A closed agreement does not change."))
         return redirect("sales:agreement", agreement_id=agreement.pk)
     draft = agreement.status == Agreement.Status.DRAFT
@@ -597,7 +590,6 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 def _agreement_context(request: HttpRequest, agreement: Agreement, **extra) -> dict:
     user = request.user
-    S = Agreement.Status
     lines = list(agreement.lines.all())
     usage = []
     for line in lines:
@@ -615,17 +607,12 @@ def _agreement_context(request: HttpRequest, agreement: Agreement, **extra) -> d
         )
     orders = agreement_services.agreement_orders(agreement)
     page = Paginator(orders, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    can_change = user.has_perm("sales.change_agreement")
     return {
         "agreement": agreement,
         "usage": usage,
         "page": page,
         "query": "",
-        "can": {
-            "edit": agreement.status != S.CLOSED and can_change,
-            "activate": agreement.status == S.DRAFT and can_change,
-            "close": agreement.status == S.ACTIVE and can_change,
-        },
+        "can": agreement_services.LIFECYCLE.buttons(user, agreement),
         **extra,
     }
 
