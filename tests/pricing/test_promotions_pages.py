@@ -292,7 +292,7 @@ def test_a_promotions_page_lists_the_order_lines_it_gave_in_the_readers_scope(sa
     assert "−39.80" in rep and org.customers["rep_own"].name in rep
     assert org.customers["north"].name not in rep
     assert org.customers["north"].name in org.client("executive").get(page).content.decode()
-    assert "History" in everything and "promotion.created" in everything
+    assert "History" in everything and "Promotion added" in everything
     assert "History" not in rep
 
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tradepost.audit.actions import audit_action_label
+
 
 class AuditEntry(models.Model):
     """One recorded action. Rows are only ever added, never edited."""
@@ -25,3 +27,8 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_label}"
+
+    @property
+    def action_label(self) -> str:
+        """What happened, in words, in the active language (`tradepost.audit.actions`)."""
+        return audit_action_label(self.action)

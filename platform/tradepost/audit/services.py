@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from tradepost.audit.actions import audit_action_check
 from tradepost.audit.models import AuditEntry
 
 
@@ -16,7 +17,9 @@ def audit_record(
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Record `action` (`"user.invited"`, `"order.approved"`) by `actor` on `target`."""
+    """Record `action` (`"user.invited"`, `"order.approved"`) by `actor` on `target`.
+    The action must be registered in `tradepost.audit.actions.AUDIT_ACTIONS`."""
+    audit_action_check(action)
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=str(getattr(actor, "email", "") or actor or ""),

@@ -30,6 +30,9 @@ needs:
 | post (one credit per dealer)       | approved          | post_priceadjustment     |
 | cancel                             | draft, approved   | change_ or review_       |
 
+The table is declared once, as `LIFECYCLE` below (`tradepost.lifecycle`): the services
+run each step through it; the adjustment's page and the API's `allowed_actions` read it.
+
 Posting writes one `SettlementCredit` per line with an amount above zero, for the
 settlement module to settle. It locks the adjustment row first, so two posts at once
 credit the dealers once: the second finds the adjustment posted and is refused.
@@ -52,7 +55,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
@@ -64,6 +67,8 @@ from tradepost.channel.models import DealerStockReport, PriceAdjustment, PriceAd
 from tradepost.channel.selectors import price_adjustments_visible_to
 from tradepost.customers.models import RESELLER_CHANNELS, Customer
 from tradepost.customers.selectors import scope_q
+from tradepost.lifecycle import AnyOf, Lifecycle, Transition
+from tradepost.lifecycle.rows import lines_replace
 from tradepost.masterdata.models import Product
 from tradepost.masterdata.services import document_number_next, product_update
 from tradepost.pricing import documents
@@ -86,24 +91,56 @@ def _price(value: Any, field: str) -> Decimal:
     )
 
 
-def _locked(adjustment: PriceAdjustment) -> PriceAdjustment:
-    """The adjustment re-read under a row lock, so its status cannot change meanwhile."""
-    try:
-        return PriceAdjustment.objects.select_for_update().get(pk=adjustment.pk)
-    except PriceAdjustment.DoesNotExist:
-        raise ValidationError(_("This price adjustment no longer exists.")) from None
-
-
-def _require_status(adjustment: PriceAdjustment, allowed, verb: str) -> None:
-    if adjustment.status not in allowed:
-        raise ValidationError(
-            {
-                "status": [
-                    _("A price adjustment that is “%(status)s” cannot be %(action)s.")
-                    % {"status": adjustment.get_status_display(), "action": verb}
-                ]
-            }
-        )
+LIFECYCLE: Lifecycle[PriceAdjustment] = Lifecycle(
+    model=PriceAdjustment,
+    refusal=gettext_lazy("A price adjustment that is “%(status)s” cannot be %(action)s."),
+    # An adjustment concerns many dealers: whoever may view adjustments sees them all.
+    missing=gettext_lazy("This price adjustment no longer exists."),
+    transitions=[
+        Transition(
+            "recompute",
+            source=[S.DRAFT],
+            target=None,
+            permission="channel.change_priceadjustment",
+            action="price_adjustment.recomputed",
+            verb=pgettext_lazy("cannot be …", "recomputed"),
+        ),
+        Transition(
+            "line_set",
+            source=[S.DRAFT],
+            target=None,
+            permission="channel.change_priceadjustment",
+            action="price_adjustment.line_set",
+            verb=pgettext_lazy("cannot be …", "changed"),
+            endpoint="lines",
+        ),
+        Transition(
+            "approve",
+            source=[S.DRAFT],
+            target=S.APPROVED,
+            permission="channel.review_priceadjustment",
+            action="price_adjustment.approved",
+            verb=pgettext_lazy("cannot be …", "approved"),
+        ),
+        Transition(
+            "post",
+            source=[S.APPROVED],
+            target=S.POSTED,
+            permission="channel.post_priceadjustment",
+            already=gettext_lazy("This price adjustment is already posted; its credits exist."),
+            action="price_adjustment.posted",
+            verb=pgettext_lazy("cannot be …", "posted"),
+        ),
+        Transition(
+            "cancel",
+            source=CANCELLABLE,
+            target=S.CANCELLED,
+            permission=AnyOf("channel.change_priceadjustment", "channel.review_priceadjustment"),
+            action="price_adjustment.cancelled",
+            verb=pgettext_lazy("cannot be …", "cancelled"),
+        ),
+    ],
+)
 
 
 # --- Computing the lines -------------------------------------------------------------
@@ -215,7 +252,6 @@ def _line(
 
 def _write_lines(adjustment: PriceAdjustment) -> None:
     """Replace the lines with freshly computed ones and set the total."""
-    adjustment.lines.all().delete()
     lines = [
         _line(adjustment, row.dealer_id, row.quantity, row.source, field="new_price")
         for row in _quantities(adjustment)
@@ -223,7 +259,7 @@ def _write_lines(adjustment: PriceAdjustment) -> None:
     ]
     total = sum((line.amount for line in lines), arithmetic.ZERO)
     adjustment.total = _checked_amount(total, "new_price")
-    PriceAdjustmentLine.objects.bulk_create(lines)
+    lines_replace(adjustment.lines, lines)
 
 
 def _total_update(adjustment: PriceAdjustment) -> None:
@@ -356,20 +392,13 @@ def price_adjustment_create(
 def price_adjustment_recompute(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """Compute a draft's lines again from today's reports and deliveries. Lines
     corrected by hand are replaced too."""
-    documents.require(actor, "channel.change_priceadjustment")
-    ensure_writable()
-    locked = _locked(adjustment)
-    _require_status(locked, (S.DRAFT,), pgettext("cannot be …", "recomputed"))
+    step = LIFECYCLE.start("recompute", actor=actor, document=adjustment)
+    locked = step.lock()
     before = locked.total
     _write_lines(locked)
-    locked.save(update_fields=["total", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="price_adjustment.recomputed",
-        target=locked,
-        data={"total_before": str(before), "total": str(locked.total)},
+    return step.finish(
+        update_fields=["total"], data={"total_before": str(before), "total": str(locked.total)}
     )
-    return locked
 
 
 @transaction.atomic
@@ -378,12 +407,10 @@ def price_adjustment_line_set(
 ) -> PriceAdjustment:
     """Correct what a dealer holds on a draft (a dealer not on it yet gets a line;
     zero removes the line). The dealer must be in the actor's scope."""
-    documents.require(actor, "channel.change_priceadjustment")
+    step = LIFECYCLE.start("line_set", actor=actor, document=adjustment)
     _require_dealer(actor, dealer)
     amount = _quantity(quantity)
-    ensure_writable()
-    locked = _locked(adjustment)
-    _require_status(locked, (S.DRAFT,), pgettext("cannot be …", "changed"))
+    locked = step.lock()
     line = locked.lines.select_for_update().filter(dealer=dealer).first()
     before = line.quantity if line is not None else None
     if amount == 0:
@@ -399,11 +426,8 @@ def price_adjustment_line_set(
                 setattr(line, field, getattr(fresh, field))
             line.save(update_fields=["quantity", "unit_difference", "amount", "source"])
     _total_update(locked)
-    locked.save(update_fields=["total", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="price_adjustment.line_set",
-        target=locked,
+    return step.finish(
+        update_fields=["total"],
         data={
             "dealer": dealer.pk,
             "quantity_before": str(before) if before is not None else None,
@@ -411,27 +435,17 @@ def price_adjustment_line_set(
             "total": str(locked.total),
         },
     )
-    return locked
 
 
 @transaction.atomic
 def price_adjustment_approve(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """The reviewer agrees with the lines; they cannot change any more."""
-    documents.require(actor, "channel.review_priceadjustment")
-    ensure_writable()
-    locked = _locked(adjustment)
-    _require_status(locked, (S.DRAFT,), pgettext("cannot be …", "approved"))
-    locked.status = S.APPROVED
-    locked.reviewed_by = documents.actor_user(actor)
-    locked.reviewed_at = timezone.now()
-    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="price_adjustment.approved",
-        target=locked,
+    step = LIFECYCLE.start("approve", actor=actor, document=adjustment)
+    locked = step.lock()
+    return step.finish(
+        fields={"reviewed_by": documents.actor_user(actor), "reviewed_at": timezone.now()},
         data={"total": str(locked.total)},
     )
-    return locked
 
 
 @transaction.atomic
@@ -439,14 +453,8 @@ def price_adjustment_post(*, actor, adjustment: PriceAdjustment) -> PriceAdjustm
     """Credit every dealer of an approved adjustment: one open `SettlementCredit` per
     line with an amount above zero. Exactly once: the row lock makes a concurrent
     second post wait, then find the adjustment posted and be refused."""
-    documents.require(actor, "channel.post_priceadjustment")
-    ensure_writable()
-    locked = _locked(adjustment)
-    if locked.status == S.POSTED:
-        raise ValidationError(
-            {"status": [_("This price adjustment is already posted; its credits exist.")]}
-        )
-    _require_status(locked, (S.APPROVED,), pgettext("cannot be …", "posted"))
+    step = LIFECYCLE.start("post", actor=actor, document=adjustment)
+    locked = step.lock()
     product = Product.objects.get(pk=locked.product_id)
     reason = _("Price adjustment %(number)s: %(sku)s %(old)s → %(new)s %(currency)s") % {
         "number": locked.number,
@@ -466,16 +474,10 @@ def price_adjustment_post(*, actor, adjustment: PriceAdjustment) -> PriceAdjustm
         for line in locked.lines.filter(amount__gt=0).order_by("pk")
     ]
     SettlementCredit.objects.bulk_create(credits)
-    locked.status = S.POSTED
-    locked.posted_at = timezone.now()
-    locked.save(update_fields=["status", "posted_at", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="price_adjustment.posted",
-        target=locked,
+    return step.finish(
+        fields={"posted_at": timezone.now()},
         data={"credits": len(credits), "total": str(locked.total)},
     )
-    return locked
 
 
 @transaction.atomic
@@ -484,26 +486,12 @@ def price_adjustment_cancel(
 ) -> PriceAdjustment:
     """Drop a draft or approved adjustment (nothing was credited). Those who prepare
     adjustments and those who review them may cancel."""
-    if not (
-        actor is not None
-        and (
-            actor.has_perm("channel.change_priceadjustment")
-            or actor.has_perm("channel.review_priceadjustment")
-        )
-    ):
-        raise PermissionDenied(_("You do not have permission to do this."))
-    ensure_writable()
-    locked = _locked(adjustment)
-    _require_status(locked, CANCELLABLE, pgettext("cannot be …", "cancelled"))
-    locked.status = S.CANCELLED
-    locked.save(update_fields=["status", "updated_at"])
-    audit_record(
+    return LIFECYCLE.run(
+        "cancel",
         actor=actor,
-        action="price_adjustment.cancelled",
-        target=locked,
+        document=adjustment,
         data={"reason": (reason or "").strip()[:300]},
     )
-    return locked
 
 
 # --- Reads ---------------------------------------------------------------------------

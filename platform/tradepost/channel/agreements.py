@@ -17,6 +17,9 @@ The life of an agreement (`Agreement.Status`), with the permission each step nee
 | activate (takes orders from now on)  | draft          | change_agreement |
 | close (takes no more orders)         | active         | change_agreement |
 
+The table is declared once, as `LIFECYCLE` below (`tradepost.lifecycle`): the services
+run each step through it; the agreement's page and the API's `allowed_actions` read it.
+
 The customer must be in the actor's scope. Every write runs in one transaction,
 refuses in a read-only workspace, locks the agreement row, and writes an audit entry.
 """
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
     Count,
@@ -46,13 +49,15 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
 from tradepost.channel.models import Agreement, AgreementLine
 from tradepost.channel.selectors import agreements_visible_to
 from tradepost.customers.models import Customer
+from tradepost.lifecycle import Lifecycle, Transition
+from tradepost.lifecycle.rows import lines_replace
 from tradepost.masterdata.models import Product
 from tradepost.masterdata.services import document_number_next
 from tradepost.pricing import documents
@@ -354,32 +359,48 @@ def _require_customer(actor, customer: Customer) -> None:
         raise ValidationError({"customer": [_("This customer is inactive.")]})
 
 
-def _require_visible(actor, agreement: Agreement) -> None:
-    if not _visible(actor).filter(pk=agreement.pk).exists():
-        raise PermissionDenied(_("This agreement is not yours to change."))
-
-
-def _locked(agreement: Agreement) -> Agreement:
-    return Agreement.objects.select_for_update().get(pk=agreement.pk)
-
-
-def _require_status(agreement: Agreement, allowed: Iterable[str], action: str) -> None:
-    if agreement.status not in allowed:
-        raise ValidationError(
-            {
-                "status": [
-                    _("An agreement that is “%(status)s” cannot be %(action)s.")
-                    % {"status": agreement.get_status_display(), "action": action}
-                ]
-            }
-        )
+LIFECYCLE: Lifecycle[Agreement] = Lifecycle(
+    model=Agreement,
+    refusal=gettext_lazy("An agreement that is “%(status)s” cannot be %(action)s."),
+    visible=agreements_visible_to,
+    not_visible=gettext_lazy("This agreement is not yours to change."),
+    transitions=[
+        Transition(
+            "edit",  # a draft entirely; an active one only its name, notes and end
+            source=[Agreement.Status.DRAFT, Agreement.Status.ACTIVE],
+            target=None,
+            permission="channel.change_agreement",
+            action="agreement.updated",
+            verb=pgettext_lazy("cannot be …", "changed"),
+            endpoint=None,
+        ),
+        Transition(
+            "activate",
+            source=[Agreement.Status.DRAFT],
+            target=Agreement.Status.ACTIVE,
+            permission="channel.change_agreement",
+            action="agreement.activated",
+            verb=pgettext_lazy("cannot be …", "activated"),
+        ),
+        Transition(
+            "close",
+            source=[Agreement.Status.ACTIVE],
+            target=Agreement.Status.CLOSED,
+            permission="channel.change_agreement",
+            action="agreement.closed",
+            verb=pgettext_lazy("cannot be …", "closed"),
+        ),
+    ],
+)
 
 
 def _write_lines(agreement: Agreement, lines) -> None:
-    agreement.lines.all().delete()
-    AgreementLine.objects.bulk_create(
-        AgreementLine(agreement=agreement, product=product, unit_price=price, max_quantity=cap)
-        for product, price, cap in lines
+    lines_replace(
+        agreement.lines,
+        (
+            AgreementLine(agreement=agreement, product=product, unit_price=price, max_quantity=cap)
+            for product, price, cap in lines
+        ),
     )
 
 
@@ -440,20 +461,13 @@ def agreement_update(
     """Change an agreement. While it is a draft: everything but the customer (lines
     are replaced whole). Once active: only the name, the notes and the end date. A
     closed agreement does not change."""
-    documents.require(actor, "channel.change_agreement")
-    _require_visible(actor, agreement)
+    step = LIFECYCLE.start("edit", actor=actor, document=agreement)
     unknown = set(changes) - set(HEADER_FIELDS) - set(DRAFT_FIELDS)
     if unknown:
         raise ValidationError(
             {field: [_("This field cannot be changed.")] for field in sorted(unknown)}
         )
-    ensure_writable()
-    locked = _locked(agreement)
-    _require_status(
-        locked,
-        (Agreement.Status.DRAFT, Agreement.Status.ACTIVE),
-        pgettext("cannot be …", "changed"),
-    )
+    locked = step.lock()
     if locked.status != Agreement.Status.DRAFT:
         draft_only = sorted(set(changes) & set(DRAFT_FIELDS)) + (
             ["lines"] if lines is not None else []
@@ -480,44 +494,26 @@ def agreement_update(
     locked.save()
     if checked is not None:
         _write_lines(locked, checked)
-    audit_record(
-        actor=actor,
-        action="agreement.updated",
-        target=locked,
-        data={"fields": sorted(changes) + (["lines"] if checked is not None else [])},
+    return step.finish(
+        data={"fields": sorted(changes) + (["lines"] if checked is not None else [])}
     )
-    return locked
 
 
 @transaction.atomic
 def agreement_activate(*, actor, agreement: Agreement) -> Agreement:
     """A draft with at least one line, not yet ended, starts taking orders."""
-    documents.require(actor, "channel.change_agreement")
-    _require_visible(actor, agreement)
-    ensure_writable()
-    locked = _locked(agreement)
-    _require_status(locked, (Agreement.Status.DRAFT,), pgettext("cannot be …", "activated"))
+    step = LIFECYCLE.start("activate", actor=actor, document=agreement)
+    locked = step.lock()
     if not locked.lines.exists():
         raise ValidationError({"lines": [_("Add at least one product before activating.")]})
     if locked.ends_on < timezone.localdate():
         raise ValidationError(
             {"ends_on": [_("The agreement has already ended: move its end date first.")]}
         )
-    locked.status = Agreement.Status.ACTIVE
-    locked.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="agreement.activated", target=locked)
-    return locked
+    return step.finish()
 
 
 @transaction.atomic
 def agreement_close(*, actor, agreement: Agreement) -> Agreement:
     """An active agreement takes no more orders; orders already under it go on."""
-    documents.require(actor, "channel.change_agreement")
-    _require_visible(actor, agreement)
-    ensure_writable()
-    locked = _locked(agreement)
-    _require_status(locked, (Agreement.Status.ACTIVE,), pgettext("cannot be …", "closed"))
-    locked.status = Agreement.Status.CLOSED
-    locked.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="agreement.closed", target=locked)
-    return locked
+    return LIFECYCLE.run("close", actor=actor, document=agreement)

@@ -14,6 +14,9 @@ The life of a plan (`DemandPlan.Status`), with the permission each step needs:
 | submit                              | draft, returned      | change_demandplan           |
 | accept, return (with a comment)     | submitted            | review_demandplan           |
 
+The table is declared once, as `LIFECYCLE` below (`tradepost.lifecycle`): the services
+run each step through it; the plan's page and the API's `allowed_actions` read it.
+
 Rules: only resellers (`Customer.is_reseller`: dealers and franchisees) have plans;
 the dealer must be in the actor's customer scope (a dealer user reaches only its own
 record); the month is stored as its first day and may not be over (a plan is for this
@@ -38,7 +41,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
@@ -46,6 +49,8 @@ from tradepost.channel.models import DemandPlan, DemandPlanLine
 from tradepost.channel.selectors import demand_plans_visible_to
 from tradepost.customers.models import RESELLER_CHANNELS, Customer
 from tradepost.customers.selectors import customer_is_visible, customers_visible_to
+from tradepost.lifecycle import Lifecycle, Transition
+from tradepost.lifecycle.rows import lines_replace
 from tradepost.masterdata.models import Product
 from tradepost.pricing import documents
 from tradepost.sales.models import Order, OrderLine
@@ -218,33 +223,58 @@ def _notes(value: Any) -> str:
     return notes
 
 
-def _require_visible(actor, plan: DemandPlan) -> None:
-    if not demand_plans_visible_to(actor).filter(pk=plan.pk).exists():
-        raise PermissionDenied(_("This demand plan is not yours to change."))
-
-
-def _locked(plan: DemandPlan) -> DemandPlan:
-    """The plan re-read under a row lock, so its status cannot change meanwhile."""
-    return DemandPlan.objects.select_for_update().select_related("dealer").get(pk=plan.pk)
-
-
-def _require_status(plan: DemandPlan, allowed: Iterable[str], action: str) -> None:
-    if plan.status not in allowed:
-        raise ValidationError(
-            {
-                "status": [
-                    _("A demand plan that is “%(status)s” cannot be %(action)s.")
-                    % {"status": plan.get_status_display(), "action": action}
-                ]
-            }
-        )
+LIFECYCLE: Lifecycle[DemandPlan] = Lifecycle(
+    model=DemandPlan,
+    refusal=gettext_lazy("A demand plan that is “%(status)s” cannot be %(action)s."),
+    visible=demand_plans_visible_to,
+    not_visible=gettext_lazy("This demand plan is not yours to change."),
+    select_related=("dealer",),
+    transitions=[
+        Transition(
+            "edit",
+            source=EDITABLE,
+            target=None,
+            permission="channel.change_demandplan",
+            action="demand_plan.updated",
+            verb=pgettext_lazy("cannot be …", "changed"),
+            endpoint=None,
+        ),
+        Transition(
+            "submit",
+            source=EDITABLE,
+            target=S.SUBMITTED,
+            permission="channel.change_demandplan",
+            action="demand_plan.submitted",
+            verb=pgettext_lazy("cannot be …", "submitted"),
+        ),
+        Transition(
+            "accept",
+            source=[S.SUBMITTED],
+            target=S.ACCEPTED,
+            permission="channel.review_demandplan",
+            action="demand_plan.accepted",
+            verb=pgettext_lazy("cannot be …", "accepted"),
+        ),
+        Transition(
+            "return",
+            source=[S.SUBMITTED],
+            target=S.RETURNED,
+            permission="channel.review_demandplan",
+            action="demand_plan.returned",
+            verb=pgettext_lazy("cannot be …", "returned"),
+        ),
+    ],
+)
 
 
 # --- Writing -------------------------------------------------------------------------
 def _write_lines(plan: DemandPlan, lines: list[tuple[Product, Decimal]]) -> None:
-    plan.lines.all().delete()
-    DemandPlanLine.objects.bulk_create(
-        DemandPlanLine(plan=plan, product=product, quantity=quantity) for product, quantity in lines
+    lines_replace(
+        plan.lines,
+        (
+            DemandPlanLine(plan=plan, product=product, quantity=quantity)
+            for product, quantity in lines
+        ),
     )
 
 
@@ -297,8 +327,7 @@ def demand_plan_save(
             if plan is None:  # pragma: no cover - the conflicting row vanished again
                 raise
     if not created:
-        documents.require(actor, "channel.change_demandplan")
-        _require_status(plan, EDITABLE, pgettext("cannot be …", "changed"))
+        LIFECYCLE.check("edit", actor=actor, document=plan)  # locked above
         plan.notes = notes
         plan.save(update_fields=["notes", "updated_at"])
     _write_lines(plan, checked)
@@ -321,23 +350,17 @@ def demand_plan_update(
     notes: str | None = None,
 ) -> DemandPlan:
     """Change a draft or returned plan: its lines (replaced whole) and/or its notes."""
-    documents.require(actor, "channel.change_demandplan")
-    _require_visible(actor, plan)
+    step = LIFECYCLE.start("edit", actor=actor, document=plan)
     checked = plan_lines(lines) if lines is not None else None
     new_notes = _notes(notes) if notes is not None else None
-    ensure_writable()
-    locked = _locked(plan)
-    _require_status(locked, EDITABLE, pgettext("cannot be …", "changed"))
+    locked = step.lock()
     _require_plannable_month(locked.month)
     if new_notes is not None:
         locked.notes = new_notes
     locked.save(update_fields=["notes", "updated_at"])
     if checked is not None:
         _write_lines(locked, checked)
-    audit_record(
-        actor=actor,
-        action="demand_plan.updated",
-        target=locked,
+    return step.finish(
         data={
             "fields": [
                 name
@@ -346,43 +369,32 @@ def demand_plan_update(
             ]
         },
     )
-    return locked
 
 
 @transaction.atomic
 def demand_plan_submit(*, actor, plan: DemandPlan) -> DemandPlan:
     """Send a draft (or a corrected returned plan) for review. A plan for a month that
     is over can no longer be submitted."""
-    documents.require(actor, "channel.change_demandplan")
-    _require_visible(actor, plan)
-    ensure_writable()
-    locked = _locked(plan)
-    _require_status(locked, EDITABLE, pgettext("cannot be …", "submitted"))
+    step = LIFECYCLE.start("submit", actor=actor, document=plan)
+    locked = step.lock()
     _require_plannable_month(locked.month)
     if not locked.lines.exists():
         raise ValidationError({"lines": [_("Add at least one product.")]})
-    locked.status = S.SUBMITTED
-    locked.submitted_at = timezone.now()
-    locked.save(update_fields=["status", "submitted_at", "updated_at"])
-    audit_record(actor=actor, action="demand_plan.submitted", target=locked)
-    return locked
+    return step.finish(fields={"submitted_at": timezone.now()})
 
 
-def _review(actor, plan: DemandPlan, *, to: str, verb: str, action: str, comment: str):
-    documents.require(actor, "channel.review_demandplan")
-    _require_visible(actor, plan)
-    ensure_writable()
-    locked = _locked(plan)
-    _require_status(locked, (S.SUBMITTED,), verb)
-    locked.status = to
-    locked.reviewed_by = documents.actor_user(actor)
-    locked.reviewed_at = timezone.now()
-    locked.review_comment = comment
-    locked.save(
-        update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"]
+def _review(name: str, actor, plan: DemandPlan, *, comment: str) -> DemandPlan:
+    return LIFECYCLE.run(
+        name,
+        actor=actor,
+        document=plan,
+        fields={
+            "reviewed_by": documents.actor_user(actor),
+            "reviewed_at": timezone.now(),
+            "review_comment": comment,
+        },
+        data={"comment": comment},
     )
-    audit_record(actor=actor, action=action, target=locked, data={"comment": comment})
-    return locked
 
 
 def _comment(value: Any) -> str:
@@ -397,14 +409,7 @@ def _comment(value: Any) -> str:
 @transaction.atomic
 def demand_plan_accept(*, actor, plan: DemandPlan, comment: str = "") -> DemandPlan:
     """Accept a submitted plan: it stays in the month's aggregate, now final."""
-    return _review(
-        actor,
-        plan,
-        to=S.ACCEPTED,
-        verb=pgettext("cannot be …", "accepted"),
-        action="demand_plan.accepted",
-        comment=_comment(comment),
-    )
+    return _review("accept", actor, plan, comment=_comment(comment))
 
 
 @transaction.atomic
@@ -414,14 +419,7 @@ def demand_plan_return(*, actor, plan: DemandPlan, comment: str) -> DemandPlan:
     comment = _comment(comment)
     if not comment:
         raise ValidationError({"comment": [_("Say what the dealer should change.")]})
-    return _review(
-        actor,
-        plan,
-        to=S.RETURNED,
-        verb=pgettext("cannot be …", "returned"),
-        action="demand_plan.returned",
-        comment=comment,
-    )
+    return _review("return", actor, plan, comment=comment)
 
 
 # --- The aggregate -------------------------------------------------------------------

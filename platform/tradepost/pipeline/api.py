@@ -23,6 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
+from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import RolePermissions, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers import selectors as customer_selectors
@@ -37,6 +38,7 @@ WEIGHTED = {"max_digits": 16, "decimal_places": 2}
 
 # --- Opportunities: reading ----------------------------------------------------------
 class OpportunitySerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(services.LIFECYCLE)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     owner_name = serializers.SerializerMethodField()
     probability = serializers.IntegerField(
@@ -58,6 +60,7 @@ class OpportunitySerializer(ReadSerializer):
             "owner",
             "owner_name",
             "stage",
+            "allowed_actions",
             "probability",
             "amount",
             "currency",

@@ -22,6 +22,8 @@ Rules:
   (when to check back with the customer — the seed's follow-up after the close): the
   date given, else 30 days after the win. Leaving won clears it. Every move is audited
   as `opportunity.moved` with `from` and `to`, under a row lock.
+* The steps (edit, move) are declared once, as `LIFECYCLE` below
+  (`tradepost.lifecycle`); the API's `allowed_actions` reads it.
 * Weighted amount = amount × stage probability / 100, rounded half up to the cent per
   opportunity; sums (board columns, forecast) add these rounded amounts, per currency
   — amounts in different currencies are never added together.
@@ -36,7 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -56,6 +58,7 @@ from django.db.models.functions import Round, RowNumber, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.access import ensure_writable
 from tradepost.accounts.models import User
@@ -63,6 +66,7 @@ from tradepost.audit.models import AuditEntry
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
+from tradepost.lifecycle import Lifecycle, Transition
 from tradepost.pipeline.models import (
     CLOSED_STAGES,
     DEFAULT_STAGE_PROBABILITY,
@@ -491,14 +495,32 @@ def forecast(
 
 
 # --- Writes --------------------------------------------------------------------------
-def _require_visible(actor, opportunity: Opportunity) -> None:
-    if not opportunities_visible_to(actor).filter(pk=opportunity.pk).exists():
-        raise PermissionDenied(_("This opportunity is not yours to change."))
-
-
-def _locked(opportunity: Opportunity) -> Opportunity:
-    """The opportunity re-read under a row lock, so no one moves it meanwhile."""
-    return Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+LIFECYCLE: Lifecycle[Opportunity] = Lifecycle(
+    model=Opportunity,
+    field="stage",
+    refusal=gettext_lazy("An opportunity in “%(status)s” cannot be %(action)s."),
+    visible=opportunities_visible_to,
+    not_visible=gettext_lazy("This opportunity is not yours to change."),
+    transitions=[
+        Transition(
+            "edit",
+            source=Stage.values,
+            target=None,
+            permission="pipeline.change_opportunity",
+            action="opportunity.updated",
+            verb=pgettext_lazy("cannot be …", "changed"),
+            endpoint=None,
+        ),
+        Transition(
+            "move",  # from any stage to any other: the stage asked for
+            source=Stage.values,
+            target=None,
+            permission="pipeline.change_opportunity",
+            action="opportunity.moved",
+            verb=pgettext_lazy("cannot be …", "moved"),
+        ),
+    ],
+)
 
 
 def _text(value: Any, field_name: str, limit: int, *, required: bool = False) -> str:
@@ -614,15 +636,13 @@ def opportunity_create(
 def opportunity_update(*, actor, opportunity: Opportunity, **changes: Any) -> Opportunity:
     """Change an opportunity's name, amount, currency, expected close, owner, next step,
     notes or (once won) follow-up date. Its stage changes only by moving it."""
-    documents.require(actor, "pipeline.change_opportunity")
-    _require_visible(actor, opportunity)
+    step = LIFECYCLE.start("edit", actor=actor, document=opportunity)
     if "stage" in changes:
         raise ValidationError({"stage": [_("Move the opportunity to change its stage.")]})
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
-    ensure_writable()
-    locked = _locked(opportunity)
+    locked = step.lock()
     cleaners = {
         "name": lambda value: _text(value, "name", MAX_NAME, required=True),
         "amount": _amount,
@@ -655,16 +675,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, **changes: Any) -> Op
         check_choices(actor, {"owner": changed["owner"]})  # the current owner always stays
     if not changed:
         return locked
-    for name, value in changed.items():
-        setattr(locked, name, value)
-    locked.save(update_fields=[*changed, "updated_at"])
-    audit_record(
-        actor=actor,
-        action="opportunity.updated",
-        target=locked,
-        data={"changed": sorted(changed)},
-    )
-    return locked
+    return step.finish(fields=changed, data={"changed": sorted(changed)})
 
 
 @transaction.atomic
@@ -679,19 +690,17 @@ def opportunity_move(
     """Move an opportunity to another stage (see the module's rules: a reason to win or
     lose, `closed_at` stamped on closing and cleared on reopening, a follow-up date on a
     win). Moving to the stage it is already in changes nothing."""
-    documents.require(actor, "pipeline.change_opportunity")
-    _require_visible(actor, opportunity)
+    step = LIFECYCLE.start("move", actor=actor, document=opportunity)
     if stage not in Stage.values:
         raise ValidationError({"stage": [_("Choose a stage.")]})
     reason = _text(reason, "reason", MAX_REASON)
     follow_up_on = _date(follow_up_on, "follow_up_on")
-    ensure_writable()
-    locked = _locked(opportunity)
+    locked = step.lock()
     before = locked.stage
     if stage == before:
         return locked
     now = timezone.now()
-    fields = ["stage", "closed_at", "close_reason", "follow_up_on"]
+    fields = ["closed_at", "close_reason", "follow_up_on"]  # the stage: `finish`
     if stage in CLOSED_STAGES:
         if not reason:
             message = _("Say why it was won.") if stage == Stage.WON else _("Say why it was lost.")
@@ -712,13 +721,10 @@ def opportunity_move(
                 {"follow_up_on": [_("A follow-up date is for won opportunities.")]}
             )
         locked.follow_up_on = None
-    locked.stage = stage
-    locked.save(update_fields=[*fields, "updated_at"])
     data = {"from": before, "to": stage}
     if reason:
         data["reason"] = reason
-    audit_record(actor=actor, action="opportunity.moved", target=locked, data=data)
-    return locked
+    return step.finish(to=stage, update_fields=fields, data=data)
 
 
 def stage_label(stage: str) -> str:

@@ -31,6 +31,7 @@ from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.forms import CustomerChoice, DateInput
+from tradepost.lifecycle import permitted
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import services as pipeline
 from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
@@ -213,7 +214,7 @@ def board(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
     text = _search_text(request)
     columns = pipeline.pipeline_board(request.user, mine=mine, search=text)
-    can_move = request.user.has_perm("pipeline.change_opportunity")
+    can_move = permitted(request.user, pipeline.LIFECYCLE["move"].permission)  # any card
     context = {
         "columns": columns,
         "mine": mine,
@@ -352,7 +353,7 @@ def _history(opportunity: Opportunity) -> list[dict]:
         elif entry.action == "opportunity.updated":
             text = _("Changed: %(fields)s") % {"fields": ", ".join(data.get("changed", []))}
         else:
-            text = entry.action
+            text = entry.action_label
         lines.append({"entry": entry, "text": text, "reason": data.get("reason", "")})
     return lines
 
@@ -370,7 +371,7 @@ def _detail_context(request: HttpRequest, opportunity: Opportunity, **extra) -> 
         "quotes": quotes,
         "history": _history(opportunity),
         "move_form": move_form,
-        "can_change": request.user.has_perm("pipeline.change_opportunity"),
+        "can_change": pipeline.LIFECYCLE.allows("edit", request.user, opportunity),
         **extra,
     }
 

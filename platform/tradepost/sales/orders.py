@@ -18,6 +18,10 @@ The life of an order (`Order.Status`), with the permission each step needs:
 |                              | approved, confirmed (none shipped) | cancel_order          |
 | return goods                 | delivered, closed                  | add_orderreturn       |
 
+The table is declared once, as `LIFECYCLE` below (`tradepost.lifecycle`): the services
+run each step through it, the order's page draws its buttons from it and the API lists
+the caller's `allowed_actions` from it.
+
 Numbers: an order gets its number when it is confirmed, from the workspace's "order"
 sequence for the confirmation year (`masterdata.services.document_number_next`, which
 holds the sequence row until the transaction ends): gap-free and unique even when
@@ -39,16 +43,18 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from billing.access import ensure_writable, limit_check
+from billing.access import limit_check
 from tradepost import events
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
+from tradepost.lifecycle import AnyOf, Lifecycle, Transition
+from tradepost.lifecycle.rows import lines_replace, rows_lock
 from tradepost.masterdata.services import document_number_next
 from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
-from tradepost.sales import order_terms
+from tradepost.sales import order_terms, selectors
 from tradepost.sales.models import (
     Order,
     OrderLine,
@@ -88,31 +94,120 @@ def is_own(actor, order: Order) -> bool:
     return user_id is not None and user_id in (order.owner_id, order.created_by_id)
 
 
-def _locked(order: Order) -> Order:
-    """The order re-read under a row lock, so its status cannot change meanwhile."""
-    fresh = Order.objects.select_for_update().get(pk=order.pk)
-    for field in ("status", "number", "updated_at"):
-        setattr(order, field, getattr(fresh, field))
-    return fresh
+def _cancel_authorized(actor, order: Order) -> None:
+    """Its salesperson (or the dealer who entered it) may cancel their own order until
+    it is approved; after that, or for someone else's order, it takes `cancel_order`."""
+    if actor.has_perm("sales.cancel_order"):
+        return
+    if not (is_own(actor, order) and actor.has_perm("sales.change_order")):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if order.status in CANCELLABLE and order.status not in CANCELLABLE_BY_OWNER:
+        raise PermissionDenied(_("Once approved, only a sales manager can cancel this order."))
 
 
-def _require_status(order: Order, allowed: Iterable[str], action: str) -> None:
-    if order.status not in allowed:
-        raise ValidationError(
-            {
-                "status": [
-                    _("An order that is “%(status)s” cannot be %(action)s.")
-                    % {"status": order.get_status_display(), "action": action}
-                ]
-            }
-        )
+def _nothing_shipped(actor, order: Order, transition: Transition) -> None:
+    """Goods that left cannot be cancelled (the lines' prefetch is used when present)."""
+    if any(line.shipped_quantity > 0 for line in order.lines.all()):
+        raise ValidationError({"status": [_("Goods of this order have shipped.")]})
 
 
-def _require_order_visible(actor, order: Order) -> None:
-    from tradepost.sales.selectors import orders_visible_to
-
-    if not orders_visible_to(actor).filter(pk=order.pk).exists():
-        raise PermissionDenied(_("This order is not yours to change."))
+LIFECYCLE: Lifecycle[Order] = Lifecycle(
+    model=Order,
+    refusal=gettext_lazy("An order that is “%(status)s” cannot be %(action)s."),
+    visible=selectors.orders_visible_to,
+    not_visible=gettext_lazy("This order is not yours to change."),
+    payload=order_payload,
+    refresh=("status", "number", "updated_at"),
+    transitions=[
+        Transition(
+            "edit",
+            source=EDITABLE,
+            target=None,
+            permission="sales.change_order",
+            action="order.updated",
+            verb=pgettext_lazy("cannot be …", "changed"),
+            endpoint=None,
+        ),
+        Transition(
+            "submit",
+            source=EDITABLE,
+            target=S.SUBMITTED,
+            permission="sales.change_order",
+            action="order.submitted",
+            verb=pgettext_lazy("cannot be …", "submitted"),
+        ),
+        Transition(
+            "approve",
+            source=[S.SUBMITTED],
+            target=S.APPROVED,
+            permission="sales.review_order",
+            action="order.approved",
+            event="order.approved",
+            verb=pgettext_lazy("cannot be …", "approved"),
+        ),
+        Transition(
+            "reject",
+            source=[S.SUBMITTED],
+            target=S.REJECTED,
+            permission="sales.review_order",
+            action="order.rejected",
+            verb=pgettext_lazy("cannot be …", "rejected"),
+        ),
+        Transition(
+            "confirm",
+            source=[S.APPROVED],
+            target=S.CONFIRMED,
+            permission="sales.confirm_order",
+            action="order.confirmed",
+            event="order.confirmed",
+            verb=pgettext_lazy("cannot be …", "confirmed"),
+        ),
+        Transition(
+            "ship",  # to shipped or partially shipped, as the shipment leaves the lines
+            source=[S.CONFIRMED, S.PARTIALLY_SHIPPED],
+            target=None,
+            permission="sales.ship_order",
+            action="order.shipped",
+            verb=pgettext_lazy("cannot be …", "shipped"),
+        ),
+        Transition(
+            "deliver",
+            source=[S.SHIPPED],
+            target=S.DELIVERED,
+            permission="sales.ship_order",
+            action="order.delivered",
+            verb=pgettext_lazy("cannot be …", "delivered"),
+        ),
+        Transition(
+            "close",
+            source=[S.DELIVERED],
+            target=S.CLOSED,
+            permission="sales.confirm_order",
+            action="order.closed",
+            verb=pgettext_lazy("cannot be …", "closed"),
+        ),
+        Transition(
+            "cancel",
+            source=CANCELLABLE,
+            target=S.CANCELLED,
+            permission=AnyOf("sales.cancel_order", "sales.change_order"),
+            authorize=_cancel_authorized,
+            guards=[_nothing_shipped],
+            action="order.cancelled",
+            event="order.cancelled",
+            verb=pgettext_lazy("cannot be …", "cancelled"),
+        ),
+        Transition(
+            "return",  # the order keeps its status; a return document is made
+            source=RETURNABLE,
+            target=None,
+            permission="sales.add_orderreturn",
+            action="order.returned",
+            verb=pgettext_lazy("cannot be …", "returned"),
+            endpoint="returns",
+        ),
+    ],
+)
 
 
 def _deposit(value: Any) -> Decimal:
@@ -122,9 +217,9 @@ def _deposit(value: Any) -> Decimal:
 
 
 def _write_lines(order: Order, priced: list[documents.PricedLine], *, new: bool = False) -> None:
-    if not new:
-        order.lines.all().delete()
-    OrderLine.objects.bulk_create(OrderLine(order=order, **line.fields()) for line in priced)
+    lines_replace(
+        order.lines, (OrderLine(order=order, **line.fields()) for line in priced), new=new
+    )
 
 
 def _check_deposit(deposit: Decimal, gross_total: Decimal) -> None:
@@ -215,11 +310,8 @@ def order_update(
 ) -> Order:
     """Change a draft or rejected order: its lines (re-priced on the order date), the
     requested delivery date, deposit and notes."""
-    documents.require(actor, "sales.change_order")
-    _require_order_visible(actor, order)
-    ensure_writable()
-    order = _locked(order)
-    _require_status(order, EDITABLE, pgettext("cannot be …", "changed"))
+    step = LIFECYCLE.start("edit", actor=actor, document=order)
+    order = step.lock()
     unknown = set(changes) - {"requested_delivery_date", "deposit", "notes"}
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
@@ -262,72 +354,31 @@ def order_update(
         _write_lines(order, priced)
     _check_deposit(order.deposit, order.gross_total)
     order.save()
-    audit_record(
-        actor=actor,
-        action="order.updated",
-        target=order,
-        data={"fields": sorted(changes) + (["lines"] if lines is not None else [])},
-    )
-    return order
-
-
-def _transition(
-    actor,
-    order: Order,
-    *,
-    permission: str,
-    allowed: Iterable[str],
-    verb: str,
-    action: str,
-    to: str,
-    data: dict[str, Any] | None = None,
-    **fields: Any,
-) -> Order:
-    documents.require(actor, permission)
-    _require_order_visible(actor, order)
-    ensure_writable()
-    locked = _locked(order)
-    _require_status(locked, allowed, verb)
-    locked.status = to
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.save()
-    audit_record(actor=actor, action=action, target=locked, data=data or {})
-    return locked
+    return step.finish(data={"fields": sorted(changes) + (["lines"] if lines is not None else [])})
 
 
 @transaction.atomic
 def order_submit(*, actor, order: Order) -> Order:
     """Send a draft (or a corrected rejected order) to a sales manager for review."""
-    return _transition(
-        actor,
-        order,
-        permission="sales.change_order",
-        allowed=EDITABLE,
-        verb=pgettext("cannot be …", "submitted"),
-        action="order.submitted",
-        to=S.SUBMITTED,
-        submitted_at=timezone.now(),
+    return LIFECYCLE.run(
+        "submit", actor=actor, document=order, fields={"submitted_at": timezone.now()}
     )
 
 
 @transaction.atomic
 def order_approve(*, actor, order: Order, comment: str = "") -> Order:
-    approved = _transition(
-        actor,
-        order,
-        permission="sales.review_order",
-        allowed=(S.SUBMITTED,),
-        verb=pgettext("cannot be …", "approved"),
-        action="order.approved",
-        to=S.APPROVED,
+    """A reviewer agrees; the order goes on to be confirmed. Emits `order.approved`."""
+    return LIFECYCLE.run(
+        "approve",
+        actor=actor,
+        document=order,
         data={"comment": comment},
-        reviewed_by=documents.actor_user(actor),
-        reviewed_at=timezone.now(),
-        review_comment=(comment or "").strip(),
+        fields={
+            "reviewed_by": documents.actor_user(actor),
+            "reviewed_at": timezone.now(),
+            "review_comment": (comment or "").strip(),
+        },
     )
-    events.emit(event_type="order.approved", payload=order_payload(approved))
-    return approved
 
 
 @transaction.atomic
@@ -336,29 +387,24 @@ def order_reject(*, actor, order: Order, comment: str) -> Order:
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": [_("Say why the order is rejected.")]})
-    return _transition(
-        actor,
-        order,
-        permission="sales.review_order",
-        allowed=(S.SUBMITTED,),
-        verb=pgettext("cannot be …", "rejected"),
-        action="order.rejected",
-        to=S.REJECTED,
+    return LIFECYCLE.run(
+        "reject",
+        actor=actor,
+        document=order,
         data={"comment": comment},
-        reviewed_by=documents.actor_user(actor),
-        reviewed_at=timezone.now(),
-        review_comment=comment,
+        fields={
+            "reviewed_by": documents.actor_user(actor),
+            "reviewed_at": timezone.now(),
+            "review_comment": comment,
+        },
     )
 
 
 @transaction.atomic
 def order_confirm(*, actor, order: Order) -> Order:
     """Confirm an approved order and give it its number (see the module docstring)."""
-    documents.require(actor, "sales.confirm_order")
-    _require_order_visible(actor, order)
-    ensure_writable()
-    locked = _locked(order)
-    _require_status(locked, (S.APPROVED,), pgettext("cannot be …", "confirmed"))
+    step = LIFECYCLE.start("confirm", actor=actor, document=order)
+    locked = step.lock()
     if locked.agreement_id is not None:
         order_terms.caps_check(
             locked.agreement,
@@ -367,15 +413,8 @@ def order_confirm(*, actor, order: Order) -> Order:
         )
     now = timezone.now()
     # Numbering last: the sequence row stays locked until this transaction ends.
-    locked.number = document_number_next(key="order", year=timezone.localdate(now).year)
-    locked.status = S.CONFIRMED
-    locked.confirmed_at = now
-    locked.save()
-    audit_record(
-        actor=actor, action="order.confirmed", target=locked, data={"number": locked.number}
-    )
-    events.emit(event_type="order.confirmed", payload=order_payload(locked))
-    return locked
+    number = document_number_next(key="order", year=timezone.localdate(now).year)
+    return step.finish(fields={"number": number, "confirmed_at": now}, data={"number": number})
 
 
 def _line_quantities(
@@ -429,12 +468,9 @@ def _line_quantities(
 def order_ship(*, actor, order: Order, quantities: Mapping[Any, Any] | None = None) -> Order:
     """Record a shipment: `quantities` maps line id → quantity shipped now; without it,
     everything still open ships. The order becomes partially shipped or shipped."""
-    documents.require(actor, "sales.ship_order")
-    _require_order_visible(actor, order)
-    ensure_writable()
-    locked = _locked(order)
-    _require_status(locked, (S.CONFIRMED, S.PARTIALLY_SHIPPED), pgettext("cannot be …", "shipped"))
-    lines = list(locked.lines.select_related("product").select_for_update(of=("self",)))
+    step = LIFECYCLE.start("ship", actor=actor, document=order)
+    locked = step.lock()
+    lines = rows_lock(locked.lines.select_related("product"), of=("self",))
     if quantities is None:
         quantities = {
             line.pk: line.quantity - line.shipped_quantity
@@ -453,47 +489,27 @@ def order_ship(*, actor, order: Order, quantities: Mapping[Any, Any] | None = No
             line.shipped_quantity += shipping[line.pk]
             line.save(update_fields=["shipped_quantity"])
     complete = all(line.shipped_quantity >= line.quantity for line in lines)
-    locked.status = S.SHIPPED if complete else S.PARTIALLY_SHIPPED
-    locked.save()
-    audit_record(
-        actor=actor,
-        action="order.shipped",
-        target=locked,
+    return step.finish(
+        to=S.SHIPPED if complete else S.PARTIALLY_SHIPPED,
         data={"lines": {str(k): str(v) for k, v in shipping.items()}, "complete": complete},
     )
-    return locked
 
 
 @transaction.atomic
 def order_deliver(*, actor, order: Order) -> Order:
     """The customer received everything shipped (signed delivery note)."""
-    documents.require(actor, "sales.ship_order")
-    _require_order_visible(actor, order)
-    ensure_writable()
-    locked = _locked(order)
-    _require_status(locked, (S.SHIPPED,), pgettext("cannot be …", "delivered"))
-    for line in locked.lines.select_for_update():
+    step = LIFECYCLE.start("deliver", actor=actor, document=order)
+    locked = step.lock()
+    for line in rows_lock(locked.lines.all()):
         line.delivered_quantity = line.shipped_quantity
         line.save(update_fields=["delivered_quantity"])
-    locked.status = S.DELIVERED
-    locked.delivered_at = timezone.now()
-    locked.save()
-    audit_record(actor=actor, action="order.delivered", target=locked)
-    return locked
+    return step.finish(fields={"delivered_at": timezone.now()})
 
 
 @transaction.atomic
 def order_close(*, actor, order: Order) -> Order:
-    return _transition(
-        actor,
-        order,
-        permission="sales.confirm_order",
-        allowed=(S.DELIVERED,),
-        verb=pgettext("cannot be …", "closed"),
-        action="order.closed",
-        to=S.CLOSED,
-        closed_at=timezone.now(),
-    )
+    """The delivered order is done with."""
+    return LIFECYCLE.run("close", actor=actor, document=order, fields={"closed_at": timezone.now()})
 
 
 @transaction.atomic
@@ -501,28 +517,15 @@ def order_cancel(*, actor, order: Order, reason: str = "") -> Order:
     """Cancel an order nothing of which has shipped. Its salesperson (or the dealer who
     entered it) may cancel it until it is approved; after that, or for someone else's
     order, it takes the cancel permission. A confirmed order keeps its number (no gap)."""
-    _require_order_visible(actor, order)
-    ensure_writable()
-    locked = _locked(order)
-    own = is_own(actor, locked)
-    if not actor.has_perm("sales.cancel_order"):
-        if not (own and actor.has_perm("sales.change_order")):
-            raise PermissionDenied(_("You do not have permission to do this."))
-        if locked.status in CANCELLABLE and locked.status not in CANCELLABLE_BY_OWNER:
-            raise PermissionDenied(_("Once approved, only a sales manager can cancel this order."))
-    _require_status(locked, CANCELLABLE, pgettext("cannot be …", "cancelled"))
-    if locked.lines.filter(shipped_quantity__gt=0).exists():
-        raise ValidationError({"status": [_("Goods of this order have shipped.")]})
+    step = LIFECYCLE.start("cancel", actor=actor, document=order)
+    locked = step.lock()  # who may cancel and "nothing shipped" are the step's rules
     reason = (reason or "").strip()
     if locked.status == S.CONFIRMED and not reason:
         raise ValidationError({"reason": [_("Say why a confirmed order is cancelled.")]})
-    locked.status = S.CANCELLED
-    locked.cancelled_at = timezone.now()
-    locked.cancel_reason = reason[:300]
-    locked.save()
-    audit_record(actor=actor, action="order.cancelled", target=locked, data={"reason": reason})
-    events.emit(event_type="order.cancelled", payload=order_payload(locked))
-    return locked
+    return step.finish(
+        fields={"cancelled_at": timezone.now(), "cancel_reason": reason[:300]},
+        data={"reason": reason},
+    )
 
 
 @transaction.atomic
@@ -532,17 +535,13 @@ def order_return_create(
     """Goods come back against delivered lines: at most what was delivered and not yet
     returned, credited at the line's net price (its discounts included) plus tax.
     The credit is posted for settlement (`SettlementCredit`)."""
-    documents.require(actor, "sales.add_orderreturn")
-    _require_order_visible(actor, order)
-    ensure_writable()
-    locked = _locked(order)
-    _require_status(locked, RETURNABLE, pgettext("cannot be …", "returned"))
+    step = LIFECYCLE.start("return", actor=actor, document=order)
+    locked = step.lock()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the goods come back.")]})
     lines = {
-        line.pk: line
-        for line in locked.lines.select_related("product").select_for_update(of=("self",))
+        line.pk: line for line in rows_lock(locked.lines.select_related("product"), of=("self",))
     }
     returning = _line_quantities(
         lines,
@@ -591,10 +590,5 @@ def order_return_create(
             % {"number": order_return.number, "order": locked.number},
             order_return=order_return,
         )
-    audit_record(
-        actor=actor,
-        action="order.returned",
-        target=locked,
-        data={"return": order_return.number, "gross_total": str(order_return.gross_total)},
-    )
+    step.finish(data={"return": order_return.number, "gross_total": str(order_return.gross_total)})
     return order_return

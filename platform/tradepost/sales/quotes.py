@@ -16,6 +16,9 @@ creating (`sales.add_quote`):
 | cancel                  | draft, sent, accepted  | cancelled | —                    |
 | convert into an order   | sent, accepted         | converted | yes                  |
 
+The table is declared once, as `LIFECYCLE` below (`tradepost.lifecycle`): the services
+run each step through it; the quote's page and the API's `allowed_actions` read it.
+
 A quote is expired when its `valid_until` is before today (the workspace's date); an
 expired quote stays in its status but can no longer be sent, accepted or converted.
 
@@ -42,19 +45,22 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
+from tradepost.lifecycle import Lifecycle, Transition
+from tradepost.lifecycle.rows import lines_replace
 from tradepost.masterdata.services import document_number_next
 from tradepost.pipeline.models import Opportunity
 from tradepost.pricing import documents
+from tradepost.sales import selectors
 from tradepost.sales.models import Order, Quote, QuoteLine
 
 S = Quote.Status
@@ -72,34 +78,8 @@ def quote_is_expired(quote: Quote, today: datetime.date | None = None) -> bool:
     return quote.status in OPEN and quote.valid_until < today
 
 
-def _locked(quote: Quote) -> Quote:
-    """The quote re-read under a row lock, so its status cannot change meanwhile."""
-    fresh = Quote.objects.select_for_update().get(pk=quote.pk)
-    for field in ("status", "valid_until", "updated_at"):
-        setattr(quote, field, getattr(fresh, field))
-    return fresh
-
-
-def _require_quote_visible(actor, quote: Quote) -> None:
-    from tradepost.sales.selectors import quotes_visible_to
-
-    if not quotes_visible_to(actor).filter(pk=quote.pk).exists():
-        raise PermissionDenied(_("This quote is not yours to change."))
-
-
-def _require_status(quote: Quote, allowed: Iterable[str], action: str) -> None:
-    if quote.status not in allowed:
-        raise ValidationError(
-            {
-                "status": [
-                    _("A quote that is “%(status)s” cannot be %(action)s.")
-                    % {"status": quote.get_status_display(), "action": action}
-                ]
-            }
-        )
-
-
-def _require_not_expired(quote: Quote, action: str) -> None:
+def _not_expired(actor, quote: Quote, transition: Transition) -> None:
+    """An expired quote can no longer be sent, accepted or converted."""
     if quote_is_expired(quote):
         raise ValidationError(
             {
@@ -108,10 +88,74 @@ def _require_not_expired(quote: Quote, action: str) -> None:
                         "This quote expired on %(date)s and cannot be %(action)s. "
                         "Make a new quote for the customer."
                     )
-                    % {"date": quote.valid_until.isoformat(), "action": action}
+                    % {"date": quote.valid_until.isoformat(), "action": transition.verb}
                 ]
             }
         )
+
+
+LIFECYCLE: Lifecycle[Quote] = Lifecycle(
+    model=Quote,
+    refusal=gettext_lazy("A quote that is “%(status)s” cannot be %(action)s."),
+    visible=selectors.quotes_visible_to,
+    not_visible=gettext_lazy("This quote is not yours to change."),
+    refresh=("status", "valid_until", "updated_at"),
+    transitions=[
+        Transition(
+            "edit",
+            source=EDITABLE,
+            target=None,
+            permission="sales.change_quote",
+            action="quote.updated",
+            verb=pgettext_lazy("cannot be …", "changed"),
+            endpoint=None,
+        ),
+        Transition(
+            "send",
+            source=EDITABLE,
+            target=S.SENT,
+            permission="sales.change_quote",
+            guards=[_not_expired],
+            action="quote.sent",
+            verb=pgettext_lazy("cannot be …", "sent"),
+        ),
+        Transition(
+            "accept",
+            source=[S.SENT],
+            target=S.ACCEPTED,
+            permission="sales.change_quote",
+            guards=[_not_expired],
+            action="quote.accepted",
+            verb=pgettext_lazy("cannot be …", "accepted"),
+        ),
+        Transition(
+            "decline",  # also after the quote expired
+            source=[S.SENT],
+            target=S.DECLINED,
+            permission="sales.change_quote",
+            action="quote.declined",
+            verb=pgettext_lazy("cannot be …", "declined"),
+        ),
+        Transition(
+            "convert",
+            source=CONVERTIBLE,
+            target=S.CONVERTED,
+            permission=("sales.change_quote", "sales.add_order"),
+            guards=[_not_expired],
+            already=gettext_lazy("This quote has already been converted."),
+            action="quote.converted",
+            verb=pgettext_lazy("cannot be …", "converted"),
+        ),
+        Transition(
+            "cancel",
+            source=OPEN,
+            target=S.CANCELLED,
+            permission="sales.change_quote",
+            action="quote.cancelled",
+            verb=pgettext_lazy("cannot be …", "cancelled"),
+        ),
+    ],
+)
 
 
 def _valid_until(issued_on: datetime.date, valid_until: datetime.date | None) -> datetime.date:
@@ -146,9 +190,10 @@ def _opportunity(opportunity: Opportunity | None, customer: Customer) -> Opportu
     return opportunity
 
 
-def _write_lines(quote: Quote, priced: list[documents.PricedLine]) -> None:
-    quote.lines.all().delete()
-    QuoteLine.objects.bulk_create(QuoteLine(quote=quote, **line.fields()) for line in priced)
+def _write_lines(quote: Quote, priced: list[documents.PricedLine], *, new: bool = False) -> None:
+    lines_replace(
+        quote.lines, (QuoteLine(quote=quote, **line.fields()) for line in priced), new=new
+    )
 
 
 @transaction.atomic
@@ -196,7 +241,7 @@ def quote_create(
         created_by=user,
         **documents.totals_fields(totals),
     )
-    _write_lines(quote, priced)
+    _write_lines(quote, priced, new=True)
     audit_record(
         actor=actor,
         action="quote.created",
@@ -220,11 +265,8 @@ def quote_update(
 ) -> Quote:
     """Change a draft quote: its lines (re-priced on the quote's date), how long it is
     valid and its notes. A sent quote is fixed: cancel it and make a new one."""
-    documents.require(actor, "sales.change_quote")
-    _require_quote_visible(actor, quote)
-    ensure_writable()
-    quote = _locked(quote)
-    _require_status(quote, EDITABLE, pgettext("cannot be …", "changed"))
+    step = LIFECYCLE.start("edit", actor=actor, document=quote)
+    quote = step.lock()
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
@@ -246,93 +288,37 @@ def quote_update(
             setattr(quote, field, value)
         _write_lines(quote, priced)
     quote.save()
-    audit_record(
-        actor=actor,
-        action="quote.updated",
-        target=quote,
-        data={"fields": sorted(changes) + (["lines"] if lines is not None else [])},
-    )
-    return quote
+    return step.finish(data={"fields": sorted(changes) + (["lines"] if lines is not None else [])})
 
 
-def _transition(
-    actor,
-    quote: Quote,
-    *,
-    allowed: Iterable[str],
-    verb: str,
-    action: str,
-    to: str,
-    refuse_expired: bool,
-) -> Quote:
-    documents.require(actor, "sales.change_quote")
-    _require_quote_visible(actor, quote)
-    ensure_writable()
-    locked = _locked(quote)
-    _require_status(locked, allowed, verb)
-    if refuse_expired:
-        _require_not_expired(locked, verb)
-    previous = locked.status
-    locked.status = to
-    locked.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action=action, target=locked, data={"from": previous})
-    return locked
+def _step(name: str, actor, quote: Quote) -> Quote:
+    step = LIFECYCLE.start(name, actor=actor, document=quote)
+    locked = step.lock()
+    return step.finish(data={"from": locked.status})
 
 
 @transaction.atomic
 def quote_send(*, actor, quote: Quote) -> Quote:
     """The draft went to the customer; from now on its lines are fixed."""
-    return _transition(
-        actor,
-        quote,
-        allowed=EDITABLE,
-        verb=pgettext("cannot be …", "sent"),
-        action="quote.sent",
-        to=S.SENT,
-        refuse_expired=True,
-    )
+    return _step("send", actor, quote)
 
 
 @transaction.atomic
 def quote_accept(*, actor, quote: Quote) -> Quote:
     """The customer accepted a sent quote within its validity."""
-    return _transition(
-        actor,
-        quote,
-        allowed=(S.SENT,),
-        verb=pgettext("cannot be …", "accepted"),
-        action="quote.accepted",
-        to=S.ACCEPTED,
-        refuse_expired=True,
-    )
+    return _step("accept", actor, quote)
 
 
 @transaction.atomic
 def quote_decline(*, actor, quote: Quote) -> Quote:
     """The customer said no (also after the quote expired)."""
-    return _transition(
-        actor,
-        quote,
-        allowed=(S.SENT,),
-        verb=pgettext("cannot be …", "declined"),
-        action="quote.declined",
-        to=S.DECLINED,
-        refuse_expired=False,
-    )
+    return _step("decline", actor, quote)
 
 
 @transaction.atomic
 def quote_cancel(*, actor, quote: Quote) -> Quote:
     """Withdraw a quote that has not become an order."""
-    return _transition(
-        actor,
-        quote,
-        allowed=OPEN,
-        verb=pgettext("cannot be …", "cancelled"),
-        action="quote.cancelled",
-        to=S.CANCELLED,
-        refuse_expired=False,
-    )
+    return _step("cancel", actor, quote)
 
 
 @transaction.atomic
@@ -343,15 +329,8 @@ def quote_convert(*, actor, quote: Quote, order_date: datetime.date | None = Non
     `sales.change_quote` and `sales.add_order`."""
     from tradepost.sales.orders import order_create
 
-    documents.require(actor, "sales.change_quote")
-    documents.require(actor, "sales.add_order")
-    _require_quote_visible(actor, quote)
-    ensure_writable()
-    locked = _locked(quote)
-    if locked.status == S.CONVERTED:
-        raise ValidationError({"status": [_("This quote has already been converted.")]})
-    _require_status(locked, CONVERTIBLE, pgettext("cannot be …", "converted"))
-    _require_not_expired(locked, pgettext("cannot be …", "converted"))
+    step = LIFECYCLE.start("convert", actor=actor, document=quote)
+    locked = step.lock()
     lines = list(locked.lines.select_related("product").order_by("position", "pk"))
     order = order_create(
         actor=actor,
@@ -371,13 +350,5 @@ def quote_convert(*, actor, quote: Quote, order_date: datetime.date | None = Non
         fixed_prices={line.product_id: (line.unit_price, documents.QUOTE_PRICE) for line in lines},
         owner=locked.owner,
     )
-    previous = locked.status
-    locked.status = S.CONVERTED
-    locked.save(update_fields=["status", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="quote.converted",
-        target=locked,
-        data={"from": previous, "order": order.pk},
-    )
+    step.finish(data={"from": locked.status, "order": order.pk})
     return order

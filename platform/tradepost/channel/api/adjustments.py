@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
+from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer
 from api.views import RolePermissions, TradepostViewSet
 from tradepost.channel import adjustments as services
@@ -45,6 +46,8 @@ class PriceAdjustmentLineSerializer(ReadSerializer):
 
 
 class PriceAdjustmentSerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(services.LIFECYCLE)
+    allowed_actions = AllowedActionsField(services.LIFECYCLE)
     product_sku = serializers.CharField(source="product.sku", read_only=True)
     lines = PriceAdjustmentLineSerializer(
         many=True,
@@ -58,6 +61,8 @@ class PriceAdjustmentSerializer(ReadSerializer):
             "id",
             "number",
             "status",
+            "allowed_actions",
+            "allowed_actions",
             "product",
             "product_sku",
             "old_price",
@@ -184,7 +189,8 @@ class PriceAdjustmentViewSet(
 
     def _read(self, adjustment, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=adjustment.pk)
-        return Response(PriceAdjustmentSerializer(fresh).data, status=status_code)
+        context = self.get_serializer_context()
+        return Response(PriceAdjustmentSerializer(fresh, context=context).data, status=status_code)
 
     def _body(self, serializer_class):
         data = serializer_class(data=self.request.data, context=self.get_serializer_context())

@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
+from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import RolePermissions, TradepostViewSet
 from tradepost.channel import agreements as agreement_services
@@ -72,6 +73,7 @@ class AgreementLineSerializer(ReadSerializer):
 
 
 class AgreementSerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(agreement_services.LIFECYCLE)
     lines = AgreementLineSerializer(many=True, read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     order_count = serializers.IntegerField(
@@ -90,6 +92,7 @@ class AgreementSerializer(ReadSerializer):
             "starts_on",
             "ends_on",
             "status",
+            "allowed_actions",
             "notes",
             "order_count",
             "created_by",
@@ -203,7 +206,8 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradepo
 
     def _read(self, agreement, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=agreement.pk)
-        return Response(AgreementSerializer(fresh).data, status=status_code)
+        context = self.get_serializer_context()
+        return Response(AgreementSerializer(fresh, context=context).data, status=status_code)
 
     def _body(self, serializer_class):
         data = serializer_class(data=self.request.data, context=self.get_serializer_context())

@@ -25,6 +25,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
+from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import RolePermissions, TradepostViewSet
 from tradepost.channel import plans as plan_services
@@ -86,6 +87,8 @@ class DemandPlanLineSerializer(ReadSerializer):
 
 
 class DemandPlanSerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(plan_services.LIFECYCLE)
+    allowed_actions = AllowedActionsField(plan_services.LIFECYCLE)
     month = MonthField(read_only=True)
     dealer_name = serializers.CharField(source="dealer.name", read_only=True)
     lines = DemandPlanLineSerializer(many=True, read_only=True)
@@ -98,6 +101,8 @@ class DemandPlanSerializer(ReadSerializer):
             "dealer_name",
             "month",
             "status",
+            "allowed_actions",
+            "allowed_actions",
             "notes",
             "review_comment",
             "submitted_at",
@@ -237,7 +242,8 @@ class DemandPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradep
 
     def _read(self, plan, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=plan.pk)
-        return Response(DemandPlanSerializer(fresh).data, status=status_code)
+        context = self.get_serializer_context()
+        return Response(DemandPlanSerializer(fresh, context=context).data, status=status_code)
 
     def _body(self, serializer_class):
         data = serializer_class(data=self.request.data, context=self.get_serializer_context())

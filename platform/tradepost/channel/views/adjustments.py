@@ -172,11 +172,8 @@ def _detail(
     user = request.user
     lines = adjustments.adjustment_lines_visible_to(user).filter(adjustment=adjustment)
     page = _page(request, lines)
-    can_change = adjustment.status == S.DRAFT and user.has_perm("channel.change_priceadjustment")
-    can_cancel = adjustment.status in adjustments.CANCELLABLE and (
-        user.has_perm("channel.change_priceadjustment")
-        or user.has_perm("channel.review_priceadjustment")
-    )
+    can = adjustments.LIFECYCLE.buttons(user, adjustment)
+    can_change = can["recompute"]  # and correct lines: the same rule ("line_set")
     credits = (
         settlement_credit_list(user).filter(price_adjustment=adjustment)
         if user.has_perm("sales.view_settlementcredit")
@@ -187,11 +184,9 @@ def _detail(
         "page": page,
         "hidden_lines": adjustment.lines.count() - page.paginator.count,
         "can_change": can_change,
-        "can_approve": adjustment.status == S.DRAFT
-        and user.has_perm("channel.review_priceadjustment"),
-        "can_post": adjustment.status == S.APPROVED
-        and user.has_perm("channel.post_priceadjustment"),
-        "can_cancel": can_cancel,
+        "can_approve": can["approve"],
+        "can_post": can["post"],
+        "can_cancel": can["cancel"],
         "line_form": line_form or (LineForm(actor=user) if can_change else None),
         "credits": list(credits[:ROWS_PER_PAGE]),
         "errors": errors or [],

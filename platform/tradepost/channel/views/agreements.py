@@ -121,7 +121,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
     agreement = agreement_services.agreement_get(request.user, agreement_id)
-    if agreement.status == Agreement.Status.CLOSED:
+    if not agreement_services.LIFECYCLE.allows("edit", request.user, agreement):
         messages.error(request, _("A closed agreement does not change."))
         return redirect("sales:agreement", agreement_id=agreement.pk)
     draft = agreement.status == Agreement.Status.DRAFT
@@ -161,7 +161,6 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 def _agreement_context(request: HttpRequest, agreement: Agreement, **extra) -> dict:
     user = request.user
-    S = Agreement.Status
     lines = list(agreement.lines.all())
     usage = []
     for line in lines:
@@ -179,17 +178,12 @@ def _agreement_context(request: HttpRequest, agreement: Agreement, **extra) -> d
         )
     orders = agreement_services.agreement_orders(agreement)
     page = Paginator(orders, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    can_change = user.has_perm("channel.change_agreement")
     return {
         "agreement": agreement,
         "usage": usage,
         "page": page,
         "query": "",
-        "can": {
-            "edit": agreement.status != S.CLOSED and can_change,
-            "activate": agreement.status == S.DRAFT and can_change,
-            "close": agreement.status == S.ACTIVE and can_change,
-        },
+        "can": agreement_services.LIFECYCLE.buttons(user, agreement),
         **extra,
     }
 

@@ -113,7 +113,7 @@ def demand_plan_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def demand_plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_services.demand_plan_get(request.user, plan_id)
-    if plan.status not in plan_services.EDITABLE:
+    if not plan_services.LIFECYCLE.allows("edit", request.user, plan):
         messages.error(request, _("Only a draft or a returned plan can be changed."))
         return redirect("sales:demand_plan", plan_id=plan.pk)
     data = request.POST if request.method == "POST" else None
@@ -144,20 +144,13 @@ def demand_plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _plan_context(request: HttpRequest, plan: DemandPlan, **extra) -> dict:
-    user = request.user
-    editable = plan.status in plan_services.EDITABLE
     lines = list(plan.lines.all())
     for line in lines:
         line.quantity_text = quantity_text(line.quantity)
     return {
         "plan": plan,
         "lines": lines,
-        "can": {
-            "edit": editable and user.has_perm("channel.change_demandplan"),
-            "submit": editable and user.has_perm("channel.change_demandplan"),
-            "review": plan.status == DemandPlan.Status.SUBMITTED
-            and user.has_perm("channel.review_demandplan"),
-        },
+        "can": plan_services.LIFECYCLE.buttons(request.user, plan),
         "review_form": extra.pop("review_form", None) or ReviewForm(),
         **extra,
     }

@@ -119,7 +119,10 @@ class DocumentWritesMixin:
 
     def _read(self, document, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=document.pk)
-        return Response(self.document_serializer_class(fresh).data, status=status_code)
+        context = self.get_serializer_context()
+        return Response(
+            self.document_serializer_class(fresh, context=context).data, status=status_code
+        )
 
     def _body(self, serializer_class):
         data = serializer_class(data=self.request.data, context=self.get_serializer_context())

@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
+from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer
 from api.views import RolePermissions, TradepostViewSet
 from tradepost.customers import selectors as customer_selectors
@@ -97,10 +98,12 @@ class OrderSummarySerializer(ReadSerializer):
 class OrderSerializer(OrderSummarySerializer):
     """An order with its lines."""
 
+    allowed_actions = AllowedActionsField(services.LIFECYCLE)
+
     lines = OrderLineSerializer(many=True, read_only=True)
 
     class Meta(OrderSummarySerializer.Meta):
-        fields = [*OrderSummarySerializer.Meta.fields, "lines"]
+        fields = [*OrderSummarySerializer.Meta.fields, "allowed_actions", "lines"]
 
 
 # --- Writing -------------------------------------------------------------------------

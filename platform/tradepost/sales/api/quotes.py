@@ -21,6 +21,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
+from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import RolePermissions, TradepostViewSet
 from tradepost.customers import selectors as customer_selectors
@@ -50,6 +51,7 @@ class QuoteLineSerializer(DocumentLineSerializer):
 
 
 class QuoteSerializer(ReadSerializer):
+    allowed_actions = AllowedActionsField(services.LIFECYCLE)
     lines = QuoteLineSerializer(many=True, read_only=True)
     is_expired = serializers.SerializerMethodField(
         help_text="Open (draft, sent, accepted) and valid until a day before today."
@@ -64,6 +66,7 @@ class QuoteSerializer(ReadSerializer):
             "id",
             "number",
             "status",
+            "allowed_actions",
             "is_expired",
             "customer",
             "owner",

@@ -102,7 +102,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
     order = selectors.order_get(request.user, order_id)
-    if order.status not in services.EDITABLE:
+    if not services.LIFECYCLE.allows("edit", request.user, order):
         messages.error(request, _("Only a draft or a rejected order can be changed."))
         return redirect("sales:order", order_id=order.pk)
     data = request.POST if request.method == "POST" else None
@@ -151,35 +151,10 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
-    user = request.user
-    status = order.status
-    S = Order.Status
-    own = services.is_own(user, order)
-    lines = list(order.lines.all())
-    can = {
-        "edit": status in services.EDITABLE and user.has_perm("sales.change_order"),
-        "submit": status in services.EDITABLE and user.has_perm("sales.change_order"),
-        "review": status == S.SUBMITTED and user.has_perm("sales.review_order"),
-        "confirm": status == S.APPROVED and user.has_perm("sales.confirm_order"),
-        "ship": status in (S.CONFIRMED, S.PARTIALLY_SHIPPED) and user.has_perm("sales.ship_order"),
-        "deliver": status == S.SHIPPED and user.has_perm("sales.ship_order"),
-        "close": status == S.DELIVERED and user.has_perm("sales.confirm_order"),
-        "cancel": status in services.CANCELLABLE
-        and not any(line.shipped_quantity for line in lines)
-        and (
-            user.has_perm("sales.cancel_order")
-            or (
-                own
-                and user.has_perm("sales.change_order")
-                and status in services.CANCELLABLE_BY_OWNER
-            )
-        ),
-        "return": status in services.RETURNABLE and user.has_perm("sales.add_orderreturn"),
-    }
     return {
         "order": order,
-        "lines": lines,
-        "can": can,
+        "lines": list(order.lines.all()),
+        "can": services.LIFECYCLE.buttons(request.user, order),
         "history": _history(order),
         "returns": list(order.returns.all()),
         "comment_form": extra.pop("comment_form", None) or forms.CommentForm(),

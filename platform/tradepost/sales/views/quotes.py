@@ -217,7 +217,7 @@ def quote_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def quote_edit(request: HttpRequest, quote_id: int) -> HttpResponse:
     quote = selectors.quote_get(request.user, quote_id)
-    if quote.status not in services.EDITABLE:
+    if not services.LIFECYCLE.allows("edit", request.user, quote):
         messages.error(request, _("Only a draft quote can be changed."))
         return redirect("sales:quote", quote_id=quote.pk)
     data = request.POST if request.method == "POST" else None
@@ -256,21 +256,7 @@ def _history(quote: Quote) -> list[AuditEntry]:
 
 def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
     user = request.user
-    status = quote.status
-    S = Quote.Status
     expired = services.quote_is_expired(quote)
-    changer = user.has_perm("sales.change_quote")
-    can = {
-        "edit": changer and status in services.EDITABLE,
-        "send": changer and status == S.DRAFT and not expired,
-        "accept": changer and status == S.SENT and not expired,
-        "decline": changer and status == S.SENT,
-        "convert": changer
-        and user.has_perm("sales.add_order")
-        and status in services.CONVERTIBLE
-        and not expired,
-        "cancel": changer and status in services.OPEN,
-    }
     lines = list(quote.lines.all())
     for line in lines:
         line.price_source_label = documents.PRICE_SOURCE_LABELS.get(
@@ -283,7 +269,7 @@ def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
     return {
         "quote": quote,
         "lines": lines,
-        "can": can,
+        "can": services.LIFECYCLE.buttons(user, quote),
         "expired": expired,
         "orders": orders,
         "history": _history(quote),
