@@ -117,7 +117,7 @@ class InvitationSerializer(StrictModelSerializer):
             "accepted_at",
             "revoked_at",
         ]
-        extra_kwargs = {"email": {"validators": []}}
+        extra_kwargs = {"email": {"validators": []}}  # type: ignore[var-annotated]
 
 
 class InvitationPermissions(permissions.BasePermission):

@@ -1,9 +1,9 @@
 """URLs of a workspace (`<slug>.localhost`)."""
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("tradepost.workspace.urls")),
     path("accounts/", include("tradepost.accounts.urls")),
     path("customers/", include("tradepost.customers.urls")),

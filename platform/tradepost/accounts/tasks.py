@@ -45,7 +45,8 @@ def invitation_send(self, invitation_id: int, *, resend: bool = False) -> bool:
     token = services.invitation_issue_token(invitation=invitation)
     if token is None:
         return False
-    tenant = Tenant.objects.get(schema_name=connection.schema_name)
+    # django-tenants' connection
+    tenant = Tenant.objects.get(schema_name=connection.schema_name)  # type: ignore[attr-defined]
     link = workspace_url(tenant, reverse("accounts:invitation_accept", args=[token]))
     inviter = invitation.invited_by
     language = (inviter.language if inviter else "") or "en"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +22,9 @@ from tradepost.customers.models import (
     Ticket,
 )
 from tradepost.masterdata.models import Branch, Currency, Product, SalesRegion
+from tradepost.principals import Actor
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
 # Which choices a field of each name offers, built with the caller (the rules are in
@@ -41,7 +44,7 @@ SCOPED_CHOICES = {
 _KEEPS_CURRENT = {"owner", "assignee", "portal_user"}
 
 
-def scoped_choices(form: forms.Form, actor, current=None) -> None:
+def scoped_choices(form: forms.Form, actor: Actor, current=None) -> None:
     """Give every choice field of `form` named in SCOPED_CHOICES the caller's choices.
     `current` (the record being edited) keeps its own user selectable, so saving a
     record unchanged is never refused."""
@@ -50,11 +53,11 @@ def scoped_choices(form: forms.Form, actor, current=None) -> None:
         if choices is None or not isinstance(field, forms.ModelChoiceField):
             continue
         if name in _KEEPS_CURRENT:
-            field.queryset = choices(actor, keep=getattr(current, f"{name}_id", None))
+            field.queryset = choices(actor, keep=getattr(current, f"{name}_id", None))  # type: ignore[operator]
         elif name == "customer" or name == "referred_by":
-            field.queryset = choices(actor).order_by("name", "pk")
+            field.queryset = choices(actor).order_by("name", "pk")  # type: ignore[operator]
         else:
-            field.queryset = choices(actor)
+            field.queryset = choices(actor)  # type: ignore[operator]
 
 
 class _UserChoice(forms.ModelChoiceField):
@@ -120,7 +123,7 @@ class CustomerFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor)
         if not selectors.customer_scope(actor).reaches_staff:
@@ -190,13 +193,15 @@ class CustomerForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args, actor, customer=None, **kwargs):
+    def __init__(self, *args, actor: Actor, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
         scoped_choices(self, actor, current=customer)
         if customer is not None:
-            referrers = self.fields["referred_by"].queryset.exclude(pk=customer.pk)
-            self.fields["referred_by"].queryset = referrers
+            # a ModelChoiceField
+            referrers = self.fields["referred_by"].queryset.exclude(pk=customer.pk)  # type: ignore[attr-defined]
+            # a ModelChoiceField
+            self.fields["referred_by"].queryset = referrers  # type: ignore[attr-defined]
         if not actor.has_perm("customers.change_credit_terms"):
             del self.fields["credit_limit"]
             del self.fields["payment_terms_days"]
@@ -212,7 +217,7 @@ class CustomerForm(forms.Form):
         data = dict(self.cleaned_data)
         defaulted = ("credit_limit", "payment_terms_days")
         if self.customer is None:
-            defaulted += ("owner", "branch", "region")
+            defaulted += ("owner", "branch", "region")  # type: ignore[assignment]
         for name in defaulted:
             if name in data and data[name] is None:
                 del data[name]
@@ -260,14 +265,15 @@ class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=Activity.Kind.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput)
-    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)
+    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)  # type: ignore[var-annotated]
     owner = _UserChoice(label=_("Owner"), required=False, queryset=User.objects.none())
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, actor, customer, **kwargs):
+    def __init__(self, *args, actor: Actor, customer, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor)
-        self.fields["contact"].queryset = customer.contacts.order_by("name")
+        # a ModelChoiceField
+        self.fields["contact"].queryset = customer.contacts.order_by("name")  # type: ignore[attr-defined]
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
@@ -283,13 +289,14 @@ class TicketForm(forms.Form):
     )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
-    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)
+    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)  # type: ignore[var-annotated]
     assignee = _UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
 
-    def __init__(self, *args, actor, customer, **kwargs):
+    def __init__(self, *args, actor: Actor, customer, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor)
-        self.fields["contact"].queryset = customer.contacts.order_by("name")
+        # a ModelChoiceField
+        self.fields["contact"].queryset = customer.contacts.order_by("name")  # type: ignore[attr-defined]
 
 
 class TicketUpdateForm(forms.Form):
@@ -298,13 +305,13 @@ class TicketUpdateForm(forms.Form):
     assignee = _UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
     resolution = forms.CharField(label=_("Resolution"), required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, actor, ticket, **kwargs):
+    def __init__(self, *args, actor: Actor, ticket, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor, current=ticket)
 
 
 class DealerReportForm(forms.Form):
-    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None)
+    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None)  # type: ignore[var-annotated]
     kind = forms.ChoiceField(label=_("Type"), choices=DealerReport.Kind.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea)
@@ -319,9 +326,9 @@ class DealerReportForm(forms.Form):
     competitor_price = forms.DecimalField(label=_("Competitor's price"), required=False, **MONEY)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dealer"].queryset = (
+        self.fields["dealer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             selectors.customers_visible_to(actor)
             .filter(channel__in=RESELLER_CHANNELS)
             .order_by("name")
@@ -330,7 +337,7 @@ class DealerReportForm(forms.Form):
 
 class PriceListForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
-    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=None)
+    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=None)  # type: ignore[var-annotated]
     group = forms.ModelChoiceField(
         label=_("Customer group"), required=False, queryset=CustomerGroup.objects.none()
     )
@@ -344,7 +351,7 @@ class PriceListForm(forms.Form):
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor)
 

@@ -31,9 +31,10 @@ from tradepost.masterdata.models import (
     TaxRate,
     TreeNode,
 )
+from tradepost.principals import Actor
 
 
-def _require(actor: Any, permission: str) -> None:
+def _require(actor: Actor, permission: str) -> None:
     if actor is None or not actor.has_perm(permission):
         raise PermissionDenied(_("You do not have permission to do this."))
 
@@ -50,7 +51,7 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = False) ->
 def _currency(value: Any, *, field: str = "currency") -> str:
     if value not in Currency.values:
         raise ValidationError({field: [_("Choose one of the listed currencies.")]})
-    return value
+    return str(value)
 
 
 def money(value: Any, *, field: str) -> Decimal:
@@ -114,7 +115,7 @@ def _company_locked() -> CompanyProfile:
 
 
 @transaction.atomic
-def company_profile_update(*, actor: Any, **changes: Any) -> CompanyProfile:
+def company_profile_update(*, actor: Actor, **changes: Any) -> CompanyProfile:
     """Change the company's profile (administrators). There is only ever one row."""
     _require(actor, "masterdata.change_companyprofile")
     unknown = set(changes) - set(COMPANY_FIELDS)
@@ -126,7 +127,7 @@ def company_profile_update(*, actor: Any, **changes: Any) -> CompanyProfile:
             value = _currency(value, field=name)
         else:
             field = CompanyProfile._meta.get_field(name)
-            max_length = field.max_length or 2000
+            max_length = field.max_length or 2000  # type: ignore[union-attr]  # concrete fields
             value = _text(value, field=name, max_length=max_length, required=name == "name")
         setattr(profile, name, value)
     profile.full_clean(exclude=["singleton"])
@@ -142,7 +143,7 @@ def _changed(changes: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def bank_account_create(
     *,
-    actor: Any,
+    actor: Actor,
     bank_name: str,
     account_name: str,
     account_number: str,
@@ -168,7 +169,7 @@ def bank_account_create(
 
 
 @transaction.atomic
-def bank_account_delete(*, actor: Any, account: BankAccount) -> None:
+def bank_account_delete(*, actor: Actor, account: BankAccount) -> None:
     _require(actor, "masterdata.delete_bankaccount")
     audit_record(actor=actor, action="bank_account.deleted", target=account)
     account.delete()
@@ -191,7 +192,7 @@ def _tax_rate_value(value: Any) -> Decimal:
 
 @transaction.atomic
 def tax_rate_create(
-    *, actor: Any, name: str, rate: Any, is_default: bool = False, is_active: bool = True
+    *, actor: Actor, name: str, rate: Any, is_default: bool = False, is_active: bool = True
 ) -> TaxRate:
     """Add a tax rate. Making it the default takes the flag from the previous one."""
     _require(actor, "masterdata.add_taxrate")
@@ -209,7 +210,7 @@ def tax_rate_create(
 
 
 @transaction.atomic
-def tax_rate_update(*, actor: Any, tax_rate: TaxRate, **changes: Any) -> TaxRate:
+def tax_rate_update(*, actor: Actor, tax_rate: TaxRate, **changes: Any) -> TaxRate:
     _require(actor, "masterdata.change_taxrate")
     tax_rate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
     if "name" in changes:
@@ -298,7 +299,7 @@ def document_number_next(*, key: str, year: int | None = None) -> str:
 
 
 @transaction.atomic
-def document_format_set(*, actor: Any, key: str, pattern: str, year: int | None = None) -> None:
+def document_format_set(*, actor: Actor, key: str, pattern: str, year: int | None = None) -> None:
     """Change how documents of kind `key` are numbered from `year` on (administrators)."""
     _require(actor, "masterdata.change_documentsequence")
     year = year or timezone.localdate().year
@@ -339,7 +340,7 @@ def _node_values(model: type[TreeNode], changes: dict[str, Any]) -> dict[str, An
 
 @transaction.atomic
 def tree_node_create(
-    *, actor: Any, model: type[TreeNode], parent: TreeNode | None = None, **fields: Any
+    *, actor: Actor, model: type[TreeNode], parent: TreeNode | None = None, **fields: Any
 ) -> TreeNode:
     """Add a branch, region or category, at the top or under `parent`."""
     _require(actor, f"masterdata.add_{TREE_PERMISSIONS[model]}")
@@ -360,7 +361,7 @@ def tree_node_create(
     except IntegrityError as exc:
         raise ValidationError(_unique_error(node, exc)) from exc
     audit_record(actor=actor, action=f"{model._meta.model_name}.created", target=node)
-    return node
+    return node  # type: ignore[no-any-return]  # treebeard is untyped
 
 
 _NO_CHANGE = object()
@@ -372,13 +373,14 @@ def _lock_tree(model: type[TreeNode]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            [f"{connection.schema_name}|tree|{model._meta.label_lower}"],
+            # django-tenants' connection
+            [f"{connection.schema_name}|tree|{model._meta.label_lower}"],  # type: ignore[attr-defined]
         )
 
 
 @transaction.atomic
 def tree_node_update(
-    *, actor: Any, node: TreeNode, parent: Any = _NO_CHANGE, **changes: Any
+    *, actor: Actor, node: TreeNode, parent: Any = _NO_CHANGE, **changes: Any
 ) -> TreeNode:
     """Rename, recode, (de)activate or move a node. A node cannot move under itself."""
     model = type(node)
@@ -453,10 +455,13 @@ def product_values(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _product_value(name: str, value: Any) -> Any:
     if name in ("sku", "name", "unit"):
-        max_length = Product._meta.get_field(name).max_length
-        return _text(value, field=name, max_length=max_length, required=True)
+        # concrete fields
+        max_length = Product._meta.get_field(name).max_length  # type: ignore[union-attr]
+        # concrete fields
+        return _text(value, field=name, max_length=max_length, required=True)  # type: ignore[arg-type]
     if name in ("description", "barcode"):
-        max_length = Product._meta.get_field(name).max_length or 10000
+        # concrete fields
+        max_length = Product._meta.get_field(name).max_length or 10000  # type: ignore[union-attr]
         return _text(value, field=name, max_length=max_length)
     if name == "list_price":
         return money(value, field=name)
@@ -491,7 +496,7 @@ def _product_event(product: Product) -> dict[str, Any]:
 
 
 @transaction.atomic
-def product_create(*, actor: Any, **fields: Any) -> Product:
+def product_create(*, actor: Actor, **fields: Any) -> Product:
     """Add a product. SKUs are unique ignoring case; barcodes unique when given.
 
     Without a currency the product is priced in the company's base currency, and
@@ -514,7 +519,7 @@ def product_create(*, actor: Any, **fields: Any) -> Product:
 
 
 @transaction.atomic
-def product_update(*, actor: Any, product: Product, **changes: Any) -> Product:
+def product_update(*, actor: Actor, product: Product, **changes: Any) -> Product:
     """Change a product's fields; deactivate rather than delete (orders refer to it)."""
     _require(actor, "masterdata.change_product")
     values = product_values(changes)
@@ -533,7 +538,7 @@ def product_update(*, actor: Any, product: Product, **changes: Any) -> Product:
 @transaction.atomic
 def staff_profile_set(
     *,
-    actor: Any,
+    actor: Actor,
     user: Any,
     branch: Branch,
     region: SalesRegion | None = None,

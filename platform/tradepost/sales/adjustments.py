@@ -64,6 +64,7 @@ from tradepost.customers.models import RESELLER_CHANNELS, Customer
 from tradepost.customers.selectors import customer_is_visible, scope_q
 from tradepost.masterdata.models import Product
 from tradepost.masterdata.services import document_number_next, product_update
+from tradepost.principals import Actor
 from tradepost.sales import documents
 from tradepost.sales import lines as arithmetic
 from tradepost.sales.models import (
@@ -121,7 +122,7 @@ def _price(value: Any, field: str) -> Decimal:
     )
 
 
-def _require_dealer(actor, dealer: Any, field: str = "dealer") -> Customer:
+def _require_dealer(actor: Actor, dealer: Any, field: str = "dealer") -> Customer:
     """A reseller customer in the actor's scope (others are refused like missing ones)."""
     if not isinstance(dealer, Customer) or not customer_is_visible(actor, dealer.pk):
         raise ValidationError({field: [_("Select a valid dealer.")]})
@@ -160,7 +161,7 @@ def _require_status(adjustment: PriceAdjustment, allowed, verb: str) -> None:
 @transaction.atomic
 def stock_report_create(
     *,
-    actor,
+    actor: Actor,
     dealer: Customer,
     product: Product,
     quantity: Any,
@@ -208,7 +209,7 @@ def stock_report_create(
         report.quantity = amount
         report.reported_by = user
         report.save(update_fields=["quantity", "reported_by"])
-    report.replaced_quantity = previous
+    report.replaced_quantity = previous  # type: ignore[attr-defined]
     audit_record(
         actor=actor,
         action="dealer_stock.reported",
@@ -353,7 +354,7 @@ def _total_update(adjustment: PriceAdjustment) -> None:
 @transaction.atomic
 def price_adjustment_create(
     *,
-    actor,
+    actor: Actor,
     product: Product,
     new_price: Any,
     effective_on: datetime.date,
@@ -471,7 +472,7 @@ def price_adjustment_create(
 
 
 @transaction.atomic
-def price_adjustment_recompute(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
+def price_adjustment_recompute(*, actor: Actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """Compute a draft's lines again from today's reports and deliveries. Lines
     corrected by hand are replaced too."""
     documents.require(actor, "sales.change_priceadjustment")
@@ -492,7 +493,7 @@ def price_adjustment_recompute(*, actor, adjustment: PriceAdjustment) -> PriceAd
 
 @transaction.atomic
 def price_adjustment_line_set(
-    *, actor, adjustment: PriceAdjustment, dealer: Customer, quantity: Any
+    *, actor: Actor, adjustment: PriceAdjustment, dealer: Customer, quantity: Any
 ) -> PriceAdjustment:
     """Correct what a dealer holds on a draft (a dealer not on it yet gets a line;
     zero removes the line). The dealer must be in the actor's scope."""
@@ -533,7 +534,7 @@ def price_adjustment_line_set(
 
 
 @transaction.atomic
-def price_adjustment_approve(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
+def price_adjustment_approve(*, actor: Actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """The reviewer agrees with the lines; they cannot change any more."""
     documents.require(actor, "sales.review_priceadjustment")
     ensure_writable()
@@ -553,7 +554,7 @@ def price_adjustment_approve(*, actor, adjustment: PriceAdjustment) -> PriceAdju
 
 
 @transaction.atomic
-def price_adjustment_post(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
+def price_adjustment_post(*, actor: Actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """Credit every dealer of an approved adjustment: one open `SettlementCredit` per
     line with an amount above zero. Exactly once: the row lock makes a concurrent
     second post wait, then find the adjustment posted and be refused."""
@@ -598,7 +599,7 @@ def price_adjustment_post(*, actor, adjustment: PriceAdjustment) -> PriceAdjustm
 
 @transaction.atomic
 def price_adjustment_cancel(
-    *, actor, adjustment: PriceAdjustment, reason: str = ""
+    *, actor: Actor, adjustment: PriceAdjustment, reason: str = ""
 ) -> PriceAdjustment:
     """Drop a draft or approved adjustment (nothing was credited). Those who prepare
     adjustments and those who review them may cancel."""
@@ -625,7 +626,7 @@ def price_adjustment_cancel(
 
 
 # --- Reads ---------------------------------------------------------------------------
-def adjustment_lines_visible_to(actor) -> QuerySet[PriceAdjustmentLine]:
+def adjustment_lines_visible_to(actor: Actor) -> QuerySet[PriceAdjustmentLine]:
     """Lines of dealers in the actor's customer scope, dealer joined."""
     return (
         PriceAdjustmentLine.objects.filter(scope_q(actor, "dealer__"))
@@ -634,7 +635,7 @@ def adjustment_lines_visible_to(actor) -> QuerySet[PriceAdjustmentLine]:
     )
 
 
-def price_adjustment_list(actor, *, status: str | None = None) -> QuerySet[PriceAdjustment]:
+def price_adjustment_list(actor: Actor, *, status: str | None = None) -> QuerySet[PriceAdjustment]:
     """Adjustments for a list: product joined, latest effective day first."""
     adjustments = price_adjustments_visible_to(actor).select_related("product")
     if status:
@@ -642,7 +643,7 @@ def price_adjustment_list(actor, *, status: str | None = None) -> QuerySet[Price
     return adjustments.order_by("-effective_on", "-pk")
 
 
-def price_adjustments_with_lines(actor) -> QuerySet[PriceAdjustment]:
+def price_adjustments_with_lines(actor: Actor) -> QuerySet[PriceAdjustment]:
     """Adjustments with product and people joined, and the lines the actor may see."""
     return (
         price_adjustments_visible_to(actor)
@@ -651,7 +652,7 @@ def price_adjustments_with_lines(actor) -> QuerySet[PriceAdjustment]:
     )
 
 
-def latest_stock_reports(actor) -> QuerySet[DealerStockReport]:
+def latest_stock_reports(actor: Actor) -> QuerySet[DealerStockReport]:
     """The latest report per dealer and product in the actor's scope, by dealer name
     then SKU."""
     latest_ids = (
@@ -667,7 +668,7 @@ def latest_stock_reports(actor) -> QuerySet[DealerStockReport]:
     )
 
 
-def settlement_credit_list(actor) -> QuerySet[SettlementCredit]:
+def settlement_credit_list(actor: Actor) -> QuerySet[SettlementCredit]:
     """Credits of the customers in the actor's scope, newest first."""
     return (
         settlement_credits_visible_to(actor)

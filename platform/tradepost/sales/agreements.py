@@ -53,6 +53,7 @@ from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.masterdata.models import Product
 from tradepost.masterdata.services import document_number_next
+from tradepost.principals import Actor
 from tradepost.sales import documents
 from tradepost.sales import lines as arithmetic
 from tradepost.sales.lines import decimal_text
@@ -112,7 +113,7 @@ def agreement_caps_check(
     if not caps:
         return
     used_rows = (
-        OrderLine.objects.filter(
+        OrderLine.objects.filter(  # type: ignore[misc]
             order__agreement=agreement,
             order__status__in=COUNTED_STATUSES,
             product_id__in=list(caps),
@@ -173,7 +174,7 @@ def line_remaining(line: AgreementLine) -> Decimal | None:
     """What may still be ordered on a line with `ordered` annotated; None: no cap."""
     if line.max_quantity is None:
         return None
-    return max(line.max_quantity - line.ordered, Decimal("0"))
+    return max(line.max_quantity - line.ordered, Decimal("0"))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -203,18 +204,18 @@ def agreement_usage(agreement: Agreement) -> list[LineUsage]:
             product=line.product,
             unit_price=line.unit_price,
             cap=line.max_quantity,
-            ordered=line.ordered,
+            ordered=line.ordered,  # type: ignore[attr-defined]
             remaining=line_remaining(line),
         )
         for line in lines_with_usage().filter(agreement_id=agreement.pk)
     ]
 
 
-def _visible(actor) -> QuerySet[Agreement]:
+def _visible(actor: Actor) -> QuerySet[Agreement]:
     return agreements_visible_to(actor)
 
 
-def agreement_list(actor, *, status: str | None = None) -> QuerySet[Agreement]:
+def agreement_list(actor: Actor, *, status: str | None = None) -> QuerySet[Agreement]:
     """Agreements in the actor's scope for a list: customer joined, lines and counted
     orders counted."""
     agreements = _visible(actor).select_related("customer")
@@ -226,7 +227,7 @@ def agreement_list(actor, *, status: str | None = None) -> QuerySet[Agreement]:
     ).order_by("-starts_on", "-pk")
 
 
-def agreement_get(actor, agreement_id) -> Agreement:
+def agreement_get(actor: Actor, agreement_id) -> Agreement:
     """One agreement in scope with its lines (and their usage), or Http404."""
     try:
         return (
@@ -334,7 +335,7 @@ def agreement_lines(
     return result
 
 
-def _require_customer(actor, customer: Customer) -> None:
+def _require_customer(actor: Actor, customer: Customer) -> None:
     if not isinstance(customer, Customer):
         raise ValidationError({"customer": [_("Select a valid customer.")]})
     documents.require_customer_visible(actor, customer)
@@ -342,7 +343,7 @@ def _require_customer(actor, customer: Customer) -> None:
         raise ValidationError({"customer": [_("This customer is inactive.")]})
 
 
-def _require_visible(actor, agreement: Agreement) -> None:
+def _require_visible(actor: Actor, agreement: Agreement) -> None:
     if not _visible(actor).filter(pk=agreement.pk).exists():
         raise PermissionDenied(_("This agreement is not yours to change."))
 
@@ -375,7 +376,7 @@ def _write_lines(agreement: Agreement, lines) -> None:
 @transaction.atomic
 def agreement_create(
     *,
-    actor,
+    actor: Actor,
     customer: Customer,
     name: str,
     starts_on: datetime.date,
@@ -420,7 +421,7 @@ def agreement_create(
 @transaction.atomic
 def agreement_update(
     *,
-    actor,
+    actor: Actor,
     agreement: Agreement,
     lines: Iterable[Mapping[str, Any]] | None = None,
     **changes: Any,
@@ -478,7 +479,7 @@ def agreement_update(
 
 
 @transaction.atomic
-def agreement_activate(*, actor, agreement: Agreement) -> Agreement:
+def agreement_activate(*, actor: Actor, agreement: Agreement) -> Agreement:
     """A draft with at least one line, not yet ended, starts taking orders."""
     documents.require(actor, "sales.change_agreement")
     _require_visible(actor, agreement)
@@ -498,7 +499,7 @@ def agreement_activate(*, actor, agreement: Agreement) -> Agreement:
 
 
 @transaction.atomic
-def agreement_close(*, actor, agreement: Agreement) -> Agreement:
+def agreement_close(*, actor: Actor, agreement: Agreement) -> Agreement:
     """An active agreement takes no more orders; orders already under it go on."""
     documents.require(actor, "sales.change_agreement")
     _require_visible(actor, agreement)

@@ -17,6 +17,7 @@ from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.models import Customer
 from tradepost.customers.pricing import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE, prices_resolve
 from tradepost.masterdata.models import Currency, Product, TaxRate
+from tradepost.principals import Actor
 from tradepost.sales import lines as arithmetic
 
 MAX_LINES = 200
@@ -41,18 +42,18 @@ PRICE_SOURCE_LABELS = {
 }
 
 
-def require(actor, permission: str) -> None:
+def require(actor: Actor, permission: str) -> None:
     if actor is None or not actor.has_perm(permission):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
-def require_customer_visible(actor, customer: Customer) -> None:
+def require_customer_visible(actor: Actor, customer: Customer) -> None:
     """A customer out of scope is refused like a missing one."""
     if not customer_selectors.customer_is_visible(actor, customer.pk):
         raise ValidationError({"customer": [_("Select a valid customer.")]})
 
 
-def actor_user(actor):
+def actor_user(actor: Actor):
     """The user behind `actor`, or None for an API key (it is nobody)."""
     return actor if getattr(actor, "pk", None) else None
 
@@ -81,7 +82,7 @@ def decimal_value(
             {
                 field: [
                     _("Use at most %(places)d decimal places.")
-                    % {"places": -places.as_tuple().exponent}
+                    % {"places": -places.as_tuple().exponent}  # type: ignore[operator]
                 ]
             }
         )

@@ -11,6 +11,7 @@ renders the rows with `sales/_line_rows.html`; `sales/lines.js` adds rows on cli
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,12 +20,13 @@ from django.utils.translation import gettext_lazy as _
 from tradepost.customers.forms import DateInput
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.models import Currency, Product
+from tradepost.principals import Actor
 from tradepost.sales.lines import decimal_text
 from tradepost.sales.models import Agreement
 from tradepost.sales.selectors import agreements_visible_to
 from tradepost.workspace.forms import add_service_errors
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 EXTRA_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
 
@@ -85,7 +87,7 @@ class BaseLineFormSet(forms.BaseFormSet):
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.is_blank():
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if self.can_delete and self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             data = form.cleaned_data
             items.append(
@@ -114,7 +116,7 @@ def line_formset(data=None, *, lines=None, prefix: str = "lines") -> BaseLineFor
     """A formset for POSTed `data`, or one showing existing `lines` (QuoteLine or
     OrderLine rows) with a manual price kept only where the line had one."""
     if data is not None:
-        return LineFormSet(data, prefix=prefix)
+        return LineFormSet(data, prefix=prefix)  # type: ignore[return-value]
     initial = [
         {
             "product": line.product_id,
@@ -125,7 +127,7 @@ def line_formset(data=None, *, lines=None, prefix: str = "lines") -> BaseLineFor
         }
         for line in (lines or [])
     ]
-    return LineFormSet(initial=initial, prefix=prefix)
+    return LineFormSet(initial=initial, prefix=prefix)  # type: ignore[return-value]
 
 
 def document_service_call(form, formset, call: Callable[[], object]):
@@ -156,7 +158,7 @@ class OrderForm(forms.Form):
     requested_delivery_date = forms.DateField(
         label=_("Requested delivery"), required=False, widget=DateInput()
     )
-    agreement = forms.ModelChoiceField(
+    agreement = forms.ModelChoiceField(  # type: ignore[var-annotated]
         queryset=None,
         label=_("Under agreement"),
         required=False,
@@ -165,16 +167,17 @@ class OrderForm(forms.Form):
     deposit = forms.DecimalField(label=_("Deposit"), required=False, **MONEY)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
 
-    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+    def __init__(self, *args, actor: Actor, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = (
+        self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             customers_visible_to(actor).filter(is_active=True).order_by("name")
         )
         active = Agreement.objects.filter(status=Agreement.Status.ACTIVE)
-        self.fields["agreement"].queryset = (
+        self.fields["agreement"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             agreements_visible_to(actor).filter(pk__in=active).select_related("customer")
         )
-        if editing or not self.fields["agreement"].queryset.exists():
+        # a ModelChoiceField
+        if editing or not self.fields["agreement"].queryset.exists():  # type: ignore[attr-defined]
             del self.fields["agreement"]
         if editing:
             # Customer, currency and agreement are fixed once the order exists.

@@ -13,6 +13,7 @@ sums of its rounded lines (see `sales.lines`).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -21,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tradepost.masterdata.models import DEFAULT_CURRENCY, Currency
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 ZERO = Decimal("0")
 
 

@@ -45,6 +45,7 @@ from tradepost import events
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.masterdata.services import document_number_next
+from tradepost.principals import Actor
 from tradepost.sales import agreements, documents
 from tradepost.sales import lines as arithmetic
 from tradepost.sales.models import (
@@ -81,7 +82,7 @@ def order_payload(order: Order) -> dict[str, Any]:
     }
 
 
-def is_own(actor, order: Order) -> bool:
+def is_own(actor: Actor, order: Order) -> bool:
     """The actor's own order: they sell it (owner) or entered it (a dealer's order)."""
     user_id = getattr(actor, "pk", None)
     return user_id is not None and user_id in (order.owner_id, order.created_by_id)
@@ -107,7 +108,7 @@ def _require_status(order: Order, allowed: Iterable[str], action: str) -> None:
         )
 
 
-def _require_order_visible(actor, order: Order) -> None:
+def _require_order_visible(actor: Actor, order: Order) -> None:
     from tradepost.sales.selectors import orders_visible_to
 
     if not orders_visible_to(actor).filter(pk=order.pk).exists():
@@ -148,7 +149,7 @@ def _check_deposit(deposit: Decimal, gross_total: Decimal) -> None:
 @transaction.atomic
 def order_create(
     *,
-    actor,
+    actor: Actor,
     customer: Customer,
     lines: Iterable[Mapping[str, Any] | documents.LineRequest],
     currency: str | None = None,
@@ -221,7 +222,7 @@ def order_create(
 @transaction.atomic
 def order_update(
     *,
-    actor,
+    actor: Actor,
     order: Order,
     lines: Iterable[Mapping[str, Any] | documents.LineRequest] | None = None,
     **changes: Any,
@@ -283,7 +284,7 @@ def order_update(
 
 
 def _transition(
-    actor,
+    actor: Actor,
     order: Order,
     *,
     permission: str,
@@ -308,7 +309,7 @@ def _transition(
 
 
 @transaction.atomic
-def order_submit(*, actor, order: Order) -> Order:
+def order_submit(*, actor: Actor, order: Order) -> Order:
     """Send a draft (or a corrected rejected order) to a sales manager for review."""
     return _transition(
         actor,
@@ -323,7 +324,7 @@ def order_submit(*, actor, order: Order) -> Order:
 
 
 @transaction.atomic
-def order_approve(*, actor, order: Order, comment: str = "") -> Order:
+def order_approve(*, actor: Actor, order: Order, comment: str = "") -> Order:
     approved = _transition(
         actor,
         order,
@@ -342,7 +343,7 @@ def order_approve(*, actor, order: Order, comment: str = "") -> Order:
 
 
 @transaction.atomic
-def order_reject(*, actor, order: Order, comment: str) -> Order:
+def order_reject(*, actor: Actor, order: Order, comment: str) -> Order:
     """Send the order back to its salesperson; the comment says what to change."""
     comment = (comment or "").strip()
     if not comment:
@@ -363,7 +364,7 @@ def order_reject(*, actor, order: Order, comment: str) -> Order:
 
 
 @transaction.atomic
-def order_confirm(*, actor, order: Order) -> Order:
+def order_confirm(*, actor: Actor, order: Order) -> Order:
     """Confirm an approved order and give it its number (see the module docstring)."""
     documents.require(actor, "sales.confirm_order")
     _require_order_visible(actor, order)
@@ -438,7 +439,7 @@ def _line_quantities(
 
 
 @transaction.atomic
-def order_ship(*, actor, order: Order, quantities: Mapping[Any, Any] | None = None) -> Order:
+def order_ship(*, actor: Actor, order: Order, quantities: Mapping[Any, Any] | None = None) -> Order:
     """Record a shipment: `quantities` maps line id → quantity shipped now; without it,
     everything still open ships. The order becomes partially shipped or shipped."""
     documents.require(actor, "sales.ship_order")
@@ -477,7 +478,7 @@ def order_ship(*, actor, order: Order, quantities: Mapping[Any, Any] | None = No
 
 
 @transaction.atomic
-def order_deliver(*, actor, order: Order) -> Order:
+def order_deliver(*, actor: Actor, order: Order) -> Order:
     """The customer received everything shipped (signed delivery note)."""
     documents.require(actor, "sales.ship_order")
     _require_order_visible(actor, order)
@@ -495,7 +496,7 @@ def order_deliver(*, actor, order: Order) -> Order:
 
 
 @transaction.atomic
-def order_close(*, actor, order: Order) -> Order:
+def order_close(*, actor: Actor, order: Order) -> Order:
     return _transition(
         actor,
         order,
@@ -509,7 +510,7 @@ def order_close(*, actor, order: Order) -> Order:
 
 
 @transaction.atomic
-def order_cancel(*, actor, order: Order, reason: str = "") -> Order:
+def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
     """Cancel an order nothing of which has shipped. Its salesperson (or the dealer who
     entered it) may cancel it until it is approved; after that, or for someone else's
     order, it takes the cancel permission. A confirmed order keeps its number (no gap)."""
@@ -539,7 +540,7 @@ def order_cancel(*, actor, order: Order, reason: str = "") -> Order:
 
 @transaction.atomic
 def order_return_create(
-    *, actor, order: Order, quantities: Mapping[Any, Any], reason: str
+    *, actor: Actor, order: Order, quantities: Mapping[Any, Any], reason: str
 ) -> OrderReturn:
     """Goods come back against delivered lines: at most what was delivered and not yet
     returned, credited at the line's net price (its discounts included) plus tax.

@@ -63,6 +63,7 @@ from tradepost.audit.models import AuditEntry
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
+from tradepost.principals import Actor
 from tradepost.sales import documents
 from tradepost.sales.lines import CENT, HUNDRED, money
 from tradepost.sales.models import (
@@ -154,7 +155,7 @@ def _probability_value(stage: Any, value: Any) -> int:
 
 
 @transaction.atomic
-def stage_probabilities_set(*, actor, probabilities: Mapping[str, Any]) -> dict[str, int]:
+def stage_probabilities_set(*, actor: Actor, probabilities: Mapping[str, Any]) -> dict[str, int]:
     """Set the win probability of one or more open stages at once (all or nothing).
     Forecasts and weighted amounts use the new values from then on."""
     documents.require(actor, "sales.change_stageprobability")
@@ -173,7 +174,7 @@ def stage_probabilities_set(*, actor, probabilities: Mapping[str, Any]) -> dict[
     return {**before, **cleaned}
 
 
-def stage_probability_set(*, actor, stage: str, probability: Any) -> int:
+def stage_probability_set(*, actor: Actor, stage: str, probability: Any) -> int:
     """Set one open stage's win probability (0–100, `sales.change_stageprobability`)."""
     return stage_probabilities_set(actor=actor, probabilities={stage: probability})[stage]
 
@@ -217,7 +218,7 @@ def with_weight(
 
 
 # --- Reads ---------------------------------------------------------------------------
-def opportunity_get(actor, opportunity_id: Any) -> Opportunity:
+def opportunity_get(actor: Actor, opportunity_id: Any) -> Opportunity:
     """One opportunity in the actor's scope (customer and owner joined), or Http404."""
     try:
         return (
@@ -236,7 +237,7 @@ def _search_q(text: str) -> Q:
 
 
 def opportunity_list(
-    actor, *, stage: str | None = None, mine: bool = False, search: str = ""
+    actor: Actor, *, stage: str | None = None, mine: bool = False, search: str = ""
 ) -> QuerySet[Opportunity]:
     """Opportunities in scope for a list: customer and owner joined, next closes first."""
     opportunities = opportunities_visible_to(actor).select_related("customer", "owner")
@@ -288,7 +289,7 @@ class BoardColumn:
 
 
 def pipeline_board(
-    actor,
+    actor: Actor,
     *,
     mine: bool = False,
     search: str = "",
@@ -347,8 +348,8 @@ def pipeline_board(
             .order_by("stage", "rank")
         )
         for card in cards:
-            card.probability = probabilities[card.stage]
-            card.weighted_amount = weighted_amount(card.amount, card.probability)
+            card.probability = probabilities[card.stage]  # type: ignore[attr-defined]
+            card.weighted_amount = weighted_amount(card.amount, card.probability)  # type: ignore[attr-defined]
             columns[card.stage].cards.append(card)
     return list(columns.values())
 
@@ -416,7 +417,7 @@ def _owner_label(user: User | None) -> str:
 
 def forecast(
     *,
-    actor,
+    actor: Actor,
     months: int = 6,
     start: datetime.date | None = None,
     mine: bool = False,
@@ -455,7 +456,7 @@ def forecast(
             unweighted=Sum("amount"),
         )
     )
-    rows = list(rows)
+    rows = list(rows)  # type: ignore[assignment]
     owner_ids = {row["owner_id"] for row in rows if row["owner_id"] is not None}
     owners = {user.pk: user for user in User.objects.filter(pk__in=owner_ids)}
 
@@ -491,7 +492,7 @@ def forecast(
 
 
 # --- Writes --------------------------------------------------------------------------
-def _require_visible(actor, opportunity: Opportunity) -> None:
+def _require_visible(actor: Actor, opportunity: Opportunity) -> None:
     if not opportunities_visible_to(actor).filter(pk=opportunity.pk).exists():
         raise PermissionDenied(_("This opportunity is not yours to change."))
 
@@ -538,7 +539,7 @@ def _owner(value: Any) -> User | None:
     return value
 
 
-def _owner_in_reach(actor, value: Any) -> User | None:
+def _owner_in_reach(actor: Actor, value: Any) -> User | None:
     """An owner the actor gives must be among their choices (`check_choices`): a
     salesperson gives opportunities to nobody but themselves, a manager to their team."""
     owner = _owner(value)
@@ -549,7 +550,7 @@ def _owner_in_reach(actor, value: Any) -> User | None:
 @transaction.atomic
 def opportunity_create(
     *,
-    actor,
+    actor: Actor,
     customer: Customer,
     name: str,
     amount: Any,
@@ -611,7 +612,7 @@ def opportunity_create(
 
 
 @transaction.atomic
-def opportunity_update(*, actor, opportunity: Opportunity, **changes: Any) -> Opportunity:
+def opportunity_update(*, actor: Actor, opportunity: Opportunity, **changes: Any) -> Opportunity:
     """Change an opportunity's name, amount, currency, expected close, owner, next step,
     notes or (once won) follow-up date. Its stage changes only by moving it."""
     documents.require(actor, "sales.change_opportunity")
@@ -670,7 +671,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, **changes: Any) -> Op
 @transaction.atomic
 def opportunity_move(
     *,
-    actor,
+    actor: Actor,
     opportunity: Opportunity,
     stage: str,
     reason: str = "",

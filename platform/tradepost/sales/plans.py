@@ -45,6 +45,7 @@ from tradepost.audit.services import audit_record
 from tradepost.customers.models import RESELLER_CHANNELS, Customer
 from tradepost.customers.selectors import customer_is_visible, customers_visible_to
 from tradepost.masterdata.models import Product
+from tradepost.principals import Actor
 from tradepost.sales import documents
 from tradepost.sales.models import DemandPlan, DemandPlanLine, Order, OrderLine
 from tradepost.sales.selectors import demand_plans_visible_to
@@ -89,7 +90,7 @@ def next_month() -> datetime.date:
 
 # --- Reading -------------------------------------------------------------------------
 def demand_plan_list(
-    actor, *, month: datetime.date | None = None, status: str | None = None
+    actor: Actor, *, month: datetime.date | None = None, status: str | None = None
 ) -> QuerySet[DemandPlan]:
     """Plans in the actor's scope for a list: dealer joined, lines counted."""
     plans = demand_plans_visible_to(actor).select_related("dealer")
@@ -100,7 +101,7 @@ def demand_plan_list(
     return plans.annotate(line_count=Count("lines")).order_by("-month", "dealer__name", "pk")
 
 
-def demand_plan_get(actor, plan_id) -> DemandPlan:
+def demand_plan_get(actor: Actor, plan_id) -> DemandPlan:
     """One plan in scope with its lines and products, or Http404."""
     try:
         return (
@@ -120,7 +121,7 @@ def demand_plan_get(actor, plan_id) -> DemandPlan:
         raise Http404 from None
 
 
-def dealers_for_plans(actor) -> QuerySet[Customer]:
+def dealers_for_plans(actor: Actor) -> QuerySet[Customer]:
     """The resellers the actor may draw up plans for (a dealer user: its own record)."""
     return (
         customers_visible_to(actor)
@@ -130,7 +131,7 @@ def dealers_for_plans(actor) -> QuerySet[Customer]:
 
 
 # --- Checks --------------------------------------------------------------------------
-def _require_dealer(actor, dealer: Customer) -> None:
+def _require_dealer(actor: Actor, dealer: Customer) -> None:
     """The dealer must be in scope (else "not a valid choice", like a missing one),
     a reseller and active."""
     if not isinstance(dealer, Customer) or not customer_is_visible(actor, dealer.pk):
@@ -217,7 +218,7 @@ def _notes(value: Any) -> str:
     return notes
 
 
-def _require_visible(actor, plan: DemandPlan) -> None:
+def _require_visible(actor: Actor, plan: DemandPlan) -> None:
     if not demand_plans_visible_to(actor).filter(pk=plan.pk).exists():
         raise PermissionDenied(_("This demand plan is not yours to change."))
 
@@ -259,7 +260,7 @@ def _existing_locked(dealer: Customer, month: datetime.date) -> DemandPlan | Non
 @transaction.atomic
 def demand_plan_save(
     *,
-    actor,
+    actor: Actor,
     dealer: Customer,
     month: Any,
     lines: Iterable[Mapping[str, Any]],
@@ -307,14 +308,14 @@ def demand_plan_save(
         target=plan,
         data={"dealer": dealer.pk, "month": f"{month:%Y-%m}", "lines": len(checked)},
     )
-    plan.created_now = created
+    plan.created_now = created  # type: ignore[attr-defined]
     return plan
 
 
 @transaction.atomic
 def demand_plan_update(
     *,
-    actor,
+    actor: Actor,
     plan: DemandPlan,
     lines: Iterable[Mapping[str, Any]] | None = None,
     notes: str | None = None,
@@ -349,7 +350,7 @@ def demand_plan_update(
 
 
 @transaction.atomic
-def demand_plan_submit(*, actor, plan: DemandPlan) -> DemandPlan:
+def demand_plan_submit(*, actor: Actor, plan: DemandPlan) -> DemandPlan:
     """Send a draft (or a corrected returned plan) for review. A plan for a month that
     is over can no longer be submitted."""
     documents.require(actor, "sales.change_demandplan")
@@ -367,7 +368,7 @@ def demand_plan_submit(*, actor, plan: DemandPlan) -> DemandPlan:
     return locked
 
 
-def _review(actor, plan: DemandPlan, *, to: str, verb: str, action: str, comment: str):
+def _review(actor: Actor, plan: DemandPlan, *, to: str, verb: str, action: str, comment: str):
     documents.require(actor, "sales.review_demandplan")
     _require_visible(actor, plan)
     ensure_writable()
@@ -394,7 +395,7 @@ def _comment(value: Any) -> str:
 
 
 @transaction.atomic
-def demand_plan_accept(*, actor, plan: DemandPlan, comment: str = "") -> DemandPlan:
+def demand_plan_accept(*, actor: Actor, plan: DemandPlan, comment: str = "") -> DemandPlan:
     """Accept a submitted plan: it stays in the month's aggregate, now final."""
     return _review(
         actor,
@@ -407,7 +408,7 @@ def demand_plan_accept(*, actor, plan: DemandPlan, comment: str = "") -> DemandP
 
 
 @transaction.atomic
-def demand_plan_return(*, actor, plan: DemandPlan, comment: str) -> DemandPlan:
+def demand_plan_return(*, actor: Actor, plan: DemandPlan, comment: str) -> DemandPlan:
     """Send a submitted plan back to the dealer; the comment says what to change. It
     leaves the aggregate until it is submitted again."""
     comment = _comment(comment)
@@ -454,7 +455,7 @@ class DemandAggregate:
     dealers: int  # dealers with such a plan
 
 
-def demand_aggregate(actor, month: Any) -> DemandAggregate:
+def demand_aggregate(actor: Actor, month: Any) -> DemandAggregate:
     """Σ quantity per product over the submitted and accepted plans of `month` in the
     actor's scope, with the number of dealers planning each product; beside it, Σ the
     order-line quantities of those dealers' orders dated in the month (every status
@@ -484,8 +485,8 @@ def demand_aggregate(actor, month: Any) -> DemandAggregate:
     rows = [
         AggregateRow(
             product=products[product_id],
-            planned=planned.get(product_id, {}).get("planned") or Decimal("0"),
-            dealers=planned.get(product_id, {}).get("dealers") or 0,
+            planned=planned.get(product_id, {}).get("planned") or Decimal("0"),  # type: ignore[call-overload]
+            dealers=planned.get(product_id, {}).get("dealers") or 0,  # type: ignore[call-overload]
             ordered=ordered.get(product_id) or Decimal("0"),
         )
         for product_id in products

@@ -53,6 +53,7 @@ from tradepost.customers.models import Channel, Customer, CustomerGroup
 from tradepost.customers.pricing import prices_resolve
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.models import Currency, Product, ProductCategory
+from tradepost.principals import Actor
 from tradepost.sales import documents
 from tradepost.sales import lines as arithmetic
 from tradepost.sales.lines import decimal_text
@@ -305,7 +306,7 @@ def _links(field: str, value: Any) -> list[models.Model]:
     ids = _link_ids(field, value, model)
     if not ids:
         return []
-    found = {row.pk: row for row in model.objects.filter(pk__in=ids)}
+    found = {row.pk: row for row in model.objects.filter(pk__in=ids)}  # type: ignore[attr-defined]
     missing = [str(pk) for pk in ids if pk not in found]
     if missing:
         raise _error(
@@ -365,7 +366,7 @@ def promotion_clean(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str
     check(scalars, "kind", _kind, values.get("kind"))
     kind = scalars.get("kind")
     scalars.update(RULE_EMPTY)
-    for field in KIND_FIELDS.get(kind, ()):
+    for field in KIND_FIELDS.get(kind, ()):  # type: ignore[arg-type]
         check(scalars, field, RULE_CHECKS[field], values.get(field))
     for field, function in OTHER_CHECKS.items():
         check(scalars, field, function, values.get(field))
@@ -394,7 +395,7 @@ def _audit_data(scalars: Mapping[str, Any], links: Mapping[str, list]) -> dict[s
 
 # --- Writing -------------------------------------------------------------------------
 @transaction.atomic
-def promotion_create(*, actor, **fields: Any) -> Promotion:
+def promotion_create(*, actor: Actor, **fields: Any) -> Promotion:
     """A promotion from `fields` (names in `FIELDS`; see the module docstring for what
     each kind needs). Nothing is written when any field is wrong."""
     documents.require(actor, "sales.add_promotion")
@@ -421,7 +422,7 @@ def _current(promotion: Promotion) -> dict[str, Any]:
 
 
 @transaction.atomic
-def promotion_update(*, actor, promotion: Promotion, **changes: Any) -> Promotion:
+def promotion_update(*, actor: Actor, promotion: Promotion, **changes: Any) -> Promotion:
     """Change any fields of a promotion. The whole promotion is checked again, as after
     the change; changing the kind clears the old kind's fields (give the new kind's).
     Links given replace the old ones whole."""
@@ -453,7 +454,7 @@ def promotion_update(*, actor, promotion: Promotion, **changes: Any) -> Promotio
 
 
 @transaction.atomic
-def promotion_deactivate(*, actor, promotion: Promotion) -> Promotion:
+def promotion_deactivate(*, actor: Actor, promotion: Promotion) -> Promotion:
     """Stop a promotion at once: documents priced from now on no longer get it (lines
     already saved keep theirs). Activate it again with `promotion_update(is_active=True)`."""
     documents.require(actor, "sales.change_promotion")
@@ -472,12 +473,12 @@ CURRENT, UPCOMING, PAST = "current", "upcoming", "past"
 PERIODS = (CURRENT, UPCOMING, PAST)
 
 
-def _dealer_only(actor) -> bool:
+def _dealer_only(actor: Actor) -> bool:
     roles = set(getattr(actor, "roles", ()) or ())
     return bool(roles) and roles <= {Role.DEALER.value}
 
 
-def promotion_queryset(actor=None) -> QuerySet[Promotion]:
+def promotion_queryset(actor: Actor | None = None) -> QuerySet[Promotion]:
     """Promotions with their links prefetched (three queries for any number).
 
     Staff read every promotion (they are company rules). A dealer reads only those
@@ -502,7 +503,7 @@ def promotion_queryset(actor=None) -> QuerySet[Promotion]:
     return promotions.filter(pk__in=Promotion.objects.filter(groups).filter(reach).values("pk"))
 
 
-def promotion_get(promotion_id: Any, actor=None) -> Promotion:
+def promotion_get(promotion_id: Any, actor: Actor | None = None) -> Promotion:
     """One promotion with its links (as `actor` may read it), or Http404."""
     try:
         return promotion_queryset(actor).get(pk=promotion_id)
@@ -527,13 +528,13 @@ def promotions_for_product(queryset: QuerySet[Promotion], product: Product) -> Q
         ) or ""
         step = ProductCategory.steplen
         ancestors = [path[:end] for end in range(step, len(path) + 1, step)]
-        condition |= Exists(through_categories.filter(productcategory__path__in=ancestors))
+        condition |= Exists(through_categories.filter(productcategory__path__in=ancestors))  # type: ignore[assignment]
     return queryset.filter(condition)
 
 
 def promotions_filtered(
     *,
-    actor=None,
+    actor: Actor | None = None,
     period: str | None = None,
     valid_on: datetime.date | None = None,
     kind: str | None = None,
@@ -689,7 +690,7 @@ def promotion_preview(
     on_date: datetime.date | None = None,
     currency: str | None = None,
     unit_price: Any = None,
-    actor=None,
+    actor: Actor | None = None,
 ) -> PromotionPreview:
     """Which promotion a line of `quantity` × `product` for `customer` on `on_date`
     (default today) in `currency` (default the customer's) would get, and the discount,
@@ -754,7 +755,7 @@ def promotion_preview(
     )
 
 
-def promotion_order_lines(actor, promotion: Promotion, limit: int = 20) -> QuerySet:
+def promotion_order_lines(actor: Actor, promotion: Promotion, limit: int = 20) -> QuerySet:
     """The latest order lines that got `promotion`, among the orders the actor sees."""
     from tradepost.sales.models import OrderLine
     from tradepost.sales.selectors import orders_visible_to

@@ -53,6 +53,7 @@ from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
 from tradepost.masterdata.services import document_number_next
+from tradepost.principals import Actor
 from tradepost.sales import documents
 from tradepost.sales.models import Opportunity, Order, Quote, QuoteLine
 
@@ -79,7 +80,7 @@ def _locked(quote: Quote) -> Quote:
     return fresh
 
 
-def _require_quote_visible(actor, quote: Quote) -> None:
+def _require_quote_visible(actor: Actor, quote: Quote) -> None:
     from tradepost.sales.selectors import quotes_visible_to
 
     if not quotes_visible_to(actor).filter(pk=quote.pk).exists():
@@ -153,7 +154,7 @@ def _write_lines(quote: Quote, priced: list[documents.PricedLine]) -> None:
 @transaction.atomic
 def quote_create(
     *,
-    actor,
+    actor: Actor,
     customer: Customer,
     lines: Iterable[Mapping[str, Any] | documents.LineRequest],
     currency: str | None = None,
@@ -212,7 +213,7 @@ def quote_create(
 @transaction.atomic
 def quote_update(
     *,
-    actor,
+    actor: Actor,
     quote: Quote,
     lines: Iterable[Mapping[str, Any] | documents.LineRequest] | None = None,
     **changes: Any,
@@ -255,7 +256,7 @@ def quote_update(
 
 
 def _transition(
-    actor,
+    actor: Actor,
     quote: Quote,
     *,
     allowed: Iterable[str],
@@ -279,7 +280,7 @@ def _transition(
 
 
 @transaction.atomic
-def quote_send(*, actor, quote: Quote) -> Quote:
+def quote_send(*, actor: Actor, quote: Quote) -> Quote:
     """The draft went to the customer; from now on its lines are fixed."""
     return _transition(
         actor,
@@ -293,7 +294,7 @@ def quote_send(*, actor, quote: Quote) -> Quote:
 
 
 @transaction.atomic
-def quote_accept(*, actor, quote: Quote) -> Quote:
+def quote_accept(*, actor: Actor, quote: Quote) -> Quote:
     """The customer accepted a sent quote within its validity."""
     return _transition(
         actor,
@@ -307,7 +308,7 @@ def quote_accept(*, actor, quote: Quote) -> Quote:
 
 
 @transaction.atomic
-def quote_decline(*, actor, quote: Quote) -> Quote:
+def quote_decline(*, actor: Actor, quote: Quote) -> Quote:
     """The customer said no (also after the quote expired)."""
     return _transition(
         actor,
@@ -321,7 +322,7 @@ def quote_decline(*, actor, quote: Quote) -> Quote:
 
 
 @transaction.atomic
-def quote_cancel(*, actor, quote: Quote) -> Quote:
+def quote_cancel(*, actor: Actor, quote: Quote) -> Quote:
     """Withdraw a quote that has not become an order."""
     return _transition(
         actor,
@@ -335,7 +336,7 @@ def quote_cancel(*, actor, quote: Quote) -> Quote:
 
 
 @transaction.atomic
-def quote_convert(*, actor, quote: Quote, order_date: datetime.date | None = None) -> Order:
+def quote_convert(*, actor: Actor, quote: Quote, order_date: datetime.date | None = None) -> Order:
     """Turn a sent or accepted quote, still valid, into a draft order at the quoted
     unit prices (see the module docstring: promotions are evaluated again on the order
     date). The quote becomes converted; the order links back to it. Needs

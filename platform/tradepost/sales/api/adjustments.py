@@ -11,6 +11,8 @@ read in that scope too (a dealer sees its own), and an id outside it is a 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status
@@ -32,8 +34,8 @@ from tradepost.sales.models import (
 )
 from tradepost.text import MULTI_LINE
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
 
 
 # --- Price adjustments ---------------------------------------------------------------

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from tradepost.sales.forms import active_products
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 
 DOCUMENT_LINE_FIELDS = [
     "id",
@@ -118,7 +120,7 @@ class DocumentWritesMixin:
     document_serializer_class: type[serializers.Serializer]
 
     def _read(self, document, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=document.pk)
+        fresh = self.get_queryset().get(pk=document.pk)  # type: ignore[attr-defined]
         return Response(self.document_serializer_class(fresh).data, status=status_code)
 
     def _body(self, serializer_class):

@@ -10,6 +10,8 @@ checks the step's permission (403) and the document's status (400 with `status` 
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
@@ -36,8 +38,8 @@ from tradepost.sales import selectors
 from tradepost.sales.forms import active_products
 from tradepost.sales.models import Agreement, AgreementLine, DemandPlan, DemandPlanLine
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 MONTH_HELP = "The month as YYYY-MM (e.g. 2026-12); a full date names its month."
 
 
@@ -122,7 +124,7 @@ class PlanLineInputSerializer(StrictSerializer):
 
 
 class DemandPlanUpdateSerializer(StrictSerializer):
-    lines = PlanLineInputSerializer(
+    lines = PlanLineInputSerializer(  # type: ignore[call-arg]
         many=True,
         allow_empty=False,
         max_length=200,
@@ -135,7 +137,7 @@ class DemandPlanUpdateSerializer(StrictSerializer):
 class DemandPlanCreateSerializer(DemandPlanUpdateSerializer):
     dealer = VisibleCustomerField(help_text="A dealer or franchisee in the caller's scope.")
     month = MonthField(help_text=MONTH_HELP + " This month or later.")
-    lines = PlanLineInputSerializer(
+    lines = PlanLineInputSerializer(  # type: ignore[call-arg]
         many=True,
         allow_empty=False,
         max_length=200,
@@ -402,7 +404,7 @@ class AgreementUpdateSerializer(StrictSerializer):
     currency = serializers.ChoiceField(
         choices=Currency.choices, required=False, help_text="Draft only."
     )
-    lines = AgreementLineInputSerializer(
+    lines = AgreementLineInputSerializer(  # type: ignore[call-arg]
         many=True,
         max_length=200,
         required=False,
@@ -418,7 +420,7 @@ class AgreementCreateSerializer(StrictSerializer):
     )
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
-    lines = AgreementLineInputSerializer(many=True, max_length=200, required=False)
+    lines = AgreementLineInputSerializer(many=True, max_length=200, required=False)  # type: ignore[call-arg]
     notes = StringField(required=False, allow_blank=True, max_length=5000)
 
 

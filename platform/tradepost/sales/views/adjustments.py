@@ -26,6 +26,7 @@ from tradepost.customers.forms import DateInput
 from tradepost.customers.models import RESELLER_CHANNELS
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.models import Currency
+from tradepost.principals import Actor
 from tradepost.sales import adjustments
 from tradepost.sales.forms import ProductChoice, active_products
 from tradepost.sales.lines import decimal_text
@@ -43,7 +44,7 @@ class DealerChoice(forms.ModelChoiceField):
         return f"{obj.name} ({obj.code})"
 
 
-def _dealers_of(actor):
+def _dealers_of(actor: Actor):
     """Active dealers and franchisees in the actor's scope (a dealer: its own record)."""
     return (
         customers_visible_to(actor)
@@ -108,9 +109,10 @@ class LineForm(forms.Form):
         help_text=gettext_lazy("0 removes the dealer's line."),
     )
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dealer"].queryset = _dealers_of(actor)
+        # a ModelChoiceField
+        self.fields["dealer"].queryset = _dealers_of(actor)  # type: ignore[attr-defined]
 
 
 class StockReportForm(forms.Form):
@@ -121,10 +123,10 @@ class StockReportForm(forms.Form):
     )
     as_of = forms.DateField(label=gettext_lazy("As of"), widget=DateInput)
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         dealers = _dealers_of(actor)
-        self.fields["dealer"].queryset = dealers
+        self.fields["dealer"].queryset = dealers  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["as_of"].initial = timezone.localdate()
         only = list(dealers[:2])
         if len(only) == 1:  # a dealer reports for itself: nothing to choose
@@ -312,7 +314,7 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
             else:
                 message = (
                     _("Stock saved: %(quantity)s of %(sku)s on %(day)s.")
-                    if report.replaced_quantity is None
+                    if report.replaced_quantity is None  # type: ignore[attr-defined]
                     else _("Stock replaced: %(quantity)s of %(sku)s on %(day)s.")
                 )
                 messages.success(
@@ -329,7 +331,8 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
         "page": _page(request, adjustments.latest_stock_reports(request.user)),
         "form": form,
         "can_add": can_add,
-        "has_dealers": bool(form is not None and form.fields["dealer"].queryset.exists()),
+        # a ModelChoiceField
+        "has_dealers": bool(form is not None and form.fields["dealer"].queryset.exists()),  # type: ignore[attr-defined]
     }
     status = 400 if form is not None and form.errors else 200
     return render(request, "sales/adjustments/stock_reports.html", context, status=status)

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tradepost.customers.forms import DateInput
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.models import Currency
+from tradepost.principals import Actor
 from tradepost.sales import agreements as agreement_services
 from tradepost.sales import plans as plan_services
 from tradepost.sales.agreements import quantity_text
@@ -84,7 +85,7 @@ class PlanForm(forms.Form):
         widget=forms.Textarea({"rows": 2}),
     )
 
-    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+    def __init__(self, *args, actor: Actor, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
             # The dealer and the month are what the plan is; they stay.
@@ -92,7 +93,7 @@ class PlanForm(forms.Form):
             del self.fields["month"]
             return
         dealers = plan_services.dealers_for_plans(actor)
-        self.fields["dealer"].queryset = dealers
+        self.fields["dealer"].queryset = dealers  # type: ignore[attr-defined]  # a ModelChoiceField
         if not self.is_bound and self.initial.get("dealer") is None:
             only = list(dealers[:2])
             if len(only) == 1:  # a dealer user: its own record
@@ -165,7 +166,7 @@ class BaseLineRows(forms.BaseFormSet):
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.is_blank():
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if self.can_delete and self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             items.append(
                 {name: form.cleaned_data.get(name) for name in form.base_fields if name != "DELETE"}
@@ -217,15 +218,15 @@ class AgreementForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )
 
-    def __init__(self, *args, actor, agreement: Agreement | None = None, **kwargs):
+    def __init__(self, *args, actor: Actor, agreement: Agreement | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if agreement is None:
-            self.fields["customer"].queryset = (
+            self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
                 customers_visible_to(actor).filter(is_active=True).order_by("name")
             )
             return
         del self.fields["customer"]  # an agreement stays with its customer
-        self.fields["currency"].choices = Currency.choices
+        self.fields["currency"].choices = Currency.choices  # type: ignore[attr-defined]
         if agreement.status != Agreement.Status.DRAFT:
             del self.fields["currency"]
             del self.fields["starts_on"]
@@ -298,7 +299,7 @@ def demand_plan_create(request: HttpRequest) -> HttpResponse:
     initial = {"month": plan_services.next_month()}
     dealer_id = request.GET.get("dealer", "")
     if dealer_id.isascii() and dealer_id.isdigit() and len(dealer_id) < 10:
-        initial["dealer"] = int(dealer_id)
+        initial["dealer"] = int(dealer_id)  # type: ignore[assignment]
     form = PlanForm(data, actor=request.user, initial=initial)
     formset = _rows(PlanLineFormSet, data)
     if data is not None and form.is_valid() & formset.is_valid():
@@ -371,7 +372,7 @@ def _plan_context(request: HttpRequest, plan: DemandPlan, **extra) -> dict:
     editable = plan.status in plan_services.EDITABLE
     lines = list(plan.lines.all())
     for line in lines:
-        line.quantity_text = quantity_text(line.quantity)
+        line.quantity_text = quantity_text(line.quantity)  # type: ignore[attr-defined]
     return {
         "plan": plan,
         "lines": lines,
@@ -606,9 +607,9 @@ def _agreement_context(request: HttpRequest, agreement: Agreement, **extra) -> d
             {
                 "line": line,
                 "cap": quantity_text(line.max_quantity) if line.max_quantity else None,
-                "ordered": quantity_text(line.ordered),
+                "ordered": quantity_text(line.ordered),  # type: ignore[attr-defined]
                 "remaining": None if remaining is None else quantity_text(remaining),
-                "percent": min(line.ordered * 100 / line.max_quantity, Decimal("100"))
+                "percent": min(line.ordered * 100 / line.max_quantity, Decimal("100"))  # type: ignore[attr-defined]
                 if line.max_quantity
                 else None,
             }
