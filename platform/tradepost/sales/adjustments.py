@@ -47,6 +47,7 @@ again the same day replaces the quantity.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -145,7 +146,7 @@ def _locked(adjustment: PriceAdjustment) -> PriceAdjustment:
         raise ValidationError(_("This price adjustment no longer exists.")) from None
 
 
-def _require_status(adjustment: PriceAdjustment, allowed, verb: str) -> None:
+def _require_status(adjustment: PriceAdjustment, allowed: Collection[str], verb: str) -> None:
     if adjustment.status not in allowed:
         raise ValidationError(
             {
@@ -320,7 +321,7 @@ def _line(
     source: str,
     *,
     field: str = "quantity",
-):
+) -> PriceAdjustmentLine:
     difference = adjustment.old_price - adjustment.new_price
     return PriceAdjustmentLine(
         adjustment=adjustment,

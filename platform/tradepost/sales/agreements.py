@@ -75,7 +75,9 @@ def agreement_prices(agreement: Agreement) -> dict[int, Decimal]:
     return dict(agreement.lines.values_list("product_id", "unit_price"))
 
 
-def agreement_check_usable(agreement: Agreement, *, customer, on_date: datetime.date) -> None:
+def agreement_check_usable(
+    agreement: Agreement, *, customer: Customer, on_date: datetime.date
+) -> None:
     """The agreement must be active, the customer's, and cover `on_date`."""
     if agreement.customer_id != customer.pk:
         raise ValidationError({"agreement": [_("This agreement belongs to another customer.")]})
@@ -174,7 +176,8 @@ def line_remaining(line: AgreementLine) -> Decimal | None:
     """What may still be ordered on a line with `ordered` annotated; None: no cap."""
     if line.max_quantity is None:
         return None
-    return max(line.max_quantity - line.ordered, Decimal("0"))  # type: ignore[attr-defined]
+    ordered: Decimal = line.ordered  # type: ignore[attr-defined]  # annotated by the query
+    return max(line.max_quantity - ordered, Decimal("0"))
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ def agreement_list(actor: Actor, *, status: str | None = None) -> QuerySet[Agree
     ).order_by("-starts_on", "-pk")
 
 
-def agreement_get(actor: Actor, agreement_id) -> Agreement:
+def agreement_get(actor: Actor, agreement_id: int | str) -> Agreement:
     """One agreement in scope with its lines (and their usage), or Http404."""
     try:
         return (
@@ -364,7 +367,9 @@ def _require_status(agreement: Agreement, allowed: Iterable[str], action: str) -
         )
 
 
-def _write_lines(agreement: Agreement, lines) -> None:
+def _write_lines(
+    agreement: Agreement, lines: Iterable[tuple[Product, Decimal, Decimal | None]]
+) -> None:
     agreement.lines.all().delete()
     AgreementLine.objects.bulk_create(
         AgreementLine(agreement=agreement, product=product, unit_price=price, max_quantity=cap)

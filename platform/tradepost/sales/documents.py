@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tradepost.accounts.models import User
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.models import Customer
 from tradepost.customers.pricing import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE, prices_resolve
@@ -53,9 +54,9 @@ def require_customer_visible(actor: Actor, customer: Customer) -> None:
         raise ValidationError({"customer": [_("Select a valid customer.")]})
 
 
-def actor_user(actor: Actor):
+def actor_user(actor: Actor) -> User | None:
     """The user behind `actor`, or None for an API key (it is nobody)."""
-    return actor if getattr(actor, "pk", None) else None
+    return actor if getattr(actor, "pk", None) else None  # type: ignore[return-value]
 
 
 def decimal_value(

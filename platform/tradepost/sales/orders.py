@@ -42,6 +42,7 @@ from django.utils.translation import pgettext
 
 from billing.access import ensure_writable, limit_check
 from tradepost import events
+from tradepost.accounts.models import User
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.masterdata.services import document_number_next
@@ -157,7 +158,7 @@ def order_create(
     requested_delivery_date: datetime.date | None = None,
     deposit: Any = "0",
     notes: str = "",
-    owner=None,
+    owner: User | None = None,
     agreement: Agreement | None = None,
     quote: Quote | None = None,
     fixed_prices: Mapping[int, tuple[Decimal, str]] | None = None,

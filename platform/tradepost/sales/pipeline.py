@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -372,7 +372,13 @@ class ForecastLine:
     def total(self) -> Decimal:
         return sum(self.by_month.values(), ZERO) + self.overdue + self.later + self.no_date
 
-    def add(self, month: datetime.date | None, weighted: Decimal, *, window) -> None:
+    def add(
+        self,
+        month: datetime.date | None,
+        weighted: Decimal,
+        *,
+        window: tuple[datetime.date, datetime.date],
+    ) -> None:
         first, last = window
         if month is None:
             self.no_date += weighted
@@ -570,7 +576,7 @@ def opportunity_create(
     documents.require_customer_visible(actor, customer)
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
-    checks = {
+    checks: dict[str, Callable[[], Any]] = {
         "name": lambda: _text(name, "name", MAX_NAME, required=True),
         "amount": lambda: _amount(amount),
         "currency": lambda: documents.currency_value(currency, customer.currency),
@@ -624,7 +630,7 @@ def opportunity_update(*, actor: Actor, opportunity: Opportunity, **changes: Any
         raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
     ensure_writable()
     locked = _locked(opportunity)
-    cleaners = {
+    cleaners: dict[str, Callable[[Any], Any]] = {
         "name": lambda value: _text(value, "name", MAX_NAME, required=True),
         "amount": _amount,
         "currency": lambda value: documents.currency_value(value, ""),

@@ -101,7 +101,7 @@ def demand_plan_list(
     return plans.annotate(line_count=Count("lines")).order_by("-month", "dealer__name", "pk")
 
 
-def demand_plan_get(actor: Actor, plan_id) -> DemandPlan:
+def demand_plan_get(actor: Actor, plan_id: int | str) -> DemandPlan:
     """One plan in scope with its lines and products, or Http404."""
     try:
         return (
@@ -368,7 +368,9 @@ def demand_plan_submit(*, actor: Actor, plan: DemandPlan) -> DemandPlan:
     return locked
 
 
-def _review(actor: Actor, plan: DemandPlan, *, to: str, verb: str, action: str, comment: str):
+def _review(
+    actor: Actor, plan: DemandPlan, *, to: str, verb: str, action: str, comment: str
+) -> DemandPlan:
     documents.require(actor, "sales.review_demandplan")
     _require_visible(actor, plan)
     ensure_writable()

@@ -34,7 +34,7 @@ discount they got.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -57,7 +57,7 @@ from tradepost.principals import Actor
 from tradepost.sales import documents
 from tradepost.sales import lines as arithmetic
 from tradepost.sales.lines import decimal_text
-from tradepost.sales.models import Promotion
+from tradepost.sales.models import OrderLine, Promotion
 
 K = Promotion.Kind
 MAX_NAME = 200
@@ -122,7 +122,7 @@ def _name(value: Any) -> str:
 def _kind(value: Any) -> str:
     if value not in K.values:
         raise _error("kind", _("Choose a type of promotion."))
-    return value
+    return str(value)
 
 
 def _percent(value: Any) -> Decimal:
@@ -145,7 +145,7 @@ def _amount(value: Any) -> Decimal:
     )
 
 
-def _units(field: str):
+def _units(field: str) -> Callable[[Any], int]:
     def check(value: Any) -> int:
         if _blank(value):
             raise _error(field, _("Enter a whole number of units, at least 1."))
@@ -249,7 +249,7 @@ RULE_CHECKS = {
 }
 
 
-def _date(field: str):
+def _date(field: str) -> Callable[[Any], datetime.date]:
     def check(value: Any) -> datetime.date:
         if isinstance(value, str):
             try:
@@ -347,15 +347,17 @@ def _reject_unknown(given: Mapping[str, Any]) -> None:
         raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
 
 
-def promotion_clean(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
+def promotion_clean(
+    values: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """Check a whole promotion (every field of `FIELDS`). Returns the column values —
     the rule fields of other kinds cleared — and the links (field → instances).
     Raises one ValidationError naming every field in error."""
     errors: dict[str, list[str]] = {}
     scalars: dict[str, Any] = {}
-    links: dict[str, list] = {}
+    links: dict[str, list[Any]] = {}
 
-    def check(target: dict, field: str, function, *args) -> None:
+    def check(target: dict[str, Any], field: str, function: Callable[..., Any], *args: Any) -> None:
         try:
             target[field] = function(*args)
         except ValidationError as exc:
@@ -380,7 +382,7 @@ def promotion_clean(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str
     return scalars, links
 
 
-def _audit_data(scalars: Mapping[str, Any], links: Mapping[str, list]) -> dict[str, Any]:
+def _audit_data(scalars: Mapping[str, Any], links: Mapping[str, list[Any]]) -> dict[str, Any]:
     data = {
         "kind": scalars["kind"],
         "starts_on": scalars["starts_on"].isoformat(),
@@ -511,7 +513,7 @@ def promotion_get(promotion_id: Any, actor: Actor | None = None) -> Promotion:
         raise Http404 from None
 
 
-def promotions_for_product(queryset: QuerySet[Promotion], product: Product) -> QuerySet:
+def promotions_for_product(queryset: QuerySet[Promotion], product: Product) -> QuerySet[Promotion]:
     """The promotions that may apply to `product` (for some customer on some day): it is
     one of their products, or in the subtree of one of their categories, or they name
     neither products nor categories."""
@@ -755,9 +757,10 @@ def promotion_preview(
     )
 
 
-def promotion_order_lines(actor: Actor, promotion: Promotion, limit: int = 20) -> QuerySet:
+def promotion_order_lines(
+    actor: Actor, promotion: Promotion, limit: int = 20
+) -> QuerySet[OrderLine]:
     """The latest order lines that got `promotion`, among the orders the actor sees."""
-    from tradepost.sales.models import OrderLine
     from tradepost.sales.selectors import orders_visible_to
 
     return (

@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from billing.access import ensure_writable
+from tradepost.accounts.models import User
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
@@ -161,7 +162,7 @@ def quote_create(
     issued_on: datetime.date | None = None,
     valid_until: datetime.date | None = None,
     opportunity: Opportunity | None = None,
-    owner=None,
+    owner: User | None = None,
     notes: str = "",
 ) -> Quote:
     """A numbered draft quote for `customer` with lines priced on `issued_on` (default
