@@ -79,6 +79,7 @@ def api_key_create(*, actor: Actor, name: str, role: str) -> NewApiKey:
         raise ValidationError(errors)
     prefix = secrets.token_hex(_PREFIX_LENGTH // 2)
     secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    # Only a user has a pk; the foreign key points at users (an API key is None).
     api_key = ApiKey.objects.create(  # type: ignore[misc]
         name=name,
         role=role,

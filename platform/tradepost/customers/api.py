@@ -135,7 +135,7 @@ class CustomerWriteSerializer(StrictModelSerializer):
     class Meta:
         model = Customer
         fields = [*services.CUSTOMER_FIELDS, "tags", *services.CREDIT_FIELDS]
-        validators = []  # type: ignore[var-annotated]
+        validators: list[Any] = []
 
 
 class CustomerFilter(UpdatedSinceFilterSet):
@@ -205,6 +205,7 @@ class ResolvedPriceSerializer(serializers.Serializer):
         help_text="The price's currency. For `list price` it is the product's own "
         "currency, which may differ from the one asked for."
     )
+    # a field named like a DRF attribute
     source = serializers.ChoiceField(choices=[(source, source) for source in SOURCES])  # type: ignore[assignment]
     price_list = serializers.IntegerField(source="price_list_id", allow_null=True)
     on_date = serializers.DateField()
@@ -316,7 +317,7 @@ class CustomerGroupSerializer(StrictModelSerializer):
         model = CustomerGroup
         fields = ["id", "name", "description", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-        validators = []  # type: ignore[var-annotated]
+        validators: list[Any] = []
 
 
 class CustomerGroupFilter(UpdatedSinceFilterSet):
@@ -377,7 +378,7 @@ class ContactUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = Contact
         fields = CONTACT_FIELDS
-        validators = []  # type: ignore[var-annotated]
+        validators: list[Any] = []
         extra_kwargs = {
             "code": {
                 "required": False,
@@ -489,7 +490,7 @@ class PriceListUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = PriceList
         fields = ["name", "currency", "valid_from", "valid_to", "notes", "lines"]
-        validators = []  # type: ignore[var-annotated]
+        validators: list[Any] = []
 
     def validate(self, attrs):
         start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
@@ -696,7 +697,7 @@ class ActivityCreateSerializer(StrictModelSerializer):
 
 
 class ActivityUpdateSerializer(ActivityCreateSerializer):
-    customer = None  # type: ignore[assignment]
+    customer = None  # type: ignore[assignment]  # the customer is not changed
     done = serializers.BooleanField(
         required=False, help_text="true marks the activity done now; false reopens it."
     )

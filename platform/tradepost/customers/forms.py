@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.accounts.models import User
@@ -14,6 +16,7 @@ from tradepost.customers.models import (
     RESELLER_CHANNELS,
     Activity,
     Channel,
+    Contact,
     Customer,
     CustomerGroup,
     DealerReport,
@@ -30,7 +33,7 @@ MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 # Which choices a field of each name offers, built with the caller (the rules are in
 # customers/selectors.py, "Choices"). A ModelChoiceField refuses any other id, so an
 # out-of-scope value posted by hand is a form error and nothing is written.
-SCOPED_CHOICES = {
+SCOPED_CHOICES: dict[str, Callable[..., QuerySet[Any]]] = {
     "owner": selectors.users_visible_to,
     "assignee": selectors.users_visible_to,
     "portal_user": selectors.dealer_users_visible_to,
@@ -53,11 +56,11 @@ def scoped_choices(form: forms.Form, actor: Actor, current=None) -> None:
         if choices is None or not isinstance(field, forms.ModelChoiceField):
             continue
         if name in _KEEPS_CURRENT:
-            field.queryset = choices(actor, keep=getattr(current, f"{name}_id", None))  # type: ignore[operator]
+            field.queryset = choices(actor, keep=getattr(current, f"{name}_id", None))
         elif name == "customer" or name == "referred_by":
-            field.queryset = choices(actor).order_by("name", "pk")  # type: ignore[operator]
+            field.queryset = choices(actor).order_by("name", "pk")
         else:
-            field.queryset = choices(actor)  # type: ignore[operator]
+            field.queryset = choices(actor)
 
 
 class _UserChoice(forms.ModelChoiceField):
@@ -146,6 +149,11 @@ class SavedFilterForm(forms.Form):
 
 
 # --- A customer ----------------------------------------------------------------------
+def split_tags(text: str) -> list[str]:
+    """Tag names typed as one text, separated by commas (`,` or the full-width `，`)."""
+    return text.replace("，", ",").split(",")
+
+
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     code = forms.CharField(
@@ -198,10 +206,9 @@ class CustomerForm(forms.Form):
         self.customer = customer
         scoped_choices(self, actor, current=customer)
         if customer is not None:
-            # a ModelChoiceField
-            referrers = self.fields["referred_by"].queryset.exclude(pk=customer.pk)  # type: ignore[attr-defined]
-            # a ModelChoiceField
-            self.fields["referred_by"].queryset = referrers  # type: ignore[attr-defined]
+            referred_by = cast(forms.ModelChoiceField, self.fields["referred_by"])
+            # scoped_choices has set the queryset.
+            referred_by.queryset = referred_by.queryset.exclude(pk=customer.pk)  # type: ignore[union-attr]
         if not actor.has_perm("customers.change_credit_terms"):
             del self.fields["credit_limit"]
             del self.fields["payment_terms_days"]
@@ -211,13 +218,18 @@ class CustomerForm(forms.Form):
             self.fields["code"].required = True
             self.fields["code"].help_text = ""
 
+    def clean_tags(self) -> list[str]:
+        """The comma-separated text as names (either comma: `,` or `，`); the service
+        trims them and drops the empty and repeated ones."""
+        return split_tags(self.cleaned_data["tags"])
+
     def service_data(self) -> dict:
         """The cleaned data for the service. On a new customer an empty salesperson,
         branch or region means "the defaults" (the actor and their staff profile)."""
         data = dict(self.cleaned_data)
-        defaulted = ("credit_limit", "payment_terms_days")
+        defaulted: tuple[str, ...] = ("credit_limit", "payment_terms_days")
         if self.customer is None:
-            defaulted += ("owner", "branch", "region")  # type: ignore[assignment]
+            defaulted += ("owner", "branch", "region")
         for name in defaulted:
             if name in data and data[name] is None:
                 del data[name]
@@ -265,7 +277,9 @@ class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=Activity.Kind.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput)
-    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)  # type: ignore[var-annotated]
+    contact: forms.ModelChoiceField[Contact] = forms.ModelChoiceField(
+        label=_("Contact"), required=False, queryset=None
+    )
     owner = _UserChoice(label=_("Owner"), required=False, queryset=User.objects.none())
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
 
@@ -289,7 +303,9 @@ class TicketForm(forms.Form):
     )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
-    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)  # type: ignore[var-annotated]
+    contact: forms.ModelChoiceField[Contact] = forms.ModelChoiceField(
+        label=_("Contact"), required=False, queryset=None
+    )
     assignee = _UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
 
     def __init__(self, *args, actor: Actor, customer, **kwargs):
@@ -311,7 +327,9 @@ class TicketUpdateForm(forms.Form):
 
 
 class DealerReportForm(forms.Form):
-    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None)  # type: ignore[var-annotated]
+    dealer: forms.ModelChoiceField[Customer] = forms.ModelChoiceField(
+        label=_("Dealer"), queryset=None
+    )
     kind = forms.ChoiceField(label=_("Type"), choices=DealerReport.Kind.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea)
@@ -337,7 +355,9 @@ class DealerReportForm(forms.Form):
 
 class PriceListForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
-    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=None)  # type: ignore[var-annotated]
+    customer: forms.ModelChoiceField[Customer] = forms.ModelChoiceField(
+        label=_("Customer"), required=False, queryset=None
+    )
     group = forms.ModelChoiceField(
         label=_("Customer group"), required=False, queryset=CustomerGroup.objects.none()
     )

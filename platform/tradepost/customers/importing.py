@@ -191,7 +191,7 @@ def _email_of(attribute: str):
 
 
 def _referrer_code(customer: Customer) -> str:
-    return customer.referred_by.code if customer.referred_by_id else ""  # type: ignore[union-attr]
+    return customer.referred_by.code if customer.referred_by else ""
 
 
 def _payment_terms(text: str, context: dict[str, Any]) -> int:

@@ -22,7 +22,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -111,11 +111,8 @@ def _clean_model(instance: Model, exclude: Iterable[str] = ()) -> None:
     )
 
 
-def _money(value: Any, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationError({field: [_("Enter an amount.")]}) from exc
+def _money(amount: Decimal, field: str) -> Decimal:
+    """The rule for an amount the form or serializer parsed: two decimals, not negative."""
     if not amount.is_finite() or amount < 0:
         raise ValidationError({field: [_("Enter an amount of zero or more.")]})
     if amount != amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP):
@@ -232,13 +229,11 @@ def customer_payload(customer: Customer) -> dict[str, Any]:
     }
 
 
-def clean_tags(names: Iterable[str] | str | None) -> list[str]:
-    """Tag names from a list or a comma-separated text: trimmed, each once (ignoring
-    case), at most MAX_TAGS of at most 50 characters."""
+def clean_tags(names: Iterable[str] | None) -> list[str]:
+    """Tag names (the form splits a typed text, `forms.split_tags`): trimmed, each once
+    (ignoring case), at most MAX_TAGS of at most 50 characters."""
     if names is None:
         return []
-    if isinstance(names, str):
-        names = names.replace("，", ",").split(",")
     cleaned: dict[str, str] = {}
     for name in names:
         name = " ".join(str(name).split())
@@ -333,7 +328,7 @@ def customer_create(
     *,
     actor: Actor,
     name: str,
-    tags: Iterable[str] | str | None = None,
+    tags: Iterable[str] | None = None,
     credit_limit: Decimal | None = None,
     payment_terms_days: int | None = None,
     **fields: Any,
@@ -352,8 +347,8 @@ def customer_create(
             "customers.change_credit_terms",
             _("Only finance can set credit limits and payment terms."),
         )
-    if "credit_limit" in credit:
-        credit["credit_limit"] = _money(credit["credit_limit"], "credit_limit")
+    if credit_limit is not None:
+        credit["credit_limit"] = _money(credit_limit, "credit_limit")
     user = _user_or_none(actor)
     if "owner" not in fields and user is not None:
         fields["owner"] = user
@@ -390,7 +385,7 @@ def customer_create(
 
 @transaction.atomic
 def customer_update(
-    *, actor: Actor, customer: Customer, tags: Iterable[str] | str | None = None, **changes: Any
+    *, actor: Actor, customer: Customer, tags: Iterable[str] | None = None, **changes: Any
 ) -> Customer:
     """Change the given fields; `tags` (when given) replaces the customer's tags.
 

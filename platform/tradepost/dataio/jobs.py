@@ -131,6 +131,7 @@ def job_run(job_id: str) -> dict[str, Any] | None:
 
 
 def _run(job: dict[str, Any]) -> dict[str, Any] | None:
+    # `job` becomes the updated job; `_update` gives None only for an expired one.
     from tradepost.dataio import spec as registry
 
     job_id = job["id"]
@@ -145,9 +146,9 @@ def _run(job: dict[str, Any]) -> dict[str, Any] | None:
 
         with default_storage.open(job["path"], "rb") as upload:
             report = services.import_run(
-                spec,  # type: ignore[arg-type]
+                spec,  # type: ignore[arg-type]  # a queued job names a registered resource
                 upload,
-                actor=actor,  # type: ignore[arg-type]
+                actor=actor,  # type: ignore[arg-type]  # None (revoked) is refused there
                 name=job["name"],
                 dry_run=job["dry_run"],
                 on_progress=on_progress,

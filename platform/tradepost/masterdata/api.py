@@ -4,6 +4,8 @@ writes `add_`/`change_`; every write goes through masterdata.services."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
@@ -169,7 +171,7 @@ class ProductSerializer(StrictModelSerializer):
         fields = ["id", *services.PRODUCT_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "image", "created_at", "updated_at"]
         validators: list = []
-        extra_kwargs = {"sku": {"validators": []}, "barcode": {"validators": []}}  # type: ignore[var-annotated]
+        extra_kwargs: dict[str, Any] = {"sku": {"validators": []}, "barcode": {"validators": []}}
 
 
 class ProductFilter(UpdatedSinceFilterSet):
@@ -222,7 +224,10 @@ class TaxRateSerializer(StrictModelSerializer):
         read_only_fields = ["id", "updated_at"]
         validators: list = []
         # Uniqueness is the service's rule (and the database's), not the serializer's.
-        extra_kwargs = {"is_default": {"validators": []}, "name": {"validators": []}}  # type: ignore[var-annotated]
+        extra_kwargs: dict[str, Any] = {
+            "is_default": {"validators": []},
+            "name": {"validators": []},
+        }
 
 
 class TaxRateFilter(UpdatedSinceFilterSet):

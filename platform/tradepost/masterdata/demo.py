@@ -22,9 +22,9 @@ from tradepost.masterdata.models import (
 from tradepost.principals import Actor
 
 TAX_RATES = [
-    ("VAT 13% 增值税", "13", True),
-    ("VAT 9% 增值税", "9", False),
-    ("Zero-rated 零税率", "0", False),
+    ("VAT 13% 增值税", Decimal("13"), True),
+    ("VAT 9% 增值税", Decimal("9"), False),
+    ("Zero-rated 零税率", Decimal("0"), False),
 ]
 
 # (code, name, parent code, extra fields)

@@ -6,8 +6,9 @@ audit entry; notable changes go out as webhook events after commit.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -54,12 +55,9 @@ def _currency(value: Any, *, field: str = "currency") -> str:
     return str(value)
 
 
-def money(value: Any, *, field: str) -> Decimal:
-    """A non-negative amount with two decimals (half-up), as prices are kept."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: [_("Enter a number.")]}) from None
+def money(amount: Decimal, *, field: str) -> Decimal:
+    """A non-negative amount with two decimals (half-up), as prices are kept. The form,
+    serializer or import parsed the text; this keeps the rule."""
     if not amount.is_finite():
         raise ValidationError({field: [_("Enter a number.")]})
     if amount < 0:
@@ -178,11 +176,7 @@ def bank_account_delete(*, actor: Actor, account: BankAccount) -> None:
 # --- Tax rates ---------------------------------------------------------------------------
 
 
-def _tax_rate_value(value: Any) -> Decimal:
-    try:
-        rate = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({"rate": [_("Enter a percentage, e.g. 13.")]}) from None
+def _tax_rate_value(rate: Decimal) -> Decimal:
     if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(100):
         raise ValidationError({"rate": [_("Enter a percentage between 0 and 100.")]})
     if rate != rate.quantize(Decimal("0.01")):
@@ -192,7 +186,7 @@ def _tax_rate_value(value: Any) -> Decimal:
 
 @transaction.atomic
 def tax_rate_create(
-    *, actor: Actor, name: str, rate: Any, is_default: bool = False, is_active: bool = True
+    *, actor: Actor, name: str, rate: Decimal, is_default: bool = False, is_active: bool = True
 ) -> TaxRate:
     """Add a tax rate. Making it the default takes the flag from the previous one."""
     _require(actor, "masterdata.add_taxrate")
@@ -436,7 +430,24 @@ PRODUCT_FIELDS = (
 )
 
 
-def product_values(changes: dict[str, Any]) -> dict[str, Any]:
+class ProductFields(TypedDict, total=False):
+    """The fields `product_create` and `product_update` take, as typed values: the form,
+    serializer or import has parsed the text (a price arrives as a Decimal)."""
+
+    sku: str
+    name: str
+    description: str
+    category: ProductCategory | None
+    unit: str
+    barcode: str
+    image: UploadedFile[Any] | str | None
+    list_price: Decimal
+    currency: str
+    tax_rate: TaxRate | None
+    is_active: bool
+
+
+def product_values(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Check and normalise product fields (shared with the import)."""
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
@@ -496,15 +507,15 @@ def _product_event(product: Product) -> dict[str, Any]:
 
 
 @transaction.atomic
-def product_create(*, actor: Actor, **fields: Any) -> Product:
+def product_create(*, actor: Actor, **fields: Unpack[ProductFields]) -> Product:
     """Add a product. SKUs are unique ignoring case; barcodes unique when given.
 
     Without a currency the product is priced in the company's base currency, and
     without a tax rate it takes the default rate.
     """
     _require(actor, "masterdata.add_product")
-    for required in ("sku", "name"):
-        fields.setdefault(required, "")
+    fields.setdefault("sku", "")
+    fields.setdefault("name", "")
     values = product_values(fields)
     if "currency" not in values:
         profile = CompanyProfile.objects.first()
@@ -519,7 +530,7 @@ def product_create(*, actor: Actor, **fields: Any) -> Product:
 
 
 @transaction.atomic
-def product_update(*, actor: Actor, product: Product, **changes: Any) -> Product:
+def product_update(*, actor: Actor, product: Product, **changes: Unpack[ProductFields]) -> Product:
     """Change a product's fields; deactivate rather than delete (orders refer to it)."""
     _require(actor, "masterdata.change_product")
     values = product_values(changes)
