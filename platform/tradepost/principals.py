@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 class Actor(Protocol):
     """Whoever a service acts for: a workspace `User`, or an API key's principal
     (`api.authentication.ApiKeyPrincipal`, which domain code never imports). Services
-    ask only for what both have: permissions, and `pk` (None for an API key, which is
-    nobody a row can point at). Every service takes `actor: Actor`."""
+    ask only for what both have: permissions, whether signed in, and `pk` (None for an
+    API key, which is nobody a row can point at). Every service takes `actor: Actor`."""
 
     @property
     def pk(self) -> Any: ...

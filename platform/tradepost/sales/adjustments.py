@@ -210,7 +210,7 @@ def stock_report_create(
         report.quantity = amount
         report.reported_by = user
         report.save(update_fields=["quantity", "reported_by"])
-    report.replaced_quantity = previous  # type: ignore[attr-defined]
+    report.replaced_quantity = previous  # type: ignore[attr-defined]  # for the caller
     audit_record(
         actor=actor,
         action="dealer_stock.reported",

@@ -115,6 +115,7 @@ def agreement_caps_check(
     if not caps:
         return
     used_rows = (
+        # exclude_order_id=None (a new order) excludes nothing.
         OrderLine.objects.filter(  # type: ignore[misc]
             order__agreement=agreement,
             order__status__in=COUNTED_STATUSES,
@@ -207,7 +208,7 @@ def agreement_usage(agreement: Agreement) -> list[LineUsage]:
             product=line.product,
             unit_price=line.unit_price,
             cap=line.max_quantity,
-            ordered=line.ordered,  # type: ignore[attr-defined]
+            ordered=line.ordered,  # type: ignore[attr-defined]  # annotated by the query
             remaining=line_remaining(line),
         )
         for line in lines_with_usage().filter(agreement_id=agreement.pk)

@@ -56,7 +56,7 @@ def require_customer_visible(actor: Actor, customer: Customer) -> None:
 
 def actor_user(actor: Actor) -> User | None:
     """The user behind `actor`, or None for an API key (it is nobody)."""
-    return actor if getattr(actor, "pk", None) else None  # type: ignore[return-value]
+    return actor if getattr(actor, "pk", None) else None  # type: ignore[return-value]  # a user
 
 
 def decimal_value(
@@ -83,6 +83,7 @@ def decimal_value(
             {
                 field: [
                     _("Use at most %(places)d decimal places.")
+                    # `places` is a finite quantum: its exponent is an int.
                     % {"places": -places.as_tuple().exponent}  # type: ignore[operator]
                 ]
             }

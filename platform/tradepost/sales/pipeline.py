@@ -348,6 +348,7 @@ def pipeline_board(
             .order_by("stage", "rank")
         )
         for card in cards:
+            # Shown on the board's cards.
             card.probability = probabilities[card.stage]  # type: ignore[attr-defined]
             card.weighted_amount = weighted_amount(card.amount, card.probability)  # type: ignore[attr-defined]
             columns[card.stage].cards.append(card)
@@ -462,7 +463,7 @@ def forecast(
             unweighted=Sum("amount"),
         )
     )
-    rows = list(rows)  # type: ignore[assignment]
+    rows = list(rows)  # type: ignore[assignment]  # the same rows, read once
     owner_ids = {row["owner_id"] for row in rows if row["owner_id"] is not None}
     owners = {user.pk: user for user in User.objects.filter(pk__in=owner_ids)}
 

@@ -308,7 +308,7 @@ def demand_plan_save(
         target=plan,
         data={"dealer": dealer.pk, "month": f"{month:%Y-%m}", "lines": len(checked)},
     )
-    plan.created_now = created  # type: ignore[attr-defined]
+    plan.created_now = created  # type: ignore[attr-defined]  # for the caller
     return plan
 
 
@@ -487,6 +487,7 @@ def demand_aggregate(actor: Actor, month: Any) -> DemandAggregate:
     rows = [
         AggregateRow(
             product=products[product_id],
+            # `planned` holds the aggregate rows (planned, dealers) by product.
             planned=planned.get(product_id, {}).get("planned") or Decimal("0"),  # type: ignore[call-overload]
             dealers=planned.get(product_id, {}).get("dealers") or 0,  # type: ignore[call-overload]
             ordered=ordered.get(product_id) or Decimal("0"),

@@ -306,7 +306,7 @@ def _links(field: str, value: Any) -> list[models.Model]:
     ids = _link_ids(field, value, model)
     if not ids:
         return []
-    found = {row.pk: row for row in model.objects.filter(pk__in=ids)}  # type: ignore[attr-defined]
+    found = {row.pk: row for row in model._default_manager.filter(pk__in=ids)}
     missing = [str(pk) for pk in ids if pk not in found]
     if missing:
         raise _error(
@@ -368,7 +368,7 @@ def promotion_clean(
     check(scalars, "kind", _kind, values.get("kind"))
     kind = scalars.get("kind")
     scalars.update(RULE_EMPTY)
-    for field in KIND_FIELDS.get(kind, ()):  # type: ignore[arg-type]
+    for field in KIND_FIELDS.get(kind, ()):  # type: ignore[arg-type]  # no kind: no fields
         check(scalars, field, RULE_CHECKS[field], values.get(field))
     for field, function in OTHER_CHECKS.items():
         check(scalars, field, function, values.get(field))
@@ -530,7 +530,8 @@ def promotions_for_product(queryset: QuerySet[Promotion], product: Product) -> Q
         ) or ""
         step = ProductCategory.steplen
         ancestors = [path[:end] for end in range(step, len(path) + 1, step)]
-        condition |= Exists(through_categories.filter(productcategory__path__in=ancestors))  # type: ignore[assignment]
+        in_category = Exists(through_categories.filter(productcategory__path__in=ancestors))
+        condition |= in_category  # type: ignore[assignment]  # Exists | Exists is an expression
     return queryset.filter(condition)
 
 
