@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 # Two pytest workers: the suite is sized for a 2-core machine.
 PYTEST_WORKERS ?= 2
+# mypy's Django plugin imports the settings: a DATABASE_URL (never connected to) keeps
+# them from starting the embedded PostgreSQL, TRADEPOST_DEV gives them a SECRET_KEY.
+MYPY_ENV := DATABASE_URL=postgres://mypy@127.0.0.1:1/unused TRADEPOST_DEV=1
 
 .PHONY: install demo test lint format browser bench constraints clean
 
@@ -30,6 +33,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(MYPY_ENV) $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from api.authentication import ApiKeyPrincipal
 
 
 class ApiConfig(AppConfig):
@@ -14,7 +21,7 @@ class ApiConfig(AppConfig):
         principals.register_resolver("key", _api_key_principal)
 
 
-def _api_key_principal(ident: str):
+def _api_key_principal(ident: str) -> ApiKeyPrincipal | None:
     """The live (unrevoked) API key `ident` as a caller, or None."""
     from api.authentication import ApiKeyPrincipal
     from api.models import ApiKey

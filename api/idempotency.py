@@ -61,7 +61,8 @@ def claim(*, principal: str, key: str, request_fingerprint: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            [f"{connection.schema_name}|{principal}|{key}"],
+            # django-tenants' connection
+            [f"{connection.schema_name}|{principal}|{key}"],  # type: ignore[attr-defined]
         )
     record = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
     if record is None:

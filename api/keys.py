@@ -18,6 +18,7 @@ from tradepost import events, outreach
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
 from tradepost.observability import mask_secret
+from tradepost.principals import Actor
 from tradepost.text import SINGLE_LINE_MESSAGE, has_forbidden_characters
 
 KEY_PREFIX = "tp_"
@@ -54,7 +55,7 @@ def split_key(raw: str) -> tuple[str, str] | None:
 
 
 @transaction.atomic
-def api_key_create(*, actor, name: str, role: str) -> NewApiKey:
+def api_key_create(*, actor: Actor, name: str, role: str) -> NewApiKey:
     """Create a key for `role`. Only administrators (accounts.invite_user) may.
 
     `actor` None means the platform operator's command line.
@@ -77,7 +78,8 @@ def api_key_create(*, actor, name: str, role: str) -> NewApiKey:
         raise ValidationError(errors)
     prefix = secrets.token_hex(_PREFIX_LENGTH // 2)
     secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    api_key = ApiKey.objects.create(
+    # Only a user has a pk; the foreign key points at users (an API key is None).
+    api_key = ApiKey.objects.create(  # type: ignore[misc]
         name=name,
         role=role,
         prefix=prefix,
@@ -93,7 +95,7 @@ def api_key_create(*, actor, name: str, role: str) -> NewApiKey:
 
 
 @transaction.atomic
-def api_key_revoke(*, actor, api_key: ApiKey) -> None:
+def api_key_revoke(*, actor: Actor, api_key: ApiKey) -> None:
     """Revoke at once: the next request with the key is refused."""
     if actor is not None and not actor.has_perm("api.delete_apikey"):
         raise PermissionDenied(_("Only administrators can revoke API keys."))

@@ -51,7 +51,8 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Machine-readable error code, e.g. `invalid`, `not_found`."
     )
     message = serializers.CharField(help_text="What went wrong, for a person.")
-    errors = serializers.DictField(
+    # a field named like a DRF attribute
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Per-field messages (validation errors only), plain text; "

@@ -76,8 +76,10 @@ class ServiceWritesMixin:
         raise NotImplementedError
 
     def _read(self, instance, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=instance.pk)
-        return Response(self.get_serializer(fresh).data, status=status_code)
+        # mixed into a GenericAPIView
+        fresh = self.get_queryset().get(pk=instance.pk)  # type: ignore[attr-defined]
+        # mixed into a GenericAPIView
+        return Response(self.get_serializer(fresh).data, status=status_code)  # type: ignore[attr-defined]
 
     def create(self, request, *args, **kwargs):
         data = self.create_serializer_class(

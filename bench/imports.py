@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> dict:
 
     with schema_context(schema):
         owner = User.objects.get(email="owner@bench.test")
-        masterdata.tax_rate_create(actor=owner, name="VAT 13%", rate="13", is_default=True)
+        masterdata.tax_rate_create(actor=owner, name="VAT 13%", rate=Decimal("13"), is_default=True)
         kitchen = masterdata.tree_node_create(
             actor=owner, model=ProductCategory, name="Kitchen", code="KIT"
         )

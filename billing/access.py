@@ -190,7 +190,8 @@ def _api_calls_today() -> int:
 
 def storage_used_mb(schema_name: str | None = None) -> int:
     """Megabytes of uploaded files under MEDIA_ROOT/<schema>/, rounded up."""
-    root = os.path.join(str(settings.MEDIA_ROOT), schema_name or connection.schema_name)
+    # django-tenants' connection
+    root = os.path.join(str(settings.MEDIA_ROOT), schema_name or connection.schema_name)  # type: ignore[attr-defined]
     total = 0
     for folder, _dirs, files in os.walk(root):
         for name in files:

@@ -48,7 +48,7 @@ class WorkspaceGateMiddleware:
         if getattr(tenant, "kind", None) != "active":
             return self.get_response(request)
         access = workspace_access(tenant)
-        request.workspace_access = access
+        request.workspace_access = access  # type: ignore[attr-defined]  # the views read it
         if (
             access.read_only
             and request.method not in SAFE_METHODS

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import stripe
 from django.core.exceptions import PermissionDenied
@@ -16,8 +17,9 @@ from django.utils.translation import gettext_lazy
 
 from billing import conf, stripe_client
 from billing.access import Access, effective_plan, trial_over, usage, workspace_access
-from billing.models import LIMIT_FIELDS, MONEY_PLACES, Plan, Subscription
+from billing.models import LIMIT_FIELDS, MONEY_PLACES, Plan, Subscription, TenantRow
 from billing.services import MANAGE_PERMISSION
+from tradepost.principals import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +94,7 @@ class BillingOverview:
     usage: list[UsageRow]
     next_charge: Charge | None
     plans: list[Plan]
-    invoices: list[dict] = field(default_factory=list)
+    invoices: list[dict[str, Any]] = field(default_factory=list)
     invoices_error: str = ""
 
 
@@ -111,7 +113,7 @@ def _next_charge(subscription: Subscription, plan: Plan) -> Charge | None:
     return Charge(plan.price_for(subscription.interval), plan.currency, date)
 
 
-def _invoice_row(invoice: dict) -> dict:
+def _invoice_row(invoice: dict[str, Any]) -> dict[str, Any]:
     currency = (invoice.get("currency") or "usd").upper()
     created = invoice.get("created")
     return {
@@ -125,7 +127,7 @@ def _invoice_row(invoice: dict) -> dict:
     }
 
 
-def billing_overview(*, actor, tenant) -> BillingOverview:
+def billing_overview(*, actor: Actor, tenant: TenantRow) -> BillingOverview:
     """Everything the billing page shows. Calls Stripe for invoices (outside any
     transaction); when Stripe cannot be reached the page still renders and says so."""
     if not actor.has_perm(MANAGE_PERMISSION):
@@ -167,7 +169,7 @@ class OperatorFigures:
     trials_ending_soon: int
     past_due: list[Subscription]
     read_only: int
-    plan_mix: list[dict]
+    plan_mix: list[dict[str, Any]]
 
 
 def operator_figures() -> OperatorFigures:
@@ -216,5 +218,5 @@ def operator_figures() -> OperatorFigures:
         trials_ending_soon=trials.filter(trial_ends_at__lte=now + timedelta(days=3)).count(),
         past_due=past_due,
         read_only=read_only,
-        plan_mix=list(mix),
+        plan_mix=[dict(row) for row in mix],
     )

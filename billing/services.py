@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,8 +23,9 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from billing import conf, stripe_client
-from billing.models import Plan, StripeEvent, Subscription
+from billing.models import Plan, StripeEvent, Subscription, TenantRow
 from tradepost.audit.services import audit_record
+from tradepost.principals import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +33,14 @@ MANAGE_PERMISSION = "billing.manage_billing"
 _CLIENT_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
-def _require(actor, permission: str = MANAGE_PERMISSION) -> None:
+def _require(actor: Actor, permission: str = MANAGE_PERMISSION) -> None:
     if not actor.has_perm(permission):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
-def _audit(tenant, *, actor, action: str, data: dict) -> None:
+def _audit(
+    tenant: TenantRow | None, *, actor: Actor | None, action: str, data: dict[str, Any]
+) -> None:
     """Record a billing change in the workspace's own audit log (its schema), inside
     the caller's transaction."""
     if tenant is None or tenant.kind != "active":
@@ -45,31 +49,32 @@ def _audit(tenant, *, actor, action: str, data: dict) -> None:
         audit_record(actor=actor, action=action, data=data)
 
 
-def _timestamp(value) -> datetime | None:
+def _timestamp(value: int | str | None) -> datetime | None:
     return datetime.fromtimestamp(int(value), tz=UTC) if value else None
 
 
 # --- Trial -----------------------------------------------------------------------------
 
 
-def subscription_start_trial(*, tenant) -> Subscription:
+def subscription_start_trial(*, tenant: TenantRow) -> Subscription:
     """Give a new workspace its trial of the trial plan, for BILLING_TRIAL_DAYS.
 
     Called by sign-up inside its transaction, so a workspace never exists without a
     subscription.
     """
     plan = Plan.objects.get(code=conf.trial_plan_code())
+    trial_ends_at = timezone.now() + conf.trial_length()
     subscription = Subscription.objects.create(
         tenant=tenant,
         plan=plan,
         status=Subscription.Status.TRIALING,
-        trial_ends_at=timezone.now() + conf.trial_length(),
+        trial_ends_at=trial_ends_at,
     )
     _audit(
         tenant,
         actor=None,
         action="billing.trial_started",
-        data={"plan": plan.code, "trial_ends_at": subscription.trial_ends_at.isoformat()},
+        data={"plan": plan.code, "trial_ends_at": trial_ends_at.isoformat()},
     )
     return subscription
 
@@ -126,7 +131,7 @@ def _key(client_key: str, *parts: object) -> str:
     return ":".join(["tradepost", base, *(str(part) for part in parts)])
 
 
-def customer_ensure(*, tenant) -> str:
+def customer_ensure(*, tenant: TenantRow) -> str:
     """The tenant's Stripe customer, created on first need and mapped to the tenant.
 
     The idempotency key is fixed per workspace, so two first clicks at once create
@@ -167,8 +172,8 @@ def _has_live_stripe_subscription(subscription: Subscription) -> bool:
 
 def checkout_start(
     *,
-    actor,
-    tenant,
+    actor: Actor,
+    tenant: TenantRow,
     plan_code: str,
     interval: str,
     client_key: str,
@@ -228,7 +233,7 @@ def checkout_start(
     return url
 
 
-def portal_start(*, actor, tenant, client_key: str, return_url: str) -> str:
+def portal_start(*, actor: Actor, tenant: TenantRow, client_key: str, return_url: str) -> str:
     """A Customer Portal session (payment methods, invoices, cancelling). Returns its URL."""
     _require(actor)
     if not conf.online():
@@ -243,7 +248,9 @@ def portal_start(*, actor, tenant, client_key: str, return_url: str) -> str:
 
 
 @transaction.atomic
-def subscription_operator_save(*, actor, subscription: Subscription, changed: list[str]) -> None:
+def subscription_operator_save(
+    *, actor: Actor, subscription: Subscription, changed: list[str]
+) -> None:
     """An operator's change in the console (offline mode assigns plans this way).
 
     Keeps `past_due_since` consistent with the status and audits the change in the
@@ -295,7 +302,7 @@ def stripe_event_record(*, payload: bytes, signature: str) -> StripeEvent:
     return stripe_event_store(event=event)
 
 
-def stripe_event_store(*, event: dict) -> StripeEvent:
+def stripe_event_store(*, event: dict[str, Any]) -> StripeEvent:
     """Store a verified event unless its id is already stored; return the row."""
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise WebhookRejected("not a Stripe event")
@@ -327,7 +334,7 @@ def stripe_event_process(*, event: StripeEvent) -> str:
     once. Stripe is called (to re-fetch a subscription) only between attempts, never
     while the transaction is open. A failure is recorded on the event and re-raised.
     """
-    fetched: dict | None = None
+    fetched: dict[str, Any] | None = None
     for _attempt in range(3):
         try:
             try:
@@ -351,12 +358,13 @@ def _record_failure(pk: int, exc: Exception) -> None:
     logger.exception("Stripe event %s failed", pk)
 
 
-def _process_once(pk: int, fetched: dict | None) -> str:
+def _process_once(pk: int, fetched: dict[str, Any] | None) -> str:
     with transaction.atomic():
         record = StripeEvent.objects.select_for_update().get(pk=pk)
         if record.processed_at is not None:
             return DUPLICATE
         handler = _HANDLERS.get(record.type)
+        outcome: str
         if handler is None:
             outcome, detail, tenant = StripeEvent.Outcome.IGNORED, "event type not handled", None
         else:
@@ -401,7 +409,7 @@ def _locate(
     return None
 
 
-def _first_item(obj: dict) -> dict:
+def _first_item(obj: dict[str, Any]) -> dict[str, Any]:
     items = (obj.get("items") or {}).get("data") or []
     return items[0] if items else {}
 
@@ -415,7 +423,7 @@ def _plan_for_price(price_id: str) -> Plan | None:
     )
 
 
-def _apply_subscription(sub: Subscription, obj: dict, version: datetime) -> list[str]:
+def _apply_subscription(sub: Subscription, obj: dict[str, Any], version: datetime) -> list[str]:
     """Mirror a Stripe subscription object onto `sub`; returns what changed."""
     before = {f: getattr(sub, f) for f in ("plan_id", "status", "interval")}
     item = _first_item(obj)
@@ -457,7 +465,12 @@ def _apply_subscription(sub: Subscription, obj: dict, version: datetime) -> list
     return [field for field, value in before.items() if getattr(sub, field) != value]
 
 
-def _on_subscription(record: StripeEvent, fetched: dict | None):
+# What a handler did: its outcome, a note for the operators, and the workspace concerned.
+Handled = tuple[str, str, TenantRow | None]
+Handler = Callable[[StripeEvent, dict[str, Any] | None], Handled]
+
+
+def _on_subscription(record: StripeEvent, fetched: dict[str, Any] | None) -> Handled:
     obj = record.payload.get("data", {}).get("object", {})
     sub = _locate(
         customer=obj.get("customer") if isinstance(obj.get("customer"), str) else "",
@@ -492,7 +505,7 @@ def _on_subscription(record: StripeEvent, fetched: dict | None):
     return StripeEvent.Outcome.APPLIED, f"{sub.status} on {sub.plan.code}", sub.tenant
 
 
-def _on_checkout_completed(record: StripeEvent, fetched: dict | None):
+def _on_checkout_completed(record: StripeEvent, fetched: dict[str, Any] | None) -> Handled:
     session = record.payload.get("data", {}).get("object", {})
     if session.get("mode") not in (None, "subscription"):
         return StripeEvent.Outcome.IGNORED, "not a subscription checkout", None
@@ -529,8 +542,8 @@ def _on_checkout_completed(record: StripeEvent, fetched: dict | None):
     return StripeEvent.Outcome.APPLIED, "linked" if fields else "already linked", sub.tenant
 
 
-def _on_invoice(paid: bool) -> Callable:
-    def handle(record: StripeEvent, fetched: dict | None):
+def _on_invoice(paid: bool) -> Handler:
+    def handle(record: StripeEvent, fetched: dict[str, Any] | None) -> Handled:
         invoice = record.payload.get("data", {}).get("object", {})
         customer = invoice.get("customer") if isinstance(invoice.get("customer"), str) else ""
         sub = _locate(customer=customer)
@@ -555,7 +568,7 @@ def _on_invoice(paid: bool) -> Callable:
     return handle
 
 
-_HANDLERS: dict[str, Callable] = {
+_HANDLERS: dict[str, Handler] = {
     "checkout.session.completed": _on_checkout_completed,
     "customer.subscription.created": _on_subscription,
     "customer.subscription.updated": _on_subscription,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import stripe
 from django.db import connection
+from stripe.params.billing_portal import SessionCreateParams as PortalSessionParams
 
 from billing import conf
 
@@ -38,7 +39,7 @@ def client() -> stripe.StripeClient:
     )
 
 
-def _write_options(idempotency_key: str) -> dict:
+def _write_options(idempotency_key: str) -> stripe.RequestOptions:
     if not idempotency_key:
         raise ValueError("every write to Stripe needs an idempotency key")
     return {"idempotency_key": idempotency_key}
@@ -83,7 +84,7 @@ def checkout_session_create(
         },
         options=_write_options(idempotency_key),
     )
-    return session.url
+    return session.url  # type: ignore[return-value]  # a session just created has its URL
 
 
 def portal_session_create(
@@ -98,7 +99,10 @@ def portal_session_create(
     """A Customer Portal session; with a subscription and a new price it opens straight
     on the confirmation of that plan change. Returns its URL."""
     _outside_transaction()
-    params: dict = {"customer": customer, "return_url": return_url}
+    params: PortalSessionParams = {
+        "customer": customer,
+        "return_url": return_url,
+    }
     if update_subscription and update_item and new_price:
         params["flow_data"] = {
             "type": "subscription_update_confirm",

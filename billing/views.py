@@ -35,7 +35,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     elif outcome == "canceled":
         messages.info(request, _("Nothing was changed."))
     context = {
-        "overview": selectors.billing_overview(actor=request.user, tenant=request.tenant),
+        # set by django-tenants' middleware
+        "overview": selectors.billing_overview(actor=request.user, tenant=request.tenant),  # type: ignore[attr-defined]
         # Sent back with the buttons: a double click reuses it, so Stripe sees one request.
         "client_key": uuid.uuid4().hex,
         "intervals": Subscription.Interval.choices,
@@ -66,7 +67,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
         request,
         lambda: services.checkout_start(
             actor=request.user,
-            tenant=request.tenant,
+            # set by django-tenants' middleware
+            tenant=request.tenant,  # type: ignore[attr-defined]
             plan_code=request.POST.get("plan", ""),
             interval=request.POST.get("interval", "month"),
             client_key=request.POST.get("client_key", ""),
@@ -84,7 +86,8 @@ def portal(request: HttpRequest) -> HttpResponse:
         request,
         lambda: services.portal_start(
             actor=request.user,
-            tenant=request.tenant,
+            # set by django-tenants' middleware
+            tenant=request.tenant,  # type: ignore[attr-defined]
             client_key=request.POST.get("client_key", ""),
             return_url=request.build_absolute_uri(reverse("billing:overview")),
         ),

@@ -103,7 +103,7 @@ def clone_template(schema_name: str) -> None:
     The copy includes `django_migrations`, so the clone is as migrated as the
     template and needs no migration run of its own.
     """
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' connection
     if schema_exists(schema_name, case_sensitive=False):
         raise ValueError(f"schema {schema_name} already exists")
     if not _clone_function_installed():

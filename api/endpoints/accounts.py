@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -117,7 +119,7 @@ class InvitationSerializer(StrictModelSerializer):
             "accepted_at",
             "revoked_at",
         ]
-        extra_kwargs = {"email": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {"email": {"validators": []}}
 
 
 class InvitationPermissions(permissions.BasePermission):

@@ -42,7 +42,8 @@ def _workspace_slug() -> str:
         return slug
     from tenants.models import Tenant
 
-    return Tenant.objects.values_list("slug", flat=True).get(schema_name=connection.schema_name)
+    # django-tenants' connection
+    return Tenant.objects.values_list("slug", flat=True).get(schema_name=connection.schema_name)  # type: ignore[attr-defined]
 
 
 def envelope(event: WebhookEvent, workspace: str) -> dict:

@@ -9,7 +9,8 @@ from tradepost.events.types import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
 
 def _event_choices() -> list[tuple[str, str]]:
     return [
-        (code, format_lazy("{} ({})", EVENT_TYPES[code], code)) for code in SUBSCRIBABLE_EVENT_TYPES
+        (code, format_lazy("{} ({})", EVENT_TYPES[code], code))  # type: ignore[misc]  # lazy text
+        for code in SUBSCRIBABLE_EVENT_TYPES
     ]
 
 

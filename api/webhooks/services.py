@@ -27,6 +27,7 @@ from tradepost.audit.services import audit_record
 from tradepost.background import enqueue_on_commit
 from tradepost.events import check_event_type
 from tradepost.events.types import PING, SUBSCRIBABLE_EVENT_TYPES
+from tradepost.principals import Actor
 from tradepost.text import SINGLE_LINE_MESSAGE, has_forbidden_characters
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
@@ -46,7 +47,7 @@ Status = WebhookDelivery.Status
 OPEN_STATUSES = [Status.PENDING, Status.RETRYING]
 
 
-def _require(actor, permission: str, message: str) -> None:
+def _require(actor: Actor, permission: str, message: str) -> None:
     if actor is None or not actor.has_perm(permission):
         raise PermissionDenied(message)
 
@@ -58,12 +59,12 @@ def new_secret() -> str:
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
-def _clean_url(url: Any, errors: dict[str, list[str]]) -> str:
+def _clean_url(url: object, errors: dict[str, list[str]]) -> str:
     url = url.strip() if isinstance(url, str) else ""
     if not url:
         errors["url"] = [_("Enter the URL that should receive the events.")]
         return url
-    if len(url) > WebhookEndpoint._meta.get_field("url").max_length:
+    if len(url) > WebhookEndpoint._meta.get_field("url").max_length:  # type: ignore[operator]
         errors["url"] = [_("Use at most 2000 characters.")]
         return url
     try:
@@ -97,7 +98,7 @@ def _clean_event_types(event_types: Any, errors: dict[str, list[str]]) -> list[s
     return [code for code in SUBSCRIBABLE_EVENT_TYPES if code in event_types]
 
 
-def _clean_description(description: Any, errors: dict[str, list[str]]) -> str:
+def _clean_description(description: object, errors: dict[str, list[str]]) -> str:
     description = description.strip() if isinstance(description, str) else ""
     if len(description) > 200:
         errors["description"] = [_("Use at most 200 characters.")]
@@ -108,7 +109,7 @@ def _clean_description(description: Any, errors: dict[str, list[str]]) -> str:
 
 @transaction.atomic
 def webhook_endpoint_create(
-    *, actor, url: str, event_types: list[str], description: str = "", is_active: bool = True
+    *, actor: Actor, url: str, event_types: list[str], description: str = "", is_active: bool = True
 ) -> WebhookEndpoint:
     """Register `url` for `event_types`. Administrators only (webhooks.add_webhookendpoint).
 
@@ -143,7 +144,7 @@ def webhook_endpoint_create(
 @transaction.atomic
 def webhook_endpoint_update(
     *,
-    actor,
+    actor: Actor,
     endpoint: WebhookEndpoint,
     url: str | None = None,
     description: str | None = None,
@@ -188,7 +189,7 @@ def webhook_endpoint_update(
 
 
 @transaction.atomic
-def webhook_endpoint_delete(*, actor, endpoint: WebhookEndpoint) -> None:
+def webhook_endpoint_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
     """Delete the endpoint with its delivery log; nothing more is sent to it."""
     _require(
         actor,
@@ -241,7 +242,7 @@ def webhook_emit(*, event_type: str, payload: dict[str, Any]) -> WebhookEvent | 
 
 
 @transaction.atomic
-def webhook_ping(*, actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
+def webhook_ping(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Send a `ping` event to this endpoint only (also when it is disabled), to test it."""
     _require(
         actor,
@@ -263,7 +264,7 @@ def webhook_ping(*, actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
 
 
 @transaction.atomic
-def webhook_redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
+def webhook_redeliver(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send the delivery's event to its endpoint again, whatever its state: it becomes
     pending with a fresh set of attempts. The endpoint must be active (pings aside)."""
     _require(
@@ -295,7 +296,7 @@ def webhook_redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
 def retry_delay(attempts: int) -> float:
     """Seconds to wait after failed attempt number `attempts` (1 for the first):
     base × 2^(attempts − 1), ±20 % so a receiver's outage is not met by a stampede."""
-    delay = conf.retry_base_seconds() * 2 ** max(attempts - 1, 0)
+    delay: float = conf.retry_base_seconds() * 2 ** max(attempts - 1, 0)
     return delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not cryptography
 
 

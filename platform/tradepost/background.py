@@ -26,7 +26,7 @@ def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
     """
     if isinstance(task, str):
         task = task_named(task)
-    schema_name = connection.schema_name
+    schema_name = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' connection
     transaction.on_commit(
         lambda: task.apply_async(args=args, kwargs=kwargs, headers={"_schema_name": schema_name})
     )

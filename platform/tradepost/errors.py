@@ -8,9 +8,11 @@ It lives on the platform, not in `api`, because answers made before any API view
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def error_body(code: str, message: str, errors: dict[str, list[str]] | None = None) -> dict:
-    body = {"code": code, "message": message}
+    body: dict[str, Any] = {"code": code, "message": message}
     if errors:
         body["errors"] = errors
     return body

@@ -51,6 +51,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import unquote
 
 import certifi
@@ -344,7 +345,7 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
     for family, _type, _proto, _name, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
             continue
-        ip = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         if ip not in addresses:
             addresses.append(ip)
     return addresses
@@ -391,7 +392,12 @@ class OutboundResponse:
 
 
 def _pool(target: Target, ip: IPAddress, timeout: urllib3.Timeout, ca_certs: str | None):
-    common = {"host": str(ip), "port": target.port, "timeout": timeout, "maxsize": 1}
+    common: dict[str, Any] = {
+        "host": str(ip),
+        "port": target.port,
+        "timeout": timeout,
+        "maxsize": 1,
+    }
     common["retries"] = False
     if target.scheme == "https":
         return urllib3.HTTPSConnectionPool(

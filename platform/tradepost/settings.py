@@ -9,6 +9,7 @@ in-process when REDIS_URL is unset.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -345,7 +346,7 @@ REST_FRAMEWORK = {
 # Default API rate limits until a workspace's plan sets its own (api.throttling).
 API_RATE_PER_CALLER = env_str("API_RATE_PER_CALLER", "600/min")
 API_RATE_PER_WORKSPACE = env_str("API_RATE_PER_WORKSPACE", "3000/min")
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Tradepost API",
     "DESCRIPTION": (
         "Every resource of a Tradepost workspace, at `https://<workspace>.<domain>/api/v1/`. "
@@ -502,7 +503,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Browser features no page uses are switched off for every page (and anything it embeds).
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
@@ -536,7 +537,7 @@ MIDDLEWARE.insert(
 )
 
 # --- Logging and errors --------------------------------------------------------------
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"tenant": {"()": "tradepost.observability.TenantLogFilter"}},

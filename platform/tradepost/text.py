@@ -43,7 +43,8 @@ _FORBIDDEN_SINGLE_LINE = re.compile(f"[{_CONTROL}{_BIDI}{_LINE_SEPARATORS}]")
 _FORBIDDEN_MULTI_LINE = re.compile(f"[{_BIDI}]|(?![\t\n\r])[{_CONTROL}]")
 _HEADER_UNSAFE = re.compile(f"[{_CONTROL}{_BIDI}{_LINE_SEPARATORS}]+")
 
-SINGLE_LINE_MESSAGE = _(
+# Lazy (shown in the reader's language), and used wherever a str message goes.
+SINGLE_LINE_MESSAGE: str = _(  # type: ignore[assignment]
     "Remove the line breaks and invisible control characters from this field; "
     "it takes one line of plain text."
 )
@@ -138,8 +139,9 @@ def install_field_hooks() -> None:
         if errors:
             raise ValidationError(errors)
 
-    forms.CharField.run_validators = form_run_validators
-    forms.CharField._tradepost_text_rule = True
+    # Patched once at start-up, so every form and serializer keeps the text rule.
+    forms.CharField.run_validators = form_run_validators  # type: ignore[method-assign]
+    forms.CharField._tradepost_text_rule = True  # type: ignore[attr-defined]
 
     drf_init = drf_fields.CharField.__init__
 
@@ -150,4 +152,4 @@ def install_field_hooks() -> None:
         if serializer_text_validator not in self.validators:
             self.validators.append(serializer_text_validator)
 
-    drf_fields.CharField.__init__ = drf_char_field_init
+    drf_fields.CharField.__init__ = drf_char_field_init  # type: ignore[method-assign]

@@ -1,7 +1,7 @@
 """URLs of a workspace (`<slug>.localhost`)."""
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from tradepost.channel import urls as channel_urls
 from tradepost.pipeline import urls as pipeline_urls
@@ -17,7 +17,7 @@ SALES_MENU_PAGES = [
     *channel_urls.urlpatterns,
 ]
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("tradepost.workspace.urls")),
     path("accounts/verify/", include("tenants.workspace_urls")),
     path("accounts/", include("tradepost.accounts.urls")),

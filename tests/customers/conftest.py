@@ -168,7 +168,7 @@ def grow(org: Org, index: int) -> None:
             name=f"L{index}",
             customer=customer,
             valid_from=datetime.date(2026, 1, 1),
-            lines=[(org.products["kettle"], "1.00")],
+            lines=[(org.products["kettle"], Decimal("1.00"))],
         )
         services.credit_rating_create(
             actor=org.owner, customer=customer, **dict.fromkeys(credit.FACTORS, 3)

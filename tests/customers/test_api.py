@@ -79,6 +79,8 @@ def test_an_integrator_creates_a_customer_with_everything(org, admin):
         ({"name": "X", "email": "nope"}, "email"),
         ({"name": "X", "credit_limit": "-1"}, "credit_limit"),
         ({"name": "X", "credit_limit": "1.001"}, "credit_limit"),
+        ({"name": "X", "credit_limit": "abc"}, "credit_limit"),
+        ({"name": "X", "credit_limit": "NaN"}, "credit_limit"),
         ({"name": "X", "payment_terms_days": 400}, "payment_terms_days"),
         ({"name": "X", "group": 999999}, "group"),
         ({"name": "X", "tags": "VIP"}, "tags"),

@@ -5,6 +5,7 @@ their rows share primary keys — the ids tried below name rows in beta too."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django_tenants.utils import schema_context
@@ -73,7 +74,7 @@ def alpha_rows(org):
             name=f"{MARK} list",
             customer=customer,
             valid_from=datetime.date(2026, 1, 1),
-            lines=[(org.products["kettle"], "1.00")],
+            lines=[(org.products["kettle"], Decimal("1.00"))],
         )
         services.credit_rating_create(
             actor=owner, customer=customer, comment=MARK, **dict.fromkeys(credit.FACTORS, 3)

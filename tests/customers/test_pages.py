@@ -172,7 +172,7 @@ def test_a_salesperson_adds_a_customer_and_lands_on_its_page(org):
             "name": "杭州明达贸易有限公司 Hangzhou Mingda Trading",
             "channel": "dealer",
             "currency": "CNY",
-            "tags": "VIP, 华东重点",
+            "tags": "VIP, vip ，华东重点, ",
         },
     )
 

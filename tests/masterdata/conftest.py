@@ -26,7 +26,9 @@ class Catalogue:
 def make_catalogue(workspace, prefix: str = "") -> Catalogue:
     owner = workspace.owner()
     with schema_context(workspace.schema):
-        vat = services.tax_rate_create(actor=owner, name="VAT 13%", rate="13", is_default=True)
+        vat = services.tax_rate_create(
+            actor=owner, name="VAT 13%", rate=Decimal("13"), is_default=True
+        )
         appliances = services.tree_node_create(
             actor=owner, model=ProductCategory, name="Appliances 家电", code="APP"
         )

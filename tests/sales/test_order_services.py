@@ -36,7 +36,7 @@ def test_order_prices_lines_from_the_customer_price_and_adds_tax(sales_org):
             name="Mingda",
             customer=sales_org.customers["rep_own"],
             valid_from=datetime.date(2020, 1, 1),
-            lines=[(sales_org.products["kettle"], "180.00")],
+            lines=[(sales_org.products["kettle"], Decimal("180.00"))],
         )
         order = _order(sales_org)
         kettle, toaster = order.lines.order_by("position")

@@ -303,7 +303,9 @@ def test_creating_an_order_costs_the_same_queries_for_one_line_or_many(
 ):
     with schema_context(sales_org.workspace.schema):
         extra = [
-            md.product_create(actor=sales_org.owner, sku=f"Q-{n}", name=f"Q {n}", list_price="1")
+            md.product_create(
+                actor=sales_org.owner, sku=f"Q-{n}", name=f"Q {n}", list_price=Decimal("1")
+            )
             for n in range(6)
         ]
     one = [{"product": sales_org.products["kettle"].pk, "quantity": "1"}]

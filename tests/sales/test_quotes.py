@@ -86,7 +86,7 @@ def test_a_quote_is_numbered_priced_for_the_customer_and_valid_for_thirty_days(s
             name="Mingda",
             customer=org.customers["rep_own"],
             valid_from=datetime.date(2020, 1, 1),
-            lines=[(org.products["kettle"], "180.00")],
+            lines=[(org.products["kettle"], Decimal("180.00"))],
         )
         quote = _quote(org)
         second = _quote(org, customer="rep_own")
@@ -422,7 +422,9 @@ def test_conversion_keeps_the_quoted_prices_and_evaluates_promotions_again(sales
         assert kettle_quoted.promotion_label and kettle_quoted.promotion_discount == Decimal(
             "39.80"
         )
-        md.product_update(actor=org.owner, product=org.products["kettle"], list_price="229.00")
+        md.product_update(
+            actor=org.owner, product=org.products["kettle"], list_price=Decimal("229.00")
+        )
         quote = _accepted_from(org, quote)
 
         order = quotes.quote_convert(actor=rep, quote=quote)

@@ -1,6 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from tradepost.accounts.models import User
 
 
 class AccountsConfig(AppConfig):
@@ -27,3 +34,15 @@ class AccountsConfig(AppConfig):
 
         # The plan's user limit counts people and open invitations (billing.access).
         register_usage_counter("users", users_in_use)
+
+        from tradepost import principals
+
+        # Background work started by a user runs as that user, while active.
+        principals.register_resolver("user", _active_user)
+
+
+def _active_user(ident: str) -> User | None:
+    """The active user `ident`, or None (deactivated users act no more)."""
+    from tradepost.accounts.models import User
+
+    return User.objects.filter(pk=ident, is_active=True).first()

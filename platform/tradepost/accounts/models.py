@@ -38,7 +38,7 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def get_by_natural_key(self, username: str) -> User:
+    def get_by_natural_key(self, username: str) -> User:  # type: ignore[override]
         """Sign-in ignores the case of the e-mail address (stored lower-case)."""
         return self.get(email=username.strip().lower())
 
@@ -51,9 +51,10 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person who signs in with an e-mail address."""
 
-    username = None
-    first_name = None
-    last_name = None
+    # Removed from AbstractUser: people sign in by e-mail and have one full name.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
@@ -63,9 +64,9 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc, assignment]  # the e-mail manager
 
     class Meta:
         verbose_name = _("user")

@@ -206,7 +206,8 @@ def sync_role_groups(sender=None, using: str = "default", **kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
     from django.db import connection
 
-    if connection.schema_name == "public":
+    # django-tenants' connection
+    if connection.schema_name == "public":  # type: ignore[attr-defined]
         return  # roles are a workspace matter
     # post_migrate fires once per app; act on the last one, when every app's
     # permissions exist.

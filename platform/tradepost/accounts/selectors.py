@@ -12,7 +12,7 @@ from tradepost.accounts.models import Invitation, User
 USERS_PER_PAGE = 50
 
 
-def user_page(page_number: str | None) -> Page:
+def user_page(page_number: str | None) -> Page[User]:
     users = User.objects.prefetch_related(Prefetch("groups", queryset=Group.objects.only("name")))
     return Paginator(users.order_by("email"), USERS_PER_PAGE).get_page(page_number)
 

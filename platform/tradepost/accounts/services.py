@@ -21,12 +21,13 @@ from tradepost.accounts.models import Invitation, LoginHandoff, User, new_token,
 from tradepost.accounts.roles import Role
 from tradepost.audit.services import audit_record
 from tradepost.background import enqueue_on_commit
+from tradepost.principals import Actor
 
 INVITATION_VALID_FOR = timedelta(days=7)
 HANDOFF_VALID_FOR = timedelta(minutes=5)
 
 
-def _require(actor: User, permission: str) -> None:
+def _require(actor: Actor, permission: str) -> None:
     if not actor.has_perm(permission):
         raise PermissionDenied(_("You do not have permission to do this."))
 
@@ -55,7 +56,7 @@ def owner_create(*, email: str, password: str, full_name: str = "") -> User:
 
 
 @transaction.atomic
-def invitation_create(*, actor: User, email: str, role: str) -> Invitation:
+def invitation_create(*, actor: Actor, email: str, role: str) -> Invitation:
     """Invite `email` to the workspace with `role`; the e-mail goes out after commit.
 
     One open invitation per address; existing users cannot be invited again.
@@ -157,7 +158,7 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
 
 
 @transaction.atomic
-def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
+def invitation_revoke(*, actor: Actor, invitation: Invitation) -> None:
     _require(actor, "accounts.invite_user")
     updated = Invitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
@@ -188,7 +189,7 @@ def _lock_administrators() -> int:
 
 
 @transaction.atomic
-def user_set_role(*, actor: User, user: User, role: str) -> None:
+def user_set_role(*, actor: Actor, user: User, role: str) -> None:
     """Give `user` exactly one role. The workspace always keeps an administrator."""
     _require(actor, "accounts.invite_user")
     if role not in Role.values:
@@ -205,7 +206,7 @@ def user_set_role(*, actor: User, user: User, role: str) -> None:
 
 
 @transaction.atomic
-def user_set_active(*, actor: User, user: User, active: bool) -> None:
+def user_set_active(*, actor: Actor, user: User, active: bool) -> None:
     """Deactivate (sign-in refused, data kept) or reactivate a user."""
     _require(actor, "accounts.invite_user")
     if active and not user.is_active:

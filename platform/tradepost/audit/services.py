@@ -8,11 +8,12 @@ from django.db import models
 
 from tradepost.audit.actions import audit_action_check
 from tradepost.audit.models import AuditEntry
+from tradepost.principals import Actor
 
 
 def audit_record(
     *,
-    actor: Any | None,
+    actor: Actor | None,
     action: str,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
@@ -21,7 +22,8 @@ def audit_record(
     The action must be registered in `tradepost.audit.actions.AUDIT_ACTIONS`."""
     audit_action_check(action)
     return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        # Only a user has a pk; the foreign key points at users (an API key is None).
+        actor=actor if getattr(actor, "pk", None) else None,  # type: ignore[misc]
         actor_label=str(getattr(actor, "email", "") or actor or ""),
         action=action,
         target_type=target._meta.label_lower if target is not None else "",

@@ -73,6 +73,7 @@ from tradepost.masterdata.models import Product
 from tradepost.masterdata.services import document_number_next, product_update
 from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
+from tradepost.principals import Actor
 from tradepost.sales.models import OrderLine, SettlementCredit
 
 S = PriceAdjustment.Status
@@ -238,7 +239,7 @@ def _line(
     source: str,
     *,
     field: str = "quantity",
-):
+) -> PriceAdjustmentLine:
     difference = adjustment.old_price - adjustment.new_price
     return PriceAdjustmentLine(
         adjustment=adjustment,
@@ -271,7 +272,7 @@ def _total_update(adjustment: PriceAdjustment) -> None:
 @transaction.atomic
 def price_adjustment_create(
     *,
-    actor,
+    actor: Actor,
     product: Product,
     new_price: Any,
     effective_on: datetime.date,
@@ -389,7 +390,7 @@ def price_adjustment_create(
 
 
 @transaction.atomic
-def price_adjustment_recompute(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
+def price_adjustment_recompute(*, actor: Actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """Compute a draft's lines again from today's reports and deliveries. Lines
     corrected by hand are replaced too."""
     step = LIFECYCLE.start("recompute", actor=actor, document=adjustment)
@@ -403,7 +404,7 @@ def price_adjustment_recompute(*, actor, adjustment: PriceAdjustment) -> PriceAd
 
 @transaction.atomic
 def price_adjustment_line_set(
-    *, actor, adjustment: PriceAdjustment, dealer: Customer, quantity: Any
+    *, actor: Actor, adjustment: PriceAdjustment, dealer: Customer, quantity: Any
 ) -> PriceAdjustment:
     """Correct what a dealer holds on a draft (a dealer not on it yet gets a line;
     zero removes the line). The dealer must be in the actor's scope."""
@@ -438,7 +439,7 @@ def price_adjustment_line_set(
 
 
 @transaction.atomic
-def price_adjustment_approve(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
+def price_adjustment_approve(*, actor: Actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """The reviewer agrees with the lines; they cannot change any more."""
     step = LIFECYCLE.start("approve", actor=actor, document=adjustment)
     locked = step.lock()
@@ -449,7 +450,7 @@ def price_adjustment_approve(*, actor, adjustment: PriceAdjustment) -> PriceAdju
 
 
 @transaction.atomic
-def price_adjustment_post(*, actor, adjustment: PriceAdjustment) -> PriceAdjustment:
+def price_adjustment_post(*, actor: Actor, adjustment: PriceAdjustment) -> PriceAdjustment:
     """Credit every dealer of an approved adjustment: one open `SettlementCredit` per
     line with an amount above zero. Exactly once: the row lock makes a concurrent
     second post wait, then find the adjustment posted and be refused."""
@@ -482,7 +483,7 @@ def price_adjustment_post(*, actor, adjustment: PriceAdjustment) -> PriceAdjustm
 
 @transaction.atomic
 def price_adjustment_cancel(
-    *, actor, adjustment: PriceAdjustment, reason: str = ""
+    *, actor: Actor, adjustment: PriceAdjustment, reason: str = ""
 ) -> PriceAdjustment:
     """Drop a draft or approved adjustment (nothing was credited). Those who prepare
     adjustments and those who review them may cancel."""
@@ -495,7 +496,7 @@ def price_adjustment_cancel(
 
 
 # --- Reads ---------------------------------------------------------------------------
-def adjustment_lines_visible_to(actor) -> QuerySet[PriceAdjustmentLine]:
+def adjustment_lines_visible_to(actor: Actor) -> QuerySet[PriceAdjustmentLine]:
     """Lines of dealers in the actor's customer scope, dealer joined."""
     return (
         PriceAdjustmentLine.objects.filter(scope_q(actor, "dealer__"))
@@ -504,7 +505,7 @@ def adjustment_lines_visible_to(actor) -> QuerySet[PriceAdjustmentLine]:
     )
 
 
-def price_adjustment_list(actor, *, status: str | None = None) -> QuerySet[PriceAdjustment]:
+def price_adjustment_list(actor: Actor, *, status: str | None = None) -> QuerySet[PriceAdjustment]:
     """Adjustments for a list: product joined, latest effective day first."""
     adjustments = price_adjustments_visible_to(actor).select_related("product")
     if status:
@@ -512,7 +513,7 @@ def price_adjustment_list(actor, *, status: str | None = None) -> QuerySet[Price
     return adjustments.order_by("-effective_on", "-pk")
 
 
-def price_adjustments_with_lines(actor) -> QuerySet[PriceAdjustment]:
+def price_adjustments_with_lines(actor: Actor) -> QuerySet[PriceAdjustment]:
     """Adjustments with product and people joined, and the lines the actor may see."""
     return (
         price_adjustments_visible_to(actor)

@@ -63,6 +63,7 @@ from tradepost.masterdata.services import document_number_next
 from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
 from tradepost.pricing.lines import decimal_text
+from tradepost.principals import Actor
 from tradepost.sales.models import Order, OrderLine
 
 # Orders whose quantities count against an agreement's caps.
@@ -129,7 +130,8 @@ def agreement_caps_check(
     if not caps:
         return
     used_rows = (
-        OrderLine.objects.filter(
+        # exclude_order_id=None (a new order) excludes nothing.
+        OrderLine.objects.filter(  # type: ignore[misc]
             order__agreement=agreement,
             order__status__in=COUNTED_STATUSES,
             product_id__in=list(caps),
@@ -190,7 +192,8 @@ def line_remaining(line: AgreementLine) -> Decimal | None:
     """What may still be ordered on a line with `ordered` annotated; None: no cap."""
     if line.max_quantity is None:
         return None
-    return max(line.max_quantity - line.ordered, Decimal("0"))
+    ordered: Decimal = line.ordered  # type: ignore[attr-defined]  # annotated by the query
+    return max(line.max_quantity - ordered, Decimal("0"))
 
 
 @dataclass(frozen=True)
@@ -220,18 +223,18 @@ def agreement_usage(agreement: Agreement) -> list[LineUsage]:
             product=line.product,
             unit_price=line.unit_price,
             cap=line.max_quantity,
-            ordered=line.ordered,
+            ordered=line.ordered,  # type: ignore[attr-defined]  # annotated by the query
             remaining=line_remaining(line),
         )
         for line in lines_with_usage().filter(agreement_id=agreement.pk)
     ]
 
 
-def _visible(actor) -> QuerySet[Agreement]:
+def _visible(actor: Actor) -> QuerySet[Agreement]:
     return agreements_visible_to(actor)
 
 
-def agreement_list(actor, *, status: str | None = None) -> QuerySet[Agreement]:
+def agreement_list(actor: Actor, *, status: str | None = None) -> QuerySet[Agreement]:
     """Agreements in the actor's scope for a list: customer joined, lines and counted
     orders counted."""
     agreements = _visible(actor).select_related("customer")
@@ -243,7 +246,7 @@ def agreement_list(actor, *, status: str | None = None) -> QuerySet[Agreement]:
     ).order_by("-starts_on", "-pk")
 
 
-def agreement_get(actor, agreement_id) -> Agreement:
+def agreement_get(actor: Actor, agreement_id: int | str) -> Agreement:
     """One agreement in scope with its lines (and their usage), or Http404."""
     try:
         return (
@@ -351,7 +354,7 @@ def agreement_lines(
     return result
 
 
-def _require_customer(actor, customer: Customer) -> None:
+def _require_customer(actor: Actor, customer: Customer) -> None:
     if not isinstance(customer, Customer):
         raise ValidationError({"customer": [_("Select a valid customer.")]})
     documents.require_customer_visible(actor, customer)
@@ -408,7 +411,7 @@ def _write_lines(agreement: Agreement, lines) -> None:
 @transaction.atomic
 def agreement_create(
     *,
-    actor,
+    actor: Actor,
     customer: Customer,
     name: str,
     starts_on: datetime.date,
@@ -453,7 +456,7 @@ def agreement_create(
 @transaction.atomic
 def agreement_update(
     *,
-    actor,
+    actor: Actor,
     agreement: Agreement,
     lines: Iterable[Mapping[str, Any]] | None = None,
     **changes: Any,
@@ -500,7 +503,7 @@ def agreement_update(
 
 
 @transaction.atomic
-def agreement_activate(*, actor, agreement: Agreement) -> Agreement:
+def agreement_activate(*, actor: Actor, agreement: Agreement) -> Agreement:
     """A draft with at least one line, not yet ended, starts taking orders."""
     step = LIFECYCLE.start("activate", actor=actor, document=agreement)
     locked = step.lock()
@@ -514,6 +517,6 @@ def agreement_activate(*, actor, agreement: Agreement) -> Agreement:
 
 
 @transaction.atomic
-def agreement_close(*, actor, agreement: Agreement) -> Agreement:
+def agreement_close(*, actor: Actor, agreement: Agreement) -> Agreement:
     """An active agreement takes no more orders; orders already under it go on."""
     return LIFECYCLE.run("close", actor=actor, document=agreement)

@@ -53,6 +53,7 @@ from tradepost.lifecycle import Lifecycle, Transition
 from tradepost.lifecycle.rows import lines_replace
 from tradepost.masterdata.models import Product
 from tradepost.pricing import documents
+from tradepost.principals import Actor
 from tradepost.sales.models import Order, OrderLine
 
 S = DemandPlan.Status
@@ -95,7 +96,7 @@ def next_month() -> datetime.date:
 
 # --- Reading -------------------------------------------------------------------------
 def demand_plan_list(
-    actor, *, month: datetime.date | None = None, status: str | None = None
+    actor: Actor, *, month: datetime.date | None = None, status: str | None = None
 ) -> QuerySet[DemandPlan]:
     """Plans in the actor's scope for a list: dealer joined, lines counted."""
     plans = demand_plans_visible_to(actor).select_related("dealer")
@@ -106,7 +107,7 @@ def demand_plan_list(
     return plans.annotate(line_count=Count("lines")).order_by("-month", "dealer__name", "pk")
 
 
-def demand_plan_get(actor, plan_id) -> DemandPlan:
+def demand_plan_get(actor: Actor, plan_id: int | str) -> DemandPlan:
     """One plan in scope with its lines and products, or Http404."""
     try:
         return (
@@ -126,7 +127,7 @@ def demand_plan_get(actor, plan_id) -> DemandPlan:
         raise Http404 from None
 
 
-def dealers_for_plans(actor) -> QuerySet[Customer]:
+def dealers_for_plans(actor: Actor) -> QuerySet[Customer]:
     """The resellers the actor may draw up plans for (a dealer user: its own record)."""
     return (
         customers_visible_to(actor)
@@ -136,7 +137,7 @@ def dealers_for_plans(actor) -> QuerySet[Customer]:
 
 
 # --- Checks --------------------------------------------------------------------------
-def _require_dealer(actor, dealer: Customer) -> None:
+def _require_dealer(actor: Actor, dealer: Customer) -> None:
     """The dealer must be in scope (else "not a valid choice", like a missing one),
     a reseller and active."""
     if not isinstance(dealer, Customer) or not customer_is_visible(actor, dealer.pk):
@@ -290,7 +291,7 @@ def _existing_locked(dealer: Customer, month: datetime.date) -> DemandPlan | Non
 @transaction.atomic
 def demand_plan_save(
     *,
-    actor,
+    actor: Actor,
     dealer: Customer,
     month: Any,
     lines: Iterable[Mapping[str, Any]],
@@ -337,14 +338,14 @@ def demand_plan_save(
         target=plan,
         data={"dealer": dealer.pk, "month": f"{month:%Y-%m}", "lines": len(checked)},
     )
-    plan.created_now = created
+    plan.created_now = created  # type: ignore[attr-defined]  # for the caller
     return plan
 
 
 @transaction.atomic
 def demand_plan_update(
     *,
-    actor,
+    actor: Actor,
     plan: DemandPlan,
     lines: Iterable[Mapping[str, Any]] | None = None,
     notes: str | None = None,
@@ -372,7 +373,7 @@ def demand_plan_update(
 
 
 @transaction.atomic
-def demand_plan_submit(*, actor, plan: DemandPlan) -> DemandPlan:
+def demand_plan_submit(*, actor: Actor, plan: DemandPlan) -> DemandPlan:
     """Send a draft (or a corrected returned plan) for review. A plan for a month that
     is over can no longer be submitted."""
     step = LIFECYCLE.start("submit", actor=actor, document=plan)
@@ -407,13 +408,13 @@ def _comment(value: Any) -> str:
 
 
 @transaction.atomic
-def demand_plan_accept(*, actor, plan: DemandPlan, comment: str = "") -> DemandPlan:
+def demand_plan_accept(*, actor: Actor, plan: DemandPlan, comment: str = "") -> DemandPlan:
     """Accept a submitted plan: it stays in the month's aggregate, now final."""
     return _review("accept", actor, plan, comment=_comment(comment))
 
 
 @transaction.atomic
-def demand_plan_return(*, actor, plan: DemandPlan, comment: str) -> DemandPlan:
+def demand_plan_return(*, actor: Actor, plan: DemandPlan, comment: str) -> DemandPlan:
     """Send a submitted plan back to the dealer; the comment says what to change. It
     leaves the aggregate until it is submitted again."""
     comment = _comment(comment)
@@ -453,7 +454,7 @@ class DemandAggregate:
     dealers: int  # dealers with such a plan
 
 
-def demand_aggregate(actor, month: Any) -> DemandAggregate:
+def demand_aggregate(actor: Actor, month: Any) -> DemandAggregate:
     """Σ quantity per product over the submitted and accepted plans of `month` in the
     actor's scope, with the number of dealers planning each product; beside it, Σ the
     order-line quantities of those dealers' orders dated in the month (every status
@@ -483,8 +484,9 @@ def demand_aggregate(actor, month: Any) -> DemandAggregate:
     rows = [
         AggregateRow(
             product=products[product_id],
-            planned=planned.get(product_id, {}).get("planned") or Decimal("0"),
-            dealers=planned.get(product_id, {}).get("dealers") or 0,
+            # `planned` holds the aggregate rows (planned, dealers) by product.
+            planned=planned.get(product_id, {}).get("planned") or Decimal("0"),  # type: ignore[call-overload]
+            dealers=planned.get(product_id, {}).get("dealers") or 0,  # type: ignore[call-overload]
             ordered=ordered.get(product_id) or Decimal("0"),
         )
         for product_id in products

@@ -13,6 +13,8 @@ ids exist beyond their scope.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
@@ -58,7 +60,7 @@ from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata.models import Currency, Product
 from tradepost.text import MULTI_LINE
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
 def _customer_filter(field_name: str = "customer", label: str = "Only rows of this customer."):
@@ -133,7 +135,7 @@ class CustomerWriteSerializer(StrictModelSerializer):
     class Meta:
         model = Customer
         fields = [*services.CUSTOMER_FIELDS, "tags", *services.CREDIT_FIELDS]
-        validators = []
+        validators: list[Any] = []
 
 
 class CustomerFilter(UpdatedSinceFilterSet):
@@ -203,7 +205,8 @@ class ResolvedPriceSerializer(serializers.Serializer):
         help_text="The price's currency. For `list price` it is the product's own "
         "currency, which may differ from the one asked for."
     )
-    source = serializers.ChoiceField(choices=[(source, source) for source in SOURCES])
+    # a field named like a DRF attribute
+    source = serializers.ChoiceField(choices=[(source, source) for source in SOURCES])  # type: ignore[assignment]
     price_list = serializers.IntegerField(source="price_list_id", allow_null=True)
     on_date = serializers.DateField()
     tax_included = serializers.BooleanField()
@@ -233,7 +236,8 @@ class CustomerViewSet(
     permission_classes = [permissions.IsAuthenticated, CustomerPermissions]
     filterset_class = CustomerFilter
     filter_backends = [
-        *(b for b in TradepostViewSet.filter_backends if b is not filters.SearchFilter),
+        # class-level filter list
+        *(b for b in TradepostViewSet.filter_backends if b is not filters.SearchFilter),  # type: ignore[misc]
         CustomerSearchFilter,
     ]
     search_fields = ["name", "code", "tax_id", "phone", "email", "contacts__name"]
@@ -313,7 +317,7 @@ class CustomerGroupSerializer(StrictModelSerializer):
         model = CustomerGroup
         fields = ["id", "name", "description", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-        validators = []
+        validators: list[Any] = []
 
 
 class CustomerGroupFilter(UpdatedSinceFilterSet):
@@ -374,7 +378,7 @@ class ContactUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = Contact
         fields = CONTACT_FIELDS
-        validators = []
+        validators: list[Any] = []
         extra_kwargs = {
             "code": {
                 "required": False,
@@ -486,7 +490,7 @@ class PriceListUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = PriceList
         fields = ["name", "currency", "valid_from", "valid_to", "notes", "lines"]
-        validators = []
+        validators: list[Any] = []
 
     def validate(self, attrs):
         start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
@@ -693,7 +697,7 @@ class ActivityCreateSerializer(StrictModelSerializer):
 
 
 class ActivityUpdateSerializer(ActivityCreateSerializer):
-    customer = None
+    customer = None  # type: ignore[assignment]  # the customer is not changed
     done = serializers.BooleanField(
         required=False, help_text="true marks the activity done now; false reopens it."
     )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.accounts.models import User
@@ -12,6 +16,7 @@ from tradepost.customers.models import (
     RESELLER_CHANNELS,
     Activity,
     Channel,
+    Contact,
     Customer,
     CustomerGroup,
     DealerReport,
@@ -20,14 +25,15 @@ from tradepost.customers.models import (
     Ticket,
 )
 from tradepost.masterdata.models import Branch, Currency, Product, SalesRegion
+from tradepost.principals import Actor
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
 # Which choices a field of each name offers, built with the caller (the rules are in
 # customers/selectors.py, "Choices"). A ModelChoiceField refuses any other id, so an
 # out-of-scope value posted by hand is a form error and nothing is written.
-SCOPED_CHOICES = {
+SCOPED_CHOICES: dict[str, Callable[..., QuerySet[Any]]] = {
     "owner": selectors.users_visible_to,
     "assignee": selectors.users_visible_to,
     "portal_user": selectors.dealer_users_visible_to,
@@ -41,7 +47,7 @@ SCOPED_CHOICES = {
 _KEEPS_CURRENT = {"owner", "assignee", "portal_user"}
 
 
-def scoped_choices(form: forms.Form, actor, current=None) -> None:
+def scoped_choices(form: forms.Form, actor: Actor, current=None) -> None:
     """Give every choice field of `form` named in SCOPED_CHOICES the caller's choices.
     `current` (the record being edited) keeps its own user selectable, so saving a
     record unchanged is never refused."""
@@ -125,7 +131,7 @@ class CustomerFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor)
         if not selectors.customer_scope(actor).reaches_staff:
@@ -148,6 +154,11 @@ class SavedFilterForm(forms.Form):
 
 
 # --- A customer ----------------------------------------------------------------------
+def split_tags(text: str) -> list[str]:
+    """Tag names typed as one text, separated by commas (`,` or the full-width `，`)."""
+    return text.replace("，", ",").split(",")
+
+
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     code = forms.CharField(
@@ -195,13 +206,14 @@ class CustomerForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args, actor, customer=None, **kwargs):
+    def __init__(self, *args, actor: Actor, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
         scoped_choices(self, actor, current=customer)
         if customer is not None:
-            referrers = self.fields["referred_by"].queryset.exclude(pk=customer.pk)
-            self.fields["referred_by"].queryset = referrers
+            referred_by = cast(forms.ModelChoiceField, self.fields["referred_by"])
+            # scoped_choices has set the queryset.
+            referred_by.queryset = referred_by.queryset.exclude(pk=customer.pk)  # type: ignore[union-attr]
         if not actor.has_perm("customers.change_credit_terms"):
             del self.fields["credit_limit"]
             del self.fields["payment_terms_days"]
@@ -211,11 +223,16 @@ class CustomerForm(forms.Form):
             self.fields["code"].required = True
             self.fields["code"].help_text = ""
 
+    def clean_tags(self) -> list[str]:
+        """The comma-separated text as names (either comma: `,` or `，`); the service
+        trims them and drops the empty and repeated ones."""
+        return split_tags(self.cleaned_data["tags"])
+
     def service_data(self) -> dict:
         """The cleaned data for the service. On a new customer an empty salesperson,
         branch or region means "the defaults" (the actor and their staff profile)."""
         data = dict(self.cleaned_data)
-        defaulted = ("credit_limit", "payment_terms_days")
+        defaulted: tuple[str, ...] = ("credit_limit", "payment_terms_days")
         if self.customer is None:
             defaulted += ("owner", "branch", "region")
         for name in defaulted:
@@ -265,14 +282,17 @@ class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=Activity.Kind.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput)
-    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)
+    contact: forms.ModelChoiceField[Contact] = forms.ModelChoiceField(
+        label=_("Contact"), required=False, queryset=None
+    )
     owner = _UserChoice(label=_("Owner"), required=False, queryset=User.objects.none())
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, actor, customer, **kwargs):
+    def __init__(self, *args, actor: Actor, customer, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor)
-        self.fields["contact"].queryset = customer.contacts.order_by("name")
+        # a ModelChoiceField
+        self.fields["contact"].queryset = customer.contacts.order_by("name")  # type: ignore[attr-defined]
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
@@ -288,13 +308,16 @@ class TicketForm(forms.Form):
     )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
-    contact = forms.ModelChoiceField(label=_("Contact"), required=False, queryset=None)
+    contact: forms.ModelChoiceField[Contact] = forms.ModelChoiceField(
+        label=_("Contact"), required=False, queryset=None
+    )
     assignee = _UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
 
-    def __init__(self, *args, actor, customer, **kwargs):
+    def __init__(self, *args, actor: Actor, customer, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor)
-        self.fields["contact"].queryset = customer.contacts.order_by("name")
+        # a ModelChoiceField
+        self.fields["contact"].queryset = customer.contacts.order_by("name")  # type: ignore[attr-defined]
 
 
 class TicketUpdateForm(forms.Form):
@@ -303,13 +326,15 @@ class TicketUpdateForm(forms.Form):
     assignee = _UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
     resolution = forms.CharField(label=_("Resolution"), required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, actor, ticket, **kwargs):
+    def __init__(self, *args, actor: Actor, ticket, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor, current=ticket)
 
 
 class DealerReportForm(forms.Form):
-    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None)
+    dealer: forms.ModelChoiceField[Customer] = forms.ModelChoiceField(
+        label=_("Dealer"), queryset=None
+    )
     kind = forms.ChoiceField(label=_("Type"), choices=DealerReport.Kind.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea)
@@ -324,9 +349,9 @@ class DealerReportForm(forms.Form):
     competitor_price = forms.DecimalField(label=_("Competitor's price"), required=False, **MONEY)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dealer"].queryset = (
+        self.fields["dealer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             selectors.customers_visible_to(actor)
             .filter(channel__in=RESELLER_CHANNELS)
             .order_by("name")
@@ -335,7 +360,9 @@ class DealerReportForm(forms.Form):
 
 class PriceListForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
-    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=None)
+    customer: forms.ModelChoiceField[Customer] = forms.ModelChoiceField(
+        label=_("Customer"), required=False, queryset=None
+    )
     group = forms.ModelChoiceField(
         label=_("Customer group"), required=False, queryset=CustomerGroup.objects.none()
     )
@@ -349,7 +376,7 @@ class PriceListForm(forms.Form):
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choices(self, actor)
 

@@ -41,6 +41,7 @@ from tradepost.dataio import parsers
 from tradepost.dataio import spec as dataio
 from tradepost.dataio.parsers import lookup_parser, lookup_table
 from tradepost.masterdata.models import Branch, SalesRegion, StaffProfile
+from tradepost.principals import Actor
 
 
 def _tree_table(model) -> dict[str, Any]:
@@ -50,12 +51,12 @@ def _tree_table(model) -> dict[str, Any]:
     return table
 
 
-def _user_of(actor) -> User | None:
+def _user_of(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
 # --- Customers -----------------------------------------------------------------------
-def _prepare_customers(actor: Any) -> dict[str, Any]:
+def _prepare_customers(actor: Actor) -> dict[str, Any]:
     user = _user_of(actor)
     profile = StaffProfile.objects.filter(user=user).first() if user else None
     # Owners and portal sign-ins are looked up among the importer's choices only
@@ -149,13 +150,13 @@ def _check_customers(rows: list[Any], context: dict[str, Any], report: Any) -> N
             )
 
 
-def _customers_finished(actor: Any, created: int, updated: int) -> None:
+def _customers_finished(actor: Actor, created: int, updated: int) -> None:
     data = {"created": created, "updated": updated}
     audit_record(actor=actor, action="customer.imported", data=data)
     events.emit(event_type="customer.imported", payload=data)
 
 
-def _browser_customers(actor: Any, query: Any):
+def _browser_customers(actor: Actor, query: Any):
     """Export what the customer list shows: its search, filters and sort."""
     from tradepost.customers.forms import CustomerFilterForm
 
@@ -190,7 +191,7 @@ def _email_of(attribute: str):
 
 
 def _referrer_code(customer: Customer) -> str:
-    return customer.referred_by.code if customer.referred_by_id else ""
+    return customer.referred_by.code if customer.referred_by else ""
 
 
 def _payment_terms(text: str, context: dict[str, Any]) -> int:
@@ -208,7 +209,7 @@ _NO_USER = gettext_lazy("No user you may choose has the e-mail “%(value)s”."
 CUSTOMERS = dataio.register(
     dataio.ResourceSpec(
         name="customers",
-        label=Customer._meta.verbose_name_plural,
+        label=Customer._meta.verbose_name_plural,  # type: ignore[arg-type]  # lazy text
         model=Customer,
         key="code",
         columns=[
@@ -281,7 +282,7 @@ CUSTOMERS = dataio.register(
 
 
 # --- Contacts ------------------------------------------------------------------------
-def _prepare_contacts(actor: Any) -> dict[str, Any]:
+def _prepare_contacts(actor: Actor) -> dict[str, Any]:
     visible = selectors.customers_visible_to(actor).only("pk", "code")
     return {"customers": lookup_table([(c.code, c) for c in visible])}
 
@@ -327,13 +328,13 @@ def _check_contacts(rows: list[Any], context: dict[str, Any], report: Any) -> No
             )
 
 
-def _contacts_finished(actor: Any, created: int, updated: int) -> None:
+def _contacts_finished(actor: Actor, created: int, updated: int) -> None:
     audit_record(
         actor=actor, action="contact.imported", data={"created": created, "updated": updated}
     )
 
 
-def _browser_contacts(actor: Any, query: Any):
+def _browser_contacts(actor: Actor, query: Any):
     contacts = selectors.contacts_visible_to(actor)
     customer = (query or {}).get("customer", "")
     if customer.isdigit():
@@ -344,7 +345,7 @@ def _browser_contacts(actor: Any, query: Any):
 CONTACTS = dataio.register(
     dataio.ResourceSpec(
         name="contacts",
-        label=Contact._meta.verbose_name_plural,
+        label=Contact._meta.verbose_name_plural,  # type: ignore[arg-type]  # lazy text
         model=Contact,
         key="code",
         columns=[

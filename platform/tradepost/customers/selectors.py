@@ -41,8 +41,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +64,7 @@ from tradepost.customers.models import (
 )
 from tradepost.masterdata.models import Branch, SalesRegion, StaffProfile
 from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
+from tradepost.principals import Actor
 
 ALL_CUSTOMERS_ROLES = frozenset(
     {
@@ -121,7 +123,13 @@ class CustomerScope:
             StaffProfile.objects.filter(branch_id__in=branch_ids).values_list("user_id", flat=True)
         )
 
-        def covers(*, owner_id, portal_user_id, branch_id, region_id) -> bool:
+        def covers(
+            *,
+            owner_id: int | None,
+            portal_user_id: int | None,
+            branch_id: int | None,
+            region_id: int | None,
+        ) -> bool:
             return (
                 (self.owner_id is not None and owner_id == self.owner_id)
                 or (self.portal_user_id is not None and portal_user_id == self.portal_user_id)
@@ -133,13 +141,16 @@ class CustomerScope:
         return covers
 
 
-def _roles(actor) -> set[str]:
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def _roles(actor: Actor | None) -> set[str]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return set()
-    return set(actor.roles)
+    return set(actor.roles)  # type: ignore[attr-defined]  # every signed-in caller has roles
 
 
-def customer_scope(actor) -> CustomerScope:
+def customer_scope(actor: Actor | None) -> CustomerScope:
     """The scope of `actor`: a user, an API-key principal, anonymous or None."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return CustomerScope()
@@ -165,17 +176,17 @@ def customer_scope(actor) -> CustomerScope:
     )
 
 
-def scope_q(actor, prefix: str = "") -> Q:
+def scope_q(actor: Actor, prefix: str = "") -> Q:
     """The scope as a filter, for models that reach the customer through `prefix`."""
     return customer_scope(actor).q(prefix)
 
 
-def customers_visible_to(actor) -> QuerySet[Customer]:
+def customers_visible_to(actor: Actor) -> QuerySet[Customer]:
     """Every customer `actor` may see — THE record-ownership rule (see the docstring)."""
     return Customer.objects.filter(scope_q(actor))
 
 
-def customer_get(actor, customer_id) -> Customer:
+def customer_get(actor: Actor, customer_id: int | str) -> Customer:
     """One customer in the actor's scope, or Http404 (the same for missing and hidden)."""
     try:
         customer_id = int(customer_id)
@@ -193,7 +204,7 @@ def customer_get(actor, customer_id) -> Customer:
     return customer
 
 
-def customer_is_visible(actor, customer_id: int) -> bool:
+def customer_is_visible(actor: Actor, customer_id: int) -> bool:
     return customers_visible_to(actor).filter(pk=customer_id).exists()
 
 
@@ -217,7 +228,7 @@ def customer_is_visible(actor, customer_id: int) -> bool:
 # * customers: `customers_visible_to`.
 
 
-def _with_kept(users: QuerySet[User], keep) -> QuerySet[User]:
+def _with_kept(users: QuerySet[User], keep: User | int | None) -> QuerySet[User]:
     """`users`, plus `keep` (a user or id: a record's current value) when given."""
     keep_id = getattr(keep, "pk", keep)
     if keep_id is None:
@@ -225,7 +236,7 @@ def _with_kept(users: QuerySet[User], keep) -> QuerySet[User]:
     return User.objects.filter(Q(pk__in=users.values("pk")) | Q(pk=keep_id))
 
 
-def users_visible_to(actor, *, keep=None) -> QuerySet[User]:
+def users_visible_to(actor: Actor, *, keep: User | int | None = None) -> QuerySet[User]:
     """The people `actor` may pick (as salesperson, owner, assignee) or filter by: the
     staff directory as far as the actor's customer scope reaches (table above).
 
@@ -248,7 +259,7 @@ def users_visible_to(actor, *, keep=None) -> QuerySet[User]:
     return users.order_by("full_name", "email", "pk")
 
 
-def dealer_users_visible_to(actor, *, keep=None) -> QuerySet[User]:
+def dealer_users_visible_to(actor: Actor, *, keep: User | int | None = None) -> QuerySet[User]:
     """Dealer users `actor` may link to a customer as its portal sign-in (table above)."""
     scope = customer_scope(actor)
     dealers = User.objects.filter(is_active=True, groups__name=Role.DEALER.value)
@@ -264,29 +275,31 @@ def dealer_users_visible_to(actor, *, keep=None) -> QuerySet[User]:
     return _with_kept(dealers, keep).distinct().order_by("full_name", "email", "pk")
 
 
-def _of_own_records(actor, model, permission: str, field: str) -> QuerySet:
+def _of_own_records(
+    actor: Actor, model: type[ModelT], permission: str, field: str
+) -> QuerySet[ModelT]:
     """All rows of `model` for holders of `permission`; else those that the customers
     in scope point at through `field`."""
     if actor is not None and actor.has_perm(permission):
-        return model.objects.all()
-    return model.objects.filter(pk__in=customers_visible_to(actor).values(field))
+        return model._default_manager.all()
+    return model._default_manager.filter(pk__in=customers_visible_to(actor).values(field))
 
 
-def customer_groups_visible_to(actor) -> QuerySet[CustomerGroup]:
+def customer_groups_visible_to(actor: Actor) -> QuerySet[CustomerGroup]:
     return _of_own_records(actor, CustomerGroup, "customers.view_customergroup", "group_id")
 
 
-def branches_visible_to(actor) -> QuerySet[Branch]:
+def branches_visible_to(actor: Actor) -> QuerySet[Branch]:
     branches = _of_own_records(actor, Branch, "masterdata.view_branch", "branch_id")
     return branches.filter(is_active=True).order_by("path")
 
 
-def regions_visible_to(actor) -> QuerySet[SalesRegion]:
+def regions_visible_to(actor: Actor) -> QuerySet[SalesRegion]:
     regions = _of_own_records(actor, SalesRegion, "masterdata.view_salesregion", "region_id")
     return regions.filter(is_active=True).order_by("path")
 
 
-def tags_visible_to(actor) -> QuerySet[Tag]:
+def tags_visible_to(actor: Actor) -> QuerySet[Tag]:
     if customer_scope(actor).everything:
         return Tag.objects.order_by("name")
     in_scope = Customer.tags.through.objects.filter(
@@ -333,7 +346,9 @@ def customer_search(queryset: QuerySet[Customer], text: str) -> QuerySet[Custome
     )
 
 
-def customer_list(actor, *, filters: dict | None = None, sort: str = DEFAULT_SORT):
+def customer_list(
+    actor: Actor, *, filters: dict[str, Any] | None = None, sort: str = DEFAULT_SORT
+) -> QuerySet[Customer]:
     """The customer list of `actor`: scoped, filtered, sorted, with what each row shows
     (group, owner, branch, region, tags, primary contact) in a fixed number of queries.
 
@@ -372,27 +387,27 @@ def customer_list(actor, *, filters: dict | None = None, sort: str = DEFAULT_SOR
     )
 
 
-def contacts_visible_to(actor) -> QuerySet[Contact]:
+def contacts_visible_to(actor: Actor) -> QuerySet[Contact]:
     return Contact.objects.filter(scope_q(actor, "customer__"))
 
 
-def credit_ratings_visible_to(actor) -> QuerySet[CreditRating]:
+def credit_ratings_visible_to(actor: Actor) -> QuerySet[CreditRating]:
     return CreditRating.objects.filter(scope_q(actor, "customer__"))
 
 
-def activities_visible_to(actor) -> QuerySet[Activity]:
+def activities_visible_to(actor: Actor) -> QuerySet[Activity]:
     return Activity.objects.filter(scope_q(actor, "customer__"))
 
 
-def tickets_visible_to(actor) -> QuerySet[Ticket]:
+def tickets_visible_to(actor: Actor) -> QuerySet[Ticket]:
     return Ticket.objects.filter(scope_q(actor, "customer__"))
 
 
-def dealer_reports_visible_to(actor) -> QuerySet[DealerReport]:
+def dealer_reports_visible_to(actor: Actor) -> QuerySet[DealerReport]:
     return DealerReport.objects.filter(scope_q(actor, "dealer__"))
 
 
-def price_lists_visible_to(actor) -> QuerySet[PriceList]:
+def price_lists_visible_to(actor: Actor) -> QuerySet[PriceList]:
     """Customer lists of visible customers; group lists: every one for staff (a group's
     prices are no secret inside the company; changing one is another matter), only
     their own group's for a dealer (one dealer never sees another tier's prices)."""
@@ -407,7 +422,9 @@ def price_lists_visible_to(actor) -> QuerySet[PriceList]:
     return PriceList.objects.filter(scope.q("customer__") | groups)
 
 
-def activity_list(actor, *, open_only: bool = False, mine: bool = False) -> QuerySet[Activity]:
+def activity_list(
+    actor: Actor, *, open_only: bool = False, mine: bool = False
+) -> QuerySet[Activity]:
     activities = activities_visible_to(actor).select_related("customer", "owner", "contact")
     if open_only:
         activities = activities.filter(done_at__isnull=True)
@@ -417,7 +434,7 @@ def activity_list(actor, *, open_only: bool = False, mine: bool = False) -> Quer
 
 
 def ticket_list(
-    actor, *, status: str | None = None, overdue: bool = False, now: datetime | None = None
+    actor: Actor, *, status: str | None = None, overdue: bool = False, now: datetime | None = None
 ) -> QuerySet[Ticket]:
     tickets = tickets_visible_to(actor).select_related("customer", "assignee")
     if status:
@@ -429,14 +446,14 @@ def ticket_list(
     return tickets.order_by("-created_at", "-pk")
 
 
-def dealer_report_list(actor, *, kind: str | None = None) -> QuerySet[DealerReport]:
+def dealer_report_list(actor: Actor, *, kind: str | None = None) -> QuerySet[DealerReport]:
     reports = dealer_reports_visible_to(actor).select_related("dealer")
     if kind:
         reports = reports.filter(kind=kind)
     return reports.order_by("-created_at", "-pk")
 
 
-def price_list_list(actor) -> QuerySet[PriceList]:
+def price_list_list(actor: Actor) -> QuerySet[PriceList]:
     return (
         price_lists_visible_to(actor)
         .select_related("customer", "group")
@@ -453,14 +470,14 @@ def customer_group_list() -> QuerySet[CustomerGroup]:
     ).order_by("name", "pk")
 
 
-def saved_filters_for(user) -> list[SavedFilter]:
+def saved_filters_for(user: Actor) -> list[SavedFilter]:
     if getattr(user, "pk", None) is None:
         return []
     return list(SavedFilter.objects.filter(user_id=user.pk).order_by("name", "pk"))
 
 
 # --- The 360° page -------------------------------------------------------------------
-def customer_overview(actor, customer: Customer) -> dict:
+def customer_overview(actor: Actor, customer: Customer) -> dict[str, Any]:
     """What the 360° page shows beside the customer itself (it is already in scope)."""
     contacts = list(customer.contacts.order_by("-is_primary", "name", "pk"))
     today = timezone.localdate()
@@ -474,7 +491,7 @@ def customer_overview(actor, customer: Customer) -> dict:
         .order_by("-valid_from", "-pk")
     )
     for price_list in price_lists:
-        price_list.current = price_list.is_valid_on(today)
+        price_list.current = price_list.is_valid_on(today)  # type: ignore[attr-defined]  # for the page
     return {
         "contacts": contacts,
         "price_lists": price_lists,

@@ -22,13 +22,13 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,6 +58,7 @@ from tradepost.masterdata.models import (
     Product,
     StaffProfile,
 )
+from tradepost.principals import Actor
 
 MAX_TAGS = 20
 REFERRAL_DEPTH_LIMIT = 100
@@ -83,25 +84,25 @@ TICKET_TRANSITIONS: dict[str, set[str]] = {
 
 
 # --- Helpers -------------------------------------------------------------------------
-def _require(actor, permission: str, message: str | None = None) -> None:
+def _require(actor: Actor, permission: str, message: str | None = None) -> None:
     if actor is None or not actor.has_perm(permission):
         raise PermissionDenied(message or _("You do not have permission to do this."))
 
 
-def _require_visible(actor, customer: Customer) -> None:
+def _require_visible(actor: Actor, customer: Customer) -> None:
     if customer is None or not selectors.customer_is_visible(actor, customer.pk):
         raise PermissionDenied(_("This customer is not among your records."))
 
 
-def _user_or_none(actor) -> User | None:
+def _user_or_none(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
-def _actor_label(actor) -> str:
+def _actor_label(actor: Actor) -> str:
     return str(getattr(actor, "email", "") or actor or "")[:254]
 
 
-def _clean_model(instance, exclude: Iterable[str] = ()) -> None:
+def _clean_model(instance: Model, exclude: Iterable[str] = ()) -> None:
     """Field validation (lengths, choices, e-mail, URL, numbers) of the model; foreign
     keys arrive as instances, uniqueness is checked by the caller with a clear message."""
     fk_names = [field.name for field in instance._meta.fields if field.is_relation]
@@ -110,11 +111,8 @@ def _clean_model(instance, exclude: Iterable[str] = ()) -> None:
     )
 
 
-def _money(value: Any, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationError({field: [_("Enter an amount.")]}) from exc
+def _money(amount: Decimal, field: str) -> Decimal:
+    """The rule for an amount the form or serializer parsed: two decimals, not negative."""
     if not amount.is_finite() or amount < 0:
         raise ValidationError({field: [_("Enter an amount of zero or more.")]})
     if amount != amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP):
@@ -124,17 +122,17 @@ def _money(value: Any, field: str) -> Decimal:
     return amount.quantize(MONEY_PLACES)
 
 
-def _check_fields(given: dict, allowed: Iterable[str]) -> None:
+def _check_fields(given: dict[str, Any], allowed: Iterable[str]) -> None:
     unknown = sorted(set(given) - set(allowed))
     if unknown:
         raise TypeError(f"unknown fields: {', '.join(unknown)}")
 
 
-def _changed(instance, changes: dict[str, Any]) -> dict[str, Any]:
+def _changed(instance: Model, changes: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for name, value in changes.items():
         field = instance._meta.get_field(name)
-        current = getattr(instance, field.attname if field.is_relation else name)
+        current = getattr(instance, field.attname if field.is_relation else name)  # type: ignore[union-attr]
         new = value.pk if field.is_relation and value is not None else value
         if current != new:
             out[name] = value
@@ -171,7 +169,7 @@ def _out_of_scope_message(kind: str) -> str:
     return messages[kind]
 
 
-def check_choices(actor, values: dict[str, Any]) -> None:
+def check_choices(actor: Actor, values: dict[str, Any]) -> None:
     """Each value of `values` (field name in SCOPED_CHOICES → instance or None) must be
     among `actor`'s choices for that field; else ValidationError naming every field
     refused. None (no one, no branch) is always allowed. Inactive users are left to the
@@ -231,13 +229,11 @@ def customer_payload(customer: Customer) -> dict[str, Any]:
     }
 
 
-def clean_tags(names: Iterable[str] | str | None) -> list[str]:
-    """Tag names from a list or a comma-separated text: trimmed, each once (ignoring
-    case), at most MAX_TAGS of at most 50 characters."""
+def clean_tags(names: Iterable[str] | None) -> list[str]:
+    """Tag names (the form splits a typed text, `forms.split_tags`): trimmed, each once
+    (ignoring case), at most MAX_TAGS of at most 50 characters."""
     if names is None:
         return []
-    if isinstance(names, str):
-        names = names.replace("，", ",").split(",")
     cleaned: dict[str, str] = {}
     for name in names:
         name = " ".join(str(name).split())
@@ -259,11 +255,11 @@ def _set_tags(customer: Customer, names: list[str]) -> None:
     customer.tags.set(tags)
 
 
-def _check_customer_references(actor, customer: Customer) -> None:
+def _check_customer_references(actor: Actor, customer: Customer) -> None:
     errors: dict[str, list[str]] = {}
-    if customer.owner_id is not None and not customer.owner.is_active:
+    if customer.owner is not None and not customer.owner.is_active:
         errors["owner"] = [_("Choose an active user as the salesperson.")]
-    if customer.portal_user_id is not None and Role.DEALER.value not in customer.portal_user.roles:
+    if customer.portal_user is not None and Role.DEALER.value not in customer.portal_user.roles:
         errors["portal_user"] = [_("The portal sign-in must be a user with the dealer role.")]
     if customer.referred_by_id is not None:
         if customer.pk is not None and customer.referred_by_id == customer.pk:
@@ -276,10 +272,10 @@ def _check_customer_references(actor, customer: Customer) -> None:
         raise ValidationError(errors)
 
 
-def _refers_back(start_id: int, customer_id: int) -> bool:
+def _refers_back(start_id: int | None, customer_id: int) -> bool:
     """Whether following `referred_by` from `start_id` reaches `customer_id`."""
     seen: set[int] = set()
-    current = start_id
+    current: int | None = start_id
     for _step in range(REFERRAL_DEPTH_LIMIT):
         if current is None or current in seen:
             return False
@@ -293,10 +289,12 @@ def _refers_back(start_id: int, customer_id: int) -> bool:
 
 
 def _code_taken(code: str, exclude_pk: int | None = None) -> bool:
-    return Customer.objects.filter(code__iexact=code).exclude(pk=exclude_pk).exists()
+    # pk=None (a new customer) excludes nothing.
+    taken = Customer.objects.filter(code__iexact=code).exclude(pk=exclude_pk)  # type: ignore[misc]
+    return taken.exists()
 
 
-def _assign_code(instance, prefix: str) -> None:
+def _assign_code(instance: Customer | Contact, prefix: str) -> None:
     """Give a new row its id now and a code made from it (C000123): one insert, and two
     concurrent creations never pick the same code."""
     table = instance._meta.db_table
@@ -315,7 +313,7 @@ def base_currency() -> str:
     )
 
 
-def _must_stay_visible(actor, customer: Customer) -> None:
+def _must_stay_visible(actor: Actor, customer: Customer) -> None:
     if not selectors.customer_is_visible(actor, customer.pk):
         raise ValidationError(
             _(
@@ -328,9 +326,9 @@ def _must_stay_visible(actor, customer: Customer) -> None:
 @transaction.atomic
 def customer_create(
     *,
-    actor,
+    actor: Actor,
     name: str,
-    tags: Iterable[str] | str | None = None,
+    tags: Iterable[str] | None = None,
     credit_limit: Decimal | None = None,
     payment_terms_days: int | None = None,
     **fields: Any,
@@ -349,8 +347,8 @@ def customer_create(
             "customers.change_credit_terms",
             _("Only finance can set credit limits and payment terms."),
         )
-    if "credit_limit" in credit:
-        credit["credit_limit"] = _money(credit["credit_limit"], "credit_limit")
+    if credit_limit is not None:
+        credit["credit_limit"] = _money(credit_limit, "credit_limit")
     user = _user_or_none(actor)
     if "owner" not in fields and user is not None:
         fields["owner"] = user
@@ -387,7 +385,7 @@ def customer_create(
 
 @transaction.atomic
 def customer_update(
-    *, actor, customer: Customer, tags: Iterable[str] | str | None = None, **changes: Any
+    *, actor: Actor, customer: Customer, tags: Iterable[str] | None = None, **changes: Any
 ) -> Customer:
     """Change the given fields; `tags` (when given) replaces the customer's tags.
 
@@ -456,7 +454,7 @@ def _clean_group(group: CustomerGroup) -> None:
 
 
 @transaction.atomic
-def customer_group_create(*, actor, name: str, description: str = "") -> CustomerGroup:
+def customer_group_create(*, actor: Actor, name: str, description: str = "") -> CustomerGroup:
     _require(actor, "customers.add_customergroup")
     group = CustomerGroup(name=name, description=(description or "").strip())
     _clean_group(group)
@@ -470,7 +468,7 @@ def customer_group_create(*, actor, name: str, description: str = "") -> Custome
 
 
 @transaction.atomic
-def customer_group_update(*, actor, group: CustomerGroup, **changes: Any) -> CustomerGroup:
+def customer_group_update(*, actor: Actor, group: CustomerGroup, **changes: Any) -> CustomerGroup:
     _require(actor, "customers.change_customergroup")
     _check_fields(changes, ("name", "description"))
     group = CustomerGroup.objects.select_for_update().get(pk=group.pk)
@@ -532,7 +530,7 @@ def _save_contact(contact: Contact, update_fields: list[str] | None = None) -> N
 
 
 @transaction.atomic
-def contact_create(*, actor, customer: Customer, name: str, **fields: Any) -> Contact:
+def contact_create(*, actor: Actor, customer: Customer, name: str, **fields: Any) -> Contact:
     _require(actor, "customers.add_contact")
     _check_fields(fields, CONTACT_FIELDS)
     _require_visible(actor, customer)
@@ -543,7 +541,7 @@ def contact_create(*, actor, customer: Customer, name: str, **fields: Any) -> Co
 
 
 @transaction.atomic
-def contact_update(*, actor, contact: Contact, **changes: Any) -> Contact:
+def contact_update(*, actor: Actor, contact: Contact, **changes: Any) -> Contact:
     _require(actor, "customers.change_contact")
     _check_fields(changes, CONTACT_FIELDS)
     _require_visible(actor, contact.customer)
@@ -561,7 +559,7 @@ def contact_update(*, actor, contact: Contact, **changes: Any) -> Contact:
 
 
 @transaction.atomic
-def contact_delete(*, actor, contact: Contact) -> None:
+def contact_delete(*, actor: Actor, contact: Contact) -> None:
     _require(actor, "customers.delete_contact")
     _require_visible(actor, contact.customer)
     audit_record(actor=actor, action="contact.deleted", target=contact)
@@ -571,7 +569,7 @@ def contact_delete(*, actor, contact: Contact) -> None:
 # --- Credit rating -------------------------------------------------------------------
 @transaction.atomic
 def credit_rating_create(
-    *, actor, customer: Customer, comment: str = "", **factors: Any
+    *, actor: Actor, customer: Customer, comment: str = "", **factors: Any
 ) -> CreditRating:
     """Rate `customer` on the five factors (1–5 each, see `credit`); the customer's
     grade becomes this rating's grade. Earlier ratings stay as history."""
@@ -583,7 +581,7 @@ def credit_rating_create(
     for name in FACTORS:
         value = factors.get(name)
         whole = isinstance(value, int) and not isinstance(value, bool)
-        if not whole or not FACTOR_MIN <= value <= FACTOR_MAX:
+        if not whole or not isinstance(value, int) or not FACTOR_MIN <= value <= FACTOR_MAX:
             errors[name] = [_("Give a whole number from 1 to 5.")]
         else:
             values[name] = value
@@ -628,7 +626,7 @@ def _check_case(record: Activity | Ticket, user_field: str, exclude: Iterable[st
     record.subject = (record.subject or "").strip()
     _clean_model(record, exclude=exclude)
     errors: dict[str, list[str]] = {}
-    if record.contact_id is not None and record.contact.customer_id != record.customer_id:
+    if record.contact is not None and record.contact.customer_id != record.customer_id:
         errors["contact"] = [_("Choose a contact of this customer.")]
     user = getattr(record, user_field)
     if user is not None and not user.is_active:
@@ -638,7 +636,7 @@ def _check_case(record: Activity | Ticket, user_field: str, exclude: Iterable[st
 
 
 @transaction.atomic
-def activity_create(*, actor, customer: Customer, subject: str, **fields: Any) -> Activity:
+def activity_create(*, actor: Actor, customer: Customer, subject: str, **fields: Any) -> Activity:
     """Log or plan a call, visit, e-mail or task. The actor owns it unless told otherwise."""
     _require(actor, "customers.add_activity")
     _check_fields(fields, ACTIVITY_FIELDS)
@@ -655,7 +653,7 @@ def activity_create(*, actor, customer: Customer, subject: str, **fields: Any) -
 
 @transaction.atomic
 def activity_update(
-    *, actor, activity: Activity, done: bool | None = None, **changes: Any
+    *, actor: Actor, activity: Activity, done: bool | None = None, **changes: Any
 ) -> Activity:
     """Change fields; `done=True` marks the activity done now, `done=False` reopens it."""
     _require(actor, "customers.change_activity")
@@ -679,7 +677,7 @@ def activity_update(
 
 
 @transaction.atomic
-def activity_delete(*, actor, activity: Activity) -> None:
+def activity_delete(*, actor: Actor, activity: Activity) -> None:
     _require(actor, "customers.delete_activity")
     _require_visible(actor, activity.customer)
     audit_record(actor=actor, action="activity.deleted", target=activity)
@@ -695,7 +693,7 @@ def ticket_sla_due(kind: str, priority: str, opened_at: datetime.datetime) -> da
 
 
 @transaction.atomic
-def ticket_create(*, actor, customer: Customer, subject: str, **fields: Any) -> Ticket:
+def ticket_create(*, actor: Actor, customer: Customer, subject: str, **fields: Any) -> Ticket:
     """Open a service ticket; its SLA due time follows from its type and priority."""
     _require(actor, "customers.add_ticket")
     _check_fields(fields, TICKET_FIELDS)
@@ -710,7 +708,9 @@ def ticket_create(*, actor, customer: Customer, subject: str, **fields: Any) -> 
 
 
 @transaction.atomic
-def ticket_update(*, actor, ticket: Ticket, status: str | None = None, **changes: Any) -> Ticket:
+def ticket_update(
+    *, actor: Actor, ticket: Ticket, status: str | None = None, **changes: Any
+) -> Ticket:
     """Change fields or move the ticket along (see TICKET_TRANSITIONS). A new priority or
     type moves the SLA due time (still counted from when the ticket was opened)."""
     _require(actor, "customers.change_ticket")
@@ -767,7 +767,7 @@ DEALER_REPORT_FIELDS = (
 
 @transaction.atomic
 def dealer_report_create(
-    *, actor, dealer: Customer, kind: str, subject: str, **fields: Any
+    *, actor: Actor, dealer: Customer, kind: str, subject: str, **fields: Any
 ) -> DealerReport:
     """A dealer's (or franchisee's) report of an end customer or of a competitor."""
     _require(actor, "customers.add_dealerreport")
@@ -803,7 +803,9 @@ class LineInput:
     unit_price: Decimal
 
 
-def _require_price_list_owner(actor, *, customer: Customer | None, group: CustomerGroup | None):
+def _require_price_list_owner(
+    actor: Actor, *, customer: Customer | None, group: CustomerGroup | None
+) -> None:
     if (customer is None) == (group is None):
         raise ValidationError(_("A price list belongs to one customer or one customer group."))
     if customer is not None:
@@ -822,11 +824,13 @@ def _lock_owner(price_list: PriceList) -> None:
     if price_list.customer_id is not None:
         Customer.objects.select_for_update().filter(pk=price_list.customer_id).first()
     else:
-        CustomerGroup.objects.select_for_update().filter(pk=price_list.group_id).first()
+        # A list without a customer has a group (a database constraint).
+        CustomerGroup.objects.select_for_update().filter(pk=price_list.group_id).first()  # type: ignore[misc]
 
 
 def _check_overlap(price_list: PriceList) -> None:
-    others = PriceList.objects.filter(
+    # The owner's lists: None matches the lists of no customer (a group's), and back.
+    others = PriceList.objects.filter(  # type: ignore[misc]
         customer_id=price_list.customer_id,
         group_id=price_list.group_id,
         currency=price_list.currency,
@@ -867,7 +871,7 @@ def _check_price_list(price_list: PriceList) -> None:
         raise ValidationError({"valid_to": [_("The end date is before the start date.")]})
 
 
-def _clean_lines(lines: Iterable[LineInput | tuple | dict]) -> list[LineInput]:
+def _clean_lines(lines: Iterable[LineInput | tuple[Any, ...] | dict[str, Any]]) -> list[LineInput]:
     cleaned: list[LineInput] = []
     seen: set[int] = set()
     for line in lines:
@@ -897,7 +901,7 @@ def _replace_lines(price_list: PriceList, lines: list[LineInput]) -> None:
 @transaction.atomic
 def price_list_create(
     *,
-    actor,
+    actor: Actor,
     name: str,
     valid_from: datetime.date,
     currency: str | None = None,
@@ -905,7 +909,7 @@ def price_list_create(
     customer: Customer | None = None,
     group: CustomerGroup | None = None,
     notes: str = "",
-    lines: Iterable[LineInput | tuple | dict] = (),
+    lines: Iterable[LineInput | tuple[Any, ...] | dict[str, Any]] = (),
 ) -> PriceList:
     """A price list for one customer or one group. Refused when it overlaps another list
     of the same owner and currency."""
@@ -937,7 +941,7 @@ def price_list_create(
     return price_list
 
 
-def _check_price_list_write(actor, price_list: PriceList, permission: str) -> None:
+def _check_price_list_write(actor: Actor, price_list: PriceList, permission: str) -> None:
     _require(actor, permission)
     _require_price_list_owner(actor, customer=price_list.customer, group=price_list.group)
 
@@ -945,9 +949,9 @@ def _check_price_list_write(actor, price_list: PriceList, permission: str) -> No
 @transaction.atomic
 def price_list_update(
     *,
-    actor,
+    actor: Actor,
     price_list: PriceList,
-    lines: Iterable[LineInput | tuple | dict] | None = None,
+    lines: Iterable[LineInput | tuple[Any, ...] | dict[str, Any]] | None = None,
     **changes: Any,
 ) -> PriceList:
     """Change name, currency, dates or notes; `lines` (when given) replaces every line."""
@@ -979,7 +983,7 @@ def price_list_update(
 
 @transaction.atomic
 def price_list_set_price(
-    *, actor, price_list: PriceList, product: Product, unit_price: Decimal
+    *, actor: Actor, price_list: PriceList, product: Product, unit_price: Decimal
 ) -> PriceListLine:
     """Add the product to the list, or change its price there."""
     _check_price_list_write(actor, price_list, "customers.change_pricelist")
@@ -998,7 +1002,7 @@ def price_list_set_price(
 
 
 @transaction.atomic
-def price_list_remove_product(*, actor, price_list: PriceList, product_id: int) -> None:
+def price_list_remove_product(*, actor: Actor, price_list: PriceList, product_id: int) -> None:
     _check_price_list_write(actor, price_list, "customers.change_pricelist")
     deleted, _rows = PriceListLine.objects.filter(
         price_list=price_list, product_id=product_id
@@ -1014,7 +1018,7 @@ def price_list_remove_product(*, actor, price_list: PriceList, product_id: int) 
 
 
 @transaction.atomic
-def price_list_delete(*, actor, price_list: PriceList) -> None:
+def price_list_delete(*, actor: Actor, price_list: PriceList) -> None:
     _check_price_list_write(actor, price_list, "customers.delete_pricelist")
     audit_record(actor=actor, action="price_list.deleted", target=price_list)
     PriceList.objects.filter(pk=price_list.pk).delete()
@@ -1047,7 +1051,7 @@ def normalise_filter_query(query: str) -> str:
 
 
 @transaction.atomic
-def saved_filter_save(*, user, name: str, query: str) -> SavedFilter:
+def saved_filter_save(*, user: User, name: str, query: str) -> SavedFilter:
     """Save the list's current filter under `name` (replacing the user's filter of that
     name)."""
     if _user_or_none(user) is None:
@@ -1069,7 +1073,7 @@ def saved_filter_save(*, user, name: str, query: str) -> SavedFilter:
 
 
 @transaction.atomic
-def saved_filter_delete(*, user, saved_filter: SavedFilter) -> None:
+def saved_filter_delete(*, user: User, saved_filter: SavedFilter) -> None:
     if saved_filter.user_id != getattr(user, "pk", None):
         raise PermissionDenied(_("This is someone else's filter."))
     SavedFilter.objects.filter(pk=saved_filter.pk).delete()

@@ -76,7 +76,9 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             saved = services.saved_filter_save(
-                user=request.user, name=form.cleaned_data["name"], query=query
+                user=request.user,  # type: ignore[arg-type]  # behind login_required
+                name=form.cleaned_data["name"],
+                query=query,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -92,7 +94,8 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
 @require_POST
 def saved_filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
     saved = get_object_or_404(SavedFilter, pk=filter_id, user_id=request.user.pk)
-    services.saved_filter_delete(user=request.user, saved_filter=saved)
+    # behind login_required
+    services.saved_filter_delete(user=request.user, saved_filter=saved)  # type: ignore[arg-type]
     messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
     return redirect("customers:list")
 

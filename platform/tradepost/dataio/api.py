@@ -39,7 +39,8 @@ class ImportReportSerializer(serializers.Serializer):
     created = serializers.IntegerField(help_text="New records (or that would be, on a dry run).")
     updated = serializers.IntegerField(help_text="Records matched by their key and updated.")
     error_count = serializers.IntegerField()
-    errors = RowErrorSerializer(many=True)
+    # a field named like a DRF attribute
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class ImportJobSerializer(serializers.Serializer):
@@ -54,7 +55,8 @@ class ImportJobSerializer(serializers.Serializer):
     report = ImportReportSerializer(
         allow_null=True, help_text="When done: the import's report (valid, applied, errors)."
     )
-    errors = serializers.ListField(
+    # a field named like a DRF attribute
+    errors = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(), help_text="When failed: why, about the file as a whole."
     )
     url = serializers.CharField(help_text="Where to poll this job.")

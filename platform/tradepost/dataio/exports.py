@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 
 from tradepost.dataio import files
 from tradepost.dataio.spec import ResourceSpec
+from tradepost.principals import Actor
 
 CHUNK = 2000
 
 
-def export_check(spec: ResourceSpec, actor: Any, fmt: str) -> None:
+def export_check(spec: ResourceSpec, actor: Actor, fmt: str) -> None:
     if actor is None or not actor.has_perm(spec.permission("view")):
         raise PermissionDenied(_("You do not have permission to export these records."))
     if fmt not in files.FORMATS:
@@ -34,7 +35,7 @@ def export_rows(spec: ResourceSpec, queryset: models.QuerySet) -> Iterator[list[
 
 
 def export_response(
-    spec: ResourceSpec, *, actor: Any, fmt: str, queryset: models.QuerySet | None = None
+    spec: ResourceSpec, *, actor: Actor, fmt: str, queryset: models.QuerySet | None = None
 ) -> HttpResponse:
     """The actor's records (`queryset`, already filtered, or all the spec's scope lets
     them see) as a download."""
@@ -49,9 +50,9 @@ def export_response(
             content_type=files.CONTENT_TYPES[fmt],
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return response  # type: ignore[return-value]
     output = files.xlsx_file(headers, export_rows(spec, queryset), title=spec.name)
-    return FileResponse(
+    return FileResponse(  # type: ignore[return-value]
         output,
         as_attachment=True,
         filename=filename,

@@ -252,7 +252,7 @@ class _CappedZipFile(zipfile.ZipFile):
     inflated: int = 0
     streams: list[_CountingStream]
 
-    def open(self, name, mode="r", pwd=None, *, force_zip64=False):  # type: ignore[override]
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
         member = super().open(name, mode, pwd, force_zip64=force_zip64)
         if mode != "r":
             return member

@@ -34,7 +34,7 @@ from django.utils.translation import ngettext
 from tradepost.background import enqueue_on_commit
 from tradepost.dataio import files, services
 from tradepost.dataio.spec import ResourceSpec
-from tradepost.principals import actor_for, principal_of
+from tradepost.principals import Actor, actor_for, principal_of
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _key(job_id: str) -> str:
     return f"dataio:import-job:{job_id}"
 
 
-def job_get(job_id: str, *, actor: Any) -> dict[str, Any] | None:
+def job_get(job_id: str, *, actor: Actor) -> dict[str, Any] | None:
     """The job if it exists in this workspace and `actor` started it."""
     job = cache.get(_key(job_id))
     if job is None or job["principal"] != principal_of(actor):
@@ -82,7 +82,7 @@ def wants_background(upload: IO[bytes], name: str) -> bool:
 
 
 def job_start(
-    spec: ResourceSpec, upload: IO[bytes], *, actor: Any, name: str, dry_run: bool = False
+    spec: ResourceSpec, upload: IO[bytes], *, actor: Actor, name: str, dry_run: bool = False
 ) -> dict[str, Any]:
     """Store the upload and queue its import; returns the job (state `queued`)."""
     services.require_import(spec, actor)
@@ -131,6 +131,7 @@ def job_run(job_id: str) -> dict[str, Any] | None:
 
 
 def _run(job: dict[str, Any]) -> dict[str, Any] | None:
+    # `job` becomes the updated job; `_update` gives None only for an expired one.
     from tradepost.dataio import spec as registry
 
     job_id = job["id"]
@@ -145,9 +146,9 @@ def _run(job: dict[str, Any]) -> dict[str, Any] | None:
 
         with default_storage.open(job["path"], "rb") as upload:
             report = services.import_run(
-                spec,
+                spec,  # type: ignore[arg-type]  # a queued job names a registered resource
                 upload,
-                actor=actor,
+                actor=actor,  # type: ignore[arg-type]  # None (revoked) is refused there
                 name=job["name"],
                 dry_run=job["dry_run"],
                 on_progress=on_progress,
@@ -158,9 +159,9 @@ def _run(job: dict[str, Any]) -> dict[str, Any] | None:
             if hasattr(exc, "error_dict")
             else exc.messages
         )
-        job = _update(job_id, state=FAILED, errors=[str(m) for m in messages])
+        job = _update(job_id, state=FAILED, errors=[str(m) for m in messages])  # type: ignore[assignment]
     except PermissionDenied as exc:
-        job = _update(job_id, state=FAILED, errors=[str(exc)])
+        job = _update(job_id, state=FAILED, errors=[str(exc)])  # type: ignore[assignment]
     except SoftTimeLimitExceeded:
         seconds = settings.DATAIO_TASK_SOFT_TIME_LIMIT
         message = ngettext(
@@ -170,20 +171,20 @@ def _run(job: dict[str, Any]) -> dict[str, Any] | None:
             "imported. Split the file.",
             seconds,
         ) % {"seconds": seconds}
-        job = _update(job_id, state=FAILED, errors=[message])
+        job = _update(job_id, state=FAILED, errors=[message])  # type: ignore[assignment]
         logger.warning("import job %s stopped at its time limit", job_id)
     except Exception:
         _update(job_id, state=FAILED, errors=[_("The import failed; nothing was imported.")])
         logger.exception("import job %s failed", job_id)
         raise
     else:
-        job = _update(
+        job = _update(  # type: ignore[assignment]
             job_id, state=DONE, progress=100, rows_read=report.total, report=report.summary()
         )
         logger.info(
             "import job %s done in schema %s: valid=%s applied=%s rows=%d",
             job_id,
-            connection.schema_name,
+            connection.schema_name,  # type: ignore[attr-defined]  # django-tenants' connection
             report.ok,
             report.applied,
             report.total,

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 TRUE_WORDS = {"true", "yes", "y", "1", "on", "active", "是", "启用", "有效"}
@@ -108,7 +109,7 @@ def for_model_field(field: models.Field) -> Callable[[str, dict[str, Any]], Any]
     raise TypeError(f"no default import parser for {field!r}; give the column a parse=")
 
 
-def lookup_parser(context_key: str, message: str) -> Callable[[str, dict[str, Any]], Any]:
+def lookup_parser(context_key: str, message: str | Promise) -> Callable[[str, dict[str, Any]], Any]:
     """Find the cell's text (ignoring case) in `context[context_key]`, a dict the spec's
     `prepare` filled; an ambiguous entry holds None."""
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from tradepost.dataio import files
 from tradepost.dataio.spec import Column, ResourceSpec
+from tradepost.principals import Actor
 
 MAX_REPORTED_ERRORS = 500
 KEY_CHUNK = 5000
@@ -103,7 +104,7 @@ class ImportReport:
         }
 
 
-def require_import(spec: ResourceSpec, actor: Any) -> None:
+def require_import(spec: ResourceSpec, actor: Actor) -> None:
     needed = [spec.permission(action) for action in ("view", "add", "change")]
     if actor is None or not all(actor.has_perm(permission) for permission in needed):
         raise PermissionDenied(_("You do not have permission to import these records."))
@@ -124,13 +125,13 @@ def _map_headers(spec: ResourceSpec, headers: list[str]) -> dict[int, Column]:
     for index, header in enumerate(headers):
         if not header.strip():
             continue
-        column = wanted.get(_header_key(header))
-        if column is None:
+        found_column = wanted.get(_header_key(header))
+        if found_column is None:
             problems.append(_("Unknown column “%(header)s”.") % {"header": header})
-        elif column in found.values():
+        elif found_column in found.values():
             problems.append(_("Column “%(header)s” appears twice.") % {"header": header})
         else:
-            found[index] = column
+            found[index] = found_column
     for column in spec.import_columns:
         if (column.required or column.name == spec.key) and column not in found.values():
             problems.append(_("The column “%(name)s” is missing.") % {"name": column.name})
@@ -145,7 +146,7 @@ def import_validate(
     spec: ResourceSpec,
     upload: IO[bytes],
     *,
-    actor: Any,
+    actor: Actor,
     name: str = "",
     lock: bool = False,
     on_progress: Progress | None = None,
@@ -217,12 +218,12 @@ def _empty_value(spec: ResourceSpec, column: Column) -> Any:
         return field.default if field.has_default() else False
     if field.null:
         return None
-    if field.has_default():
-        return field.get_default()
+    if field.has_default():  # type: ignore[union-attr]  # concrete fields
+        return field.get_default()  # type: ignore[union-attr]  # concrete fields
     return ""
 
 
-def _find_existing(spec: ResourceSpec, report: ImportReport, *, actor: Any, lock: bool) -> None:
+def _find_existing(spec: ResourceSpec, report: ImportReport, *, actor: Actor, lock: bool) -> None:
     """Match keys to records (ignoring case); keys outside the actor's scope are errors."""
     key_field = spec.key_column.attribute
     keys = list({row.key for row in report.rows if row.key})
@@ -234,7 +235,8 @@ def _find_existing(spec: ResourceSpec, report: ImportReport, *, actor: Any, lock
         )
         if lock:
             matches = matches.select_for_update(of=("self",)).order_by("pk")
-        found = {obj._import_key: obj for obj in matches}
+        # annotated by the query
+        found = {obj._import_key: obj for obj in matches}  # type: ignore[attr-defined]
         if not found:
             continue
         visible = set(
@@ -258,7 +260,7 @@ def _find_existing(spec: ResourceSpec, report: ImportReport, *, actor: Any, lock
         del report.existing[key]
 
 
-def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> ImportReport:
+def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Actor) -> ImportReport:
     """Write every row of a checked report in one transaction: new keys are bulk
     inserted, known keys bulk updated. Refuses a report with any error."""
     require_import(spec, actor)
@@ -289,7 +291,7 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> Imp
             if updates:
                 if has_updated_at:
                     for obj in updates:
-                        obj.updated_at = now
+                        obj.updated_at = now  # type: ignore[attr-defined]  # has_updated_at
                     fields.append("updated_at")
                 bulk_update(spec.model, updates, fields)
             if spec.finished is not None:
@@ -313,7 +315,7 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> Imp
     return report
 
 
-def _relock(spec: ResourceSpec, report: ImportReport, *, actor: Any) -> None:
+def _relock(spec: ResourceSpec, report: ImportReport, *, actor: Actor) -> None:
     """Lock the records the import updates and check that the keys it found existing
     (outside the transaction) are still exactly those: a record created, deleted or
     moved out of the actor's scope since would make the checked plan wrong."""
@@ -339,9 +341,11 @@ def bulk_update(model: type[models.Model], objects: list[models.Model], fields: 
     # A foreign key's db_type is its target's (bigint); every cell is cast, so PostgreSQL
     # never has to guess a VALUES column's type.
     row_sql = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in columns) + ")"
-    names = ", ".join(quote(field.column) for field in columns)
+    # concrete fields
+    names = ", ".join(quote(field.column) for field in columns)  # type: ignore[arg-type, union-attr]
     assignments = ", ".join(
-        f"{quote(field.column)} = v.{quote(field.column)}" for field in columns[1:]
+        f"{quote(field.column)} = v.{quote(field.column)}"  # type: ignore[arg-type, union-attr]
+        for field in columns[1:]
     )
     table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
@@ -350,12 +354,15 @@ def bulk_update(model: type[models.Model], objects: list[models.Model], fields: 
             params: list[Any] = []
             for obj in batch:
                 for field in columns:
-                    value = getattr(obj, field.attname)
-                    params.append(field.get_db_prep_save(value, connection))
+                    # concrete fields
+                    value = getattr(obj, field.attname)  # type: ignore[union-attr]
+                    # concrete fields
+                    params.append(field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
             cursor.execute(
                 f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - names from the model
                 f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v({names}) "
-                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}",
+                # concrete fields
+                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}",  # type: ignore[arg-type]
                 params,
             )
 
@@ -364,7 +371,7 @@ def import_run(
     spec: ResourceSpec,
     upload: IO[bytes],
     *,
-    actor: Any,
+    actor: Actor,
     name: str = "",
     dry_run: bool = False,
     on_progress: Progress | None = None,

@@ -95,7 +95,7 @@ class ResourceSpec:
     def parser_for(self, column: Column) -> Parser:
         if column.parse is not None:
             return column.parse
-        return parsers.for_model_field(self.model._meta.get_field(column.attribute))
+        return parsers.for_model_field(self.model._meta.get_field(column.attribute))  # type: ignore[arg-type]
 
 
 _REGISTRY: dict[str, ResourceSpec] = {}

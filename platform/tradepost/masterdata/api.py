@@ -4,6 +4,8 @@ writes `add_`/`change_`; every write goes through masterdata.services."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
@@ -94,7 +96,7 @@ class TreeNodeFilter(UpdatedSinceFilterSet):
 
 def _tree_serializer(tree_model: type[TreeNode], extra: tuple[str, ...] = ()):
     class Serializer(StrictModelSerializer):
-        parent = ParentField(
+        parent = ParentField(  # type: ignore[assignment]  # a field named like a DRF attribute
             queryset=tree_model.objects.all(),
             allow_null=True,
             required=False,
@@ -169,7 +171,7 @@ class ProductSerializer(StrictModelSerializer):
         fields = ["id", *services.PRODUCT_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "image", "created_at", "updated_at"]
         validators: list = []
-        extra_kwargs = {"sku": {"validators": []}, "barcode": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {"sku": {"validators": []}, "barcode": {"validators": []}}
 
 
 class ProductFilter(UpdatedSinceFilterSet):
@@ -222,7 +224,10 @@ class TaxRateSerializer(StrictModelSerializer):
         read_only_fields = ["id", "updated_at"]
         validators: list = []
         # Uniqueness is the service's rule (and the database's), not the serializer's.
-        extra_kwargs = {"is_default": {"validators": []}, "name": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {
+            "is_default": {"validators": []},
+            "name": {"validators": []},
+        }
 
 
 class TaxRateFilter(UpdatedSinceFilterSet):
@@ -273,7 +278,8 @@ class CompanyProfileSerializer(StrictModelSerializer):
     def get_bank_accounts(self, profile: CompanyProfile) -> list:
         if profile.pk is None:  # not saved yet
             return []
-        return BankAccountSerializer(profile.bank_accounts.all(), many=True).data
+        # a field named like a DRF attribute
+        return BankAccountSerializer(profile.bank_accounts.all(), many=True).data  # type: ignore[return-value]
 
 
 class CompanyProfileView(TradepostAPIView):

@@ -19,11 +19,12 @@ from tradepost.masterdata.models import (
     TaxRate,
     TreeNode,
 )
+from tradepost.principals import Actor
 
 TAX_RATES = [
-    ("VAT 13% 增值税", "13", True),
-    ("VAT 9% 增值税", "9", False),
-    ("Zero-rated 零税率", "0", False),
+    ("VAT 13% 增值税", Decimal("13"), True),
+    ("VAT 9% 增值税", Decimal("9"), False),
+    ("Zero-rated 零税率", Decimal("0"), False),
 ]
 
 # (code, name, parent code, extra fields)
@@ -125,7 +126,7 @@ def _owner() -> Any:
     )
 
 
-def _tree(actor: Any, model: type[TreeNode], rows: list[tuple]) -> dict[str, TreeNode]:
+def _tree(actor: Actor, model: type[TreeNode], rows: list[tuple]) -> dict[str, TreeNode]:
     nodes = {node.code: node for node in model.objects.exclude(code="")}
     for code, name, parent_code, *extra in rows:
         if code not in nodes:
@@ -140,7 +141,7 @@ def _tree(actor: Any, model: type[TreeNode], rows: list[tuple]) -> dict[str, Tre
     return nodes
 
 
-def seed_demo(actor: Any = None) -> None:
+def seed_demo(actor: Actor | None = None) -> None:
     """Fill the current workspace's master data for a demonstration. Idempotent."""
     actor = actor or _owner()
     if not CompanyProfile.objects.exists():
@@ -185,7 +186,7 @@ def seed_demo(actor: Any = None) -> None:
     _place_staff(actor, branches, regions)
 
 
-def _place_staff(actor: Any, branches: dict, regions: dict) -> None:
+def _place_staff(actor: Actor, branches: dict, regions: dict) -> None:
     from tradepost.accounts.models import User
 
     placed = set(StaffProfile.objects.values_list("user_id", flat=True))

@@ -23,9 +23,10 @@ from tradepost.dataio import spec as dataio
 from tradepost.dataio.parsers import lookup_parser, lookup_table
 from tradepost.masterdata import selectors
 from tradepost.masterdata.models import CompanyProfile, Currency, Product, ProductCategory, TaxRate
+from tradepost.principals import Actor
 
 
-def _prepare(actor: Any) -> dict[str, Any]:
+def _prepare(actor: Actor) -> dict[str, Any]:
     categories = list(ProductCategory.objects.only("pk", "name", "code"))
     tax_rates = list(TaxRate.objects.only("pk", "name", "rate", "is_default"))
     # Codes first: a code wins over another category's identical name.
@@ -93,7 +94,7 @@ def _defaults(context: dict[str, Any]) -> dict[str, Any]:
     return {"currency": context["base_currency"], "tax_rate": context["default_tax_rate"]}
 
 
-def _finished(actor: Any, created: int, updated: int) -> None:
+def _finished(actor: Actor, created: int, updated: int) -> None:
     data = {"created": created, "updated": updated}
     audit_record(actor=actor, action="product.imported", data=data)
     events.emit(event_type="product.imported", payload=data)
@@ -108,7 +109,7 @@ def _tax_rate_cell(product: Product) -> str:
     return product.tax_rate.name if product.tax_rate else ""
 
 
-def _browser_queryset(actor: Any, query: Any):
+def _browser_queryset(actor: Actor, query: Any):
     """Export what the product list shows: its search, filters and sort."""
     from tradepost.masterdata.forms import ProductFilterForm
 
@@ -118,7 +119,7 @@ def _browser_queryset(actor: Any, query: Any):
 PRODUCTS = dataio.register(
     dataio.ResourceSpec(
         name="products",
-        label=Product._meta.verbose_name_plural,
+        label=Product._meta.verbose_name_plural,  # type: ignore[arg-type]  # lazy text
         model=Product,
         key="sku",
         columns=[

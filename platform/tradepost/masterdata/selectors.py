@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from tradepost.masterdata.models import (
@@ -12,28 +14,32 @@ from tradepost.masterdata.models import (
     SalesRegion,
     TreeNode,
 )
+from tradepost.principals import Actor
 
 
-def subtree_ids(node: TreeNode) -> QuerySet:
+def subtree_ids(node: TreeNode) -> QuerySet[Any, int]:
     """Ids of `node` and every node below it, as a lazy queryset of ids.
 
     Use it inside a filter (`Customer.objects.filter(branch_id__in=...)`): it becomes
     one sub-select on the indexed materialised path, not a list in Python.
     """
-    return type(node).objects.filter(path__startswith=node.path).values_list("id", flat=True)
+    ids: QuerySet[Any, int] = (
+        type(node).objects.filter(path__startswith=node.path).values_list("id", flat=True)
+    )
+    return ids
 
 
-def branch_subtree_ids(branch: Branch) -> QuerySet:
+def branch_subtree_ids(branch: Branch) -> QuerySet[Any, int]:
     """Ids of `branch` and all its sub-branches."""
     return subtree_ids(branch)
 
 
-def region_subtree_ids(region: SalesRegion) -> QuerySet:
+def region_subtree_ids(region: SalesRegion) -> QuerySet[Any, int]:
     """Ids of `region` and all the regions inside it."""
     return subtree_ids(region)
 
 
-def category_subtree_ids(category: ProductCategory) -> QuerySet:
+def category_subtree_ids(category: ProductCategory) -> QuerySet[Any, int]:
     """Ids of `category` and all its sub-categories."""
     return subtree_ids(category)
 
@@ -52,7 +58,7 @@ PRODUCT_ORDERINGS = {
 }
 
 
-def products_visible(actor) -> QuerySet:
+def products_visible(actor: Actor) -> QuerySet[Product]:
     """Every product, for anyone allowed to view products (the catalogue is shared by
     the whole workspace); nothing for anyone else."""
     if actor is None or not actor.has_perm("masterdata.view_product"):
@@ -61,13 +67,13 @@ def products_visible(actor) -> QuerySet:
 
 
 def product_list(
-    actor,
+    actor: Actor,
     *,
     search: str = "",
     category: ProductCategory | None = None,
     active: bool | None = None,
     ordering: str = "sku",
-) -> QuerySet:
+) -> QuerySet[Product]:
     """The product list as the browser shows it: search over SKU, name and barcode, a
     category with its sub-categories, active or not, sorted."""
     products = products_visible(actor).select_related("category", "tax_rate")
@@ -97,7 +103,7 @@ def company_profile() -> CompanyProfile:
     profile = CompanyProfile.objects.prefetch_related("bank_accounts").first()
     if profile is None:
         name = (
-            Tenant.objects.filter(schema_name=connection.schema_name)
+            Tenant.objects.filter(schema_name=connection.schema_name)  # type: ignore[attr-defined]
             .values_list("name", flat=True)
             .first()
         )

@@ -6,8 +6,9 @@ audit entry; notable changes go out as webhook events after commit.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -31,9 +32,10 @@ from tradepost.masterdata.models import (
     TaxRate,
     TreeNode,
 )
+from tradepost.principals import Actor
 
 
-def _require(actor: Any, permission: str) -> None:
+def _require(actor: Actor, permission: str) -> None:
     if actor is None or not actor.has_perm(permission):
         raise PermissionDenied(_("You do not have permission to do this."))
 
@@ -50,15 +52,12 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = False) ->
 def _currency(value: Any, *, field: str = "currency") -> str:
     if value not in Currency.values:
         raise ValidationError({field: [_("Choose one of the listed currencies.")]})
-    return value
+    return str(value)
 
 
-def money(value: Any, *, field: str) -> Decimal:
-    """A non-negative amount with two decimals (half-up), as prices are kept."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: [_("Enter a number.")]}) from None
+def money(amount: Decimal, *, field: str) -> Decimal:
+    """A non-negative amount with two decimals (half-up), as prices are kept. The form,
+    serializer or import parsed the text; this keeps the rule."""
     if not amount.is_finite():
         raise ValidationError({field: [_("Enter a number.")]})
     if amount < 0:
@@ -114,7 +113,7 @@ def _company_locked() -> CompanyProfile:
 
 
 @transaction.atomic
-def company_profile_update(*, actor: Any, **changes: Any) -> CompanyProfile:
+def company_profile_update(*, actor: Actor, **changes: Any) -> CompanyProfile:
     """Change the company's profile (administrators). There is only ever one row."""
     _require(actor, "masterdata.change_companyprofile")
     unknown = set(changes) - set(COMPANY_FIELDS)
@@ -126,7 +125,7 @@ def company_profile_update(*, actor: Any, **changes: Any) -> CompanyProfile:
             value = _currency(value, field=name)
         else:
             field = CompanyProfile._meta.get_field(name)
-            max_length = field.max_length or 2000
+            max_length = field.max_length or 2000  # type: ignore[union-attr]  # concrete fields
             value = _text(value, field=name, max_length=max_length, required=name == "name")
         setattr(profile, name, value)
     profile.full_clean(exclude=["singleton"])
@@ -142,7 +141,7 @@ def _changed(changes: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def bank_account_create(
     *,
-    actor: Any,
+    actor: Actor,
     bank_name: str,
     account_name: str,
     account_number: str,
@@ -168,7 +167,7 @@ def bank_account_create(
 
 
 @transaction.atomic
-def bank_account_delete(*, actor: Any, account: BankAccount) -> None:
+def bank_account_delete(*, actor: Actor, account: BankAccount) -> None:
     _require(actor, "masterdata.delete_bankaccount")
     audit_record(actor=actor, action="bank_account.deleted", target=account)
     account.delete()
@@ -177,11 +176,7 @@ def bank_account_delete(*, actor: Any, account: BankAccount) -> None:
 # --- Tax rates ---------------------------------------------------------------------------
 
 
-def _tax_rate_value(value: Any) -> Decimal:
-    try:
-        rate = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({"rate": [_("Enter a percentage, e.g. 13.")]}) from None
+def _tax_rate_value(rate: Decimal) -> Decimal:
     if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(100):
         raise ValidationError({"rate": [_("Enter a percentage between 0 and 100.")]})
     if rate != rate.quantize(Decimal("0.01")):
@@ -191,7 +186,7 @@ def _tax_rate_value(value: Any) -> Decimal:
 
 @transaction.atomic
 def tax_rate_create(
-    *, actor: Any, name: str, rate: Any, is_default: bool = False, is_active: bool = True
+    *, actor: Actor, name: str, rate: Decimal, is_default: bool = False, is_active: bool = True
 ) -> TaxRate:
     """Add a tax rate. Making it the default takes the flag from the previous one."""
     _require(actor, "masterdata.add_taxrate")
@@ -209,7 +204,7 @@ def tax_rate_create(
 
 
 @transaction.atomic
-def tax_rate_update(*, actor: Any, tax_rate: TaxRate, **changes: Any) -> TaxRate:
+def tax_rate_update(*, actor: Actor, tax_rate: TaxRate, **changes: Any) -> TaxRate:
     _require(actor, "masterdata.change_taxrate")
     tax_rate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
     if "name" in changes:
@@ -298,7 +293,7 @@ def document_number_next(*, key: str, year: int | None = None) -> str:
 
 
 @transaction.atomic
-def document_format_set(*, actor: Any, key: str, pattern: str, year: int | None = None) -> None:
+def document_format_set(*, actor: Actor, key: str, pattern: str, year: int | None = None) -> None:
     """Change how documents of kind `key` are numbered from `year` on (administrators)."""
     _require(actor, "masterdata.change_documentsequence")
     year = year or timezone.localdate().year
@@ -339,7 +334,7 @@ def _node_values(model: type[TreeNode], changes: dict[str, Any]) -> dict[str, An
 
 @transaction.atomic
 def tree_node_create(
-    *, actor: Any, model: type[TreeNode], parent: TreeNode | None = None, **fields: Any
+    *, actor: Actor, model: type[TreeNode], parent: TreeNode | None = None, **fields: Any
 ) -> TreeNode:
     """Add a branch, region or category, at the top or under `parent`."""
     _require(actor, f"masterdata.add_{TREE_PERMISSIONS[model]}")
@@ -360,7 +355,7 @@ def tree_node_create(
     except IntegrityError as exc:
         raise ValidationError(_unique_error(node, exc)) from exc
     audit_record(actor=actor, action=f"{model._meta.model_name}.created", target=node)
-    return node
+    return node  # type: ignore[no-any-return]  # treebeard is untyped
 
 
 _NO_CHANGE = object()
@@ -372,13 +367,14 @@ def _lock_tree(model: type[TreeNode]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            [f"{connection.schema_name}|tree|{model._meta.label_lower}"],
+            # django-tenants' connection
+            [f"{connection.schema_name}|tree|{model._meta.label_lower}"],  # type: ignore[attr-defined]
         )
 
 
 @transaction.atomic
 def tree_node_update(
-    *, actor: Any, node: TreeNode, parent: Any = _NO_CHANGE, **changes: Any
+    *, actor: Actor, node: TreeNode, parent: Any = _NO_CHANGE, **changes: Any
 ) -> TreeNode:
     """Rename, recode, (de)activate or move a node. A node cannot move under itself."""
     model = type(node)
@@ -434,7 +430,24 @@ PRODUCT_FIELDS = (
 )
 
 
-def product_values(changes: dict[str, Any]) -> dict[str, Any]:
+class ProductFields(TypedDict, total=False):
+    """The fields `product_create` and `product_update` take, as typed values: the form,
+    serializer or import has parsed the text (a price arrives as a Decimal)."""
+
+    sku: str
+    name: str
+    description: str
+    category: ProductCategory | None
+    unit: str
+    barcode: str
+    image: UploadedFile[Any] | str | None
+    list_price: Decimal
+    currency: str
+    tax_rate: TaxRate | None
+    is_active: bool
+
+
+def product_values(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Check and normalise product fields (shared with the import)."""
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
@@ -453,10 +466,13 @@ def product_values(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _product_value(name: str, value: Any) -> Any:
     if name in ("sku", "name", "unit"):
-        max_length = Product._meta.get_field(name).max_length
-        return _text(value, field=name, max_length=max_length, required=True)
+        # concrete fields
+        max_length = Product._meta.get_field(name).max_length  # type: ignore[union-attr]
+        # concrete fields
+        return _text(value, field=name, max_length=max_length, required=True)  # type: ignore[arg-type]
     if name in ("description", "barcode"):
-        max_length = Product._meta.get_field(name).max_length or 10000
+        # concrete fields
+        max_length = Product._meta.get_field(name).max_length or 10000  # type: ignore[union-attr]
         return _text(value, field=name, max_length=max_length)
     if name == "list_price":
         return money(value, field=name)
@@ -491,15 +507,15 @@ def _product_event(product: Product) -> dict[str, Any]:
 
 
 @transaction.atomic
-def product_create(*, actor: Any, **fields: Any) -> Product:
+def product_create(*, actor: Actor, **fields: Unpack[ProductFields]) -> Product:
     """Add a product. SKUs are unique ignoring case; barcodes unique when given.
 
     Without a currency the product is priced in the company's base currency, and
     without a tax rate it takes the default rate.
     """
     _require(actor, "masterdata.add_product")
-    for required in ("sku", "name"):
-        fields.setdefault(required, "")
+    fields.setdefault("sku", "")
+    fields.setdefault("name", "")
     values = product_values(fields)
     if "currency" not in values:
         profile = CompanyProfile.objects.first()
@@ -514,7 +530,7 @@ def product_create(*, actor: Any, **fields: Any) -> Product:
 
 
 @transaction.atomic
-def product_update(*, actor: Any, product: Product, **changes: Any) -> Product:
+def product_update(*, actor: Actor, product: Product, **changes: Unpack[ProductFields]) -> Product:
     """Change a product's fields; deactivate rather than delete (orders refer to it)."""
     _require(actor, "masterdata.change_product")
     values = product_values(changes)
@@ -533,7 +549,7 @@ def product_update(*, actor: Any, product: Product, **changes: Any) -> Product:
 @transaction.atomic
 def staff_profile_set(
     *,
-    actor: Any,
+    actor: Actor,
     user: Any,
     branch: Branch,
     region: SalesRegion | None = None,

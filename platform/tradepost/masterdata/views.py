@@ -151,7 +151,10 @@ def tree_list(request: HttpRequest, kind: str) -> HttpResponse:
             fields, parent = _node_fields(form)
             try:
                 node = services.tree_node_create(
-                    actor=request.user, model=model, parent=parent, **fields
+                    actor=request.user,
+                    model=model,
+                    parent=parent,  # type: ignore[arg-type]
+                    **fields,
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -10,6 +10,8 @@ field in `errors`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -32,8 +34,8 @@ from tradepost.masterdata.models import Currency
 from tradepost.pipeline import selectors, services
 from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-WEIGHTED = {"max_digits": 16, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+WEIGHTED: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
 # --- Opportunities: reading ----------------------------------------------------------
@@ -366,7 +368,7 @@ class OpportunityViewSet(
 # --- Stage probabilities -------------------------------------------------------------
 class StageProbabilitySerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices, read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # lazy text
     probability = serializers.IntegerField(read_only=True, help_text="Win probability (%).")
     is_default = serializers.BooleanField(read_only=True, help_text="Not set by the workspace.")
     configurable = serializers.BooleanField(

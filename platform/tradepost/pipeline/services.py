@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -78,6 +78,7 @@ from tradepost.pipeline.models import (
 from tradepost.pipeline.selectors import opportunities_visible_to
 from tradepost.pricing import documents
 from tradepost.pricing.lines import CENT, HUNDRED, money
+from tradepost.principals import Actor
 
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -158,7 +159,7 @@ def _probability_value(stage: Any, value: Any) -> int:
 
 
 @transaction.atomic
-def stage_probabilities_set(*, actor, probabilities: Mapping[str, Any]) -> dict[str, int]:
+def stage_probabilities_set(*, actor: Actor, probabilities: Mapping[str, Any]) -> dict[str, int]:
     """Set the win probability of one or more open stages at once (all or nothing).
     Forecasts and weighted amounts use the new values from then on."""
     documents.require(actor, "pipeline.change_stageprobability")
@@ -221,7 +222,7 @@ def with_weight(
 
 
 # --- Reads ---------------------------------------------------------------------------
-def opportunity_get(actor, opportunity_id: Any) -> Opportunity:
+def opportunity_get(actor: Actor, opportunity_id: Any) -> Opportunity:
     """One opportunity in the actor's scope (customer and owner joined), or Http404."""
     try:
         return (
@@ -240,7 +241,7 @@ def _search_q(text: str) -> Q:
 
 
 def opportunity_list(
-    actor, *, stage: str | None = None, mine: bool = False, search: str = ""
+    actor: Actor, *, stage: str | None = None, mine: bool = False, search: str = ""
 ) -> QuerySet[Opportunity]:
     """Opportunities in scope for a list: customer and owner joined, next closes first."""
     opportunities = opportunities_visible_to(actor).select_related("customer", "owner")
@@ -292,7 +293,7 @@ class BoardColumn:
 
 
 def pipeline_board(
-    actor,
+    actor: Actor,
     *,
     mine: bool = False,
     search: str = "",
@@ -351,8 +352,9 @@ def pipeline_board(
             .order_by("stage", "rank")
         )
         for card in cards:
-            card.probability = probabilities[card.stage]
-            card.weighted_amount = weighted_amount(card.amount, card.probability)
+            # Shown on the board's cards.
+            card.probability = probabilities[card.stage]  # type: ignore[attr-defined]
+            card.weighted_amount = weighted_amount(card.amount, card.probability)  # type: ignore[attr-defined]
             columns[card.stage].cards.append(card)
     return list(columns.values())
 
@@ -375,7 +377,13 @@ class ForecastLine:
     def total(self) -> Decimal:
         return sum(self.by_month.values(), ZERO) + self.overdue + self.later + self.no_date
 
-    def add(self, month: datetime.date | None, weighted: Decimal, *, window) -> None:
+    def add(
+        self,
+        month: datetime.date | None,
+        weighted: Decimal,
+        *,
+        window: tuple[datetime.date, datetime.date],
+    ) -> None:
         first, last = window
         if month is None:
             self.no_date += weighted
@@ -420,7 +428,7 @@ def _owner_label(user: User | None) -> str:
 
 def forecast(
     *,
-    actor,
+    actor: Actor,
     months: int = 6,
     start: datetime.date | None = None,
     mine: bool = False,
@@ -459,7 +467,7 @@ def forecast(
             unweighted=Sum("amount"),
         )
     )
-    rows = list(rows)
+    rows = list(rows)  # type: ignore[assignment]  # the same rows, read once
     owner_ids = {row["owner_id"] for row in rows if row["owner_id"] is not None}
     owners = {user.pk: user for user in User.objects.filter(pk__in=owner_ids)}
 
@@ -560,7 +568,7 @@ def _owner(value: Any) -> User | None:
     return value
 
 
-def _owner_in_reach(actor, value: Any) -> User | None:
+def _owner_in_reach(actor: Actor, value: Any) -> User | None:
     """An owner the actor gives must be among their choices (`check_choices`): a
     salesperson gives opportunities to nobody but themselves, a manager to their team."""
     owner = _owner(value)
@@ -571,7 +579,7 @@ def _owner_in_reach(actor, value: Any) -> User | None:
 @transaction.atomic
 def opportunity_create(
     *,
-    actor,
+    actor: Actor,
     customer: Customer,
     name: str,
     amount: Any,
@@ -591,7 +599,7 @@ def opportunity_create(
     documents.require_customer_visible(actor, customer)
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
-    checks = {
+    checks: dict[str, Callable[[], Any]] = {
         "name": lambda: _text(name, "name", MAX_NAME, required=True),
         "amount": lambda: _amount(amount),
         "currency": lambda: documents.currency_value(currency, customer.currency),
@@ -633,7 +641,7 @@ def opportunity_create(
 
 
 @transaction.atomic
-def opportunity_update(*, actor, opportunity: Opportunity, **changes: Any) -> Opportunity:
+def opportunity_update(*, actor: Actor, opportunity: Opportunity, **changes: Any) -> Opportunity:
     """Change an opportunity's name, amount, currency, expected close, owner, next step,
     notes or (once won) follow-up date. Its stage changes only by moving it."""
     step = LIFECYCLE.start("edit", actor=actor, document=opportunity)
@@ -681,7 +689,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, **changes: Any) -> Op
 @transaction.atomic
 def opportunity_move(
     *,
-    actor,
+    actor: Actor,
     opportunity: Opportunity,
     stage: str,
     reason: str = "",

@@ -11,6 +11,7 @@ refused move (won or lost without a reason) lands with its error and status 400.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -35,11 +36,12 @@ from tradepost.lifecycle import permitted
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import services as pipeline
 from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
+from tradepost.principals import Actor
 from tradepost.workspace.forms import add_service_errors
 
 ROWS_PER_PAGE = 50
 MAX_SEARCH = 100
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 OWNER_ROLES = (Role.SALESPERSON.value, Role.SALES_MANAGER.value, Role.SYSTEM_ADMINISTRATOR.value)
 
 
@@ -49,7 +51,7 @@ class _UserChoice(forms.ModelChoiceField):
         return obj.get_full_name()
 
 
-def _owners(actor, current: User | None = None):
+def _owners(actor: Actor, current: User | None = None):
     """People who sell, as far as the actor's scope reaches (`users_visible_to`: a
     salesperson only themselves, a sales manager their team), and the current owner,
     whoever it is."""
@@ -99,11 +101,12 @@ class OpportunityForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )
 
-    def __init__(self, *args, actor, opportunity: Opportunity | None = None, **kwargs):
+    def __init__(self, *args, actor: Actor, opportunity: Opportunity | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _owners(actor, opportunity.owner if opportunity else None)
+        # a ModelChoiceField
+        self.fields["owner"].queryset = _owners(actor, opportunity.owner if opportunity else None)  # type: ignore[attr-defined]
         if opportunity is None:
-            self.fields["customer"].queryset = (
+            self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
                 customer_selectors.customers_visible_to(actor)
                 .filter(is_active=True)
                 .order_by("name", "pk")
@@ -112,7 +115,7 @@ class OpportunityForm(forms.Form):
         else:
             del self.fields["customer"]
             del self.fields["stage"]
-            self.fields["currency"].choices = Currency.choices
+            self.fields["currency"].choices = Currency.choices  # type: ignore[attr-defined]
             self.fields["currency"].required = True
             self.fields["owner"].help_text = ""
             if opportunity.stage != Stage.WON:

@@ -9,6 +9,8 @@ fields (400 naming the field) and record an audit entry.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,8 +32,8 @@ from tradepost.masterdata.models import Currency, Product
 from tradepost.pricing import promotions as services
 from tradepost.pricing.models import Promotion
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 MAX_ID = 2**63 - 1
 
 
@@ -124,7 +126,7 @@ class PromotionWriteSerializer(StrictSerializer):
     free_quantity = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=services.MAX_UNITS
     )
-    tiers = TierSerializer(
+    tiers = TierSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         max_length=services.MAX_TIERS,

@@ -13,12 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tradepost.accounts.models import User
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.models import Customer
 from tradepost.masterdata.models import Currency, Product, TaxRate
 from tradepost.pricing import lines as arithmetic
 from tradepost.pricing import selectors as pricing_selectors
 from tradepost.pricing.resolution import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE, prices_resolve
+from tradepost.principals import Actor
 
 MAX_LINES = 200
 MAX_QUANTITY = Decimal("999999999.999")
@@ -42,20 +44,20 @@ PRICE_SOURCE_LABELS = {
 }
 
 
-def require(actor, permission: str) -> None:
+def require(actor: Actor, permission: str) -> None:
     if actor is None or not actor.has_perm(permission):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
-def require_customer_visible(actor, customer: Customer) -> None:
+def require_customer_visible(actor: Actor, customer: Customer) -> None:
     """A customer out of scope is refused like a missing one."""
     if not customer_selectors.customer_is_visible(actor, customer.pk):
         raise ValidationError({"customer": [_("Select a valid customer.")]})
 
 
-def actor_user(actor):
+def actor_user(actor: Actor) -> User | None:
     """The user behind `actor`, or None for an API key (it is nobody)."""
-    return actor if getattr(actor, "pk", None) else None
+    return actor if getattr(actor, "pk", None) else None  # type: ignore[return-value]  # a user
 
 
 def decimal_value(
@@ -82,7 +84,8 @@ def decimal_value(
             {
                 field: [
                     _("Use at most %(places)d decimal places.")
-                    % {"places": -places.as_tuple().exponent}
+                    # `places` is a finite quantum: its exponent is an int.
+                    % {"places": -places.as_tuple().exponent}  # type: ignore[operator]
                 ]
             }
         )

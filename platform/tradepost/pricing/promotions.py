@@ -58,6 +58,7 @@ from tradepost.pricing import selectors as pricing_selectors
 from tradepost.pricing.lines import decimal_text
 from tradepost.pricing.models import Promotion
 from tradepost.pricing.resolution import prices_resolve
+from tradepost.principals import Actor
 
 K = Promotion.Kind
 MAX_NAME = 200
@@ -122,7 +123,7 @@ def _name(value: Any) -> str:
 def _kind(value: Any) -> str:
     if value not in K.values:
         raise _error("kind", _("Choose a type of promotion."))
-    return value
+    return str(value)
 
 
 def _percent(value: Any) -> Decimal:
@@ -145,7 +146,7 @@ def _amount(value: Any) -> Decimal:
     )
 
 
-def _units(field: str):
+def _units(field: str) -> Callable[[Any], int]:
     def check(value: Any) -> int:
         if _blank(value):
             raise _error(field, _("Enter a whole number of units, at least 1."))
@@ -249,7 +250,7 @@ RULE_CHECKS = {
 }
 
 
-def _date(field: str):
+def _date(field: str) -> Callable[[Any], datetime.date]:
     def check(value: Any) -> datetime.date:
         if isinstance(value, str):
             try:
@@ -306,7 +307,7 @@ def _links(field: str, value: Any) -> list[models.Model]:
     ids = _link_ids(field, value, model)
     if not ids:
         return []
-    found = {row.pk: row for row in model.objects.filter(pk__in=ids)}
+    found = {row.pk: row for row in model._default_manager.filter(pk__in=ids)}
     missing = [str(pk) for pk in ids if pk not in found]
     if missing:
         raise _error(
@@ -347,15 +348,17 @@ def _reject_unknown(given: Mapping[str, Any]) -> None:
         raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
 
 
-def promotion_clean(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
+def promotion_clean(
+    values: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """Check a whole promotion (every field of `FIELDS`). Returns the column values —
     the rule fields of other kinds cleared — and the links (field → instances).
     Raises one ValidationError naming every field in error."""
     errors: dict[str, list[str]] = {}
     scalars: dict[str, Any] = {}
-    links: dict[str, list] = {}
+    links: dict[str, list[Any]] = {}
 
-    def check(target: dict, field: str, function, *args) -> None:
+    def check(target: dict[str, Any], field: str, function: Callable[..., Any], *args: Any) -> None:
         try:
             target[field] = function(*args)
         except ValidationError as exc:
@@ -366,7 +369,7 @@ def promotion_clean(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str
     check(scalars, "kind", _kind, values.get("kind"))
     kind = scalars.get("kind")
     scalars.update(RULE_EMPTY)
-    for field in KIND_FIELDS.get(kind, ()):
+    for field in KIND_FIELDS.get(kind, ()):  # type: ignore[arg-type]  # no kind: no fields
         check(scalars, field, RULE_CHECKS[field], values.get(field))
     for field, function in OTHER_CHECKS.items():
         check(scalars, field, function, values.get(field))
@@ -380,7 +383,7 @@ def promotion_clean(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str
     return scalars, links
 
 
-def _audit_data(scalars: Mapping[str, Any], links: Mapping[str, list]) -> dict[str, Any]:
+def _audit_data(scalars: Mapping[str, Any], links: Mapping[str, list[Any]]) -> dict[str, Any]:
     data = {
         "kind": scalars["kind"],
         "starts_on": scalars["starts_on"].isoformat(),
@@ -395,7 +398,7 @@ def _audit_data(scalars: Mapping[str, Any], links: Mapping[str, list]) -> dict[s
 
 # --- Writing -------------------------------------------------------------------------
 @transaction.atomic
-def promotion_create(*, actor, **fields: Any) -> Promotion:
+def promotion_create(*, actor: Actor, **fields: Any) -> Promotion:
     """A promotion from `fields` (names in `FIELDS`; see the module docstring for what
     each kind needs). Nothing is written when any field is wrong."""
     documents.require(actor, "pricing.add_promotion")
@@ -422,7 +425,7 @@ def _current(promotion: Promotion) -> dict[str, Any]:
 
 
 @transaction.atomic
-def promotion_update(*, actor, promotion: Promotion, **changes: Any) -> Promotion:
+def promotion_update(*, actor: Actor, promotion: Promotion, **changes: Any) -> Promotion:
     """Change any fields of a promotion. The whole promotion is checked again, as after
     the change; changing the kind clears the old kind's fields (give the new kind's).
     Links given replace the old ones whole."""
@@ -454,7 +457,7 @@ def promotion_update(*, actor, promotion: Promotion, **changes: Any) -> Promotio
 
 
 @transaction.atomic
-def promotion_deactivate(*, actor, promotion: Promotion) -> Promotion:
+def promotion_deactivate(*, actor: Actor, promotion: Promotion) -> Promotion:
     """Stop a promotion at once: documents priced from now on no longer get it (lines
     already saved keep theirs). Activate it again with `promotion_update(is_active=True)`."""
     documents.require(actor, "pricing.change_promotion")
@@ -473,12 +476,12 @@ CURRENT, UPCOMING, PAST = "current", "upcoming", "past"
 PERIODS = (CURRENT, UPCOMING, PAST)
 
 
-def _dealer_only(actor) -> bool:
+def _dealer_only(actor: Actor) -> bool:
     roles = set(getattr(actor, "roles", ()) or ())
     return bool(roles) and roles <= {Role.DEALER.value}
 
 
-def promotion_queryset(actor=None) -> QuerySet[Promotion]:
+def promotion_queryset(actor: Actor | None = None) -> QuerySet[Promotion]:
     """Promotions with their links prefetched (three queries for any number).
 
     Staff read every promotion (they are company rules). A dealer reads only those
@@ -503,7 +506,7 @@ def promotion_queryset(actor=None) -> QuerySet[Promotion]:
     return promotions.filter(pk__in=Promotion.objects.filter(groups).filter(reach).values("pk"))
 
 
-def promotion_get(promotion_id: Any, actor=None) -> Promotion:
+def promotion_get(promotion_id: Any, actor: Actor | None = None) -> Promotion:
     """One promotion with its links (as `actor` may read it), or Http404."""
     try:
         return promotion_queryset(actor).get(pk=promotion_id)
@@ -511,7 +514,7 @@ def promotion_get(promotion_id: Any, actor=None) -> Promotion:
         raise Http404 from None
 
 
-def promotions_for_product(queryset: QuerySet[Promotion], product: Product) -> QuerySet:
+def promotions_for_product(queryset: QuerySet[Promotion], product: Product) -> QuerySet[Promotion]:
     """The promotions that may apply to `product` (for some customer on some day): it is
     one of their products, or in the subtree of one of their categories, or they name
     neither products nor categories."""
@@ -528,13 +531,14 @@ def promotions_for_product(queryset: QuerySet[Promotion], product: Product) -> Q
         ) or ""
         step = ProductCategory.steplen
         ancestors = [path[:end] for end in range(step, len(path) + 1, step)]
-        condition |= Exists(through_categories.filter(productcategory__path__in=ancestors))
+        in_category = Exists(through_categories.filter(productcategory__path__in=ancestors))
+        condition |= in_category  # type: ignore[assignment]  # Exists | Exists is an expression
     return queryset.filter(condition)
 
 
 def promotions_filtered(
     *,
-    actor=None,
+    actor: Actor | None = None,
     period: str | None = None,
     valid_on: datetime.date | None = None,
     kind: str | None = None,
@@ -690,7 +694,7 @@ def promotion_preview(
     on_date: datetime.date | None = None,
     currency: str | None = None,
     unit_price: Any = None,
-    actor=None,
+    actor: Actor | None = None,
 ) -> PromotionPreview:
     """Which promotion a line of `quantity` × `product` for `customer` on `on_date`
     (default today) in `currency` (default the customer's) would get, and the discount,

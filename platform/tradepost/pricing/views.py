@@ -10,6 +10,7 @@ tier rows on click.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -33,11 +34,12 @@ from tradepost.masterdata.forms import ProductChoice
 from tradepost.masterdata.models import Currency, Product, ProductCategory
 from tradepost.pricing import promotions as services
 from tradepost.pricing.models import Promotion
+from tradepost.principals import Actor
 from tradepost.workspace.forms import add_service_errors
 
 ROWS_PER_PAGE = 50
 EXTRA_TIER_ROWS = 2
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 K = Promotion.Kind
 PERIOD_LABELS = {
     services.CURRENT: gettext_lazy("Running now"),
@@ -145,9 +147,10 @@ class PromotionForm(forms.Form):
         "currency": (K.AMOUNT_OFF, K.TIERED_PRICE),
     }
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer_groups"].queryset = customer_groups_visible_to(actor).order_by(
+        # a ModelChoiceField
+        self.fields["customer_groups"].queryset = customer_groups_visible_to(actor).order_by(  # type: ignore[attr-defined]
             "name", "pk"
         )
 
@@ -223,9 +226,9 @@ class CheckForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = (
+        self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             customers_visible_to(actor).filter(is_active=True).order_by("name")
         )
 
@@ -259,7 +262,7 @@ def _save(form: PromotionForm, formset: BaseTierFormSet, call):
     except ValidationError as exc:
         if hasattr(exc, "error_dict") and "tiers" in exc.error_dict:
             tiers = exc.error_dict.pop("tiers")
-            formset._non_form_errors = formset.error_class(
+            formset._non_form_errors = formset.error_class(  # type: ignore[attr-defined]
                 [message for error in tiers for message in error.messages]
             )
         if not hasattr(exc, "error_dict") or exc.error_dict:
@@ -330,8 +333,8 @@ def promotion_create(request: HttpRequest) -> HttpResponse:
     if data is not None and form.is_valid() & formset.is_valid():
         created = _save(
             form,
-            formset,
-            lambda: services.promotion_create(actor=request.user, **_service_fields(form, formset)),
+            formset,  # type: ignore[arg-type]
+            lambda: services.promotion_create(actor=request.user, **_service_fields(form, formset)),  # type: ignore[arg-type]
         )
         if created is not None:
             messages.success(request, _("Promotion “%(name)s” saved.") % {"name": created.name})
@@ -356,9 +359,11 @@ def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
     if data is not None and form.is_valid() & formset.is_valid():
         updated = _save(
             form,
-            formset,
+            formset,  # type: ignore[arg-type]
             lambda: services.promotion_update(
-                actor=request.user, promotion=promotion, **_service_fields(form, formset)
+                actor=request.user,
+                promotion=promotion,
+                **_service_fields(form, formset),  # type: ignore[arg-type]
             ),
         )
         if updated is not None:

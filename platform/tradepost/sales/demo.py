@@ -65,14 +65,17 @@ def seed_demo(*, actor: User) -> int:
             order = orders.order_confirm(actor=actor, order=order)
         if index == 6:
             line = order.lines.order_by("position").first()
-            orders.order_ship(actor=actor, order=order, quantities={line.pk: "1"})
+            orders.order_ship(actor=actor, order=order, quantities={line.pk: "1"})  # type: ignore[union-attr]
         if index in (7, 8):
             order = orders.order_ship(actor=actor, order=order)
             order = orders.order_deliver(actor=actor, order=order)
         if index == 7:
             line = order.lines.order_by("position").first()
             orders.order_return_create(
-                actor=actor, order=order, quantities={line.pk: "1"}, reason="Damaged in transit"
+                actor=actor,
+                order=order,
+                quantities={line.pk: "1"},  # type: ignore[union-attr]
+                reason="Damaged in transit",
             )
         if index == 8:
             orders.order_close(actor=actor, order=order)

@@ -11,6 +11,7 @@ renders the rows with `sales/_line_rows.html`; `sales/lines.js` adds rows on cli
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,10 +22,11 @@ from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.forms import ProductChoice, active_products
 from tradepost.masterdata.models import Currency
 from tradepost.pricing.lines import decimal_text
+from tradepost.principals import Actor
 from tradepost.sales import order_terms
 from tradepost.workspace.forms import add_service_errors
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 EXTRA_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
 
@@ -70,7 +72,7 @@ class BaseLineFormSet(forms.BaseFormSet):
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.is_blank():
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if self.can_delete and self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             data = form.cleaned_data
             items.append(
@@ -99,7 +101,7 @@ def line_formset(data=None, *, lines=None, prefix: str = "lines") -> BaseLineFor
     """A formset for POSTed `data`, or one showing existing `lines` (QuoteLine or
     OrderLine rows) with a manual price kept only where the line had one."""
     if data is not None:
-        return LineFormSet(data, prefix=prefix)
+        return LineFormSet(data, prefix=prefix)  # type: ignore[return-value]
     initial = [
         {
             "product": line.product_id,
@@ -110,7 +112,7 @@ def line_formset(data=None, *, lines=None, prefix: str = "lines") -> BaseLineFor
         }
         for line in (lines or [])
     ]
-    return LineFormSet(initial=initial, prefix=prefix)
+    return LineFormSet(initial=initial, prefix=prefix)  # type: ignore[return-value]
 
 
 def document_service_call(form, formset, call: Callable[[], object]):
@@ -141,7 +143,7 @@ class OrderForm(forms.Form):
     requested_delivery_date = forms.DateField(
         label=_("Requested delivery"), required=False, widget=DateInput()
     )
-    agreement = forms.ModelChoiceField(
+    agreement = forms.ModelChoiceField(  # type: ignore[var-annotated]
         queryset=None,
         label=_("Under agreement"),
         required=False,
@@ -150,9 +152,9 @@ class OrderForm(forms.Form):
     deposit = forms.DecimalField(label=_("Deposit"), required=False, **MONEY)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
 
-    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+    def __init__(self, *args, actor: Actor, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = (
+        self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             customers_visible_to(actor).filter(is_active=True).order_by("name")
         )
         self.fields["agreement"].queryset = order_terms.rules().open_for_orders(actor)

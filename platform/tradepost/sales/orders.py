@@ -54,6 +54,7 @@ from tradepost.lifecycle.rows import lines_replace, rows_lock
 from tradepost.masterdata.services import document_number_next
 from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
+from tradepost.principals import Actor
 from tradepost.sales import order_terms, selectors
 from tradepost.sales.models import (
     Order,
@@ -88,7 +89,7 @@ def order_payload(order: Order) -> dict[str, Any]:
     }
 
 
-def is_own(actor, order: Order) -> bool:
+def is_own(actor: Actor, order: Order) -> bool:
     """The actor's own order: they sell it (owner) or entered it (a dealer's order)."""
     user_id = getattr(actor, "pk", None)
     return user_id is not None and user_id in (order.owner_id, order.created_by_id)
@@ -232,7 +233,7 @@ def _check_deposit(deposit: Decimal, gross_total: Decimal) -> None:
 @transaction.atomic
 def order_create(
     *,
-    actor,
+    actor: Actor,
     customer: Customer,
     lines: Iterable[Mapping[str, Any] | documents.LineRequest],
     currency: str | None = None,
@@ -303,7 +304,7 @@ def order_create(
 @transaction.atomic
 def order_update(
     *,
-    actor,
+    actor: Actor,
     order: Order,
     lines: Iterable[Mapping[str, Any] | documents.LineRequest] | None = None,
     **changes: Any,
@@ -358,7 +359,7 @@ def order_update(
 
 
 @transaction.atomic
-def order_submit(*, actor, order: Order) -> Order:
+def order_submit(*, actor: Actor, order: Order) -> Order:
     """Send a draft (or a corrected rejected order) to a sales manager for review."""
     return LIFECYCLE.run(
         "submit", actor=actor, document=order, fields={"submitted_at": timezone.now()}
@@ -382,7 +383,7 @@ def order_approve(*, actor, order: Order, comment: str = "") -> Order:
 
 
 @transaction.atomic
-def order_reject(*, actor, order: Order, comment: str) -> Order:
+def order_reject(*, actor: Actor, order: Order, comment: str) -> Order:
     """Send the order back to its salesperson; the comment says what to change."""
     comment = (comment or "").strip()
     if not comment:
@@ -401,7 +402,7 @@ def order_reject(*, actor, order: Order, comment: str) -> Order:
 
 
 @transaction.atomic
-def order_confirm(*, actor, order: Order) -> Order:
+def order_confirm(*, actor: Actor, order: Order) -> Order:
     """Confirm an approved order and give it its number (see the module docstring)."""
     step = LIFECYCLE.start("confirm", actor=actor, document=order)
     locked = step.lock()
@@ -465,7 +466,7 @@ def _line_quantities(
 
 
 @transaction.atomic
-def order_ship(*, actor, order: Order, quantities: Mapping[Any, Any] | None = None) -> Order:
+def order_ship(*, actor: Actor, order: Order, quantities: Mapping[Any, Any] | None = None) -> Order:
     """Record a shipment: `quantities` maps line id → quantity shipped now; without it,
     everything still open ships. The order becomes partially shipped or shipped."""
     step = LIFECYCLE.start("ship", actor=actor, document=order)
@@ -496,7 +497,7 @@ def order_ship(*, actor, order: Order, quantities: Mapping[Any, Any] | None = No
 
 
 @transaction.atomic
-def order_deliver(*, actor, order: Order) -> Order:
+def order_deliver(*, actor: Actor, order: Order) -> Order:
     """The customer received everything shipped (signed delivery note)."""
     step = LIFECYCLE.start("deliver", actor=actor, document=order)
     locked = step.lock()
@@ -513,7 +514,7 @@ def order_close(*, actor, order: Order) -> Order:
 
 
 @transaction.atomic
-def order_cancel(*, actor, order: Order, reason: str = "") -> Order:
+def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
     """Cancel an order nothing of which has shipped. Its salesperson (or the dealer who
     entered it) may cancel it until it is approved; after that, or for someone else's
     order, it takes the cancel permission. A confirmed order keeps its number (no gap)."""
@@ -530,7 +531,7 @@ def order_cancel(*, actor, order: Order, reason: str = "") -> Order:
 
 @transaction.atomic
 def order_return_create(
-    *, actor, order: Order, quantities: Mapping[Any, Any], reason: str
+    *, actor: Actor, order: Order, quantities: Mapping[Any, Any], reason: str
 ) -> OrderReturn:
     """Goods come back against delivered lines: at most what was delivered and not yet
     returned, credited at the line's net price (its discounts included) plus tax.

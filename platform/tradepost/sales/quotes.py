@@ -52,6 +52,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.access import ensure_writable
+from tradepost.accounts.models import User
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
@@ -60,6 +61,7 @@ from tradepost.lifecycle.rows import lines_replace
 from tradepost.masterdata.services import document_number_next
 from tradepost.pipeline.models import Opportunity
 from tradepost.pricing import documents
+from tradepost.principals import Actor
 from tradepost.sales import selectors
 from tradepost.sales.models import Order, Quote, QuoteLine
 
@@ -199,14 +201,14 @@ def _write_lines(quote: Quote, priced: list[documents.PricedLine], *, new: bool 
 @transaction.atomic
 def quote_create(
     *,
-    actor,
+    actor: Actor,
     customer: Customer,
     lines: Iterable[Mapping[str, Any] | documents.LineRequest],
     currency: str | None = None,
     issued_on: datetime.date | None = None,
     valid_until: datetime.date | None = None,
     opportunity: Opportunity | None = None,
-    owner=None,
+    owner: User | None = None,
     notes: str = "",
 ) -> Quote:
     """A numbered draft quote for `customer` with lines priced on `issued_on` (default
@@ -258,7 +260,7 @@ def quote_create(
 @transaction.atomic
 def quote_update(
     *,
-    actor,
+    actor: Actor,
     quote: Quote,
     lines: Iterable[Mapping[str, Any] | documents.LineRequest] | None = None,
     **changes: Any,
@@ -298,31 +300,31 @@ def _step(name: str, actor, quote: Quote) -> Quote:
 
 
 @transaction.atomic
-def quote_send(*, actor, quote: Quote) -> Quote:
+def quote_send(*, actor: Actor, quote: Quote) -> Quote:
     """The draft went to the customer; from now on its lines are fixed."""
     return _step("send", actor, quote)
 
 
 @transaction.atomic
-def quote_accept(*, actor, quote: Quote) -> Quote:
+def quote_accept(*, actor: Actor, quote: Quote) -> Quote:
     """The customer accepted a sent quote within its validity."""
     return _step("accept", actor, quote)
 
 
 @transaction.atomic
-def quote_decline(*, actor, quote: Quote) -> Quote:
+def quote_decline(*, actor: Actor, quote: Quote) -> Quote:
     """The customer said no (also after the quote expired)."""
     return _step("decline", actor, quote)
 
 
 @transaction.atomic
-def quote_cancel(*, actor, quote: Quote) -> Quote:
+def quote_cancel(*, actor: Actor, quote: Quote) -> Quote:
     """Withdraw a quote that has not become an order."""
     return _step("cancel", actor, quote)
 
 
 @transaction.atomic
-def quote_convert(*, actor, quote: Quote, order_date: datetime.date | None = None) -> Order:
+def quote_convert(*, actor: Actor, quote: Quote, order_date: datetime.date | None = None) -> Order:
     """Turn a sent or accepted quote, still valid, into a draft order at the quoted
     unit prices (see the module docstring: promotions are evaluated again on the order
     date). The quote becomes converted; the order links back to it. Needs

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from tradepost.accounts.roles import Role
 from tradepost.customers.selectors import scope_q
+from tradepost.principals import Actor
 from tradepost.sales import order_terms
 from tradepost.sales.models import Order, OrderLine, OrderReturn, Quote, SettlementCredit
 
@@ -33,24 +34,24 @@ WAREHOUSE_STATUSES = (
 )
 
 
-def _roles(actor) -> set[str]:
+def _roles(actor: Actor) -> set[str]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return set()
     return set(getattr(actor, "roles", ()) or ())
 
 
-def order_scope_q(actor) -> Q:
+def order_scope_q(actor: Actor) -> Q:
     q = scope_q(actor, "customer__")
     if Role.WAREHOUSE_MANAGER.value in _roles(actor):
         q |= Q(status__in=WAREHOUSE_STATUSES)
     return q
 
 
-def orders_visible_to(actor) -> QuerySet[Order]:
+def orders_visible_to(actor: Actor) -> QuerySet[Order]:
     return Order.objects.filter(order_scope_q(actor))
 
 
-def order_list(actor, *, status: str | None = None, mine: bool = False) -> QuerySet[Order]:
+def order_list(actor: Actor, *, status: str | None = None, mine: bool = False) -> QuerySet[Order]:
     """Orders for a list: customer and owner joined, newest first."""
     orders = orders_visible_to(actor).select_related("customer", "owner")
     if status:
@@ -60,7 +61,7 @@ def order_list(actor, *, status: str | None = None, mine: bool = False) -> Query
     return orders.order_by("-created_at", "-pk")
 
 
-def order_get(actor, order_id, *, for_update: bool = False) -> Order:
+def order_get(actor: Actor, order_id: int | str, *, for_update: bool = False) -> Order:
     """One order in scope with its lines, or Http404."""
     orders = orders_visible_to(actor).select_related(
         "customer", "owner", "quote", "agreement", "reviewed_by"
@@ -75,7 +76,7 @@ def order_get(actor, order_id, *, for_update: bool = False) -> Order:
         raise Http404 from None
 
 
-def orders_waiting_for(actor) -> QuerySet[Order]:
+def orders_waiting_for(actor: Actor) -> QuerySet[Order]:
     """Orders that wait for this person to act: for reviewers, submitted orders; for
     confirmers, approved ones; for sellers, their own rejected orders."""
     waiting = Q(pk__in=[])
@@ -104,15 +105,15 @@ def orders_this_month_count(today: datetime.date | None = None) -> int:
     return Order.objects.filter(order_date__year=today.year, order_date__month=today.month).count()
 
 
-def returns_visible_to(actor) -> QuerySet[OrderReturn]:
+def returns_visible_to(actor: Actor) -> QuerySet[OrderReturn]:
     return OrderReturn.objects.filter(scope_q(actor, "order__customer__"))
 
 
-def quotes_visible_to(actor) -> QuerySet[Quote]:
+def quotes_visible_to(actor: Actor) -> QuerySet[Quote]:
     return Quote.objects.filter(scope_q(actor, "customer__"))
 
 
-def quote_get(actor, quote_id) -> Quote:
+def quote_get(actor: Actor, quote_id: int | str) -> Quote:
     try:
         return (
             quotes_visible_to(actor)
@@ -124,7 +125,7 @@ def quote_get(actor, quote_id) -> Quote:
         raise Http404 from None
 
 
-def quotes_expiring(actor, *, days: int = 7, mine: bool = True) -> QuerySet[Quote]:
+def quotes_expiring(actor: Actor, *, days: int = 7, mine: bool = True) -> QuerySet[Quote]:
     """Open quotes whose validity ends within `days` (today included)."""
     today = timezone.localdate()
     quotes = quotes_visible_to(actor).filter(

@@ -32,7 +32,7 @@ def order_setup(run_db, platform_workspaces):
         with schema_context(alpha.schema):
             owner = alpha.owner()
             last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            vat = md.tax_rate_create(actor=owner, name="E2E VAT 13%", rate="13")
+            vat = md.tax_rate_create(actor=owner, name="E2E VAT 13%", rate=Decimal("13"))
             customer = customer_services.customer_create(
                 actor=owner, name="上海明达 Mingda Shanghai", code="E2E-SO-1"
             )

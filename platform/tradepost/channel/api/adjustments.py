@@ -10,6 +10,8 @@ only those of dealers in the caller's customer scope.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status
@@ -26,8 +28,8 @@ from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
 from tradepost.text import MULTI_LINE
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
 
 
 # --- Price adjustments ---------------------------------------------------------------

@@ -9,6 +9,8 @@ only its own plans, an id outside the scope is a 404. Every write is a service o
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -34,8 +36,8 @@ from tradepost.channel.models import DemandPlan, DemandPlanLine
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.forms import active_products
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 MONTH_HELP = "The month as YYYY-MM (e.g. 2026-12); a full date names its month."
 
 
@@ -124,7 +126,7 @@ class PlanLineInputSerializer(StrictSerializer):
 
 
 class DemandPlanUpdateSerializer(StrictSerializer):
-    lines = PlanLineInputSerializer(
+    lines = PlanLineInputSerializer(  # type: ignore[call-arg]
         many=True,
         allow_empty=False,
         max_length=200,
@@ -137,7 +139,7 @@ class DemandPlanUpdateSerializer(StrictSerializer):
 class DemandPlanCreateSerializer(DemandPlanUpdateSerializer):
     dealer = VisibleCustomerField(help_text="A dealer or franchisee in the caller's scope.")
     month = MonthField(help_text=MONTH_HELP + " This month or later.")
-    lines = PlanLineInputSerializer(
+    lines = PlanLineInputSerializer(  # type: ignore[call-arg]
         many=True,
         allow_empty=False,
         max_length=200,

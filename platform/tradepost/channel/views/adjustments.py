@@ -29,6 +29,7 @@ from tradepost.customers.forms import DateInput
 from tradepost.masterdata.forms import ProductChoice, active_products
 from tradepost.masterdata.models import Currency
 from tradepost.pricing.lines import decimal_text
+from tradepost.principals import Actor
 from tradepost.sales.models import SettlementCredit
 from tradepost.sales.selectors import settlement_credit_list
 from tradepost.workspace.forms import add_service_errors
@@ -94,7 +95,7 @@ class LineForm(forms.Form):
         help_text=gettext_lazy("0 removes the dealer's line."),
     )
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dealer"].queryset = dealers_of(actor)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from tradepost.masterdata.forms import active_products
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 
 DOCUMENT_LINE_FIELDS = [
     "id",

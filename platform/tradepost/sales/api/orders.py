@@ -116,7 +116,7 @@ class VisibleAgreementField(serializers.PrimaryKeyRelatedField):
 
 class OrderCreateSerializer(LinesBatchMixin, StrictSerializer):
     customer = VisibleCustomerField()
-    lines = LineInputSerializer(many=True, allow_empty=False, max_length=200)
+    lines = LineInputSerializer(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]
     currency = serializers.ChoiceField(
         choices=Currency.choices, required=False, help_text="Default: the customer's currency."
     )
@@ -132,7 +132,7 @@ class OrderCreateSerializer(LinesBatchMixin, StrictSerializer):
 
 
 class OrderUpdateSerializer(LinesBatchMixin, StrictSerializer):
-    lines = LineInputSerializer(
+    lines = LineInputSerializer(  # type: ignore[call-arg]
         many=True,
         allow_empty=False,
         max_length=200,
@@ -171,7 +171,7 @@ class LineQuantitySerializer(StrictSerializer):
 
 
 class ShipSerializer(StrictSerializer):
-    lines = LineQuantitySerializer(
+    lines = LineQuantitySerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         allow_empty=False,
@@ -181,7 +181,7 @@ class ShipSerializer(StrictSerializer):
 
 
 class ReturnSerializer(StrictSerializer):
-    lines = LineQuantitySerializer(many=True, allow_empty=False, max_length=200)
+    lines = LineQuantitySerializer(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]
     reason = serializers.CharField(max_length=300)
 
 

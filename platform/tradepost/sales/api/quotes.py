@@ -110,7 +110,7 @@ class VisibleOpportunityField(serializers.PrimaryKeyRelatedField):
 
 class QuoteCreateSerializer(LinesBatchMixin, StrictSerializer):
     customer = VisibleCustomerField()
-    lines = LineInputSerializer(many=True, allow_empty=False, max_length=200)
+    lines = LineInputSerializer(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]
     currency = serializers.ChoiceField(
         choices=Currency.choices, required=False, help_text="Default: the customer's currency."
     )
@@ -134,7 +134,7 @@ class QuoteCreateSerializer(LinesBatchMixin, StrictSerializer):
 
 
 class QuoteUpdateSerializer(LinesBatchMixin, StrictSerializer):
-    lines = LineInputSerializer(
+    lines = LineInputSerializer(  # type: ignore[call-arg]
         many=True,
         allow_empty=False,
         max_length=200,

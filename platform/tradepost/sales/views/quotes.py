@@ -32,6 +32,7 @@ from tradepost.customers import selectors as customer_selectors
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import selectors as pipeline_selectors
 from tradepost.pricing import documents
+from tradepost.principals import Actor
 from tradepost.sales import forms as sales_forms
 from tradepost.sales import quotes as services
 from tradepost.sales import selectors
@@ -80,9 +81,9 @@ class QuoteForm(forms.Form):
         help_text=gettext_lazy("Printed on the quote."),
     )
 
-    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+    def __init__(self, *args, actor: Actor, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = (
+        self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             customer_selectors.customers_visible_to(actor).filter(is_active=True).order_by("name")
         )
         self.fields["opportunity"].queryset = (
@@ -259,7 +260,7 @@ def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
     expired = services.quote_is_expired(quote)
     lines = list(quote.lines.all())
     for line in lines:
-        line.price_source_label = documents.PRICE_SOURCE_LABELS.get(
+        line.price_source_label = documents.PRICE_SOURCE_LABELS.get(  # type: ignore[attr-defined]
             line.price_source, line.price_source
         )
     orders = [
@@ -290,7 +291,7 @@ def quote_pdf_download(request: HttpRequest, quote_id: int) -> HttpResponse:
     """The quote as a PDF, shown in the browser (and saved as `<number>.pdf`)."""
     quote = selectors.quote_get(request.user, quote_id)
     response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
+    response["Content-Disposition"] = content_disposition_header(  # type: ignore[assignment]
         as_attachment=False, filename=f"{quote.number}.pdf"
     )
     return response
