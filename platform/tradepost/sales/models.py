@@ -19,10 +19,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tradepost.amounts import MONEY, QUANTITY
 from tradepost.masterdata.models import DEFAULT_CURRENCY, Currency
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
 ZERO = Decimal("0")
 
 

@@ -17,9 +17,10 @@ from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.fields import MoneyField, QuantityField
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import ReadSerializer, StrictSerializer
-from api.views import RolePermissions, TradepostViewSet
+from api.views import CanView, ResourceViewSet, ServiceViewSet
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
 from tradepost.sales import adjustments as services
@@ -31,9 +32,6 @@ from tradepost.sales.models import (
     SettlementCredit,
 )
 from tradepost.text import MULTI_LINE
-
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
 
 
 # --- Price adjustments ---------------------------------------------------------------
@@ -90,7 +88,7 @@ class PriceAdjustmentSerializer(ReadSerializer):
 
 class PriceAdjustmentCreateSerializer(StrictSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
-    new_price = serializers.DecimalField(help_text="Lower than the old price.", **MONEY)
+    new_price = MoneyField(help_text="Lower than the old price.")
     effective_on = serializers.DateField(help_text="The first day of the new price.")
     basis = serializers.ChoiceField(
         choices=PriceAdjustment.Basis.choices,
@@ -100,9 +98,7 @@ class PriceAdjustmentCreateSerializer(StrictSerializer):
     window_days = serializers.IntegerField(
         required=False, min_value=1, max_value=services.MAX_WINDOW_DAYS, default=30
     )
-    old_price = serializers.DecimalField(
-        required=False, help_text="Default: the product's list price.", **MONEY
-    )
+    old_price = MoneyField(required=False, help_text="Default: the product's list price.")
     currency = serializers.ChoiceField(
         choices=Currency.choices, required=False, help_text="Default: the product's currency."
     )
@@ -119,7 +115,7 @@ class PriceAdjustmentCreateSerializer(StrictSerializer):
 
 class AdjustmentLineSetSerializer(StrictSerializer):
     dealer = VisibleCustomerField(help_text="A dealer or franchisee in your scope.")
-    quantity = serializers.DecimalField(help_text="0 removes the dealer's line.", **QUANTITY)
+    quantity = QuantityField(help_text="0 removes the dealer's line.")
 
 
 class AdjustmentCancelSerializer(StrictSerializer):
@@ -146,14 +142,6 @@ class PriceAdjustmentFilter(UpdatedSinceFilterSet):
         ]
 
 
-class CanViewAdjustments(permissions.BasePermission):
-    """Actions: the caller must see adjustments; the service checks the step's own
-    permission (`change_`, `review_`, `post_priceadjustment`)."""
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm("sales.view_priceadjustment"))
-
-
 @extend_schema_view(
     create=extend_schema(
         request=PriceAdjustmentCreateSerializer,
@@ -163,16 +151,12 @@ class CanViewAdjustments(permissions.BasePermission):
         "Needs `add_priceadjustment` (sales managers).",
     ),
 )
-class PriceAdjustmentViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    TradepostViewSet,
-):
+class PriceAdjustmentViewSet(ServiceViewSet):
     """Price adjustments, latest effective day first, with the lines of the dealers in
     the caller's scope."""
 
     serializer_class = PriceAdjustmentSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    create_serializer_class = PriceAdjustmentCreateSerializer
     filterset_class = PriceAdjustmentFilter
     search_fields = ["number", "product__sku", "product__name"]
     ordering_fields = ["effective_on", "created_at", "updated_at", "total", "number"]
@@ -181,7 +165,7 @@ class PriceAdjustmentViewSet(
 
     def get_permissions(self):
         if self.action not in ("list", "retrieve", "create"):
-            return [permissions.IsAuthenticated(), CanViewAdjustments()]
+            return [permissions.IsAuthenticated(), CanView("sales.view_priceadjustment")]
         return super().get_permissions()
 
     def get_queryset(self):
@@ -189,19 +173,8 @@ class PriceAdjustmentViewSet(
             "-effective_on", "-pk"
         )
 
-    def _read(self, adjustment, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=adjustment.pk)
-        return Response(PriceAdjustmentSerializer(fresh).data, status=status_code)
-
-    def _body(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return data.validated_data
-
-    def create(self, request, *args, **kwargs):
-        data = self._body(PriceAdjustmentCreateSerializer)
-        adjustment = services.price_adjustment_create(actor=request.user, **data)
-        return self._read(adjustment, status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return services.price_adjustment_create(actor=self.request.user, **data)
 
     @extend_schema(
         request=None,
@@ -295,7 +268,7 @@ class DealerStockReportSerializer(ReadSerializer):
 class DealerStockReportCreateSerializer(StrictSerializer):
     dealer = VisibleCustomerField(help_text="A dealer or franchisee; a dealer reports its own.")
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
-    quantity = serializers.DecimalField(help_text="On hand, up to 3 decimal places.", **QUANTITY)
+    quantity = QuantityField(help_text="On hand, up to 3 decimal places.")
     as_of = serializers.DateField(required=False, help_text="Default: today; not in the future.")
 
 
@@ -335,16 +308,10 @@ class DealerStockReportFilter(django_filters.FilterSet):
         "replaces the quantity (200 instead of 201).",
     ),
 )
-class DealerStockReportViewSet(
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    TradepostViewSet,
-):
+class DealerStockReportViewSet(mixins.CreateModelMixin, ResourceViewSet):
     """Dealers' stock reports in the caller's customer scope, latest day first."""
 
     serializer_class = DealerStockReportSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = DealerStockReportFilter
     search_fields = ["dealer__name", "product__sku"]
     ordering_fields = ["as_of", "created_at"]
@@ -402,12 +369,11 @@ class SettlementCreditFilter(django_filters.FilterSet):
         fields = ["customer", "price_adjustment", "order_return", "status", "currency"]
 
 
-class SettlementCreditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+class SettlementCreditViewSet(ResourceViewSet):
     """Money owed to customers in the caller's scope (from price adjustments and
     returns), newest first. Read-only: the settlement module settles them."""
 
     serializer_class = SettlementCreditSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = SettlementCreditFilter
     ordering_fields = ["created_at", "amount"]
     ordering = ["-created_at"]

@@ -20,14 +20,15 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api.fields import MoneyField, QuantityField
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import ReadSerializer, StrictSerializer, StringField
-from api.views import RolePermissions, TradepostViewSet
+from api.views import CanView, ServiceViewSet
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency
 from tradepost.sales import agreements as agreement_services
@@ -36,8 +37,6 @@ from tradepost.sales import selectors
 from tradepost.sales.forms import active_products
 from tradepost.sales.models import Agreement, AgreementLine, DemandPlan, DemandPlanLine
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
 MONTH_HELP = "The month as YYYY-MM (e.g. 2026-12); a full date names its month."
 
 
@@ -64,17 +63,6 @@ class MonthField(serializers.Field):
 
     def to_representation(self, value):
         return f"{value:%Y-%m}"
-
-
-class CanView(permissions.BasePermission):
-    """Actions: the caller must read the resource; the service checks the step's own
-    permission (`change_…`, `review_demandplan`)."""
-
-    def __init__(self, permission: str):
-        self.permission = permission
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm(self.permission))
 
 
 # --- Demand plans --------------------------------------------------------------------
@@ -116,9 +104,7 @@ class DemandPlanSerializer(ReadSerializer):
 
 class PlanLineInputSerializer(StrictSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=active_products())
-    quantity = serializers.DecimalField(
-        min_value=0, help_text="More than zero; up to 3 decimal places.", **QUANTITY
-    )
+    quantity = QuantityField(help_text="More than zero; up to 3 decimal places.")
 
 
 class DemandPlanUpdateSerializer(StrictSerializer):
@@ -154,16 +140,16 @@ class AggregateRowSerializer(serializers.Serializer):
     product_sku = serializers.CharField(source="product.sku")
     product_name = serializers.CharField(source="product.name")
     unit = serializers.CharField(source="product.unit")
-    planned = serializers.DecimalField(
-        help_text="Σ quantity over the month's submitted and accepted plans.", **QUANTITY
+    planned = QuantityField(
+        min_value=None, help_text="Σ quantity over the month's submitted and accepted plans."
     )
     dealers = serializers.IntegerField(help_text="Dealers whose plan has the product.")
-    ordered = serializers.DecimalField(
+    ordered = QuantityField(
+        min_value=None,
         help_text="Σ quantity on those dealers' orders dated in the month, cancelled "
         "orders left out.",
-        **QUANTITY,
     )
-    difference = serializers.DecimalField(help_text="ordered − planned.", **QUANTITY)
+    difference = QuantityField(min_value=None, help_text="ordered − planned.")
 
 
 class DemandAggregateSerializer(serializers.Serializer):
@@ -205,18 +191,16 @@ class DemandPlanFilter(UpdatedSinceFilterSet):
         summary="Change a draft or returned plan",
     ),
 )
-class DemandPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+class DemandPlanViewSet(ServiceViewSet):
     """Dealers' monthly demand plans in the caller's scope, newest month first, with
     their lines. draft → submitted → accepted | returned; returned → (edited) →
     submitted."""
 
     serializer_class = DemandPlanSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = DemandPlanFilter
     search_fields = ["dealer__name", "dealer__code"]
     ordering_fields = ["month", "updated_at", "created_at"]
     ordering = ["-month", "dealer__name", "id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self):
         if self.action in ("submit", "accept", "return_", "aggregate"):
@@ -237,15 +221,6 @@ class DemandPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradep
             )
             .order_by("-month", "dealer__name", "pk")
         )
-
-    def _read(self, plan, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=plan.pk)
-        return Response(DemandPlanSerializer(fresh).data, status=status_code)
-
-    def _body(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return data.validated_data
 
     def create(self, request, *args, **kwargs):
         data = self._body(DemandPlanCreateSerializer)
@@ -384,13 +359,11 @@ class AgreementSerializer(ReadSerializer):
 
 class AgreementLineInputSerializer(StrictSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=active_products())
-    unit_price = serializers.DecimalField(help_text="Tax-exclusive, in the currency.", **MONEY)
-    max_quantity = serializers.DecimalField(
+    unit_price = MoneyField(help_text="Tax-exclusive, in the currency.")
+    max_quantity = QuantityField(
         required=False,
         allow_null=True,
-        min_value=0,
         help_text="Cap over all orders under the agreement (more than zero); null: no cap.",
-        **QUANTITY,
     )
 
 
@@ -452,18 +425,17 @@ class AgreementFilter(UpdatedSinceFilterSet):
         description="Draft: every field and the lines. Active: name, notes, end date.",
     ),
 )
-class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+class AgreementViewSet(ServiceViewSet):
     """Master agreements in the caller's scope, newest first, with their lines and each
     line's usage (ordered so far, remaining under the cap). Orders are placed under an
     active agreement with `agreement` on `POST /api/v1/orders/`."""
 
     serializer_class = AgreementSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    create_serializer_class = AgreementCreateSerializer
     filterset_class = AgreementFilter
     search_fields = ["number", "name", "customer__name"]
     ordering_fields = ["starts_on", "ends_on", "number", "updated_at"]
     ordering = ["-starts_on", "-id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self):
         if self.action in ("activate", "close"):
@@ -484,19 +456,8 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradepo
             .order_by("-starts_on", "-pk")
         )
 
-    def _read(self, agreement, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=agreement.pk)
-        return Response(AgreementSerializer(fresh).data, status=status_code)
-
-    def _body(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return data.validated_data
-
-    def create(self, request, *args, **kwargs):
-        data = self._body(AgreementCreateSerializer)
-        agreement = agreement_services.agreement_create(actor=request.user, **data)
-        return self._read(agreement, status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return agreement_services.agreement_create(actor=self.request.user, **data)
 
     def partial_update(self, request, *args, **kwargs):
         agreement = self.get_object()
