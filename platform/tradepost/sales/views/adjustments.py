@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -31,7 +30,8 @@ from tradepost.sales.forms import ProductChoice, active_products
 from tradepost.sales.lines import decimal_text
 from tradepost.sales.models import PriceAdjustment, SettlementCredit
 from tradepost.sales.selectors import price_adjustments_visible_to
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import MoneyField, QuantityField, add_service_errors
+from tradepost.workspace.lists import page_of
 
 ROWS_PER_PAGE = 50
 S = PriceAdjustment.Status
@@ -54,14 +54,9 @@ def _dealers_of(actor):
 
 class AdjustmentForm(forms.Form):
     product = ProductChoice(queryset=active_products(), label=gettext_lazy("Product"))
-    new_price = forms.DecimalField(
-        label=gettext_lazy("New price"), max_digits=14, decimal_places=2, min_value=0
-    )
-    old_price = forms.DecimalField(
+    new_price = MoneyField(label=gettext_lazy("New price"))
+    old_price = MoneyField(
         label=gettext_lazy("Old price"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
         required=False,
         help_text=gettext_lazy("Leave empty for the product's list price."),
     )
@@ -100,12 +95,8 @@ class AdjustmentForm(forms.Form):
 
 class LineForm(forms.Form):
     dealer = DealerChoice(queryset=None, label=gettext_lazy("Dealer"))
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity held"),
-        max_digits=12,
-        decimal_places=3,
-        min_value=0,
-        help_text=gettext_lazy("0 removes the dealer's line."),
+    quantity = QuantityField(
+        label=gettext_lazy("Quantity held"), help_text=gettext_lazy("0 removes the dealer's line.")
     )
 
     def __init__(self, *args, actor, **kwargs):
@@ -116,9 +107,7 @@ class LineForm(forms.Form):
 class StockReportForm(forms.Form):
     dealer = DealerChoice(queryset=None, label=gettext_lazy("Dealer"))
     product = ProductChoice(queryset=active_products(), label=gettext_lazy("Product"))
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity on hand"), max_digits=12, decimal_places=3, min_value=0
-    )
+    quantity = QuantityField(label=gettext_lazy("Quantity on hand"))
     as_of = forms.DateField(label=gettext_lazy("As of"), widget=DateInput)
 
     def __init__(self, *args, actor, **kwargs):
@@ -131,10 +120,6 @@ class StockReportForm(forms.Form):
             self.fields["dealer"].initial = only[0].pk
 
 
-def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-
-
 # --- Adjustments ---------------------------------------------------------------------
 @login_required
 @permission_required("sales.view_priceadjustment", raise_exception=True)
@@ -142,7 +127,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or ""
     if status not in S.values:
         status = ""
-    page = _page(request, adjustments.price_adjustment_list(request.user, status=status or None))
+    page = page_of(request, adjustments.price_adjustment_list(request.user, status=status or None))
     context = {
         "page": page,
         "status": status,
@@ -203,7 +188,7 @@ def _detail(
 ) -> HttpResponse:
     user = request.user
     lines = adjustments.adjustment_lines_visible_to(user).filter(adjustment=adjustment)
-    page = _page(request, lines)
+    page = page_of(request, lines)
     can_change = adjustment.status == S.DRAFT and user.has_perm("sales.change_priceadjustment")
     can_cancel = adjustment.status in adjustments.CANCELLABLE and (
         user.has_perm("sales.change_priceadjustment")
@@ -326,7 +311,7 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("sales:stock_reports")
     context = {
-        "page": _page(request, adjustments.latest_stock_reports(request.user)),
+        "page": page_of(request, adjustments.latest_stock_reports(request.user)),
         "form": form,
         "can_add": can_add,
         "has_dealers": bool(form is not None and form.fields["dealer"].queryset.exists()),
@@ -339,7 +324,7 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("sales.view_settlementcredit", raise_exception=True)
 def credit_list(request: HttpRequest) -> HttpResponse:
-    page = _page(request, adjustments.settlement_credit_list(request.user))
+    page = page_of(request, adjustments.settlement_credit_list(request.user))
     return render(request, "sales/adjustments/credits.html", {"page": page})
 
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,7 +32,8 @@ from tradepost.sales import plans as plan_services
 from tradepost.sales.agreements import quantity_text
 from tradepost.sales.forms import CustomerChoice, ProductChoice, active_products
 from tradepost.sales.models import Agreement, DemandPlan
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import MoneyField, QuantityField, service_call
+from tradepost.workspace.lists import page_of, query_id, query_without_page
 
 ROWS_PER_PAGE = 50
 EXTRA_LINE_ROWS = 3
@@ -110,13 +109,7 @@ class PlanLineForm(LineRowForm):
     product = ProductChoice(
         queryset=active_products(), label=gettext_lazy("Product"), required=False
     )
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity"),
-        max_digits=12,
-        decimal_places=3,
-        min_value=0,
-        required=False,
-    )
+    quantity = QuantityField(label=gettext_lazy("Quantity"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -132,20 +125,9 @@ class AgreementLineForm(LineRowForm):
     product = ProductChoice(
         queryset=active_products(), label=gettext_lazy("Product"), required=False
     )
-    unit_price = forms.DecimalField(
-        label=gettext_lazy("Agreed unit price"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-    )
-    max_quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity cap"),
-        max_digits=12,
-        decimal_places=3,
-        min_value=0,
-        required=False,
-        help_text=gettext_lazy("Empty: no cap."),
+    unit_price = MoneyField(label=gettext_lazy("Agreed unit price"), required=False)
+    max_quantity = QuantityField(
+        label=gettext_lazy("Quantity cap"), required=False, help_text=gettext_lazy("Empty: no cap.")
     )
 
     def clean(self):
@@ -235,29 +217,10 @@ def _rows(formset_class, data, initial=None):
     return formset_class(data, initial=initial, prefix="lines")
 
 
-def _service_call(form, formset, call: Callable[[], object]):
-    """Run `call()`; a ValidationError goes on the form (line errors above the lines)."""
-    try:
-        return call()
-    except ValidationError as exc:
-        if formset is not None and hasattr(exc, "error_dict") and "lines" in exc.error_dict:
-            lines = exc.error_dict.pop("lines")
-            formset._non_form_errors = formset.error_class(
-                [message for error in lines for message in error.messages]
-            )
-        if not hasattr(exc, "error_dict") or exc.error_dict:
-            add_service_errors(form, exc)
-        return None
-
-
 def _messages_by_field(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return exc.message_dict
     return {"__all__": exc.messages}
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
 
 
 # --- Demand plans --------------------------------------------------------------------
@@ -275,8 +238,8 @@ def demand_plan_list(request: HttpRequest) -> HttpResponse:
     if status not in DemandPlan.Status.values:
         status = ""
     plans = plan_services.demand_plan_list(request.user, month=month, status=status or None)
-    page = Paginator(plans, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    query = _query_without_page(request)
+    page = page_of(request, plans, ROWS_PER_PAGE)
+    query = query_without_page(request)
     context = {
         "page": page,
         "query": query,
@@ -296,16 +259,15 @@ def demand_plan_list(request: HttpRequest) -> HttpResponse:
 def demand_plan_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     initial = {"month": plan_services.next_month()}
-    dealer_id = request.GET.get("dealer", "")
-    if dealer_id.isascii() and dealer_id.isdigit() and len(dealer_id) < 10:
-        initial["dealer"] = int(dealer_id)
+    dealer_id = query_id(request, "dealer")
+    if dealer_id is not None:
+        initial["dealer"] = dealer_id
     form = PlanForm(data, actor=request.user, initial=initial)
     formset = _rows(PlanLineFormSet, data)
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        plan = _service_call(
+        plan = service_call(
             form,
-            formset,
             lambda: plan_services.demand_plan_save(
                 actor=request.user,
                 dealer=fields["dealer"],
@@ -313,7 +275,8 @@ def demand_plan_create(request: HttpRequest) -> HttpResponse:
                 lines=formset.line_items(),
                 notes=fields.get("notes", ""),
             ),
-        )
+            formset=formset,
+        ).result
         if plan is not None:
             if plan.created_now:
                 messages.success(request, _("Plan saved as a draft. Submit it when it is ready."))
@@ -347,16 +310,16 @@ def demand_plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     ]
     formset = _rows(PlanLineFormSet, data, initial=initial)
     if data is not None and form.is_valid() & formset.is_valid():
-        updated = _service_call(
+        updated = service_call(
             form,
-            formset,
             lambda: plan_services.demand_plan_update(
                 actor=request.user,
                 plan=plan,
                 lines=formset.line_items(),
                 notes=form.cleaned_data.get("notes", ""),
             ),
-        )
+            formset=formset,
+        ).result
         if updated is not None:
             messages.success(request, _("Changes saved."))
             return redirect("sales:demand_plan", plan_id=plan.pk)
@@ -485,8 +448,8 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         agreements = agreements.filter(
             Q(number__icontains=text) | Q(name__icontains=text) | Q(customer__name__icontains=text)
         )
-    page = Paginator(agreements, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    query = _query_without_page(request)
+    page = page_of(request, agreements, ROWS_PER_PAGE)
+    query = query_without_page(request)
     context = {
         "page": page,
         "query": query,
@@ -515,16 +478,15 @@ def _agreement_lines_initial(agreement: Agreement) -> list[dict]:
 def agreement_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     initial = {}
-    customer_id = request.GET.get("customer", "")
-    if customer_id.isascii() and customer_id.isdigit() and len(customer_id) < 10:
-        initial["customer"] = int(customer_id)
+    customer_id = query_id(request, "customer")
+    if customer_id is not None:
+        initial["customer"] = customer_id
     form = AgreementForm(data, actor=request.user, initial=initial)
     formset = _rows(AgreementLineFormSet, data)
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        agreement = _service_call(
+        agreement = service_call(
             form,
-            formset,
             lambda: agreement_services.agreement_create(
                 actor=request.user,
                 customer=fields["customer"],
@@ -535,7 +497,8 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
                 notes=fields.get("notes", ""),
                 lines=formset.line_items(),
             ),
-        )
+            formset=formset,
+        ).result
         if agreement is not None:
             messages.success(
                 request,
@@ -576,13 +539,13 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
         changes = dict(form.cleaned_data)
         if formset is not None:
             changes["lines"] = formset.line_items()
-        updated = _service_call(
+        updated = service_call(
             form,
-            formset,
             lambda: agreement_services.agreement_update(
                 actor=request.user, agreement=agreement, **changes
             ),
-        )
+            formset=formset,
+        ).result
         if updated is not None:
             messages.success(request, _("Changes saved."))
             return redirect("sales:agreement", agreement_id=agreement.pk)
@@ -614,7 +577,7 @@ def _agreement_context(request: HttpRequest, agreement: Agreement, **extra) -> d
             }
         )
     orders = agreement_services.agreement_orders(agreement)
-    page = Paginator(orders, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, orders, ROWS_PER_PAGE)
     can_change = user.has_perm("sales.change_agreement")
     return {
         "agreement": agreement,
