@@ -1,34 +1,18 @@
-"""Filtering conventions: every list takes `?updated_since=` (ISO 8601) for sync."""
+"""Filtering conventions of the API: a bad filter value is a 400. The FilterSets
+themselves (and their base, `UpdatedSinceFilterSet`: every list takes
+`?updated_since=`) live with the resource and in `tradepost.workspace.filters`, since
+the list page filters with the same one."""
 
 from __future__ import annotations
-
-import datetime
 
 import django_filters
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
+from tradepost.workspace.filters import UpdatedSinceFilterSet, UtcIsoDateTimeFilter
 
-class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """ISO 8601 date-time, compared in UTC: any offset Python accepts works, even ones
-    PostgreSQL's literals do not (beyond ±15:59)."""
-
-    def filter(self, qs, value):
-        if value is not None:
-            try:
-                value = value.astimezone(datetime.UTC)
-            except OverflowError as exc:
-                raise ValidationError({self.field_name: [_("Date out of range.")]}) from exc
-        return super().filter(qs, value)
-
-
-class UpdatedSinceFilterSet(django_filters.FilterSet):
-    updated_since = UtcIsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label="Only objects changed at or after this time (ISO 8601).",
-    )
+__all__ = ["StrictFilterBackend", "UpdatedSinceFilterSet", "UtcIsoDateTimeFilter"]
 
 
 class StrictFilterBackend(DjangoFilterBackend):

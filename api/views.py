@@ -4,7 +4,7 @@ idempotent POSTs and the error shape come from here, so modules only add resourc
 from __future__ import annotations
 
 from django.db import transaction
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +20,18 @@ class RolePermissions(permissions.DjangoModelPermissions):
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class CanView(permissions.BasePermission):
+    """For a resource's actions (`submit/`, `move/` …): the caller must be able to read
+    the resource (`CanView("sales.view_order")`); the service then checks the step's
+    own permission, so a refusal there is the service's 403."""
+
+    def __init__(self, permission: str):
+        self.permission = permission
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm(self.permission))
 
 
 class IdempotentPostMixin:
@@ -62,12 +74,30 @@ class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradepos
     pass
 
 
+class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+    """A resource listed and read in the caller's scope (`get_queryset` scopes it), with
+    the model permissions of the caller's role: `view_` to read, `add_` / `change_` /
+    `delete_` to write. Add `mixins.CreateModelMixin` and the like, or use
+    `ServiceViewSet`."""
+
+    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+
+
 class ServiceWritesMixin:
-    """create / partial_update through a service: validate with the write serializer,
-    call the service, answer with the read serializer of the fresh row."""
+    """Writes through a service: a write serializer validates the body, a service
+    function writes, and the answer is the fresh row (read again through the caller's
+    `get_queryset()`, so it is what a GET would show).
+
+    `create` / `partial_update` call `service_create(data)` / `service_update(instance,
+    data)` with the validated data of `create_serializer_class` /
+    `update_serializer_class` (partial). Actions and viewsets with their own `create`
+    use the same two steps: `data = self._body(SomeSerializer)`, then
+    `return self._read(service(...))`. `read_serializer_class` names the answer's
+    serializer where it is not the viewset's own (a list that shows summaries)."""
 
     create_serializer_class: type[serializers.Serializer]
     update_serializer_class: type[serializers.Serializer] | None = None
+    read_serializer_class: type[serializers.Serializer] | None = None
 
     def service_create(self, data: dict):
         raise NotImplementedError
@@ -75,22 +105,42 @@ class ServiceWritesMixin:
     def service_update(self, instance, data: dict):
         raise NotImplementedError
 
-    def _read(self, instance, status_code=status.HTTP_200_OK) -> Response:
-        # mixed into a GenericAPIView
-        fresh = self.get_queryset().get(pk=instance.pk)  # type: ignore[attr-defined]
-        # mixed into a GenericAPIView
-        return Response(self.get_serializer(fresh).data, status=status_code)  # type: ignore[attr-defined]
-
-    def create(self, request, *args, **kwargs):
-        data = self.create_serializer_class(
-            data=request.data, context=self.get_serializer_context()
+    def _body(self, serializer_class, *, partial: bool = False, context=None) -> dict:
+        """The request body, validated by `serializer_class` (a 400 when it is not)."""
+        data = serializer_class(
+            data=self.request.data,
+            partial=partial,
+            context=context if context is not None else self.get_serializer_context(),
         )
         data.is_valid(raise_exception=True)
-        return self._read(self.service_create(data.validated_data), status.HTTP_201_CREATED)
+        return data.validated_data
+
+    def _read(self, instance, status_code=status.HTTP_200_OK) -> Response:
+        """`instance` as the caller's queryset now has it, in the read serializer."""
+        fresh = self.get_queryset().get(pk=instance.pk)
+        if self.read_serializer_class is not None:
+            body = self.read_serializer_class(fresh, context=self.get_serializer_context())
+        else:
+            body = self.get_serializer(fresh)
+        return Response(body.data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        data = self._body(self.create_serializer_class)
+        return self._read(self.service_create(data), status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
+        if self.update_serializer_class is None:  # a resource that is only created
+            raise exceptions.MethodNotAllowed(request.method)
         instance = self.get_object()
         context = {**self.get_serializer_context(), "current": instance}
-        data = self.update_serializer_class(data=request.data, partial=True, context=context)
-        data.is_valid(raise_exception=True)
-        return self._read(self.service_update(instance, data.validated_data))
+        data = self._body(self.update_serializer_class, partial=True, context=context)
+        return self._read(self.service_update(instance, data))
+
+
+class ServiceViewSet(ServiceWritesMixin, ResourceViewSet):
+    """The usual resource: list, read, create and PATCH, every write through a service
+    (`service_create` / `service_update`, see `ServiceWritesMixin`). Add
+    `mixins.DestroyModelMixin` with a `perform_destroy` that calls the service to
+    delete, and `"delete"` to `http_method_names`."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]

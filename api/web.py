@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from api import keys
 from api.models import ApiKey
 from tradepost.accounts.roles import Role
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import service_call
 
 
 class ApiKeyForm(forms.Form):
@@ -34,11 +33,11 @@ def api_key_list(request):
         if not request.user.has_perm("api.add_apikey"):
             return render(request, "403.html", status=403)
         if form.is_valid():
-            try:
-                created = keys.api_key_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            done = service_call(
+                form, lambda: keys.api_key_create(actor=request.user, **form.cleaned_data)
+            )
+            if done:
+                created = done.result
                 new_key = created.secret
                 form = ApiKeyForm()
     context = {

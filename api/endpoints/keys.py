@@ -4,13 +4,13 @@ list and revoke keys."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from api import keys
 from api.models import ApiKey
 from api.serializers import StrictSerializer
-from api.views import RolePermissions, TradepostViewSet
+from api.views import ResourceViewSet
 from tradepost.accounts.roles import Role
 
 
@@ -45,13 +45,10 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
         read_only_fields = fields
 
 
-class ApiKeyViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, TradepostViewSet
-):
+class ApiKeyViewSet(mixins.DestroyModelMixin, ResourceViewSet):
     """API keys of the workspace. DELETE revokes: the key stops working at once."""
 
     serializer_class = ApiKeySerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     queryset = ApiKey.objects.order_by("-created_at", "-pk")
     filterset_fields = ["role"]
     search_fields = ["name", "prefix"]

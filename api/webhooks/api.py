@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api.serializers import StrictModelSerializer, StrictSerializer
-from api.views import ReadOnlyViewSet, RolePermissions, TradepostViewSet
+from api.views import ReadOnlyViewSet, ResourceViewSet, RolePermissions
 from api.webhooks import selectors, services
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tradepost.events.types import EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
@@ -116,19 +116,13 @@ NO_FIELDS = {
 }
 
 
-class WebhookEndpointViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    TradepostViewSet,
-):
+class WebhookEndpointViewSet(mixins.DestroyModelMixin, ResourceViewSet):
     """The workspace's webhook endpoints (administrators). Each event of a subscribed
     type is POSTed as JSON, signed in `Tradepost-Signature` (`t=<unix time>,v1=<hex
     HMAC-SHA256 of "<t>.<body>" with the secret>`); failed deliveries are retried with
     exponential backoff. DELETE removes the endpoint and its delivery log."""
 
     serializer_class = WebhookEndpointSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     queryset = selectors.endpoint_list()
     filterset_fields = ["is_active"]
     search_fields = ["url", "description"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,8 @@ from api.webhooks import selectors, services
 from api.webhooks.forms import WebhookEndpointForm
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 from api.webhooks.signing import SIGNATURE_HEADER
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import service_call
+from tradepost.workspace.lists import page_of
 
 DELIVERIES_PER_PAGE = 25
 
@@ -31,15 +31,14 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("webhooks.add_webhookendpoint"):
             return render(request, "403.html", status=403)
         if form.is_valid():
-            try:
-                created = services.webhook_endpoint_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            done = service_call(
+                form,
+                lambda: services.webhook_endpoint_create(actor=request.user, **form.cleaned_data),
+            )
+            if done:
+                created = done.result
                 form = WebhookEndpointForm()
-    page = Paginator(selectors.delivery_list(), DELIVERIES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.delivery_list(), DELIVERIES_PER_PAGE)
     context = {
         "form": form,
         "created": created,

@@ -1,6 +1,6 @@
 """Model field shorthands the domain apps share, so every document stores money,
-quantities, currencies and user references alike: money is `Decimal` with two places
-(`MONEY`), quantities have three (`QUANTITY`), a currency is one of `Currency`, and a
+quantities, currencies and user references alike: money and quantities are `Decimal`s
+as precise as `tradepost.amounts` says, a currency is one of `Currency`, and a
 user reference survives the user (SET_NULL)."""
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tradepost.amounts import MONEY, QUANTITY
 from tradepost.masterdata.models import DEFAULT_CURRENCY, Currency
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
 ZERO = Decimal("0")
 
 

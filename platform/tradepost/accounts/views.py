@@ -22,7 +22,7 @@ from tradepost.accounts.models import Invitation, User
 from tradepost.accounts.tasks import invitation_send
 from tradepost.background import enqueue_on_commit
 from tradepost.links import public_origin
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import service_call
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -99,11 +99,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/link_invalid.html", status=400)
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = services.invitation_accept(token=token, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        done = service_call(
+            form, lambda: services.invitation_accept(token=token, **form.cleaned_data)
+        )
+        if done:
+            user = done.result
             login(request, user, backend=_BACKEND)
             messages.success(request, _("Welcome! Your account is ready."))
             return redirect("workspace:home")
@@ -126,11 +126,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
         if not can_invite:
             return render(request, "403.html", status=403)
         if form.is_valid():
-            try:
-                services.invitation_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            done = service_call(
+                form, lambda: services.invitation_create(actor=request.user, **form.cleaned_data)
+            )
+            if done:
                 messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
                 return redirect("accounts:users")
     page = selectors.user_page(request.GET.get("page"))

@@ -30,9 +30,10 @@ from rest_framework import filters, mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.fields import MoneyField
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import ReadSerializer, StrictModelSerializer, StrictSerializer
-from api.views import RolePermissions, ServiceWritesMixin, TradepostViewSet
+from api.views import RolePermissions, ServiceViewSet, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers import selectors, services
 from tradepost.customers.credit import FACTORS
 from tradepost.customers.models import (
@@ -59,8 +60,6 @@ from tradepost.customers.scoped_fields import (
 from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata.models import Currency, Product
 from tradepost.text import MULTI_LINE
-
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
 def _customer_filter(field_name: str = "customer", label: str = "Only rows of this customer."):
@@ -125,9 +124,7 @@ class CustomerWriteSerializer(StrictModelSerializer):
         allow_blank=True,
         help_text="Unique; left out or empty on create, one is made (C000123).",
     )
-    credit_limit = serializers.DecimalField(
-        required=False, help_text="Needs the finance permission.", **MONEY
-    )
+    credit_limit = MoneyField(required=False, help_text="Needs the finance permission.")
     payment_terms_days = serializers.IntegerField(
         required=False, min_value=0, max_value=365, help_text="Needs the finance permission."
     )
@@ -198,9 +195,7 @@ class PriceQuerySerializer(StrictSerializer):
 class ResolvedPriceSerializer(serializers.Serializer):
     customer = serializers.IntegerField()
     product = serializers.IntegerField(source="product_id")
-    unit_price = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text="Tax-exclusive."
-    )
+    unit_price = MoneyField(min_value=None, help_text="Tax-exclusive.")
     currency = serializers.CharField(
         help_text="The price's currency. For `list price` it is the product's own "
         "currency, which may differ from the one asked for."
@@ -329,20 +324,16 @@ class CustomerGroupFilter(UpdatedSinceFilterSet):
 @extend_schema_view(
     create=extend_schema(responses={status.HTTP_201_CREATED: CustomerGroupSerializer}),
 )
-class CustomerGroupViewSet(
-    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
-):
+class CustomerGroupViewSet(ServiceViewSet):
     """Customer groups (price lists can belong to a group)."""
 
     serializer_class = CustomerGroupSerializer
     create_serializer_class = CustomerGroupSerializer
     update_serializer_class = CustomerGroupSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = CustomerGroupFilter
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["name"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return CustomerGroup.objects.order_by("name", "pk")
@@ -409,14 +400,7 @@ class ContactFilter(UpdatedSinceFilterSet):
     ),
     partial_update=extend_schema(request=ContactUpdateSerializer, responses=ContactSerializer),
 )
-class ContactViewSet(
-    ImportExportMixin,
-    ServiceWritesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    TradepostViewSet,
-):
+class ContactViewSet(ImportExportMixin, mixins.DestroyModelMixin, ServiceViewSet):
     """People at the caller's customers. One primary contact per customer: making one
     primary makes the previous one not."""
 
@@ -424,7 +408,6 @@ class ContactViewSet(
     dataio_spec = "contacts"
     create_serializer_class = ContactCreateSerializer
     update_serializer_class = ContactUpdateSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = ContactFilter
     search_fields = ["name", "phone", "mobile", "email", "customer__name"]
     ordering_fields = ["name", "created_at", "updated_at"]
@@ -447,7 +430,7 @@ class ContactViewSet(
 # --- Price lists ---------------------------------------------------------------------
 class PriceListLineSerializer(serializers.ModelSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
-    unit_price = serializers.DecimalField(help_text="Tax-exclusive.", **MONEY)
+    unit_price = MoneyField(help_text="Tax-exclusive.")
 
     class Meta:
         model = PriceListLine
@@ -541,13 +524,7 @@ class PriceListFilter(UpdatedSinceFilterSet):
         request=PriceListUpdateSerializer, responses=PriceListDetailSerializer
     ),
 )
-class PriceListViewSet(
-    ServiceWritesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    TradepostViewSet,
-):
+class PriceListViewSet(mixins.DestroyModelMixin, ServiceViewSet):
     """Per-customer and per-group price lists: tax-exclusive prices in one currency over
     a validity period. Lists of one owner and currency must not overlap (400). The
     list gives `line_count`; one list's `lines` come with it by id."""
@@ -555,7 +532,6 @@ class PriceListViewSet(
     serializer_class = PriceListSerializer
     create_serializer_class = PriceListCreateSerializer
     update_serializer_class = PriceListUpdateSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = PriceListFilter
     search_fields = ["name", "customer__name", "group__name"]
     ordering_fields = ["name", "valid_from", "created_at", "updated_at"]
@@ -637,14 +613,11 @@ class CreditRatingFilter(UpdatedSinceFilterSet):
         "customer's `credit_grade` becomes this grade.",
     ),
 )
-class CreditRatingViewSet(
-    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
-):
+class CreditRatingViewSet(ServiceViewSet):
     """The credit-rating history of the caller's customers, newest first."""
 
     serializer_class = CreditRatingSerializer
     create_serializer_class = CreditRatingCreateSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = CreditRatingFilter
     search_fields = ["customer__name", "comment"]
     ordering_fields = ["rated_at", "score"]
@@ -732,19 +705,12 @@ class ActivityFilter(UpdatedSinceFilterSet):
     ),
     partial_update=extend_schema(request=ActivityUpdateSerializer, responses=ActivitySerializer),
 )
-class ActivityViewSet(
-    ServiceWritesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    TradepostViewSet,
-):
+class ActivityViewSet(mixins.DestroyModelMixin, ServiceViewSet):
     """Calls, visits, e-mails and tasks with the caller's customers."""
 
     serializer_class = ActivitySerializer
     create_serializer_class = ActivityCreateSerializer
     update_serializer_class = ActivityUpdateSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = ActivityFilter
     search_fields = ["subject", "notes", "customer__name"]
     ordering_fields = ["due_at", "created_at", "updated_at"]
@@ -851,20 +817,16 @@ class TicketFilter(UpdatedSinceFilterSet):
     ),
     partial_update=extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer),
 )
-class TicketViewSet(
-    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
-):
+class TicketViewSet(ServiceViewSet):
     """Service tickets (inquiries and complaints) of the caller's customers."""
 
     serializer_class = TicketSerializer
     create_serializer_class = TicketCreateSerializer
     update_serializer_class = TicketUpdateSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = TicketFilter
     search_fields = ["subject", "description", "customer__name"]
     ordering_fields = ["created_at", "sla_due_at", "updated_at"]
     ordering = ["-created_at"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.tickets_visible_to(self.request.user).order_by("-created_at", "-pk")
@@ -898,7 +860,7 @@ class DealerReportSerializer(ReadSerializer):
 
 class DealerReportCreateSerializer(StrictModelSerializer):
     dealer = VisibleCustomerField(help_text="A customer of the dealer or franchise channel.")
-    competitor_price = serializers.DecimalField(required=False, allow_null=True, **MONEY)
+    competitor_price = MoneyField(required=False, allow_null=True)
 
     class Meta:
         model = DealerReport
@@ -919,15 +881,12 @@ class DealerReportFilter(UpdatedSinceFilterSet):
         responses={status.HTTP_201_CREATED: DealerReportSerializer},
     ),
 )
-class DealerReportViewSet(
-    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
-):
+class DealerReportViewSet(ServiceViewSet):
     """Dealers' reports of end customers and competitor intelligence (a dealer's key
     sees nothing: a dealer reports in the portal as their user)."""
 
     serializer_class = DealerReportSerializer
     create_serializer_class = DealerReportCreateSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = DealerReportFilter
     search_fields = ["subject", "details", "end_customer_name", "competitor_name"]
     ordering_fields = ["created_at", "updated_at"]

@@ -26,9 +26,7 @@ from tradepost.customers.models import (
 )
 from tradepost.masterdata.models import Branch, Currency, Product, SalesRegion
 from tradepost.principals import Actor
-
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-
+from tradepost.workspace.forms import MoneyField
 
 # Which choices a field of each name offers, built with the caller (the rules are in
 # customers/selectors.py, "Choices"). A ModelChoiceField refuses any other id, so an
@@ -200,7 +198,7 @@ class CustomerForm(forms.Form):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
-    credit_limit = forms.DecimalField(label=_("Credit limit"), required=False, **MONEY)
+    credit_limit = MoneyField(label=_("Credit limit"), required=False)
     payment_terms_days = forms.IntegerField(
         label=_("Payment terms (days)"), required=False, min_value=0, max_value=365
     )
@@ -242,7 +240,7 @@ class CustomerForm(forms.Form):
 
 
 class CreditTermsForm(forms.Form):
-    credit_limit = forms.DecimalField(label=_("Credit limit"), **MONEY)
+    credit_limit = MoneyField(label=_("Credit limit"))
     payment_terms_days = forms.IntegerField(
         label=_("Payment terms (days)"), min_value=0, max_value=365
     )
@@ -346,7 +344,7 @@ class DealerReportForm(forms.Form):
     competitor_product = forms.CharField(
         label=_("Competitor's product"), max_length=200, required=False
     )
-    competitor_price = forms.DecimalField(label=_("Competitor's price"), required=False, **MONEY)
+    competitor_price = MoneyField(label=_("Competitor's price"), required=False)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
 
     def __init__(self, *args, actor: Actor, **kwargs):
@@ -406,7 +404,7 @@ def _products():
 
 class PriceLineForm(forms.Form):
     product = _ProductChoice(label=_("Product"), queryset=_products())
-    unit_price = forms.DecimalField(label=_("Unit price (tax-exclusive)"), **MONEY)
+    unit_price = MoneyField(label=_("Unit price (tax-exclusive)"))
 
 
 class PriceCheckForm(forms.Form):

@@ -19,10 +19,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tradepost.amounts import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from tradepost.masterdata.models import DEFAULT_CURRENCY, Currency
-
-MONEY_MAX_DIGITS = 14
-MONEY_DECIMAL_PLACES = 2
 
 
 def _money(verbose_name, **kwargs) -> models.DecimalField:

@@ -208,6 +208,14 @@ def customer_is_visible(actor: Actor, customer_id: int) -> bool:
     return customers_visible_to(actor).filter(pk=customer_id).exists()
 
 
+def visible_customer_id(actor, customer_id: int | None) -> int | None:
+    """`customer_id` when the actor sees that customer, else None: for a link that
+    preselects a customer (`?customer=12`) on a form."""
+    if customer_id is not None and customer_is_visible(actor, customer_id):
+        return customer_id
+    return None
+
+
 # --- Choices: what a form or a filter may offer ---------------------------------------
 # Every picker of the workspace pages (salesperson, owner, assignee, portal sign-in,
 # group, tag, branch, region) takes its choices from these, built with the caller, and

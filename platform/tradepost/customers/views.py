@@ -4,12 +4,9 @@ through the actor's scope, so an id outside it is a 404 like a missing one."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,28 +18,11 @@ from tradepost.customers import forms, selectors, services
 from tradepost.customers.models import PriceList, SavedFilter, Ticket
 from tradepost.customers.panels import panels_for
 from tradepost.customers.prices import prices_resolve
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import service_call
+from tradepost.workspace.lists import page_of, query_id, query_without_page
 
 CUSTOMERS_PER_PAGE = 25
 ROWS_PER_PAGE = 50
-
-
-def _page(request: HttpRequest, queryset, per_page: int = ROWS_PER_PAGE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
-
-
-def _service_call(form, call) -> bool:
-    """Run `call()`; put a ValidationError on `form`. True when it went through."""
-    try:
-        call()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return False
-    return True
 
 
 # --- The list ------------------------------------------------------------------------
@@ -54,8 +34,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     customers = selectors.customer_list(
         request.user, filters=filters, sort=filters.get("sort") or selectors.DEFAULT_SORT
     )
-    page = _page(request, customers, CUSTOMERS_PER_PAGE)
-    query = _query_without_page(request)
+    page = page_of(request, customers, CUSTOMERS_PER_PAGE)
+    query = query_without_page(request)
     context = {
         "filter_form": filter_form,
         "page": page,
@@ -109,14 +89,13 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         request.POST or None, actor=request.user, initial={"currency": services.base_currency()}
     )
     if request.method == "POST" and form.is_valid():
-        created = []
-
-        def call():
-            created.append(services.customer_create(actor=request.user, **form.service_data()))
-
-        if _service_call(form, call):
-            messages.success(request, _("Customer %(name)s added.") % {"name": created[0].name})
-            return redirect("customers:detail", customer_id=created[0].pk)
+        done = service_call(
+            form, lambda: services.customer_create(actor=request.user, **form.service_data())
+        )
+        if done:
+            customer = done.result
+            messages.success(request, _("Customer %(name)s added.") % {"name": customer.name})
+            return redirect("customers:detail", customer_id=customer.pk)
     status = 400 if form.errors else 200
     return render(request, "customers/form.html", {"form": form}, status=status)
 
@@ -136,7 +115,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
-        if _service_call(
+        if service_call(
             form, lambda: services.customer_update(actor=request.user, customer=customer, **data)
         ):
             messages.success(request, _("Changes to %(name)s saved.") % {"name": customer.name})
@@ -202,7 +181,7 @@ def _detail_post(request, customer_id, form_name, form, call, success) -> HttpRe
     """A form on the 360° page: run the service, or show the page again with errors."""
     customer = selectors.customer_get(request.user, customer_id)
     bound = form(customer)
-    if bound.is_valid() and _service_call(bound, lambda: call(customer, bound)):
+    if bound.is_valid() and service_call(bound, lambda: call(customer, bound)):
         messages.success(request, success)
         return redirect("customers:detail", customer_id=customer.pk)
     return _render_detail(request, customer, status=400, **{form_name: bound})
@@ -299,7 +278,7 @@ def contact_edit(request: HttpRequest, customer_id: int, contact_id: int) -> Htt
     if (
         request.method == "POST"
         and form.is_valid()
-        and _service_call(
+        and service_call(
             form,
             lambda: services.contact_update(
                 actor=request.user, contact=contact, **form.cleaned_data
@@ -336,9 +315,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         request.user, open_only=show != "all", mine=request.GET.get("mine") == "1"
     )
     context = {
-        "page": _page(request, activities),
+        "page": page_of(request, activities),
         "show": show,
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
     }
     return render(request, "customers/activities.html", context)
 
@@ -366,11 +345,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     tickets = selectors.ticket_list(request.user, status=status or None, overdue=overdue)
     context = {
-        "page": _page(request, tickets),
+        "page": page_of(request, tickets),
         "status": status,
         "overdue": overdue,
         "statuses": Ticket.Status.choices,
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
     }
     return render(request, "customers/tickets.html", context)
 
@@ -397,7 +376,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if request.method == "POST":
         if not request.user.has_perm("customers.change_ticket"):
             raise PermissionDenied
-        if form.is_valid() and _service_call(
+        if form.is_valid() and service_call(
             form,
             lambda: services.ticket_update(actor=request.user, ticket=ticket, **form.cleaned_data),
         ):
@@ -421,7 +400,7 @@ def dealer_report_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_add:
             raise PermissionDenied
-        if form.is_valid() and _service_call(
+        if form.is_valid() and service_call(
             form,
             lambda: services.dealer_report_create(actor=request.user, **form.cleaned_data),
         ):
@@ -429,7 +408,7 @@ def dealer_report_list(request: HttpRequest) -> HttpResponse:
             return redirect("customers:dealer_reports")
     kind = request.GET.get("kind") or None
     reports = selectors.dealer_report_list(request.user, kind=kind)
-    context = {"page": _page(request, reports), "form": form, "can_add": can_add, "kind": kind}
+    context = {"page": page_of(request, reports), "form": form, "can_add": can_add, "kind": kind}
     return render(
         request, "customers/dealer_reports.html", context, status=400 if form.errors else 200
     )
@@ -442,24 +421,21 @@ def dealer_report_list(request: HttpRequest) -> HttpResponse:
 def price_list_list(request: HttpRequest) -> HttpResponse:
     can_add = request.user.has_perm("customers.add_pricelist")
     initial = {"currency": services.base_currency()}
-    customer_id = request.GET.get("customer")
-    if customer_id and customer_id.isascii() and customer_id.isdigit() and len(customer_id) < 10:
+    customer_id = query_id(request, "customer")
+    if customer_id is not None:
         initial["customer"] = customer_id
     form = forms.PriceListForm(request.POST or None, actor=request.user, initial=initial)
     if request.method == "POST":
         if not can_add:
             raise PermissionDenied
-        created = []
-        if form.is_valid() and _service_call(
-            form,
-            lambda: created.append(
-                services.price_list_create(actor=request.user, **form.cleaned_data)
-            ),
-        ):
+        done = form.is_valid() and service_call(
+            form, lambda: services.price_list_create(actor=request.user, **form.cleaned_data)
+        )
+        if done:
             messages.success(request, _("Price list created. Add its prices below."))
-            return redirect("customers:price_list", price_list_id=created[0].pk)
+            return redirect("customers:price_list", price_list_id=done.result.pk)
     context = {
-        "page": _page(request, selectors.price_list_list(request.user)),
+        "page": page_of(request, selectors.price_list_list(request.user)),
         "form": form,
         "can_add": can_add,
     }
@@ -496,7 +472,7 @@ def price_list_detail(request: HttpRequest, price_list_id: int) -> HttpResponse:
             if request.POST.get("form") == "edit"
             else (line_form, services.price_list_set_price)
         )
-        if form.is_valid() and _service_call(
+        if form.is_valid() and service_call(
             form,
             lambda: service(actor=request.user, price_list=price_list, **form.cleaned_data),
         ):
@@ -505,7 +481,7 @@ def price_list_detail(request: HttpRequest, price_list_id: int) -> HttpResponse:
     lines = price_list.lines.select_related("product").order_by("product__sku", "pk")
     context = {
         "price_list": price_list,
-        "page": _page(request, lines),
+        "page": page_of(request, lines),
         "edit_form": edit_form,
         "line_form": line_form,
         "can_change": request.user.has_perm("customers.change_pricelist"),
@@ -547,11 +523,11 @@ def group_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_add:
             raise PermissionDenied
-        if form.is_valid() and _service_call(
+        if form.is_valid() and service_call(
             form, lambda: services.customer_group_create(actor=request.user, **form.cleaned_data)
         ):
             messages.success(request, _("Group added."))
             return redirect("customers:groups")
     groups = selectors.customer_group_list()
-    context = {"page": _page(request, groups), "form": form, "can_add": can_add}
+    context = {"page": page_of(request, groups), "form": form, "can_add": can_add}
     return render(request, "customers/groups.html", context, status=400 if form.errors else 200)

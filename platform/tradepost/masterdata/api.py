@@ -10,13 +10,13 @@ import django_filters
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, permissions, serializers
+from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import StrictModelSerializer
-from api.views import RolePermissions, TradepostAPIView, TradepostViewSet
+from api.views import ResourceViewSet, TradepostAPIView
 from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata import selectors, services
 from tradepost.masterdata.models import (
@@ -31,17 +31,10 @@ from tradepost.masterdata.models import (
 )
 
 
-class _CreateUpdateViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    TradepostViewSet,
-):
+class _CreateUpdateViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ResourceViewSet):
     """List, read, create and PATCH; nothing here is deleted over the API (records are
     deactivated, since other documents refer to them)."""
 
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 

@@ -15,6 +15,7 @@ from tradepost.masterdata.models import (
     TreeNode,
 )
 from tradepost.masterdata.services import DEFAULT_FORMATS
+from tradepost.workspace.forms import MoneyField
 
 
 class ProductChoice(forms.ModelChoiceField):
@@ -82,9 +83,7 @@ class ProductForm(forms.Form):
     category = tree_choice(ProductCategory, _("Category"))
     unit = forms.CharField(label=_("Unit"), max_length=20, initial="pcs")
     barcode = forms.CharField(label=_("Barcode"), max_length=64, required=False)
-    list_price = forms.DecimalField(
-        label=_("List price"), max_digits=14, decimal_places=2, min_value=0, initial=0
-    )
+    list_price = MoneyField(label=_("List price"), initial=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
     tax_rate = forms.ModelChoiceField(
         label=_("Tax rate"), queryset=TaxRate.objects.filter(is_active=True), required=False

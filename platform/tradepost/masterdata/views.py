@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,7 +22,8 @@ from tradepost.masterdata.models import (
     SalesRegion,
     TaxRate,
 )
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import service_call
+from tradepost.workspace.lists import page_of
 
 PRODUCTS_PER_PAGE = 50
 
@@ -41,7 +40,7 @@ def _page_query(request: HttpRequest) -> str:
 def product_list(request: HttpRequest) -> HttpResponse:
     filter_form = forms.ProductFilterForm(request.GET or None)
     products = selectors.product_list(request.user, **filter_form.filters())
-    page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, products, PRODUCTS_PER_PAGE)
     context = {
         "page": page,
         "filter_form": filter_form,
@@ -75,11 +74,11 @@ def product_create(request: HttpRequest) -> HttpResponse:
         initial={"currency": profile.base_currency, "tax_rate": default_tax},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            product = services.product_create(actor=request.user, **_product_fields(form))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        done = service_call(
+            form, lambda: services.product_create(actor=request.user, **_product_fields(form))
+        )
+        if done:
+            product = done.result
             messages.success(request, _("Product %(sku)s added.") % {"sku": product.sku})
             return redirect("masterdata:product_list")
     status = 400 if form.errors else 200
@@ -102,11 +101,13 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     }
     form = forms.ProductForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.product_update(actor=request.user, product=product, **_product_fields(form))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        done = service_call(
+            form,
+            lambda: services.product_update(
+                actor=request.user, product=product, **_product_fields(form)
+            ),
+        )
+        if done:
             messages.success(request, _("Product %(sku)s saved.") % {"sku": product.sku})
             return redirect("masterdata:product_list")
     status = 400 if form.errors else 200
@@ -149,16 +150,14 @@ def tree_list(request: HttpRequest, kind: str) -> HttpResponse:
             return render(request, "403.html", status=403)
         if form.is_valid():
             fields, parent = _node_fields(form)
-            try:
-                node = services.tree_node_create(
-                    actor=request.user,
-                    model=model,
-                    parent=parent,  # type: ignore[arg-type]
-                    **fields,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            done = service_call(
+                form,
+                lambda: services.tree_node_create(
+                    actor=request.user, model=model, parent=parent, **fields
+                ),
+            )
+            if done:
+                node = done.result
                 messages.success(request, _("%(name)s added.") % {"name": node.name})
                 return redirect("masterdata:tree", kind=kind)
     context = {
@@ -184,11 +183,13 @@ def tree_node_edit(request: HttpRequest, kind: str, node_id: int) -> HttpRespons
     form = form_class(request.POST or None, initial={**initial, "parent": parent})
     if request.method == "POST" and form.is_valid():
         fields, new_parent = _node_fields(form)
-        try:
-            services.tree_node_update(actor=request.user, node=node, parent=new_parent, **fields)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        done = service_call(
+            form,
+            lambda: services.tree_node_update(
+                actor=request.user, node=node, parent=new_parent, **fields
+            ),
+        )
+        if done:
             messages.success(request, _("%(name)s saved.") % {"name": fields["name"]})
             return redirect("masterdata:tree", kind=kind)
     context = {"kind": kind, "title": title, "node": node, "form": form}
@@ -233,11 +234,8 @@ def company(request: HttpRequest) -> HttpResponse:
         bound[which] = COMPANY_FORMS[which](request.POST)
         form = bound[which]
         if form.is_valid():
-            try:
-                _company_save(request, which, form)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
+            done = service_call(form, lambda: _company_save(request, which, form))
+            if done:
                 messages.success(request, _("Saved."))
                 return redirect("masterdata:company")
     profile_initial = {name: getattr(profile, name) for name in services.COMPANY_FIELDS}

@@ -20,21 +20,21 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.fields import MoneyField
 from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
-from api.views import RolePermissions, ServiceWritesMixin, TradepostViewSet
+from api.views import CanView, ServiceViewSet, TradepostViewSet
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField, scoped_filter
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import selectors, services
 from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
 
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 WEIGHTED: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
@@ -90,7 +90,7 @@ class OpportunitySerializer(ReadSerializer):
 class OpportunityCreateSerializer(StrictSerializer):
     customer = VisibleCustomerField()
     name = StringField(max_length=200)
-    amount = serializers.DecimalField(help_text="Expected value, at most 2 decimals.", **MONEY)
+    amount = MoneyField(help_text="Expected value, at most 2 decimals.")
     currency = serializers.ChoiceField(
         choices=Currency.choices, required=False, help_text="Default: the customer's currency."
     )
@@ -113,7 +113,7 @@ class OpportunityCreateSerializer(StrictSerializer):
 
 class OpportunityUpdateSerializer(StrictSerializer):
     name = StringField(required=False, max_length=200)
-    amount = serializers.DecimalField(required=False, **MONEY)
+    amount = MoneyField(required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     expected_close = serializers.DateField(required=False, allow_null=True)
     owner = ScopedChoiceField(
@@ -241,14 +241,6 @@ class OpportunityFilter(UpdatedSinceFilterSet):
         return queryset.filter(stage__in=OPEN_STAGES if value else CLOSED_STAGES)
 
 
-class CanViewOpportunities(permissions.BasePermission):
-    """`move/` and `forecast/`: the caller must see opportunities; the service checks
-    `change_opportunity` for moving."""
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm("pipeline.view_opportunity"))
-
-
 @extend_schema_view(
     create=extend_schema(
         request=OpportunityCreateSerializer,
@@ -263,15 +255,12 @@ class CanViewOpportunities(permissions.BasePermission):
         description="Everything but the customer and the stage (use `move/`).",
     ),
 )
-class OpportunityViewSet(
-    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
-):
+class OpportunityViewSet(ServiceViewSet):
     """Opportunities in the caller's scope, most recently changed first."""
 
     serializer_class = OpportunitySerializer
     create_serializer_class = OpportunityCreateSerializer
     update_serializer_class = OpportunityUpdateSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = OpportunityFilter
     search_fields = ["name"]
     ordering_fields = [
@@ -283,11 +272,10 @@ class OpportunityViewSet(
         "name",
     ]
     ordering = ["-updated_at", "-id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self):
         if self.action in ("move", "forecast"):
-            return [permissions.IsAuthenticated(), CanViewOpportunities()]
+            return [permissions.IsAuthenticated(), CanView("pipeline.view_opportunity")]
         return super().get_permissions()
 
     def get_queryset(self):

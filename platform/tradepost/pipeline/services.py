@@ -62,7 +62,6 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.access import ensure_writable
 from tradepost.accounts.models import User
-from tradepost.audit.models import AuditEntry
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
@@ -252,15 +251,6 @@ def opportunity_list(
     if search:
         opportunities = opportunities.filter(_search_q(search))
     return opportunities.order_by(F("expected_close").asc(nulls_last=True), "pk")
-
-
-def opportunity_history(opportunity: Opportunity) -> list[AuditEntry]:
-    """The opportunity's audit entries, oldest first (creation, changes, moves)."""
-    return list(
-        AuditEntry.objects.filter(target_type="pipeline.opportunity", target_id=str(opportunity.pk))
-        .order_by("created_at", "pk")
-        .only("action", "actor_label", "created_at", "data")
-    )
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,10 @@ refused move (won or lost without a reason) lands with its error and status 400.
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlencode
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -30,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
+from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.lifecycle import permitted
@@ -37,11 +34,11 @@ from tradepost.masterdata.models import Currency
 from tradepost.pipeline import services as pipeline
 from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
 from tradepost.principals import Actor
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import MoneyField, service_call
+from tradepost.workspace.lists import page_of, query_id, query_without_page
 
 ROWS_PER_PAGE = 50
 MAX_SEARCH = 100
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 OWNER_ROLES = (Role.SALESPERSON.value, Role.SALES_MANAGER.value, Role.SYSTEM_ADMINISTRATOR.value)
 
 
@@ -68,7 +65,7 @@ class OpportunityForm(forms.Form):
 
     customer = CustomerChoice(queryset=None, label=gettext_lazy("Customer"))
     name = forms.CharField(label=gettext_lazy("Name"), max_length=pipeline.MAX_NAME)
-    amount = forms.DecimalField(label=gettext_lazy("Amount"), **MONEY)
+    amount = MoneyField(label=gettext_lazy("Amount"))
     currency = forms.ChoiceField(
         label=gettext_lazy("Currency"),
         choices=[("", gettext_lazy("The customer's currency")), *Currency.choices],
@@ -183,10 +180,6 @@ def _search_text(request: HttpRequest) -> str:
     return request.GET.get("q", "").replace("\x00", "").strip()[:MAX_SEARCH]
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
-
-
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -198,15 +191,6 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-def _call(form: forms.Form, call):
-    """Run the service `call()`; put a ValidationError on `form` and give None."""
-    try:
-        return call()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
 
 
 # --- Board and list ------------------------------------------------------------------
@@ -246,8 +230,8 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
     rows = pipeline.with_weight(
         pipeline.opportunity_list(request.user, stage=stage or None, mine=mine, search=text)
     )
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    query = _query_without_page(request)
+    page = page_of(request, rows, ROWS_PER_PAGE)
+    query = query_without_page(request)
     context = {
         "page": page,
         "query": query,
@@ -261,29 +245,23 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- One opportunity -----------------------------------------------------------------
-def _initial_customer(request: HttpRequest) -> int | None:
-    customer_id = request.GET.get("customer", "")
-    if (
-        customer_id.isascii()
-        and customer_id.isdigit()
-        and len(customer_id) < 10
-        and customer_selectors.customer_is_visible(request.user, int(customer_id))
-    ):
-        return int(customer_id)
-    return None
-
-
 @login_required
 @permission_required("pipeline.add_opportunity", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = OpportunityForm(
-        data, actor=request.user, initial={"customer": _initial_customer(request)}
+        data,
+        actor=request.user,
+        initial={
+            "customer": customer_selectors.visible_customer_id(
+                request.user, query_id(request, "customer")
+            )
+        },
     )
     if data is not None and form.is_valid():
         fields = form.cleaned_data
-        created = _call(
+        created = service_call(
             form,
             lambda: pipeline.opportunity_create(
                 actor=request.user,
@@ -297,7 +275,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
                 next_step=fields.get("next_step", ""),
                 notes=fields.get("notes", ""),
             ),
-        )
+        ).result
         if created is not None:
             messages.success(request, _("Opportunity added to the pipeline."))
             return redirect("sales:opportunity", opportunity_id=created.pk)
@@ -327,12 +305,12 @@ def opportunity_edit(request: HttpRequest, opportunity_id: int) -> HttpResponse:
         changes = {name: form.cleaned_data.get(name) for name in form.fields}
         for text_field in ("next_step", "notes"):
             changes[text_field] = changes.get(text_field) or ""
-        updated = _call(
+        updated = service_call(
             form,
             lambda: pipeline.opportunity_update(
                 actor=request.user, opportunity=opportunity, **changes
             ),
-        )
+        ).result
         if updated is not None:
             messages.success(request, _("Changes saved."))
             return redirect("sales:opportunity", opportunity_id=opportunity.pk)
@@ -344,7 +322,7 @@ def opportunity_edit(request: HttpRequest, opportunity_id: int) -> HttpResponse:
 def _history(opportunity: Opportunity) -> list[dict]:
     """The audit entries as lines a person reads."""
     lines = []
-    for entry in pipeline.opportunity_history(opportunity):
+    for entry in audit_history(opportunity):
         data = entry.data or {}
         if entry.action == "opportunity.moved":
             text = _("Moved from %(from)s to %(to)s") % {
@@ -402,7 +380,7 @@ def opportunity_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     moved = None
     if form.is_valid():
         fields = form.cleaned_data
-        moved = _call(
+        moved = service_call(
             form,
             lambda: pipeline.opportunity_move(
                 actor=request.user,
@@ -411,7 +389,7 @@ def opportunity_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
                 reason=fields.get("reason", ""),
                 follow_up_on=fields.get("follow_up_on"),
             ),
-        )
+        ).result
     if _wants_json(request):
         if moved is None:
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
@@ -442,7 +420,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
     result = None
     if not request.GET or form.is_valid():
         fields = form.cleaned_data if request.GET else {}
-        result = _call(
+        result = service_call(
             form,
             lambda: pipeline.forecast(
                 actor=request.user,
@@ -450,7 +428,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
                 start=fields.get("start"),
                 mine=bool(fields.get("mine")),
             ),
-        )
+        ).result
     if result is None:
         return render(request, "pipeline/forecast.html", {"form": form}, status=400)
     context = {"form": form, "forecast": result}
@@ -469,12 +447,12 @@ def stage_probabilities(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = ProbabilityForm(data, settings=settings)
     if data is not None and form.is_valid():
-        saved = _call(
+        saved = service_call(
             form,
             lambda: pipeline.stage_probabilities_set(
                 actor=request.user, probabilities=form.cleaned_data
             ),
-        )
+        ).result
         if saved is not None:
             messages.success(request, _("Stage probabilities saved."))
             return redirect("sales:stage_probabilities")

@@ -9,8 +9,6 @@ fields (400 naming the field) and record an audit entry.
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -19,31 +17,26 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.fields import MoneyField, PercentField, QuantityField
 from api.filters import UpdatedSinceFilterSet
 from api.serializers import ReadSerializer, StrictSerializer, StringField
-from api.views import RolePermissions, ServiceWritesMixin, TradepostViewSet
+from api.views import ServiceViewSet
 from tradepost.customers.models import Channel
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
 from tradepost.pricing import promotions as services
 from tradepost.pricing.models import Promotion
 
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
-QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 MAX_ID = 2**63 - 1
 
 
 class TierSerializer(serializers.Serializer):
-    min_quantity = serializers.DecimalField(
-        min_value=0, help_text="From this quantity on (more than zero).", **QUANTITY
-    )
-    unit_price = serializers.DecimalField(
-        min_value=0, help_text="Tax-exclusive unit price in the promotion's currency.", **MONEY
-    )
+    min_quantity = QuantityField(help_text="From this quantity on (more than zero).")
+    unit_price = MoneyField(help_text="Tax-exclusive unit price in the promotion's currency.")
 
 
 # --- Reading -------------------------------------------------------------------------
@@ -110,15 +103,15 @@ class PromotionWriteSerializer(StrictSerializer):
 
     name = StringField(max_length=services.MAX_NAME)
     kind = serializers.ChoiceField(choices=Promotion.Kind.choices)
-    percent = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=2,
+    percent = PercentField(
+        min_value=None,
+        max_value=None,
         required=False,
         allow_null=True,
         help_text="percent_off: more than 0, at most 100.",
     )
-    amount = serializers.DecimalField(
-        required=False, allow_null=True, help_text="amount_off: off each unit.", **MONEY
+    amount = MoneyField(
+        min_value=None, required=False, allow_null=True, help_text="amount_off: off each unit."
     )
     buy_quantity = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=services.MAX_UNITS
@@ -160,36 +153,36 @@ class PromotionWriteSerializer(StrictSerializer):
 class PreviewQuerySerializer(StrictSerializer):
     customer = VisibleCustomerField()
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
-    quantity = serializers.DecimalField(min_value=0, **QUANTITY)
+    quantity = QuantityField()
     date = serializers.DateField(required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
-    unit_price = serializers.DecimalField(min_value=0, required=False, **MONEY)
+    unit_price = MoneyField(required=False)
 
 
 class PreviewOptionSerializer(serializers.Serializer):
     promotion = serializers.IntegerField()
     name = serializers.CharField()
     priority = serializers.IntegerField()
-    discount = serializers.DecimalField(**MONEY)
+    discount = MoneyField(min_value=None)
     chosen = serializers.BooleanField(help_text="The one the line gets.")
 
 
 class PreviewSerializer(serializers.Serializer):
     customer = serializers.IntegerField()
     product = serializers.IntegerField()
-    quantity = serializers.DecimalField(**QUANTITY)
+    quantity = QuantityField(min_value=None)
     date = serializers.DateField()
     currency = serializers.CharField()
-    unit_price = serializers.DecimalField(help_text="Tax-exclusive.", **MONEY)
+    unit_price = MoneyField(min_value=None, help_text="Tax-exclusive.")
     price_source = serializers.CharField(
         help_text="customer list, group list, list price, or manual (given)."
     )
-    subtotal = serializers.DecimalField(**MONEY)
+    subtotal = MoneyField(min_value=None)
     promotion = serializers.IntegerField(
         allow_null=True, help_text="The promotion the line gets; null: none."
     )
     promotion_name = serializers.CharField(allow_blank=True)
-    discount = serializers.DecimalField(help_text="What the promotion takes off.", **MONEY)
+    discount = MoneyField(min_value=None, help_text="What the promotion takes off.")
     options = PreviewOptionSerializer(
         many=True, help_text="Every promotion that applies, with what it alone would give."
     )
@@ -271,21 +264,17 @@ class PromotionFilter(UpdatedSinceFilterSet):
         "its own fields. `is_active: false` stops it for documents priced from now on.",
     ),
 )
-class PromotionViewSet(
-    ServiceWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
-):
+class PromotionViewSet(ServiceViewSet):
     """Date-bounded price rules. A line gets at most one promotion: the one with the
     largest discount; on equal discounts the higher priority, then the older one."""
 
     serializer_class = PromotionSerializer
     create_serializer_class = PromotionWriteSerializer
     update_serializer_class = PromotionWriteSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = PromotionFilter
     search_fields = ["name"]
     ordering_fields = ["starts_on", "ends_on", "name", "priority", "created_at", "updated_at"]
     ordering = ["-starts_on", "name", "pk"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return services.promotion_queryset(self.request.user).order_by("-starts_on", "name", "pk")

@@ -10,14 +10,12 @@ tier rows on click.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -26,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tradepost.audit.models import AuditEntry
+from tradepost.audit.selectors import audit_history
 from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.customers.models import Channel, CustomerGroup
 from tradepost.customers.selectors import customer_groups_visible_to, customers_visible_to
@@ -35,11 +33,17 @@ from tradepost.masterdata.models import Currency, Product, ProductCategory
 from tradepost.pricing import promotions as services
 from tradepost.pricing.models import Promotion
 from tradepost.principals import Actor
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import (
+    MoneyField,
+    PercentField,
+    QuantityField,
+    add_service_errors,
+    service_call,
+)
+from tradepost.workspace.lists import page_of, query_without_page
 
 ROWS_PER_PAGE = 50
 EXTRA_TIER_ROWS = 2
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 K = Promotion.Kind
 PERIOD_LABELS = {
     services.CURRENT: gettext_lazy("Running now"),
@@ -60,19 +64,17 @@ class PromotionForm(forms.Form):
 
     name = forms.CharField(label=gettext_lazy("Name"), max_length=services.MAX_NAME)
     kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=K.choices)
-    percent = forms.DecimalField(
+    percent = PercentField(
         label=gettext_lazy("Percent off"),
         required=False,
-        max_digits=5,
-        decimal_places=2,
         help_text=gettext_lazy("Percent off only: more than 0, at most 100."),
+        min_value=None,
+        max_value=None,
     )
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label=gettext_lazy("Amount off each unit"),
         required=False,
-        min_value=0,
         help_text=gettext_lazy("Amount off only: taken off every unit, never below zero."),
-        **MONEY,
     )
     buy_quantity = forms.IntegerField(
         label=gettext_lazy("Buy (X)"),
@@ -161,16 +163,8 @@ class PromotionForm(forms.Form):
 
 
 class TierForm(forms.Form):
-    min_quantity = forms.DecimalField(
-        label=gettext_lazy("From quantity"),
-        required=False,
-        max_digits=12,
-        decimal_places=3,
-        min_value=0,
-    )
-    unit_price = forms.DecimalField(
-        label=gettext_lazy("Unit price"), required=False, min_value=0, **MONEY
-    )
+    min_quantity = QuantityField(label=gettext_lazy("From quantity"), required=False)
+    unit_price = MoneyField(label=gettext_lazy("Unit price"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -211,9 +205,7 @@ class CheckForm(forms.Form):
         label=gettext_lazy("Product"),
         queryset=Product.objects.filter(is_active=True).order_by("sku"),
     )
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity"), max_digits=12, decimal_places=3, min_value=0
-    )
+    quantity = QuantityField(label=gettext_lazy("Quantity"))
     date = forms.DateField(
         label=gettext_lazy("Order date"),
         required=False,
@@ -255,21 +247,6 @@ def _service_fields(form: PromotionForm, formset: BaseTierFormSet) -> dict:
     }
 
 
-def _save(form: PromotionForm, formset: BaseTierFormSet, call):
-    """Run `call()`; show a ValidationError on the form, tier errors above the tiers."""
-    try:
-        return call()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict") and "tiers" in exc.error_dict:
-            tiers = exc.error_dict.pop("tiers")
-            formset._non_form_errors = formset.error_class(  # type: ignore[attr-defined]
-                [message for error in tiers for message in error.messages]
-            )
-        if not hasattr(exc, "error_dict") or exc.error_dict:
-            add_service_errors(form, exc)
-        return None
-
-
 def _form_page(request, form, formset, promotion, status=200) -> HttpResponse:
     context = {"form": form, "formset": formset, "promotion": promotion}
     return render(request, "pricing/promotions/form.html", context, status=status)
@@ -289,7 +266,7 @@ def promotion_list(request: HttpRequest) -> HttpResponse:
     rows = services.promotions_filtered(
         actor=request.user, period=None if period == "all" else period, kind=kind or None, text=text
     )
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, rows, ROWS_PER_PAGE)
     today = timezone.localdate()
     items = [
         (
@@ -299,7 +276,7 @@ def promotion_list(request: HttpRequest) -> HttpResponse:
         )
         for promotion in page
     ]
-    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    query = query_without_page(request)
     keep = {key: value for key, value in (("kind", kind), ("q", text)) if value}
     context = {
         "page": page,
@@ -331,11 +308,12 @@ def promotion_create(request: HttpRequest) -> HttpResponse:
     )
     formset = TierFormSet(data, prefix="tiers")
     if data is not None and form.is_valid() & formset.is_valid():
-        created = _save(
+        created = service_call(
             form,
-            formset,  # type: ignore[arg-type]
-            lambda: services.promotion_create(actor=request.user, **_service_fields(form, formset)),  # type: ignore[arg-type]
-        )
+            lambda: services.promotion_create(actor=request.user, **_service_fields(form, formset)),
+            formset=formset,
+            formset_errors="tiers",
+        ).result
         if created is not None:
             messages.success(request, _("Promotion “%(name)s” saved.") % {"name": created.name})
             return redirect("sales:promotion", promotion_id=created.pk)
@@ -357,27 +335,20 @@ def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
     form = PromotionForm(data, actor=request.user, initial=initial)
     formset = TierFormSet(data, prefix="tiers", initial=promotion.tiers or None)
     if data is not None and form.is_valid() & formset.is_valid():
-        updated = _save(
+        updated = service_call(
             form,
-            formset,  # type: ignore[arg-type]
             lambda: services.promotion_update(
                 actor=request.user,
                 promotion=promotion,
                 **_service_fields(form, formset),  # type: ignore[arg-type]
             ),
-        )
+            formset=formset,
+            formset_errors="tiers",
+        ).result
         if updated is not None:
             messages.success(request, _("Changes saved."))
             return redirect("sales:promotion", promotion_id=promotion.pk)
     return _form_page(request, form, formset, promotion, 400 if data is not None else 200)
-
-
-def _history(promotion: Promotion) -> list[AuditEntry]:
-    return list(
-        AuditEntry.objects.filter(target_type="pricing.promotion", target_id=str(promotion.pk))
-        .order_by("created_at", "pk")
-        .only("action", "actor_label", "created_at", "data")
-    )
 
 
 @login_required
@@ -398,7 +369,7 @@ def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
         "period_labels": PERIOD_LABELS,
         "channel_labels": [str(dict(Channel.choices).get(c, c)) for c in promotion.channels],
         "lines": lines,
-        "history": _history(promotion) if user.has_perm("pricing.change_promotion") else [],
+        "history": audit_history(promotion) if user.has_perm("pricing.change_promotion") else [],
         "can_change": user.has_perm("pricing.change_promotion"),
     }
     return render(request, "pricing/promotions/detail.html", context)

@@ -10,11 +10,7 @@ renders the rows with `sales/_line_rows.html`; `sales/lines.js` adds rows on cli
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers.forms import CustomerChoice, DateInput
@@ -24,32 +20,19 @@ from tradepost.masterdata.models import Currency
 from tradepost.pricing.lines import decimal_text
 from tradepost.principals import Actor
 from tradepost.sales import order_terms
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import MoneyField, PercentField, QuantityField
 
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 EXTRA_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
 
 
 class LineForm(forms.Form):
     product = ProductChoice(queryset=active_products(), label=_("Product"), required=False)
-    quantity = forms.DecimalField(
-        label=_("Quantity"), max_digits=12, decimal_places=3, min_value=0, required=False
+    quantity = QuantityField(label=_("Quantity"), required=False)
+    unit_price = MoneyField(
+        label=_("Unit price"), required=False, help_text=_("Leave empty for the customer's price.")
     )
-    unit_price = forms.DecimalField(
-        label=_("Unit price"),
-        required=False,
-        help_text=_("Leave empty for the customer's price."),
-        **MONEY,
-    )
-    discount_percent = forms.DecimalField(
-        label=_("Discount %"),
-        required=False,
-        max_digits=5,
-        decimal_places=2,
-        min_value=0,
-        max_value=100,
-    )
+    discount_percent = PercentField(label=_("Discount %"), required=False)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
     def clean(self):
@@ -115,22 +98,6 @@ def line_formset(data=None, *, lines=None, prefix: str = "lines") -> BaseLineFor
     return LineFormSet(initial=initial, prefix=prefix)  # type: ignore[return-value]
 
 
-def document_service_call(form, formset, call: Callable[[], object]):
-    """Run a quote or order service `call()` for a page; on a ValidationError put its
-    line errors above the lines and the rest on `form`, and return None."""
-    try:
-        return call()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict") and "lines" in exc.error_dict:
-            lines = exc.error_dict.pop("lines")
-            formset._non_form_errors = formset.error_class(
-                [message for error in lines for message in error.messages]
-            )
-        if not hasattr(exc, "error_dict") or exc.error_dict:
-            add_service_errors(form, exc)
-        return None
-
-
 class OrderForm(forms.Form):
     """The header of an order; the lines come from a `LineFormSet`."""
 
@@ -149,7 +116,7 @@ class OrderForm(forms.Form):
         required=False,
         help_text=_("Its prices apply and its quantity caps count this order."),
     )
-    deposit = forms.DecimalField(label=_("Deposit"), required=False, **MONEY)
+    deposit = MoneyField(label=_("Deposit"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
 
     def __init__(self, *args, actor: Actor, editing: bool = False, **kwargs):

@@ -1,9 +1,39 @@
-"""Form helpers shared by the browser views of every module."""
+"""Form helpers shared by the browser views of every module: the decimal fields with
+the precision of `tradepost.amounts`, and the adapter that puts a service's
+ValidationError on a form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+
+from tradepost.amounts import MONEY, PERCENT, QUANTITY, decimal_kwargs
+
+
+class MoneyField(forms.DecimalField):
+    """An amount: 14 digits, 2 places, not negative unless `min_value=None`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**decimal_kwargs(MONEY, kwargs, bounds={"min_value": 0}))
+
+
+class QuantityField(forms.DecimalField):
+    """A quantity: 12 digits, 3 places, not negative unless `min_value=None`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**decimal_kwargs(QUANTITY, kwargs, bounds={"min_value": 0}))
+
+
+class PercentField(forms.DecimalField):
+    """A percentage from 0 to 100 with 2 places."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            **decimal_kwargs(PERCENT, kwargs, bounds={"min_value": 0, "max_value": 100})
+        )
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -16,3 +46,47 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+class ServiceCall:
+    """The outcome of `service_call`: truthy when the service went through, with what
+    it returned in `result` (None when it did not go through)."""
+
+    __slots__ = ("ok", "result")
+
+    def __init__(self, ok: bool, result: Any = None) -> None:
+        self.ok = ok
+        self.result = result
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def service_call(
+    form: forms.Form,
+    call: Callable[[], Any],
+    *,
+    formset: forms.BaseFormSet | None = None,
+    formset_errors: str = "lines",
+) -> ServiceCall:
+    """Run `call()` (a service) for a page. A ValidationError it raises lands on `form`
+    (see `add_service_errors`) instead of propagating; with a `formset`, the errors the
+    service gives under `formset_errors` ("lines", "tiers") go above its rows.
+
+        done = service_call(form, lambda: services.thing_create(actor=user, **data))
+        if done:
+            return redirect("things:detail", thing_id=done.result.pk)
+
+    The API needs no adapter: `api.errors.exception_handler` answers the same
+    ValidationError as a 400 with the same messages under the same field names."""
+    try:
+        return ServiceCall(True, call())
+    except ValidationError as exc:
+        if formset is not None and hasattr(exc, "error_dict") and formset_errors in exc.error_dict:
+            rows = exc.error_dict.pop(formset_errors)
+            formset._non_form_errors = formset.error_class(
+                [message for error in rows for message in error.messages]
+            )
+        if not hasattr(exc, "error_dict") or exc.error_dict:
+            add_service_errors(form, exc)
+        return ServiceCall(False)

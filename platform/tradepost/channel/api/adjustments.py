@@ -10,26 +10,21 @@ only those of dealers in the caller's customer scope.
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
+from api.fields import MoneyField, QuantityField
 from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer
-from api.views import RolePermissions, TradepostViewSet
+from api.views import CanView, ServiceViewSet
 from tradepost.channel import adjustments as services
 from tradepost.channel.models import PriceAdjustment, PriceAdjustmentLine
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
 from tradepost.text import MULTI_LINE
-
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
 
 
 # --- Price adjustments ---------------------------------------------------------------
@@ -90,7 +85,7 @@ class PriceAdjustmentSerializer(ReadSerializer):
 
 class PriceAdjustmentCreateSerializer(StrictSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
-    new_price = serializers.DecimalField(help_text="Lower than the old price.", **MONEY)
+    new_price = MoneyField(help_text="Lower than the old price.")
     effective_on = serializers.DateField(help_text="The first day of the new price.")
     basis = serializers.ChoiceField(
         choices=PriceAdjustment.Basis.choices,
@@ -100,9 +95,7 @@ class PriceAdjustmentCreateSerializer(StrictSerializer):
     window_days = serializers.IntegerField(
         required=False, min_value=1, max_value=services.MAX_WINDOW_DAYS, default=30
     )
-    old_price = serializers.DecimalField(
-        required=False, help_text="Default: the product's list price.", **MONEY
-    )
+    old_price = MoneyField(required=False, help_text="Default: the product's list price.")
     currency = serializers.ChoiceField(
         choices=Currency.choices, required=False, help_text="Default: the product's currency."
     )
@@ -119,7 +112,7 @@ class PriceAdjustmentCreateSerializer(StrictSerializer):
 
 class AdjustmentLineSetSerializer(StrictSerializer):
     dealer = VisibleCustomerField(help_text="A dealer or franchisee in your scope.")
-    quantity = serializers.DecimalField(help_text="0 removes the dealer's line.", **QUANTITY)
+    quantity = QuantityField(help_text="0 removes the dealer's line.")
 
 
 class AdjustmentCancelSerializer(StrictSerializer):
@@ -146,14 +139,6 @@ class PriceAdjustmentFilter(UpdatedSinceFilterSet):
         ]
 
 
-class CanViewAdjustments(permissions.BasePermission):
-    """Actions: the caller must see adjustments; the service checks the step's own
-    permission (`change_`, `review_`, `post_priceadjustment`)."""
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm("channel.view_priceadjustment"))
-
-
 @extend_schema_view(
     create=extend_schema(
         request=PriceAdjustmentCreateSerializer,
@@ -163,16 +148,12 @@ class CanViewAdjustments(permissions.BasePermission):
         "Needs `add_priceadjustment` (sales managers).",
     ),
 )
-class PriceAdjustmentViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    TradepostViewSet,
-):
+class PriceAdjustmentViewSet(ServiceViewSet):
     """Price adjustments, latest effective day first, with the lines of the dealers in
     the caller's scope."""
 
     serializer_class = PriceAdjustmentSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    create_serializer_class = PriceAdjustmentCreateSerializer
     filterset_class = PriceAdjustmentFilter
     search_fields = ["number", "product__sku", "product__name"]
     ordering_fields = ["effective_on", "created_at", "updated_at", "total", "number"]
@@ -181,7 +162,7 @@ class PriceAdjustmentViewSet(
 
     def get_permissions(self):
         if self.action not in ("list", "retrieve", "create"):
-            return [permissions.IsAuthenticated(), CanViewAdjustments()]
+            return [permissions.IsAuthenticated(), CanView("channel.view_priceadjustment")]
         return super().get_permissions()
 
     def get_queryset(self):
@@ -189,20 +170,8 @@ class PriceAdjustmentViewSet(
             "-effective_on", "-pk"
         )
 
-    def _read(self, adjustment, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=adjustment.pk)
-        context = self.get_serializer_context()
-        return Response(PriceAdjustmentSerializer(fresh, context=context).data, status=status_code)
-
-    def _body(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return data.validated_data
-
-    def create(self, request, *args, **kwargs):
-        data = self._body(PriceAdjustmentCreateSerializer)
-        adjustment = services.price_adjustment_create(actor=request.user, **data)
-        return self._read(adjustment, status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return services.price_adjustment_create(actor=self.request.user, **data)
 
     @extend_schema(
         request=None,

@@ -9,8 +9,6 @@ only its own plans, an id outside the scope is a 404. Every write is a service o
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -21,23 +19,22 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api.fields import QuantityField
 from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
-from api.views import RolePermissions, TradepostViewSet
+from api.views import CanView, ServiceViewSet
 from tradepost.channel import plans as plan_services
 from tradepost.channel import selectors
 from tradepost.channel.models import DemandPlan, DemandPlanLine
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.forms import active_products
 
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 MONTH_HELP = "The month as YYYY-MM (e.g. 2026-12); a full date names its month."
 
 
@@ -64,17 +61,6 @@ class MonthField(serializers.Field):
 
     def to_representation(self, value):
         return f"{value:%Y-%m}"
-
-
-class CanView(permissions.BasePermission):
-    """Actions: the caller must read the resource; the service checks the step's own
-    permission (`change_…`, `review_demandplan`)."""
-
-    def __init__(self, permission: str):
-        self.permission = permission
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm(self.permission))
 
 
 # --- Demand plans --------------------------------------------------------------------
@@ -120,9 +106,7 @@ class DemandPlanSerializer(ReadSerializer):
 
 class PlanLineInputSerializer(StrictSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=active_products())
-    quantity = serializers.DecimalField(
-        min_value=0, help_text="More than zero; up to 3 decimal places.", **QUANTITY
-    )
+    quantity = QuantityField(help_text="More than zero; up to 3 decimal places.")
 
 
 class DemandPlanUpdateSerializer(StrictSerializer):
@@ -158,16 +142,16 @@ class AggregateRowSerializer(serializers.Serializer):
     product_sku = serializers.CharField(source="product.sku")
     product_name = serializers.CharField(source="product.name")
     unit = serializers.CharField(source="product.unit")
-    planned = serializers.DecimalField(
-        help_text="Σ quantity over the month's submitted and accepted plans.", **QUANTITY
+    planned = QuantityField(
+        min_value=None, help_text="Σ quantity over the month's submitted and accepted plans."
     )
     dealers = serializers.IntegerField(help_text="Dealers whose plan has the product.")
-    ordered = serializers.DecimalField(
+    ordered = QuantityField(
+        min_value=None,
         help_text="Σ quantity on those dealers' orders dated in the month, cancelled "
         "orders left out.",
-        **QUANTITY,
     )
-    difference = serializers.DecimalField(help_text="ordered − planned.", **QUANTITY)
+    difference = QuantityField(min_value=None, help_text="ordered − planned.")
 
 
 class DemandAggregateSerializer(serializers.Serializer):
@@ -209,18 +193,16 @@ class DemandPlanFilter(UpdatedSinceFilterSet):
         summary="Change a draft or returned plan",
     ),
 )
-class DemandPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+class DemandPlanViewSet(ServiceViewSet):
     """Dealers' monthly demand plans in the caller's scope, newest month first, with
     their lines. draft → submitted → accepted | returned; returned → (edited) →
     submitted."""
 
     serializer_class = DemandPlanSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = DemandPlanFilter
     search_fields = ["dealer__name", "dealer__code"]
     ordering_fields = ["month", "updated_at", "created_at"]
     ordering = ["-month", "dealer__name", "id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self):
         if self.action in ("submit", "accept", "return_", "aggregate"):
@@ -241,16 +223,6 @@ class DemandPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradep
             )
             .order_by("-month", "dealer__name", "pk")
         )
-
-    def _read(self, plan, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=plan.pk)
-        context = self.get_serializer_context()
-        return Response(DemandPlanSerializer(fresh, context=context).data, status=status_code)
-
-    def _body(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return data.validated_data
 
     def create(self, request, *args, **kwargs):
         data = self._body(DemandPlanCreateSerializer)

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -32,7 +31,8 @@ from tradepost.pricing.lines import decimal_text
 from tradepost.principals import Actor
 from tradepost.sales.models import SettlementCredit
 from tradepost.sales.selectors import settlement_credit_list
-from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.forms import MoneyField, QuantityField, add_service_errors
+from tradepost.workspace.lists import page_of
 
 ROWS_PER_PAGE = 50
 S = PriceAdjustment.Status
@@ -41,14 +41,9 @@ S = PriceAdjustment.Status
 # --- Forms ---------------------------------------------------------------------------
 class AdjustmentForm(forms.Form):
     product = ProductChoice(queryset=active_products(), label=gettext_lazy("Product"))
-    new_price = forms.DecimalField(
-        label=gettext_lazy("New price"), max_digits=14, decimal_places=2, min_value=0
-    )
-    old_price = forms.DecimalField(
+    new_price = MoneyField(label=gettext_lazy("New price"))
+    old_price = MoneyField(
         label=gettext_lazy("Old price"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
         required=False,
         help_text=gettext_lazy("Leave empty for the product's list price."),
     )
@@ -87,21 +82,13 @@ class AdjustmentForm(forms.Form):
 
 class LineForm(forms.Form):
     dealer = DealerChoice(queryset=None, label=gettext_lazy("Dealer"))
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity held"),
-        max_digits=12,
-        decimal_places=3,
-        min_value=0,
-        help_text=gettext_lazy("0 removes the dealer's line."),
+    quantity = QuantityField(
+        label=gettext_lazy("Quantity held"), help_text=gettext_lazy("0 removes the dealer's line.")
     )
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dealer"].queryset = dealers_of(actor)
-
-
-def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
 
 
 # --- Adjustments ---------------------------------------------------------------------
@@ -111,7 +98,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or ""
     if status not in S.values:
         status = ""
-    page = _page(request, adjustments.price_adjustment_list(request.user, status=status or None))
+    page = page_of(request, adjustments.price_adjustment_list(request.user, status=status or None))
     context = {
         "page": page,
         "status": status,
@@ -172,7 +159,7 @@ def _detail(
 ) -> HttpResponse:
     user = request.user
     lines = adjustments.adjustment_lines_visible_to(user).filter(adjustment=adjustment)
-    page = _page(request, lines)
+    page = page_of(request, lines)
     can = adjustments.LIFECYCLE.buttons(user, adjustment)
     can_change = can["recompute"]  # and correct lines: the same rule ("line_set")
     credits = (

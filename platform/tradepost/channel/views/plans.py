@@ -33,6 +33,7 @@ from tradepost.channel.forms import (
     service_call,
 )
 from tradepost.channel.models import DemandPlan
+from tradepost.workspace.lists import query_id
 
 ROWS_PER_PAGE = 50
 
@@ -73,16 +74,15 @@ def demand_plan_list(request: HttpRequest) -> HttpResponse:
 def demand_plan_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     initial = {"month": plan_services.next_month()}
-    dealer_id = request.GET.get("dealer", "")
-    if dealer_id.isascii() and dealer_id.isdigit() and len(dealer_id) < 10:
-        initial["dealer"] = int(dealer_id)
+    dealer_id = query_id(request, "dealer")
+    if dealer_id is not None:
+        initial["dealer"] = dealer_id
     form = PlanForm(data, actor=request.user, initial=initial)
     formset = bound_rows(PlanLineFormSet, data)
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
         plan = service_call(
             form,
-            formset,
             lambda: plan_services.demand_plan_save(
                 actor=request.user,
                 dealer=fields["dealer"],
@@ -90,7 +90,8 @@ def demand_plan_create(request: HttpRequest) -> HttpResponse:
                 lines=formset.line_items(),
                 notes=fields.get("notes", ""),
             ),
-        )
+            formset=formset,
+        ).result
         if plan is not None:
             if plan.created_now:
                 messages.success(request, _("Plan saved as a draft. Submit it when it is ready."))
@@ -126,14 +127,14 @@ def demand_plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     if data is not None and form.is_valid() & formset.is_valid():
         updated = service_call(
             form,
-            formset,
             lambda: plan_services.demand_plan_update(
                 actor=request.user,
                 plan=plan,
                 lines=formset.line_items(),
                 notes=form.cleaned_data.get("notes", ""),
             ),
-        )
+            formset=formset,
+        ).result
         if updated is not None:
             messages.success(request, _("Changes saved."))
             return redirect("sales:demand_plan", plan_id=plan.pk)

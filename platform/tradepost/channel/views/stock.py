@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -18,12 +17,9 @@ from tradepost.channel import stock
 from tradepost.channel.forms import StockReportForm
 from tradepost.pricing.lines import decimal_text
 from tradepost.workspace.forms import add_service_errors
+from tradepost.workspace.lists import page_of
 
 ROWS_PER_PAGE = 50
-
-
-def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
 
 
 @login_required
@@ -57,7 +53,7 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("sales:stock_reports")
     context = {
-        "page": _page(request, stock.latest_stock_reports(request.user)),
+        "page": page_of(request, stock.latest_stock_reports(request.user)),
         "form": form,
         "can_add": can_add,
         "has_dealers": bool(form is not None and form.fields["dealer"].queryset.exists()),

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from rest_framework import serializers
 
-from rest_framework import serializers, status
-from rest_framework.response import Response
-
+from api.fields import MoneyField, PercentField, QuantityField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from tradepost.masterdata.forms import active_products
-
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 
 DOCUMENT_LINE_FIELDS = [
     "id",
@@ -97,36 +92,11 @@ class LineInputSerializer(StrictSerializer):
     """One line to price: product and quantity, optionally a price and a discount."""
 
     product = ProductField()
-    quantity = serializers.DecimalField(
-        min_value=0, help_text="More than zero; up to 3 decimal places.", **QUANTITY
-    )
-    unit_price = serializers.DecimalField(
+    quantity = QuantityField(help_text="More than zero; up to 3 decimal places.")
+    unit_price = MoneyField(
         required=False,
         allow_null=True,
         help_text="Tax-exclusive. Leave out for the customer's price (or the agreement's).",
-        **MONEY,
     )
-    discount_percent = serializers.DecimalField(
-        required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100
-    )
+    discount_percent = PercentField(required=False)
     description = StringField(required=False, allow_blank=True, max_length=300)
-
-
-class DocumentWritesMixin:
-    """Quote and order viewsets: validate a body with a write serializer, call the
-    service, answer with the fresh document (read through the caller's queryset) in
-    `document_serializer_class`."""
-
-    document_serializer_class: type[serializers.Serializer]
-
-    def _read(self, document, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=document.pk)
-        context = self.get_serializer_context()
-        return Response(
-            self.document_serializer_class(fresh, context=context).data, status=status_code
-        )
-
-    def _body(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return data.validated_data

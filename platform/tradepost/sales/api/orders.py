@@ -9,33 +9,29 @@ step's permission (403) and the order's status (400 with `status` in `errors`).
 
 from __future__ import annotations
 
-import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.filters import UpdatedSinceFilterSet
+from api.fields import MoneyField, QuantityField
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer
-from api.views import RolePermissions, TradepostViewSet
-from tradepost.customers import selectors as customer_selectors
-from tradepost.customers.scoped_fields import VisibleCustomerField, scoped_filter
+from api.views import CanView, ResourceViewSet, ServiceViewSet
+from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency
 from tradepost.sales import orders as services
 from tradepost.sales import selectors
 from tradepost.sales.api.common import (
     DOCUMENT_LINE_FIELDS,
     DOCUMENT_LINE_HELP,
-    MONEY,
-    QUANTITY,
     DocumentLineSerializer,
-    DocumentWritesMixin,
     LineInputSerializer,
     LinesBatchMixin,
 )
+from tradepost.sales.filters import OrderFilter
 from tradepost.sales.models import Order, OrderLine, OrderReturn, OrderReturnLine
 from tradepost.text import MULTI_LINE
 
@@ -122,7 +118,7 @@ class OrderCreateSerializer(LinesBatchMixin, StrictSerializer):
     )
     order_date = serializers.DateField(required=False, help_text="Default: today.")
     requested_delivery_date = serializers.DateField(required=False, allow_null=True)
-    deposit = serializers.DecimalField(required=False, **MONEY)
+    deposit = MoneyField(required=False)
     notes = serializers.CharField(
         required=False, allow_blank=True, max_length=5000, style=MULTI_LINE
     )
@@ -140,7 +136,7 @@ class OrderUpdateSerializer(LinesBatchMixin, StrictSerializer):
         help_text="Replaces every line.",
     )
     requested_delivery_date = serializers.DateField(required=False, allow_null=True)
-    deposit = serializers.DecimalField(required=False, **MONEY)
+    deposit = MoneyField(required=False)
     notes = serializers.CharField(
         required=False, allow_blank=True, max_length=5000, style=MULTI_LINE
     )
@@ -167,7 +163,7 @@ class ReasonSerializer(StrictSerializer):
 
 class LineQuantitySerializer(StrictSerializer):
     line = serializers.IntegerField(min_value=1, help_text="Order line id.")
-    quantity = serializers.DecimalField(min_value=0, **QUANTITY)
+    quantity = QuantityField()
 
 
 class ShipSerializer(StrictSerializer):
@@ -211,38 +207,6 @@ class OrderReturnSerializer(ReadSerializer):
 
 
 # --- Views ---------------------------------------------------------------------------
-class OrderFilter(UpdatedSinceFilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
-    owner = scoped_filter(customer_selectors.users_visible_to, label="Salesperson.")
-    status = django_filters.ChoiceFilter(choices=Order.Status.choices)
-    number = django_filters.CharFilter(max_length=40)
-    agreement = scoped_filter(selectors.agreements_visible_to)
-    order_date_from = django_filters.DateFilter(field_name="order_date", lookup_expr="gte")
-    order_date_to = django_filters.DateFilter(field_name="order_date", lookup_expr="lte")
-
-    class Meta:
-        model = Order
-        fields = [
-            "customer",
-            "owner",
-            "status",
-            "number",
-            "agreement",
-            "currency",
-            "order_date_from",
-            "order_date_to",
-            "updated_since",
-        ]
-
-
-class CanViewOrders(permissions.BasePermission):
-    """Lifecycle actions: the caller must see orders; the service checks the step's own
-    permission (`review_order`, `confirm_order`, …)."""
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm("sales.view_order"))
-
-
 def _lines_map(rows) -> dict[int, object]:
     return {row["line"]: row["quantity"] for row in rows}
 
@@ -263,27 +227,20 @@ def _lines_map(rows) -> dict[int, object]:
         summary="Change a draft or rejected order",
     ),
 )
-class OrderViewSet(
-    DocumentWritesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    TradepostViewSet,
-):
+class OrderViewSet(ServiceViewSet):
     """Orders in the caller's scope, newest first. The list carries each order's header
     and totals; one order (`GET /orders/{id}/`) and every write answer with its lines."""
 
     serializer_class = OrderSerializer
-    document_serializer_class = OrderSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    create_serializer_class = OrderCreateSerializer
     filterset_class = OrderFilter
     search_fields = ["number"]
     ordering_fields = ["created_at", "order_date", "gross_total", "number", "updated_at"]
     ordering = ["-created_at", "-pk"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self):
         if self.action not in ("list", "retrieve", "create", "partial_update"):
-            return [permissions.IsAuthenticated(), CanViewOrders()]
+            return [permissions.IsAuthenticated(), CanView("sales.view_order")]
         return super().get_permissions()
 
     def get_serializer_class(self):
@@ -297,10 +254,8 @@ class OrderViewSet(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
         )
 
-    def create(self, request, *args, **kwargs):
-        data = self._body(OrderCreateSerializer)
-        order = services.order_create(actor=request.user, **data)
-        return self._read(order, status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return services.order_create(actor=self.request.user, **data)
 
     def partial_update(self, request, *args, **kwargs):
         order = self.get_object()
@@ -397,11 +352,10 @@ class OrderViewSet(
         return Response(OrderReturnSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
-class OrderReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+class OrderReturnViewSet(ResourceViewSet):
     """Returns of the orders in the caller's scope."""
 
     serializer_class = OrderReturnSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
     search_fields = ["number"]

@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
-from api.views import RolePermissions, TradepostViewSet
+from api.views import CanView, ServiceViewSet
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField, scoped_filter
 from tradepost.masterdata.models import Currency
@@ -34,7 +34,6 @@ from tradepost.sales.api.common import (
     DOCUMENT_LINE_FIELDS,
     DOCUMENT_LINE_HELP,
     DocumentLineSerializer,
-    DocumentWritesMixin,
     LineInputSerializer,
     LinesBatchMixin,
 )
@@ -166,14 +165,6 @@ class QuoteFilter(UpdatedSinceFilterSet):
         fields = ["customer", "owner", "opportunity", "status", "currency", "updated_since"]
 
 
-class CanViewQuotes(permissions.BasePermission):
-    """Lifecycle actions: the caller must see quotes; the service checks
-    `change_quote` (and `add_order` to convert)."""
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm("sales.view_quote"))
-
-
 class _IgnoreAccept(DefaultContentNegotiation):
     """The PDF is the answer whatever `Accept` says (errors are still JSON)."""
 
@@ -196,14 +187,11 @@ class _IgnoreAccept(DefaultContentNegotiation):
         summary="Change a draft quote",
     ),
 )
-class QuoteViewSet(
-    DocumentWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet
-):
+class QuoteViewSet(ServiceViewSet):
     """Quotes in the caller's scope, newest first, with their lines."""
 
     serializer_class = QuoteSerializer
-    document_serializer_class = QuoteSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    create_serializer_class = QuoteCreateSerializer
     filterset_class = QuoteFilter
     search_fields = ["number", "customer__name"]
     ordering_fields = [
@@ -215,11 +203,10 @@ class QuoteViewSet(
         "updated_at",
     ]
     ordering = ["-issued_on", "-id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self):
         if self.action not in ("list", "retrieve", "create", "partial_update", "pdf"):
-            return [permissions.IsAuthenticated(), CanViewQuotes()]
+            return [permissions.IsAuthenticated(), CanView("sales.view_quote")]
         return super().get_permissions()
 
     def get_queryset(self):
@@ -232,10 +219,8 @@ class QuoteViewSet(
             .order_by("-issued_on", "-pk")
         )
 
-    def create(self, request, *args, **kwargs):
-        data = self._body(QuoteCreateSerializer)
-        quote = services.quote_create(actor=request.user, **data)
-        return self._read(quote, status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return services.quote_create(actor=self.request.user, **data)
 
     def partial_update(self, request, *args, **kwargs):
         quote = self.get_object()

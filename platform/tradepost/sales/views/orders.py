@@ -4,12 +4,10 @@ its life as a button the user may press, shipments and returns."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,11 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tradepost.audit.models import AuditEntry
+from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
 from tradepost.sales import forms, selectors
 from tradepost.sales import orders as services
+from tradepost.sales.filters import OrderFilter
 from tradepost.sales.models import Order
+from tradepost.workspace.forms import service_call
+from tradepost.workspace.lists import filter_rows, page_of, query_id, query_without_page
 
 ROWS_PER_PAGE = 50
 
@@ -30,38 +31,24 @@ ROWS_PER_PAGE = 50
 @login_required
 @permission_required("sales.view_order", raise_exception=True)
 def order_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    if status not in Order.Status.values:
-        status = ""
     mine = request.GET.get("mine") == "1"
-    orders = selectors.order_list(request.user, status=status or None, mine=mine)
+    orders, filterset = filter_rows(
+        request, selectors.order_list(request.user, mine=mine), OrderFilter
+    )
     text = request.GET.get("q", "").strip().replace("\x00", "")[:100]
     if text:
         orders = orders.filter(Q(number__icontains=text) | Q(customer__name__icontains=text))
-    page = Paginator(orders, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    query = query_without_page(request)
     context = {
-        "page": page,
+        "page": page_of(request, orders, ROWS_PER_PAGE),
         "query": query,
         "filtered": bool(query),
-        "status": status,
+        "status": filterset.form.cleaned_data.get("status", ""),
         "statuses": Order.Status.choices,
         "mine": mine,
         "text": text,
     }
     return render(request, "sales/orders/list.html", context)
-
-
-def _initial_customer(request: HttpRequest):
-    customer_id = request.GET.get("customer", "")
-    if (
-        customer_id.isascii()
-        and customer_id.isdigit()
-        and len(customer_id) < 10
-        and customer_selectors.customer_is_visible(request.user, int(customer_id))
-    ):
-        return int(customer_id)
-    return None
 
 
 @login_required
@@ -70,14 +57,19 @@ def _initial_customer(request: HttpRequest):
 def order_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = forms.OrderForm(
-        data, actor=request.user, initial={"customer": _initial_customer(request)}
+        data,
+        actor=request.user,
+        initial={
+            "customer": customer_selectors.visible_customer_id(
+                request.user, query_id(request, "customer")
+            )
+        },
     )
     formset = forms.line_formset(data)
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        order = forms.document_service_call(
+        order = service_call(
             form,
-            formset,
             lambda: services.order_create(
                 actor=request.user,
                 customer=fields["customer"],
@@ -88,7 +80,8 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 agreement=fields.get("agreement"),
                 lines=formset.line_items(),
             ),
-        )
+            formset=formset,
+        ).result
         if order is not None:
             messages.success(request, _("Order saved as a draft. Submit it for review when ready."))
             return redirect("sales:order", order_id=order.pk)
@@ -115,9 +108,8 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
     formset = forms.line_formset(data, lines=order.lines.all())
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        updated = forms.document_service_call(
+        updated = service_call(
             form,
-            formset,
             lambda: services.order_update(
                 actor=request.user,
                 order=order,
@@ -126,21 +118,14 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
                 deposit=fields.get("deposit") or 0,
                 notes=fields.get("notes", ""),
             ),
-        )
+            formset=formset,
+        ).result
         if updated is not None:
             messages.success(request, _("Changes saved."))
             return redirect("sales:order", order_id=order.pk)
     status = 400 if data is not None else 200
     context = {"form": form, "formset": formset, "order": order}
     return render(request, "sales/orders/form.html", context, status=status)
-
-
-def _history(order: Order) -> list[AuditEntry]:
-    return list(
-        AuditEntry.objects.filter(target_type="sales.order", target_id=str(order.pk))
-        .order_by("created_at", "pk")
-        .only("action", "actor_label", "created_at", "data")
-    )
 
 
 @login_required
@@ -155,7 +140,7 @@ def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
         "order": order,
         "lines": list(order.lines.all()),
         "can": services.LIFECYCLE.buttons(request.user, order),
-        "history": _history(order),
+        "history": audit_history(order),
         "returns": list(order.returns.all()),
         "comment_form": extra.pop("comment_form", None) or forms.CommentForm(),
         "reason_form": extra.pop("reason_form", None) or forms.ReasonForm(),

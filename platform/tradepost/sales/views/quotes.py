@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tradepost.audit.models import AuditEntry
+from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import selectors as pipeline_selectors
@@ -38,6 +36,8 @@ from tradepost.sales import quotes as services
 from tradepost.sales import selectors
 from tradepost.sales.models import Quote
 from tradepost.sales.pdf import quote_pdf
+from tradepost.workspace.forms import service_call
+from tradepost.workspace.lists import page_of, query_id, query_without_page
 
 ROWS_PER_PAGE = 50
 EXPIRING_DAYS = 7
@@ -120,19 +120,16 @@ def _order_url(order_id: int) -> str | None:
 def _initial(request: HttpRequest) -> dict:
     """`?customer=<id>` and `?opportunity=<id>` preselect (in scope only)."""
     initial: dict = {}
-    customer_id = request.GET.get("customer", "")
-    if (
-        customer_id.isascii()
-        and customer_id.isdigit()
-        and len(customer_id) < 10
-        and customer_selectors.customer_is_visible(request.user, int(customer_id))
-    ):
-        initial["customer"] = int(customer_id)
-    opportunity_id = request.GET.get("opportunity", "")
-    if opportunity_id.isascii() and opportunity_id.isdigit() and len(opportunity_id) < 10:
+    customer_id = customer_selectors.visible_customer_id(
+        request.user, query_id(request, "customer")
+    )
+    if customer_id is not None:
+        initial["customer"] = customer_id
+    opportunity_id = query_id(request, "opportunity")
+    if opportunity_id is not None:
         opportunity = (
             pipeline_selectors.opportunities_visible_to(request.user)
-            .filter(pk=int(opportunity_id))
+            .filter(pk=opportunity_id)
             .only("pk", "customer_id")
             .first()
         )
@@ -164,8 +161,8 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     if text:
         quotes = quotes.filter(Q(number__icontains=text) | Q(customer__name__icontains=text))
     order = ("valid_until", "pk") if filters.get("expiring") else ("-issued_on", "-pk")
-    page = Paginator(quotes.order_by(*order), ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    page = page_of(request, quotes.order_by(*order), ROWS_PER_PAGE)
+    query = query_without_page(request)
     context = {
         "page": page,
         "query": query,
@@ -187,9 +184,8 @@ def quote_create(request: HttpRequest) -> HttpResponse:
     formset = sales_forms.line_formset(data)
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        quote = sales_forms.document_service_call(
+        quote = service_call(
             form,
-            formset,
             lambda: services.quote_create(
                 actor=request.user,
                 customer=fields["customer"],
@@ -200,7 +196,8 @@ def quote_create(request: HttpRequest) -> HttpResponse:
                 notes=fields.get("notes", ""),
                 lines=formset.line_items(),
             ),
-        )
+            formset=formset,
+        ).result
         if quote is not None:
             messages.success(
                 request,
@@ -227,9 +224,8 @@ def quote_edit(request: HttpRequest, quote_id: int) -> HttpResponse:
     formset = sales_forms.line_formset(data, lines=quote.lines.all())
     if data is not None and form.is_valid() & formset.is_valid():
         fields = form.cleaned_data
-        updated = sales_forms.document_service_call(
+        updated = service_call(
             form,
-            formset,
             lambda: services.quote_update(
                 actor=request.user,
                 quote=quote,
@@ -237,7 +233,8 @@ def quote_edit(request: HttpRequest, quote_id: int) -> HttpResponse:
                 valid_until=fields.get("valid_until") or quote.valid_until,
                 notes=fields.get("notes", ""),
             ),
-        )
+            formset=formset,
+        ).result
         if updated is not None:
             messages.success(request, _("Changes saved."))
             return redirect("sales:quote", quote_id=quote.pk)
@@ -247,14 +244,6 @@ def quote_edit(request: HttpRequest, quote_id: int) -> HttpResponse:
 
 
 # --- The quote's page ----------------------------------------------------------------
-def _history(quote: Quote) -> list[AuditEntry]:
-    return list(
-        AuditEntry.objects.filter(target_type="sales.quote", target_id=str(quote.pk))
-        .order_by("created_at", "pk")
-        .only("action", "actor_label", "created_at", "data")
-    )
-
-
 def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
     user = request.user
     expired = services.quote_is_expired(quote)
@@ -273,7 +262,7 @@ def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
         "can": services.LIFECYCLE.buttons(user, quote),
         "expired": expired,
         "orders": orders,
-        "history": _history(quote),
+        "history": audit_history(quote),
         **extra,
     }
 
