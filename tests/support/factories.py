@@ -169,6 +169,25 @@ def order(org, customer: str = "rep_own", *, actor=None, lines=None, **fields: A
         )
 
 
+def order_return(org, customer: str = "rep_own", *, quantity="2", returned="1", reason="Dented"):
+    """A return of `returned` kettles from a delivered order of `quantity`, each step
+    taken by the role that does it (the owner enters, approves and confirms; the
+    warehouse ships and delivers; finance takes the return)."""
+    from tradepost.sales import orders
+
+    warehouse, finance = org.users["warehouse_manager"], org.users["finance_manager"]
+    made = order(org, customer, lines=[{"product": org.products["kettle"], "quantity": quantity}])
+    with schema_context(org.schema):
+        made = orders.order_submit(actor=org.owner, order=made)
+        made = orders.order_approve(actor=org.owner, order=made)
+        made = orders.order_confirm(actor=org.owner, order=made)
+        made = orders.order_ship(actor=warehouse, order=made)
+        made = orders.order_deliver(actor=warehouse, order=made)
+        return orders.order_return_create(
+            actor=finance, order=made, quantities={made.lines.get().pk: returned}, reason=reason
+        )
+
+
 def promotion(org, *, actor=None, **fields: Any):
     """An active 10 % off the kettle, running this month."""
     from tradepost.sales import promotions
