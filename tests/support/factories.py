@@ -14,6 +14,7 @@ make a valid object; keyword arguments override them.
 from __future__ import annotations
 
 import datetime
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 PASSWORD = "Sturdy-Password-2026"
+_serial = itertools.count(1)  # unique SKUs and names across one test process
 
 
 def count_rows(place, model, **filters) -> int:
@@ -106,6 +108,7 @@ def contact(org, customer, *, actor=None, **fields: Any):
 def product(org, *, actor=None, **fields: Any):
     from tradepost.masterdata import services
 
+    fields.setdefault("sku", f"F-{next(_serial)}")
     fields.setdefault("name", "Product 产品")
     fields.setdefault("list_price", Decimal("10.00"))
     with schema_context(org.schema):
