@@ -1,4 +1,6 @@
-"""Shared fixtures: a platform with two workspaces, `alpha` and `beta`.
+"""Shared fixtures: a platform with two workspaces, `alpha` and `beta`, and the
+organisations, catalogues, users, keys and clients every test directory uses (built by
+tests/support: `org`, `factories`, `api`).
 
 The test database is set up once per worker: public tenant, template schema, a
 small schema pool and two workspaces created through the real sign-up service, so
@@ -16,15 +18,18 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from api.keys import api_key_create
 from tenants import provisioning
 from tenants.models import Tenant
 from tenants.services import tenant_signup
+from tests.support import factories
+from tests.support.api import ApiClient
 from tests.support.cache import clear_cache
+from tests.support.factories import PASSWORD
+from tests.support.org import Catalogue, Org, add_sales_setup, make_catalogue, make_org
 from tradepost import links
 from tradepost.accounts.models import User
 
-PASSWORD = "Sturdy-Password-2026"
+__all__ = ["PASSWORD", "Workspace"]
 
 
 @dataclass
@@ -53,6 +58,15 @@ class Workspace:
     def client(self, user: User | None = None) -> Client:
         """A browser on this workspace's domain, signed in as `user` if given."""
         client = Client(HTTP_HOST=self.domain)
+        if user is not None:
+            with schema_context(self.schema):
+                client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    def api(self, key: str | None = None, user: User | None = None) -> ApiClient:
+        """An API client on this workspace's domain, with an API key or signed in as
+        `user` (a session, as the pages' scripts call the API)."""
+        client = ApiClient(self.domain, key)
         if user is not None:
             with schema_context(self.schema):
                 client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -171,38 +185,73 @@ def public_client(platform_workspaces, db, settings) -> Client:
 @pytest.fixture
 def make_user():
     """Create a user with a role inside a workspace (in the test's transaction)."""
-    from django.contrib.auth.models import Group
-
-    def make(workspace: Workspace, role: str, email: str | None = None) -> User:
-        with schema_context(workspace.schema):
-            user = User.objects.create_user(
-                email=email or f"{role}@{workspace.slug}.test", password=PASSWORD, full_name=role
-            )
-            user.groups.set([Group.objects.get(name=role)])
-        return user
-
-    return make
+    return factories.user_with_role
 
 
 @pytest.fixture
 def api_key():
     """Create an API key with `role` in a workspace; returns the secret."""
-
-    def make(workspace, role: str = "system_administrator", name: str = "test") -> str:
-        with schema_context(workspace.schema):
-            return api_key_create(actor=None, name=name, role=role).secret
-
-    return make
+    return factories.api_key
 
 
 @pytest.fixture
 def api_client():
-    """A client on the workspace's domain sending `Authorization: Bearer <key>`."""
+    """An `ApiClient` on the workspace's domain, sending `Authorization: Bearer <key>`."""
 
-    def make(workspace, key: str | None = None) -> Client:
-        headers = {"HTTP_HOST": workspace.domain}
-        if key:
-            headers["HTTP_AUTHORIZATION"] = f"Bearer {key}"
-        return Client(**headers)
+    def make(workspace: Workspace, key: str | None = None) -> ApiClient:
+        return workspace.api(key)
 
     return make
+
+
+# --- Organisations and catalogues (tests/support/org.py) ----------------------------
+@pytest.fixture
+def org(alpha) -> Org:
+    return make_org(alpha)
+
+
+@pytest.fixture
+def beta_org(beta) -> Org:
+    return make_org(beta, prefix="B-")
+
+
+@pytest.fixture
+def sales_org(alpha) -> Org:
+    return add_sales_setup(make_org(alpha))
+
+
+@pytest.fixture
+def beta_sales_org(beta) -> Org:
+    return add_sales_setup(make_org(beta, prefix="B-"))
+
+
+@pytest.fixture
+def catalogue(alpha) -> Catalogue:
+    return make_catalogue(alpha)
+
+
+@pytest.fixture
+def beta_catalogue(beta) -> Catalogue:
+    return make_catalogue(beta, prefix="B-")
+
+
+@pytest.fixture
+def committed_customer(platform_workspaces, django_db_blocker):
+    """A customer committed in alpha, so other connections see it; it and every row and
+    audit entry made meanwhile are removed afterwards."""
+    from tradepost.audit.models import AuditEntry
+    from tradepost.customers import services
+    from tradepost.customers.models import Customer
+
+    workspace = platform_workspaces["alpha"]
+    with django_db_blocker.unblock():
+        with schema_context(workspace.schema):
+            owner = workspace.owner()
+            last_audit = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+            customer = services.customer_create(actor=owner, name="Race 竞争客户", code="RACE-1")
+        connection.set_schema_to_public()
+        yield workspace, owner, customer
+        with schema_context(workspace.schema):
+            Customer.objects.filter(pk=customer.pk).delete()  # lists, contacts … cascade
+            AuditEntry.objects.filter(pk__gt=last_audit or 0).delete()
+        connection.set_schema_to_public()

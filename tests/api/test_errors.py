@@ -13,13 +13,8 @@ from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
 from api.errors import exception_handler
-from tests.sales.conftest import sales_org  # noqa: F401 - fixture
 from tradepost.pricing.models import Promotion
 from tradepost.sales.models import Order
-
-
-def _post(client, path, body):
-    return client.post(path, json.dumps(body), content_type="application/json")
 
 
 @pytest.fixture
@@ -48,7 +43,7 @@ def _assert_plain(body: dict) -> None:
 def test_a_bad_line_quantity_is_named_by_its_path(sales_org, admin):  # noqa: F811
     lines = [{"product": sales_org.products["kettle"].pk, "quantity": "abc"}]
 
-    response = _post(admin, "/api/v1/orders/", _order(sales_org, lines))
+    response = admin.post("/api/v1/orders/", _order(sales_org, lines))
 
     assert response.status_code == 400
     body = response.json()
@@ -67,7 +62,7 @@ def test_only_the_bad_lines_and_fields_are_named(sales_org, admin):  # noqa: F81
         {"quantity": "2", "discount_percent": "x"},
     ]
 
-    response = _post(admin, "/api/v1/orders/", _order(sales_org, lines))
+    response = admin.post("/api/v1/orders/", _order(sales_org, lines))
 
     assert response.status_code == 400
     body = response.json()
@@ -83,7 +78,7 @@ def test_only_the_bad_lines_and_fields_are_named(sales_org, admin):  # noqa: F81
 def test_a_bad_item_of_a_list_field_is_named_by_its_index(sales_org, admin):  # noqa: F811
     body = {"name": "Spring", "kind": "percent", "percent": "5", "channels": ["direct", "moon"]}
 
-    response = _post(admin, "/api/v1/promotions/", body)
+    response = admin.post("/api/v1/promotions/", body)
 
     assert response.status_code == 400
     payload = response.json()

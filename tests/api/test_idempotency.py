@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -16,15 +15,7 @@ from api.keys import api_key_create
 from api.models import IdempotencyRecord
 from tradepost.accounts.models import Invitation
 
-
-def _post(client, key, body, **headers):
-    return client.post(
-        "/api/v1/invitations/",
-        body,
-        content_type="application/json",
-        HTTP_IDEMPOTENCY_KEY=key,
-        **headers,
-    )
+INVITATIONS = "/api/v1/invitations/"
 
 
 @pytest.fixture
@@ -35,8 +26,8 @@ def admin_client(alpha, api_key, api_client):
 def test_the_same_key_and_body_replays_the_first_response_without_writing(alpha, admin_client):
     body = {"email": "once@example.com", "role": "salesperson"}
 
-    first = _post(admin_client, "k-1", body)
-    second = _post(admin_client, "k-1", body)
+    first = admin_client.post(INVITATIONS, body, idempotency_key="k-1")
+    second = admin_client.post(INVITATIONS, body, idempotency_key="k-1")
 
     assert first.status_code == second.status_code == 201
     assert second.json() == first.json()
@@ -46,9 +37,13 @@ def test_the_same_key_and_body_replays_the_first_response_without_writing(alpha,
 
 
 def test_the_same_key_with_another_body_is_422(alpha, admin_client):
-    _post(admin_client, "k-2", {"email": "a@example.com", "role": "salesperson"})
+    admin_client.post(
+        INVITATIONS, {"email": "a@example.com", "role": "salesperson"}, idempotency_key="k-2"
+    )
 
-    response = _post(admin_client, "k-2", {"email": "b@example.com", "role": "salesperson"})
+    response = admin_client.post(
+        INVITATIONS, {"email": "b@example.com", "role": "salesperson"}, idempotency_key="k-2"
+    )
 
     assert response.status_code == 422
     assert response.json()["code"] == "idempotency_key_reused"
@@ -59,8 +54,8 @@ def test_the_same_key_with_another_body_is_422(alpha, admin_client):
 def test_a_validation_error_is_replayed_too(admin_client):
     bad = {"email": "nope", "role": "salesperson"}
 
-    first = _post(admin_client, "k-3", bad)
-    second = _post(admin_client, "k-3", bad)
+    first = admin_client.post(INVITATIONS, bad, idempotency_key="k-3")
+    second = admin_client.post(INVITATIONS, bad, idempotency_key="k-3")
 
     assert first.status_code == second.status_code == 400
     assert second["Idempotent-Replayed"] == "true"
@@ -68,9 +63,13 @@ def test_a_validation_error_is_replayed_too(admin_client):
 
 def test_keys_belong_to_their_caller(alpha, admin_client, api_key, api_client):
     other = api_client(alpha, api_key(alpha, name="other"))
-    _post(admin_client, "shared", {"email": "x@example.com", "role": "salesperson"})
+    admin_client.post(
+        INVITATIONS, {"email": "x@example.com", "role": "salesperson"}, idempotency_key="shared"
+    )
 
-    response = _post(other, "shared", {"email": "y@example.com", "role": "salesperson"})
+    response = other.post(
+        INVITATIONS, {"email": "y@example.com", "role": "salesperson"}, idempotency_key="shared"
+    )
 
     assert response.status_code == 201
     assert "Idempotent-Replayed" not in response
@@ -78,12 +77,12 @@ def test_keys_belong_to_their_caller(alpha, admin_client, api_key, api_client):
 
 def test_a_key_expires_after_24_hours(alpha, admin_client):
     body = {"email": "late@example.com", "role": "salesperson"}
-    _post(admin_client, "k-4", body)
+    admin_client.post(INVITATIONS, body, idempotency_key="k-4")
     with schema_context(alpha.schema):
         IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
         Invitation.objects.update(revoked_at=timezone.now())  # frees the address again
 
-    response = _post(admin_client, "k-4", body)
+    response = admin_client.post(INVITATIONS, body, idempotency_key="k-4")
 
     assert response.status_code == 201
     assert "Idempotent-Replayed" not in response
@@ -92,7 +91,9 @@ def test_a_key_expires_after_24_hours(alpha, admin_client):
 
 
 def test_an_over_long_key_is_400(admin_client):
-    response = _post(admin_client, "k" * 256, {"email": "a@example.com", "role": "salesperson"})
+    response = admin_client.post(
+        INVITATIONS, {"email": "a@example.com", "role": "salesperson"}, idempotency_key="k" * 256
+    )
 
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["errors"]
@@ -121,10 +122,10 @@ def test_two_concurrent_requests_with_one_key_write_once(committed_key):
     responses = []
 
     def send():
-        client = Client(HTTP_HOST=alpha.domain, HTTP_AUTHORIZATION=f"Bearer {secret}")
+        client = alpha.api(secret)
         barrier.wait()
         try:
-            responses.append(_post(client, key, body))
+            responses.append(client.post(INVITATIONS, body, idempotency_key=key))
         finally:
             connection.close()
 

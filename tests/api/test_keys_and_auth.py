@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from api.models import ApiKey
+from tests.support.api import list_count
+from tests.support.queries import assert_list_queries
 from tradepost.audit.models import AuditEntry
 
 
@@ -220,3 +222,26 @@ def test_the_keys_page_refuses_bad_input(alpha):
     assert response.status_code == 400
     with schema_context(alpha.schema):
         assert not ApiKey.objects.exists()
+
+
+def test_the_key_list_takes_the_same_queries_for_one_key_and_many(alpha, api_key, api_client):
+    admin = api_client(alpha, api_key(alpha, name="first"))
+
+    def grow():
+        for index in range(8):
+            api_key(alpha, role="salesperson", name=f"shop {index}")
+
+    assert_list_queries(lambda: admin.get("/api/v1/api-keys/"), grow, queries=7, size=list_count)
+
+
+def test_the_keys_page_takes_the_same_queries_for_one_key_and_many(alpha, api_key):
+    api_key(alpha, name="first")
+    client = alpha.client(alpha.owner())
+
+    def grow():
+        for index in range(8):
+            api_key(alpha, role="salesperson", name=f"shop {index}")
+
+    response = assert_list_queries(lambda: client.get("/settings/api-keys/"), grow, queries=8)
+
+    assert "shop 7" in response.content.decode()

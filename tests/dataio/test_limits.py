@@ -23,6 +23,7 @@ from tests.dataio.bombs import (
     xlsx_with_sheet,
 )
 from tests.dataio.files import HEADERS, csv_file, product_rows
+from tests.support.factories import count_rows
 from tradepost.dataio import files
 from tradepost.dataio.spec import get
 from tradepost.masterdata.models import Product
@@ -32,11 +33,6 @@ from tradepost.uploads import CappedUploadHandler, UploadTooLarge
 @pytest.fixture
 def admin(alpha, api_key, api_client):
     return api_client(alpha, api_key(alpha))
-
-
-def _count(workspace) -> int:
-    with schema_context(workspace.schema):
-        return Product.objects.count()
 
 
 def _media_in(settings, folder) -> None:
@@ -60,7 +56,7 @@ def test_two_million_blank_rows_are_refused_at_once(alpha, catalogue, admin):
     assert response.status_code == 400
     assert "packed unusually tightly" in " ".join(response.json()["errors"]["file"])
     assert elapsed < 1.0, elapsed
-    assert _count(alpha) == 3
+    assert count_rows(alpha, Product) == 3
 
 
 def test_millions_of_numbered_blank_rows_are_refused_in_the_request_not_queued(
@@ -77,7 +73,7 @@ def test_millions_of_numbered_blank_rows_are_refused_in_the_request_not_queued(
     assert response.status_code == 400
     assert "Import at most 50,000 rows" in " ".join(response.json()["errors"]["file"])
     assert elapsed < 1.0, elapsed  # rows counted in the XML, stopped past the cap
-    assert _count(alpha) == 3
+    assert count_rows(alpha, Product) == 3
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []  # no job stored
 
 
@@ -109,7 +105,7 @@ def test_a_sheet_inflating_to_a_hundred_megabytes_is_refused_at_once(alpha, cata
     assert response.status_code == 400
     assert response.json()["errors"]["file"]
     assert elapsed < 1.0, elapsed
-    assert _count(alpha) == 3
+    assert count_rows(alpha, Product) == 3
 
 
 def test_the_uncompressed_total_is_capped_whatever_the_ratio(alpha, catalogue, admin, settings):
@@ -145,7 +141,7 @@ def test_blank_csv_lines_count_towards_the_row_cap(alpha, catalogue, admin, monk
 
     assert response.status_code == 400
     assert "at most 100 rows" in " ".join(response.json()["errors"]["file"])
-    assert _count(alpha) == 3
+    assert count_rows(alpha, Product) == 3
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -161,7 +157,7 @@ def test_rows_wider_than_the_column_cap_are_refused(alpha, catalogue, admin, set
 
     assert response.status_code == 400
     assert "more than 20 columns" in " ".join(response.json()["errors"]["file"])
-    assert _count(alpha) == 3
+    assert count_rows(alpha, Product) == 3
 
 
 def test_a_zip_that_lies_about_its_sizes_is_refused(alpha, catalogue, admin, settings):
@@ -173,7 +169,7 @@ def test_a_zip_that_lies_about_its_sizes_is_refused(alpha, catalogue, admin, set
     assert response.status_code == 400
     assert "Excel file" in " ".join(response.json()["errors"]["file"])
     assert elapsed < 1.0, elapsed
-    assert _count(alpha) == 3
+    assert count_rows(alpha, Product) == 3
 
 
 def test_bytes_inflated_are_counted_against_the_archive_budget(settings):
@@ -209,7 +205,7 @@ def test_an_upload_over_the_cap_is_413_before_it_is_read(alpha, catalogue, admin
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
     assert "larger than" in response.json()["errors"]["file"][0]
-    assert _count(alpha) == 3
+    assert count_rows(alpha, Product) == 3
 
 
 def test_the_browser_gets_a_413_page_for_imports_and_product_images(alpha, catalogue, settings):
@@ -223,7 +219,7 @@ def test_the_browser_gets_a_413_page_for_imports_and_product_images(alpha, catal
     for response in (imported, edited):
         assert response.status_code == 413
         assert "The upload is larger than" in response.content.decode()
-    assert _count(alpha) == 3
+    assert count_rows(alpha, Product) == 3
     with schema_context(alpha.schema):
         assert Product.objects.get(pk=catalogue.kettle.pk).name != "x"
 
@@ -242,7 +238,7 @@ def test_the_413_page_speaks_the_callers_language_and_leads_home(alpha, catalogu
     assert 'href="/"' in page and "tradepost.css" in page
     # a WSGI server refuses hop-by-hop headers from the application (a 500 instead)
     assert not [name for name in response.headers if is_hop_by_hop(name)]
-    assert _count(alpha) == 3
+    assert count_rows(alpha, Product) == 3
 
 
 def test_the_upload_handler_stops_a_body_that_grows_past_its_declared_length(settings):

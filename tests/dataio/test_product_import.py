@@ -6,11 +6,12 @@ import io
 import time
 
 import pytest
+from django.test.client import MULTIPART_CONTENT
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
 from tests.dataio.files import HEADERS, csv_file, product_rows, xlsx_file
-from tests.masterdata.queries import count_queries
+from tests.support.queries import count_queries
 from tradepost.audit.models import AuditEntry
 from tradepost.dataio.services import import_run
 from tradepost.dataio.spec import get
@@ -167,7 +168,7 @@ def test_unreadable_files_are_400_on_the_file_field(alpha, catalogue, admin, upl
 
 
 def test_a_request_without_a_file_is_400(admin, catalogue):
-    response = admin.post("/api/v1/products/import/", {})
+    response = admin.post("/api/v1/products/import/", {}, content_type=MULTIPART_CONTENT)
 
     assert response.status_code == 400
     assert "file" in response.json()["errors"]

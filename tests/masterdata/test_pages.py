@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 from PIL import Image
 
-from tests.masterdata.queries import count_queries
+from tests.support.queries import assert_list_queries
 from tradepost.masterdata.models import (
     BankAccount,
     Branch,
@@ -17,6 +17,7 @@ from tradepost.masterdata.models import (
     DocumentSequence,
     Product,
     ProductCategory,
+    SalesRegion,
     TaxRate,
 )
 
@@ -168,24 +169,48 @@ def test_beta_cannot_open_alphas_product_by_id(alpha, beta, catalogue):
     assert response.status_code == 404
 
 
-def test_the_product_list_query_count_does_not_grow(alpha, catalogue):
+def test_the_product_list_takes_the_same_queries_for_few_products_and_many(alpha, catalogue):
     from tradepost.masterdata import services
 
     client = alpha.client(alpha.owner())
-    client.get("/products/")
-    with count_queries() as few:
-        client.get("/products/")
-    owner = alpha.owner()
-    with schema_context(alpha.schema):
-        for index in range(25):
-            services.product_create(
-                actor=owner, sku=f"MORE-{index}", name="More", category=catalogue.kettles
-            )
-    with count_queries() as many:
-        response = client.get("/products/")
+
+    def grow():
+        owner = alpha.owner()
+        with schema_context(alpha.schema):
+            for index in range(25):
+                services.product_create(
+                    actor=owner, sku=f"MORE-{index}", name="More", category=catalogue.kettles
+                )
+
+    response = assert_list_queries(lambda: client.get("/products/"), grow, queries=10)
 
     assert response.content.decode().count("MORE-") == 25
-    assert 0 < len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    ("kind", "model", "queries"),
+    [("branches", Branch, 9), ("regions", SalesRegion, 9), ("categories", ProductCategory, 9)],
+)
+def test_tree_pages_take_the_same_queries_for_one_node_and_many(alpha, kind, model, queries):
+    from tradepost.masterdata import services
+
+    owner = alpha.owner()
+    with schema_context(alpha.schema):
+        root = services.tree_node_create(actor=owner, model=model, name="Root 根")
+    client = alpha.client(owner)
+
+    def grow():
+        with schema_context(alpha.schema):
+            for index in range(12):
+                services.tree_node_create(
+                    actor=owner, model=model, parent=root, name=f"Leaf {index}"
+                )
+
+    response = assert_list_queries(
+        lambda: client.get(f"/organisation/{kind}/"), grow, queries=queries
+    )
+
+    assert "Leaf 11" in response.content.decode()
 
 
 def test_categories_nest_and_move(alpha, catalogue):

@@ -13,6 +13,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tests.support import factories
+from tests.support.factories import count_rows
+from tests.support.queries import assert_list_queries
 from tradepost.pipeline import services as pipeline
 from tradepost.pipeline.models import Opportunity, StageProbability
 from tradepost.sales.models import Quote
@@ -20,23 +23,9 @@ from tradepost.sales.models import Quote
 BOARD = "/sales/pipeline/"
 
 
-def _opp(org, customer="rep_own", **fields) -> Opportunity:
-    values = {"name": "Kitchen refit", "amount": "1000.00"}
-    values.update(fields)
-    with schema_context(org.workspace.schema):
-        return pipeline.opportunity_create(
-            actor=org.owner, customer=org.customers[customer], **values
-        )
-
-
 def _stage(org, opportunity) -> str:
     with schema_context(org.workspace.schema):
         return Opportunity.objects.get(pk=opportunity.pk).stage
-
-
-def _count(org, **filters) -> int:
-    with schema_context(org.workspace.schema):
-        return Opportunity.objects.filter(**filters).count()
 
 
 def _column(html: str, stage: str) -> str:
@@ -51,16 +40,16 @@ def _column(html: str, stage: str) -> str:
 # --- Board ---------------------------------------------------------------------------
 def test_the_board_shows_a_column_per_stage_with_cards_and_sums(sales_org):
     org = sales_org
-    _opp(
+    factories.opportunity(
         org,
         name="Hotel kitchen",
         amount="25000",
         stage="vision",
         expected_close=datetime.date(2026, 6, 30),
     )
-    _opp(org, name="Canteen", amount="1000.50", stage="vision")
-    _opp(org, name="Dollar deal", amount="100", currency="USD", stage="vision")
-    _opp(org, "north", name="Beijing chain")
+    factories.opportunity(org, name="Canteen", amount="1000.50", stage="vision")
+    factories.opportunity(org, name="Dollar deal", amount="100", currency="USD", stage="vision")
+    factories.opportunity(org, "north", name="Beijing chain")
     response = org.client("salesperson").get(BOARD)
     assert response.status_code == 200
     html = response.content.decode()
@@ -91,7 +80,7 @@ def test_the_board_filters_and_shows_empty_states(sales_org):
     manager = org.client("sales_manager")
     empty = manager.get(BOARD).content.decode()
     assert "The pipeline is empty." in empty and "/sales/pipeline/new/" in empty
-    _opp(org, name="Rep's deal")
+    factories.opportunity(org, name="Rep's deal")
     with schema_context(org.workspace.schema):
         pipeline.opportunity_create(
             actor=org.users["sales_manager"],
@@ -121,7 +110,7 @@ def test_the_board_filters_and_shows_empty_states(sales_org):
 )
 def test_who_sees_the_board_and_who_moves_cards(sales_org, role, status, can_move):
     org = sales_org
-    _opp(org)
+    factories.opportunity(org)
     response = org.client(role).get(BOARD)
     assert response.status_code == status
     if status == 200:
@@ -135,35 +124,34 @@ def test_signed_out_people_are_sent_to_sign_in(sales_org):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_board_queries_do_not_grow_with_rows(sales_org, django_assert_max_num_queries):
+def test_board_queries_do_not_grow_with_rows(sales_org):
     org = sales_org
     client = org.client("sales_manager")
-    _opp(org)
-    client.get(BOARD)
-    with django_assert_max_num_queries(30) as few:
-        client.get(BOARD)
-    for index in range(12):
-        opportunity = _opp(
-            org,
-            ("rep_own", "hangzhou_unowned")[index % 2],
-            name=f"Deal {index}",
-            stage=("prospect", "vision", "negotiation")[index % 3],
-            currency=("CNY", "USD")[index % 2],
-        )
-        if index % 4 == 0:
-            with schema_context(org.workspace.schema):
-                pipeline.opportunity_move(
-                    actor=org.owner, opportunity=opportunity, stage="won", reason="Signed"
-                )
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(BOARD)
+    factories.opportunity(org)
+
+    def grow():
+        for index in range(12):
+            opportunity = factories.opportunity(
+                org,
+                ("rep_own", "hangzhou_unowned")[index % 2],
+                name=f"Deal {index}",
+                stage=("prospect", "vision", "negotiation")[index % 3],
+                currency=("CNY", "USD")[index % 2],
+            )
+            if index % 4 == 0:
+                with schema_context(org.workspace.schema):
+                    pipeline.opportunity_move(
+                        actor=org.owner, opportunity=opportunity, stage="won", reason="Signed"
+                    )
+
+    response = assert_list_queries(lambda: client.get(BOARD), grow, queries=13)
     assert response.content.decode().count('class="opp-card"') == 13
 
 
 # --- Moving --------------------------------------------------------------------------
 def test_a_card_moves_with_its_form_and_comes_back_to_the_board(sales_org):
     org = sales_org
-    opportunity = _opp(org)
+    opportunity = factories.opportunity(org)
     rep = org.client("salesperson")
     url = f"/sales/pipeline/{opportunity.pk}/move/"
     response = rep.post(url, {"stage": "proposal", "next": f"{BOARD}?mine=1"})
@@ -176,7 +164,7 @@ def test_a_card_moves_with_its_form_and_comes_back_to_the_board(sales_org):
 
 def test_won_without_a_reason_asks_for_one_on_the_move_page(sales_org):
     org = sales_org
-    opportunity = _opp(org)
+    opportunity = factories.opportunity(org)
     rep = org.client("salesperson")
     url = f"/sales/pipeline/{opportunity.pk}/move/"
     refused = rep.post(url, {"stage": "won", "next": BOARD})
@@ -196,7 +184,7 @@ def test_won_without_a_reason_asks_for_one_on_the_move_page(sales_org):
 
 def test_the_board_script_gets_json_answers(sales_org):
     org = sales_org
-    opportunity = _opp(org)
+    opportunity = factories.opportunity(org)
     rep = org.client("salesperson")
     url = f"/sales/pipeline/{opportunity.pk}/move/"
     moved = rep.post(url, {"stage": "negotiation"}, HTTP_ACCEPT="application/json")
@@ -212,7 +200,7 @@ def test_the_board_script_gets_json_answers(sales_org):
 
 def test_moving_needs_the_permission_the_scope_and_the_csrf_token(sales_org):
     org = sales_org
-    opportunity = _opp(org)
+    opportunity = factories.opportunity(org)
     url = f"/sales/pipeline/{opportunity.pk}/move/"
     assert org.client("executive").post(url, {"stage": "vision"}).status_code == 403
     assert org.client("north_rep").post(url, {"stage": "vision"}).status_code == 404
@@ -229,7 +217,7 @@ def test_moving_needs_the_permission_the_scope_and_the_csrf_token(sales_org):
 
 
 def test_betas_people_never_reach_alphas_opportunities(sales_org, beta_sales_org):
-    opportunity = _opp(sales_org, name="Alpha secret")
+    opportunity = factories.opportunity(sales_org, name="Alpha secret")
     beta = beta_sales_org.client("owner")
     base = f"/sales/pipeline/{opportunity.pk}/"
     for path in (base, f"{base}edit/", f"{base}move/"):
@@ -312,7 +300,7 @@ def test_bad_opportunities_are_400_on_the_form_and_nothing_is_written(sales_org,
     assert response.status_code == 400
     form = response.context["form"]
     assert field in form.errors, form.errors
-    assert _count(org) == 0
+    assert count_rows(org, Opportunity) == 0
 
 
 def test_a_customer_out_of_scope_cannot_be_chosen(sales_org):
@@ -321,12 +309,12 @@ def test_a_customer_out_of_scope_cannot_be_chosen(sales_org):
         "/sales/pipeline/new/", _form(org, customer=org.customers["north"].pk)
     )
     assert response.status_code == 400 and "customer" in response.context["form"].errors
-    assert _count(org) == 0
+    assert count_rows(org, Opportunity) == 0
 
 
 def test_bad_changes_are_400(sales_org):
     org = sales_org
-    opportunity = _opp(org)
+    opportunity = factories.opportunity(org)
     response = org.client("salesperson").post(
         f"/sales/pipeline/{opportunity.pk}/edit/",
         {"name": "Kitchen refit", "amount": "-1", "currency": "CNY"},
@@ -348,7 +336,7 @@ def test_bad_changes_are_400(sales_org):
 )
 def test_who_may_add_and_edit(sales_org, role, create, edit):
     org = sales_org
-    opportunity = _opp(org)
+    opportunity = factories.opportunity(org)
     client = org.client(role)
     assert client.get("/sales/pipeline/new/").status_code == create
     assert client.get(f"/sales/pipeline/{opportunity.pk}/edit/").status_code == edit
@@ -357,7 +345,7 @@ def test_who_may_add_and_edit(sales_org, role, create, edit):
 # --- One opportunity -----------------------------------------------------------------
 def test_the_opportunity_page_shows_its_quotes_and_stage_history(sales_org):
     org = sales_org
-    opportunity = _opp(org, stage="vision")
+    opportunity = factories.opportunity(org, stage="vision")
     with schema_context(org.workspace.schema):
         pipeline.opportunity_move(actor=org.owner, opportunity=opportunity, stage="proposal")
         pipeline.opportunity_move(
@@ -383,24 +371,23 @@ def test_the_opportunity_page_shows_its_quotes_and_stage_history(sales_org):
     assert org.client("dealer").get(f"/sales/pipeline/{opportunity.pk}/").status_code == 403
 
 
-def test_the_list_pages_through_every_opportunity(sales_org, django_assert_max_num_queries):
+def test_the_list_pages_through_every_opportunity(sales_org):
     org = sales_org
     client = org.client("owner")
-    _opp(org, name="First")
-    client.get("/sales/pipeline/all/")
-    with django_assert_max_num_queries(30) as few:
-        client.get("/sales/pipeline/all/")
-    with schema_context(org.workspace.schema):
-        for index in range(55):
-            pipeline.opportunity_create(
-                actor=org.owner,
-                customer=org.customers["north"],
-                name=f"Deal {index:02d}",
-                amount="10",
-                stage="vision",
-            )
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        first = client.get("/sales/pipeline/all/")
+    factories.opportunity(org, name="First")
+
+    def grow():
+        with schema_context(org.workspace.schema):
+            for index in range(55):
+                pipeline.opportunity_create(
+                    actor=org.owner,
+                    customer=org.customers["north"],
+                    name=f"Deal {index:02d}",
+                    amount="10",
+                    stage="vision",
+                )
+
+    first = assert_list_queries(lambda: client.get("/sales/pipeline/all/"), grow, queries=11)
     assert first.content.decode().count('href="/sales/pipeline/') >= 50
     assert "Page 1 of 2" in first.content.decode()
     vision = client.get("/sales/pipeline/all/?stage=vision&page=2").content.decode()
@@ -412,8 +399,12 @@ def test_the_list_pages_through_every_opportunity(sales_org, django_assert_max_n
 # --- Forecast ------------------------------------------------------------------------
 def test_the_forecast_page_tables_weighted_amounts_by_month_and_owner(sales_org):
     org = sales_org
-    _opp(org, amount="1000", stage="proposal", expected_close=datetime.date(2026, 3, 20))
-    _opp(org, amount="50", stage="vision", currency="USD", expected_close=datetime.date(2026, 4, 2))
+    factories.opportunity(
+        org, amount="1000", stage="proposal", expected_close=datetime.date(2026, 3, 20)
+    )
+    factories.opportunity(
+        org, amount="50", stage="vision", currency="USD", expected_close=datetime.date(2026, 4, 2)
+    )
     response = org.client("salesperson").get("/sales/pipeline/forecast/?start=2026-03&months=3")
     assert response.status_code == 200
     html = response.content.decode()

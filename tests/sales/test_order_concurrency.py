@@ -12,7 +12,6 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.customers.conftest import committed_customer  # noqa: F401 - fixture
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import DocumentSequence, Product
 from tradepost.sales import orders

@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django_tenants.utils import schema_context
 
-from api.webhooks import services
-from api.webhooks.models import WebhookEndpoint
+from tests.support import factories
 from tradepost import outbound
 
 LOOPBACK_ONLY = ["127.0.0.1/32"]
@@ -163,22 +161,7 @@ def receiver(local_receiver, settings) -> Receiver:
 @pytest.fixture
 def make_endpoint():
     """Register an endpoint in a workspace through the service, as its owner."""
-
-    def make(
-        workspace,
-        url: str = "https://hooks.example.test/tradepost",
-        event_types: list[str] | None = None,
-        is_active: bool = True,
-    ) -> WebhookEndpoint:
-        with schema_context(workspace.schema):
-            return services.webhook_endpoint_create(
-                actor=workspace.owner(),
-                url=url,
-                event_types=event_types or ["user.invited"],
-                is_active=is_active,
-            )
-
-    return make
+    return factories.webhook_endpoint
 
 
 @dataclass

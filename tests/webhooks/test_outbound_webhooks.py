@@ -53,10 +53,6 @@ def admin(alpha, api_key, api_client):
     return api_client(alpha, api_key(alpha))
 
 
-def _post(client, path, body):
-    return client.post(path, json.dumps(body), content_type="application/json")
-
-
 def _assert_nothing_written(workspace):
     with schema_context(workspace.schema):
         assert not WebhookEndpoint.objects.exists()
@@ -74,7 +70,7 @@ def test_the_default_allows_nothing_internal(settings):
 
 @pytest.mark.parametrize("url", INTERNAL_URLS)
 def test_the_api_refuses_an_internal_url_with_a_400_on_url_and_writes_nothing(alpha, admin, url):
-    response = _post(admin, ENDPOINTS, {"url": url, "event_types": ["user.invited"]})
+    response = admin.post(ENDPOINTS, {"url": url, "event_types": ["user.invited"]})
 
     assert response.status_code == 400
     error = response.json()
@@ -85,8 +81,8 @@ def test_the_api_refuses_an_internal_url_with_a_400_on_url_and_writes_nothing(al
 
 
 def test_the_refusal_says_why_in_words_a_person_can_act_on(admin):
-    response = _post(
-        admin, ENDPOINTS, {"url": "http://127.0.0.1:6379/", "event_types": ["user.invited"]}
+    response = admin.post(
+        ENDPOINTS, {"url": "http://127.0.0.1:6379/", "event_types": ["user.invited"]}
     )
 
     assert response.json()["errors"]["url"] == [
@@ -98,8 +94,8 @@ def test_the_refusal_says_why_in_words_a_person_can_act_on(admin):
 def test_a_name_resolving_to_an_internal_address_is_refused_at_registration(alpha, admin, dns):
     dns.names["hooks.example.test"] = ["192.168.0.10"]
 
-    response = _post(
-        admin, ENDPOINTS, {"url": "https://hooks.example.test/", "event_types": ["user.invited"]}
+    response = admin.post(
+        ENDPOINTS, {"url": "https://hooks.example.test/", "event_types": ["user.invited"]}
     )
 
     assert response.status_code == 400
@@ -149,7 +145,7 @@ def test_the_service_refuses_too(alpha):
 
 
 def test_an_allowed_internal_receiver_can_be_registered(alpha, admin, receiver):
-    response = _post(admin, ENDPOINTS, {"url": receiver.url, "event_types": ["user.invited"]})
+    response = admin.post(ENDPOINTS, {"url": receiver.url, "event_types": ["user.invited"]})
 
     assert response.status_code == 201, response.json()
 
@@ -194,7 +190,7 @@ def test_a_ping_to_an_internal_url_stored_before_the_guard_gets_nothing_back(
         )
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(admin, f"{ENDPOINTS}{endpoint.pk}/ping/", {})
+        response = admin.post(f"{ENDPOINTS}{endpoint.pk}/ping/", {})
     assert response.status_code == 201
     delivery = admin.get(f"{DELIVERIES}{response.json()['id']}/").json()
 

@@ -1,11 +1,22 @@
-"""A sales organisation in a workspace, made through the services as its owner would.
+"""The organisations tests run in, made through the services as their owners would.
 
-Branches: East › {Shanghai, Hangzhou}, North › {Beijing}. Regions: 华东 East China ›
-上海 Shanghai, 华北 North China. People: a salesperson in Shanghai and one in Beijing,
-an East sales manager (branch East, region 华东), an executive, a finance manager, a
+`make_org` builds a sales organisation in a workspace. Branches: East › {Shanghai,
+Hangzhou}, North › {Beijing}. Regions: 华东 East China › 上海 Shanghai, 华北 North
+China. People: a salesperson in Shanghai and one in Beijing ("north_rep"), an East
+sales manager (branch East, region 华东), an executive, a finance manager, a
 customer-information manager, a warehouse manager and a dealer. Customers: one per
 salesperson, one in the Hangzhou branch with no owner, one in the 上海 region with no
-branch, one in North, and the dealer's own record.
+branch, one in North, and the dealer's own record. Products: a kettle, a toaster and
+a lamp priced in USD.
+
+`add_sales_setup` gives it what sales documents need to price: a default 13 % tax
+rate, a category tree (the kettle in Kitchen) and a customer group. `make_catalogue`
+is the product catalogue of the master-data tests. `grow` adds one more row of every
+customer-side kind, for the query-count tests.
+
+The fixtures over them (`org`, `beta_org`, `sales_org`, `beta_sales_org`,
+`catalogue`, `beta_catalogue`) are in tests/conftest.py; beta's have the same shape,
+and because both schemas start alike, the same primary keys.
 """
 
 from __future__ import annotations
@@ -14,16 +25,14 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
+from tests.support.factories import user_with_role
 from tradepost.accounts.models import User
-from tradepost.audit.models import AuditEntry
 from tradepost.customers import credit, services
-from tradepost.customers.models import Customer
+from tradepost.customers.models import Customer, CustomerGroup
 from tradepost.masterdata import services as md
-from tradepost.masterdata.models import Branch, Product, SalesRegion
+from tradepost.masterdata.models import Branch, Product, ProductCategory, SalesRegion, TaxRate
 
 
 @dataclass
@@ -35,18 +44,33 @@ class Org:
     users: dict[str, User]
     customers: dict[str, Customer]
     products: dict[str, Product] = field(default_factory=dict)
+    categories: dict[str, ProductCategory] = field(default_factory=dict)
+    groups: dict[str, CustomerGroup] = field(default_factory=dict)
+
+    @property
+    def schema(self) -> str:
+        return self.workspace.schema
+
+    def person(self, who: str) -> User:
+        """The owner, or the user made for a role (see `make_org`)."""
+        return self.owner if who == "owner" else self.users[who]
 
     def client(self, who: str):
-        return self.workspace.client(self.users[who] if who != "owner" else self.owner)
+        """A browser signed in as `who`."""
+        return self.workspace.client(self.person(who))
+
+    def api(self, who: str):
+        """An API client signed in (a session, as the pages' scripts are) as `who`."""
+        return self.workspace.api(user=self.person(who))
 
     def ids(self, *names: str) -> set[int]:
         return {self.customers[name].pk for name in names}
 
 
-def make_org(workspace, make_user, prefix: str = "") -> Org:
+def make_org(workspace, prefix: str = "") -> Org:
     owner = workspace.owner()
     users = {
-        role: make_user(workspace, role, email=f"{prefix}{role}@{workspace.slug}.test")
+        role: user_with_role(workspace, role, email=f"{prefix}{role}@{workspace.slug}.test")
         for role in (
             "salesperson",
             "sales_manager",
@@ -57,7 +81,7 @@ def make_org(workspace, make_user, prefix: str = "") -> Org:
             "dealer",
         )
     }
-    users["north_rep"] = make_user(
+    users["north_rep"] = user_with_role(
         workspace, "salesperson", email=f"{prefix}north@{workspace.slug}.test"
     )
     with schema_context(workspace.schema):
@@ -184,29 +208,68 @@ def grow(org: Org, index: int) -> None:
         )
 
 
-@pytest.fixture
-def org(alpha, make_user) -> Org:
-    return make_org(alpha, make_user)
+def add_sales_setup(org: Org) -> Org:
+    with schema_context(org.workspace.schema):
+        md.tax_rate_create(actor=org.owner, name="VAT 13%", rate=Decimal("13"), is_default=True)
+        appliances = md.tree_node_create(
+            actor=org.owner, model=ProductCategory, name="Appliances", code="APP"
+        )
+        kitchen = md.tree_node_create(
+            actor=org.owner, model=ProductCategory, parent=appliances, name="Kitchen", code="KIT"
+        )
+        org.products["kettle"] = md.product_update(
+            actor=org.owner, product=org.products["kettle"], category=kitchen
+        )
+        org.categories = {"appliances": appliances, "kitchen": kitchen}
+        org.groups = {"tier1": services.customer_group_create(actor=org.owner, name="Tier 1")}
+    return org
 
 
-@pytest.fixture
-def beta_org(beta, make_user) -> Org:
-    return make_org(beta, make_user, prefix="B-")
+@dataclass
+class Catalogue:
+    appliances: ProductCategory
+    kettles: ProductCategory
+    stationery: ProductCategory
+    vat: TaxRate
+    kettle: Product
+    toaster: Product
+    pen: Product
 
 
-@pytest.fixture
-def committed_customer(platform_workspaces, django_db_blocker):
-    """A customer committed in alpha, so other connections see it; it and every row and
-    audit entry made meanwhile are removed afterwards."""
-    workspace = platform_workspaces["alpha"]
-    with django_db_blocker.unblock():
-        with schema_context(workspace.schema):
-            owner = workspace.owner()
-            last_audit = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
-            customer = services.customer_create(actor=owner, name="Race 竞争客户", code="RACE-1")
-        connection.set_schema_to_public()
-        yield workspace, owner, customer
-        with schema_context(workspace.schema):
-            Customer.objects.filter(pk=customer.pk).delete()  # lists, contacts … cascade
-            AuditEntry.objects.filter(pk__gt=last_audit or 0).delete()
-        connection.set_schema_to_public()
+def make_catalogue(workspace, prefix: str = "") -> Catalogue:
+    owner = workspace.owner()
+    with schema_context(workspace.schema):
+        vat = md.tax_rate_create(actor=owner, name="VAT 13%", rate="13", is_default=True)
+        appliances = md.tree_node_create(
+            actor=owner, model=ProductCategory, name="Appliances 家电", code="APP"
+        )
+        kettles = md.tree_node_create(
+            actor=owner, model=ProductCategory, parent=appliances, name="Kettles", code="KET"
+        )
+        stationery = md.tree_node_create(
+            actor=owner, model=ProductCategory, name="Stationery 文具", code="STA"
+        )
+        kettle = md.product_create(
+            actor=owner,
+            sku=f"{prefix}KT-100",
+            name=f"{prefix}Stainless kettle 1.7L 不锈钢电水壶",
+            category=kettles,
+            list_price=Decimal("199.00"),
+            barcode=f"{prefix}6901234567892",
+        )
+        toaster = md.product_create(
+            actor=owner,
+            sku=f"{prefix}TS-200",
+            name=f"{prefix}Toaster 烤面包机",
+            category=appliances,
+            list_price=Decimal("259.50"),
+        )
+        pen = md.product_create(
+            actor=owner,
+            sku=f"{prefix}PN-001",
+            name=f"{prefix}Gel pen 中性笔",
+            category=stationery,
+            list_price=Decimal("2.50"),
+            is_active=False,
+        )
+    return Catalogue(appliances, kettles, stationery, vat, kettle, toaster, pen)

@@ -1,1 +1,0 @@
-from tests.masterdata.conftest import beta_catalogue, catalogue  # noqa: F401
