@@ -18,7 +18,6 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from tests.customers.conftest import committed_customer  # noqa: F401 - fixture
 from tradepost.audit.actions import AUDIT_ACTIONS, UnregisteredAuditAction, audit_action_label
 from tradepost.audit.models import AuditEntry
 from tradepost.audit.services import audit_record
