@@ -2,8 +2,9 @@
 
 Every variable is listed in the README's configuration table. Unset variables fall
 back to embedded defaults so `make demo` runs on a machine with nothing but Python:
-an embedded PostgreSQL (pgserver) when DATABASE_URL is unset, Celery running tasks
-in-process when REDIS_URL is unset.
+an embedded PostgreSQL (pgserver) when DATABASE_URL is unset; `tradepost demo` finds or
+starts a Redis and sets REDIS_URL. Without one, tasks run in a background thread of the
+process that queued them (a last resort, see TASKS_IN_PROCESS).
 """
 
 from __future__ import annotations
