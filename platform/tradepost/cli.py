@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import os
 import signal
 import sys
@@ -110,6 +111,11 @@ def _demo_redis(supervisor, *, embedded_only: bool) -> tuple[str, str]:
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"], "REDIS_URL"
     if not embedded_only and devservices.redis_answers("127.0.0.1", 6379):
+        # Shared with whatever else uses it: cache keys and the Celery queue of their
+        # own, per database, so two demos never take each other's tasks or entries.
+        tag = hashlib.sha256(os.environ["DATABASE_URL"].encode()).hexdigest()[:8]
+        os.environ.setdefault("CACHE_KEY_PREFIX", f"tradepost-{tag}")
+        os.environ.setdefault("CELERY_QUEUE", f"tradepost-{tag}")
         return "redis://127.0.0.1:6379/0", "the Redis on 127.0.0.1:6379"
     port = devservices.free_port()
     command = devservices.redis_server_command(port)

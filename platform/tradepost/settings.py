@@ -180,6 +180,9 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 TASKS_IN_PROCESS = not REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = TASKS_IN_PROCESS
 CELERY_TASK_EAGER_PROPAGATES = True
+# The queue workers take tasks from: installations sharing one Redis keep apart with
+# their own (`tradepost demo` on the machine's Redis picks one per database).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
