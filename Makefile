@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/provisioning.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/orders.py
+	$(BIN)/python bench/signup_http.py
 
 constraints: install
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt.new

@@ -132,7 +132,8 @@ def pool_size() -> int:
 def pool_refill(*, target: int | None = None) -> int:
     """Top the pool up to `target` schemas (TENANT_POOL_SIZE). Returns how many it added.
 
-    Runs in one process at a time; a second caller returns 0 at once.
+    Runs in one process at a time; a second caller returns 0 at once (the running one
+    also replaces what is taken while it runs).
     """
     target = settings.TENANT_POOL_SIZE if target is None else target
     with connection.cursor() as cursor:
@@ -142,10 +143,13 @@ def pool_refill(*, target: int | None = None) -> int:
     try:
         if not Tenant.objects.filter(kind=Tenant.Kind.TEMPLATE).exists():
             return 0
-        missing = max(0, target - pool_size())
-        for _ in range(missing):
+        # Counted again after every clone: sign-ups that take schemas meanwhile find
+        # the lock held and queue nothing more, so this call makes up for them too.
+        added = 0
+        while pool_size() < target:
             pool_add()
-        return missing
+            added += 1
+        return added
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_POOL_REFILL_LOCK])

@@ -8,9 +8,10 @@ tradepost <command> [args...]    any management command; dashes or underscores
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -87,56 +88,119 @@ def demo_data() -> None:
         User.objects.create_superuser(OPERATOR_EMAIL, DEMO_PASSWORD, full_name="Operator")
 
 
-def _terminate(processes: list[subprocess.Popen]) -> None:
-    for proc in processes:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    for proc in processes:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def _stop_on_signals() -> None:
+    """SIGTERM (a process manager, `kill`) stops the demo like Ctrl-C does; while it
+    stops, further signals are ignored so that the stopping itself is not cut short."""
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, stop)  # the terminal closed
 
 
-def demo(port: int) -> int:
+def _demo_redis(supervisor, *, embedded_only: bool) -> tuple[str, str]:
+    """REDIS_URL, else the Redis answering on 127.0.0.1:6379, else a private one
+    started under the supervisor. Returns the URL ('' if none) and where it is."""
+    from tradepost import devservices
+
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"], "REDIS_URL"
+    if not embedded_only and devservices.redis_answers("127.0.0.1", 6379):
+        # Shared with whatever else uses it: cache keys and the Celery queue of their
+        # own, per database, so two demos never take each other's tasks or entries.
+        tag = hashlib.sha256(os.environ["DATABASE_URL"].encode()).hexdigest()[:8]
+        os.environ.setdefault("CACHE_KEY_PREFIX", f"tradepost-{tag}")
+        os.environ.setdefault("CELERY_QUEUE", f"tradepost-{tag}")
+        return "redis://127.0.0.1:6379/0", "the Redis on 127.0.0.1:6379"
+    port = devservices.free_port()
+    command = devservices.redis_server_command(port)
+    if command is None:
+        return "", ""
+    supervisor.start("redis", command)
+    if not devservices.wait_for_redis(port):
+        return "", ""
+    return f"redis://127.0.0.1:{port}/0", f"its own Redis ({command[0]}) on port {port}"
+
+
+IN_PROCESS_BANNER = """
+  ************************************************************************
+  *  NO REDIS: no Celery worker and no beat. Tasks run in a thread of    *
+  *  each web process (lost when it stops); periodic tasks never run.    *
+  *  Install Redis (Debian: redis-server) or set REDIS_URL.              *
+  ************************************************************************
+"""
+
+
+def demo(port: int, *, workers: int | None = None, embedded_redis: bool = False) -> int:
+    """The platform as production runs it, on one console: gunicorn (static files by
+    whitenoise), a Celery worker and beat on Redis, PostgreSQL. Stops on Ctrl-C,
+    SIGTERM or SIGHUP, or when one of its processes dies, and then stops all of them,
+    the embedded PostgreSQL included."""
+    from tradepost import devservices
+    from tradepost.supervisor import Supervisor
+
     os.environ.setdefault("TRADEPOST_DEV", "1")
     os.environ.setdefault("PUBLIC_URL", f"http://localhost:{port}")
-    _setup_django()
-    from django.conf import settings
-    from django.core.management import call_command
+    _stop_on_signals()
+    supervisor = Supervisor()
+    embedded_postgres = False
+    try:
+        if not os.environ.get("DATABASE_URL"):
+            _say(f"DATABASE_URL is unset: embedded PostgreSQL in {devservices.VAR_DIR}/postgres")
+            os.environ["DATABASE_URL"] = devservices.embedded_postgres_url()
+            embedded_postgres = True
+            supervisor.follow("postgres", devservices.embedded_postgres_log())
+        redis_url, redis_source = _demo_redis(supervisor, embedded_only=embedded_redis)
+        if redis_url:
+            os.environ["REDIS_URL"] = redis_url
+        _setup_django()
+        from django.conf import settings
+        from django.core.management import call_command
 
-    if not os.environ.get("DATABASE_URL"):
-        _say("DATABASE_URL is unset: using the embedded PostgreSQL in var/postgres")
-    _say("migrating the public schema and every tenant schema")
-    call_command("migrate_schemas", interactive=False, verbosity=0)
-    call_command("platform_setup", verbosity=0)
-    demo_data()
-    call_command("collectstatic", interactive=False, verbosity=0)
+        _say("migrating the public schema and every tenant schema")
+        call_command("migrate_schemas", interactive=False, verbosity=0)
+        call_command("platform_setup", verbosity=0)
+        demo_data()
+        call_command("collectstatic", interactive=False, verbosity=0)
 
-    # Children use the same database; the embedded server stays up while we run.
-    env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "PYTHONUNBUFFERED": "1"}
-    python = sys.executable
-    processes = [
-        subprocess.Popen(
-            [python, str(PROJECT_ROOT / "manage.py"), "runserver", f"0.0.0.0:{port}", "--noreload"],
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        python = sys.executable
+        web_workers = workers or int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
+        supervisor.start(
+            "web",
+            [python, "-m", "gunicorn", "tradepost.wsgi", "--bind", f"0.0.0.0:{port}",
+             "--workers", str(web_workers), "--graceful-timeout", "10",
+             "--access-logfile", "-", "--no-control-socket"],
             env=env,
-        )
-    ]
-    if settings.REDIS_URL:
-        celery = [python, "-m", "celery", "-A", "tradepost"]
-        processes.append(
-            subprocess.Popen([*celery, "worker", "-l", "info", "--concurrency", "2"], env=env)
-        )
-        processes.append(subprocess.Popen([*celery, "beat", "-l", "info"], env=env))
-        background = "Celery worker and beat on " + settings.REDIS_URL.split("@")[-1]
-    else:
-        background = "in-process (REDIS_URL is unset)"
+            cwd=PROJECT_ROOT,
+        )  # fmt: skip
+        if settings.REDIS_URL:
+            celery = [python, "-m", "celery", "-A", "tradepost"]
+            supervisor.start(
+                "worker",
+                [*celery, "worker", "-l", "info", "--concurrency", "2"],
+                env=env,
+                cwd=PROJECT_ROOT,
+            )
+            supervisor.start("beat", [*celery, "beat", "-l", "info"], env=env, cwd=PROJECT_ROOT)
+            background = f"Celery worker and beat on {redis_source}"
+        else:
+            background = "IN-PROCESS (no Redis found: see the warning above)"
+            print(IN_PROCESS_BANNER, flush=True)
 
-    time.sleep(1.5)
-    base = settings.TRADEPOST_BASE_DOMAIN
-    print(
-        f"""
+        base = settings.TRADEPOST_BASE_DOMAIN
+        database = (
+            f"embedded PostgreSQL ({devservices.VAR_DIR / 'postgres'})"
+            if embedded_postgres
+            else "DATABASE_URL"
+        )
+        print(
+            f"""
   Tradepost is running.
 
   Public site      http://{base}:{port}
@@ -145,22 +209,38 @@ def demo(port: int) -> int:
     team           {", ".join(email for email, _, _ in DEMO_TEAM)} (same password)
   Operator console http://{base}:{port}/admin/
     sign in as     {OPERATOR_EMAIL} / {DEMO_PASSWORD}
+  Web              gunicorn, {web_workers} worker(s), static files by whitenoise
   Background work  {background}
+  Database         {database}
   E-mail           printed on this console
 
   Press Ctrl-C to stop.
 """,
-        flush=True,
-    )
-    try:
-        while all(proc.poll() is None for proc in processes):
+            flush=True,
+        )
+        while (child := supervisor.exited()) is None:
             time.sleep(0.5)
+        _say(f"{child.name} exited ({child.process.returncode}): stopping everything")
+        status = 1
     except KeyboardInterrupt:
-        pass
+        status = 0
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _say("stopping")
-        _terminate(processes)
-    return 0
+        supervisor.stop()
+        if embedded_postgres:
+            _close_database_connections()
+            devservices.embedded_postgres_stop()
+        _say("stopped")
+    return status
+
+
+def _close_database_connections() -> None:
+    with contextlib.suppress(Exception):
+        from django.db import connections
+
+        connections.close_all()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,7 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["demo"]:
         parser = argparse.ArgumentParser(prog="tradepost demo")
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        return demo(parser.parse_args(argv[1:]).port)
+        parser.add_argument(
+            "--workers", type=int, default=None, help="gunicorn workers (default: the cores)"
+        )
+        parser.add_argument(
+            "--embedded-redis",
+            action="store_true",
+            help="start a private Redis even when one answers on 127.0.0.1:6379",
+        )
+        args = parser.parse_args(argv[1:])
+        return demo(args.port, workers=args.workers, embedded_redis=args.embedded_redis)
     _setup_django()
     from django.core.management import execute_from_command_line
 

