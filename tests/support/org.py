@@ -239,7 +239,7 @@ class Catalogue:
 def make_catalogue(workspace, prefix: str = "") -> Catalogue:
     owner = workspace.owner()
     with schema_context(workspace.schema):
-        vat = md.tax_rate_create(actor=owner, name="VAT 13%", rate="13", is_default=True)
+        vat = md.tax_rate_create(actor=owner, name="VAT 13%", rate=Decimal("13"), is_default=True)
         appliances = md.tree_node_create(
             actor=owner, model=ProductCategory, name="Appliances 家电", code="APP"
         )

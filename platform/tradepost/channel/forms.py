@@ -4,12 +4,8 @@ service's errors on them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from urllib.parse import urlencode
-
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +18,6 @@ from tradepost.customers.models import RESELLER_CHANNELS
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.forms import ProductChoice, active_products
 from tradepost.masterdata.models import Currency
-from tradepost.workspace.forms import add_service_errors
 
 EXTRA_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
@@ -253,26 +248,7 @@ def bound_rows(formset_class, data, initial=None):
     return formset_class(data, initial=initial, prefix="lines")
 
 
-def service_call(form, formset, call: Callable[[], object]):
-    """Run `call()`; a ValidationError goes on the form (line errors above the lines)."""
-    try:
-        return call()
-    except ValidationError as exc:
-        if formset is not None and hasattr(exc, "error_dict") and "lines" in exc.error_dict:
-            lines = exc.error_dict.pop("lines")
-            formset._non_form_errors = formset.error_class(
-                [message for error in lines for message in error.messages]
-            )
-        if not hasattr(exc, "error_dict") or exc.error_dict:
-            add_service_errors(form, exc)
-        return None
-
-
 def messages_by_field(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return exc.message_dict
     return {"__all__": exc.messages}
-
-
-def query_without_page(request: HttpRequest) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])

@@ -28,10 +28,10 @@ from tradepost.channel.forms import (
     AgreementForm,
     AgreementLineFormSet,
     bound_rows,
-    query_without_page,
-    service_call,
 )
 from tradepost.channel.models import Agreement
+from tradepost.workspace.forms import service_call
+from tradepost.workspace.lists import query_without_page
 
 ROWS_PER_PAGE = 50
 
@@ -88,7 +88,6 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
         fields = form.cleaned_data
         agreement = service_call(
             form,
-            formset,
             lambda: agreement_services.agreement_create(
                 actor=request.user,
                 customer=fields["customer"],
@@ -99,7 +98,8 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
                 notes=fields.get("notes", ""),
                 lines=formset.line_items(),
             ),
-        )
+            formset=formset,
+        ).result
         if agreement is not None:
             messages.success(
                 request,
@@ -142,11 +142,11 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
             changes["lines"] = formset.line_items()
         updated = service_call(
             form,
-            formset,
             lambda: agreement_services.agreement_update(
                 actor=request.user, agreement=agreement, **changes
             ),
-        )
+            formset=formset,
+        ).result
         if updated is not None:
             messages.success(request, _("Changes saved."))
             return redirect("sales:agreement", agreement_id=agreement.pk)

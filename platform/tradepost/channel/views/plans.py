@@ -29,11 +29,10 @@ from tradepost.channel.forms import (
     ReviewForm,
     bound_rows,
     messages_by_field,
-    query_without_page,
-    service_call,
 )
 from tradepost.channel.models import DemandPlan
-from tradepost.workspace.lists import query_id
+from tradepost.workspace.forms import service_call
+from tradepost.workspace.lists import query_id, query_without_page
 
 ROWS_PER_PAGE = 50
 
