@@ -23,6 +23,7 @@ from django_tenants.utils import schema_context
 
 from billing import conf, stripe_client
 from billing.models import Plan, StripeEvent, Subscription
+from billing.routing import routing_changed
 from tradepost.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def customer_ensure(*, tenant) -> str:
             stripe_customer_id=customer, updated_at=timezone.now()
         )
         if linked:
+            routing_changed()  # requests carry the cached subscription row
             _audit(
                 tenant, actor=None, action="billing.customer_created", data={"customer": customer}
             )
