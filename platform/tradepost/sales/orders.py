@@ -133,9 +133,14 @@ def _agreement_prices(
 
 
 def _write_lines(order: Order, priced: list[documents.PricedLine], *, new: bool = False) -> None:
+    """Insert the lines in one statement; the order then carries them (as if
+    prefetched), so whoever answers with it need not read them back."""
     if not new:
         order.lines.all().delete()
-    OrderLine.objects.bulk_create(OrderLine(order=order, **line.fields()) for line in priced)
+    lines = OrderLine.objects.bulk_create(
+        [OrderLine(order=order, **line.fields()) for line in priced]
+    )
+    documents.attach_lines(order, lines)
 
 
 def _check_deposit(deposit: Decimal, gross_total: Decimal) -> None:

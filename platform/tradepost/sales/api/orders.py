@@ -297,7 +297,9 @@ class OrderViewSet(
     def create(self, request, *args, **kwargs):
         data = self._body(OrderCreateSerializer)
         order = services.order_create(actor=request.user, **data)
-        return self._read(order, status.HTTP_201_CREATED)
+        # Answered from the rows just written (the service attaches the lines with their
+        # products): the same JSON as `GET /orders/{id}/`, without reading it back.
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         order = self.get_object()
