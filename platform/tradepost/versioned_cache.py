@@ -34,11 +34,13 @@ class VersionedCache:
         self.timeout = timeout  # seconds: a bound on anything invalidation could miss
         self._version_key = f"{name}:version"
 
-    def _dirty(self) -> set[str]:
-        dirty = getattr(connection, "_tradepost_dirty_caches", None)
-        if dirty is None:
-            dirty = connection._tradepost_dirty_caches = set()
-        return dirty
+    def _changed_in_this_transaction(self) -> bool:
+        # The after-commit renewal `invalidate` queued is still pending exactly while the
+        # transaction that changed the rows is open (Django drops it on rollback).
+        if not connection.in_atomic_block:
+            return False
+        renew = self._new_version
+        return any(entry[1] == renew for entry in connection.run_on_commit)
 
     def _new_version(self) -> str:
         token = uuid.uuid4().hex
@@ -54,11 +56,8 @@ class VersionedCache:
         if version is not None and entry is not None and entry[0] == version:
             return entry[1]
         value = loader()
-        dirty = self._dirty()
-        if self.name in dirty:
-            if connection.in_atomic_block:
-                return value  # this transaction changed the rows: do not publish them
-            dirty.discard(self.name)
+        if self._changed_in_this_transaction():
+            return value  # it may hold rows this transaction could still roll back
         if version is None:
             version = self._new_version()
         cache.set(entry_key, (version, value), timeout=self.timeout)
@@ -70,5 +69,4 @@ class VersionedCache:
             return
         self._new_version()
         if connection.in_atomic_block:
-            self._dirty().add(self.name)
             transaction.on_commit(self._new_version)

@@ -25,6 +25,7 @@ from rest_framework.renderers import JSONRenderer
 from api.models import ApiKey
 from api.renderers import FastJSONRenderer
 from billing.models import Subscription
+from billing.routing import routing_changed
 from tenants.models import Domain
 from tradepost.customers import services as customer_services
 
@@ -50,6 +51,7 @@ def test_a_repeated_api_request_reads_neither_routing_nor_key_rows(alpha, api_ke
     assert "tenants_domain" not in tables
     assert "api_apikey" not in tables
     assert "auth_permission" not in tables
+    assert "tenants_tenant" not in tables
 
 
 def test_a_revoked_key_is_refused_on_the_next_request_despite_the_cache(alpha, api_key, api_client):
@@ -132,6 +134,21 @@ def test_requests_of_two_workspaces_alternating_on_one_connection_see_only_their
     assert id(connection.connection) == connection_used
     for slug, names in seen:
         assert names == [f"Only in {slug}"], seen
+
+
+def test_a_routing_lookup_that_queries_public_does_not_leave_the_request_there(
+    alpha, api_key, api_client
+):
+    """The search_path is kept between requests of one workspace only when routing
+    came from the cache; a lookup that had to read the public schema sets it again."""
+    client = api_client(alpha, api_key(alpha))
+    assert client.get("/api/v1/customers/").status_code == 200  # on alpha's path now
+
+    routing_changed()  # the next request reads the domain on the public schema
+    response = client.get("/api/v1/customers/")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
 
 
 class TestTheJsonRenderer:
