@@ -43,11 +43,16 @@ format: install
 browser:
 	@bash scripts/ensure-chromium
 
+## Every benchmark, then one table of their headline figures (bench/README.md).
+## A benchmark that fails is reported and the others still run.
 bench: install
-	$(BIN)/python bench/provisioning.py
-	$(BIN)/python bench/imports.py
-	$(BIN)/python bench/orders.py
-	$(BIN)/python bench/signup_http.py
+	-$(BIN)/python bench/provisioning.py
+	-$(BIN)/python bench/imports.py
+	-$(BIN)/python bench/orders.py
+	-$(BIN)/python bench/crud.py
+	-$(BIN)/python bench/reads.py
+	-$(BIN)/python bench/signup_http.py
+	$(BIN)/python bench/summary.py
 
 constraints: install
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt.new

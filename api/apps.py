@@ -14,11 +14,13 @@ class ApiConfig(AppConfig):
     verbose_name = _("API")
 
     def ready(self) -> None:
-        from api import schema  # noqa: F401 - registers the OpenAPI auth extensions
+        from api import keys, schema  # noqa: F401 - schema registers the OpenAPI auth extensions
         from tradepost import principals
 
         # Background jobs started with an API key run as that key (tradepost.principals).
         principals.register_resolver("key", _api_key_principal)
+        # Cached keys and role permissions are forgotten when their rows change.
+        keys.connect_signals()
 
 
 def _api_key_principal(ident: str) -> ApiKeyPrincipal | None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.contrib.auth.models import Permission
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
-from api.keys import api_key_find, api_key_touch
+from api.keys import api_key_find, api_key_touch, role_permissions
 from api.models import ApiKey
 from tradepost.accounts.roles import role_label
 
@@ -31,11 +30,10 @@ class ApiKeyPrincipal:
         return f"API key {self.api_key.name} ({role_label(self.api_key.role)})"
 
     @cached_property
-    def _permissions(self) -> set[str]:
-        rows = Permission.objects.filter(group__name=self.api_key.role).values_list(
-            "content_type__app_label", "codename"
-        )
-        return {f"{app}.{codename}" for app, codename in rows}
+    def _permissions(self) -> frozenset[str]:
+        # Keys found by `api_key_find` bring them along (cached with the key).
+        known = getattr(self.api_key, "role_permissions", None)
+        return known if known is not None else role_permissions(self.api_key.role)
 
     def has_perm(self, perm: str, obj=None) -> bool:
         return perm in self._permissions

@@ -310,11 +310,26 @@ def main(argv: list[str] | None = None) -> int:
     with provisioning_bench.throwaway_database(url) as database_url:
         provisioning_bench.setup_django(database_url)
         report = run(args)
+    record_summary(report)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print_table(report)
     return 0
+
+
+def record_summary(report: dict) -> None:
+    """The import times into var/bench/imports.jsonl for bench/summary.py."""
+    recorder = provisioning_bench.summary_recorder("imports")
+    for fmt, figures in report["summary"].items():
+        recorder.record(
+            f"import {report['environment']['rows']} products, {fmt}",
+            report["results"][fmt]["total_insert"]["median_s"],
+            "s",
+            better="lower",
+            target=report["target_seconds"],
+            note=f"{figures['over_copy']}x COPY",
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -42,6 +43,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 
+BENCH_SUMMARY = Path(__file__).resolve().parent / "summary.py"
 PASSWORD = "Sturdy-Password-2026"  # noqa: S105 (the bench owners' password)
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # = FAST_PASSWORD_HASHER=1
 TARGET_POOLED_P95_MS = 50.0
@@ -551,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         report = run(args)
     report["environment"]["total_s"] = round(time.perf_counter() - started, 1)
 
+    record_summary(report)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -558,6 +561,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ntotal {report['environment']['total_s']} s")
     ok = report["targets"]["pooled_p95_ok"] and report["targets"]["migrate_over_pooled_ok"]
     return 1 if args.check and not ok else 0
+
+
+def summary_recorder(bench: str):
+    """A `bench/summary.py` Recorder for `bench` (the benchmarks load each other by
+    path: bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_summary", BENCH_SUMMARY)
+    assert spec is not None and spec.loader is not None
+    summary = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(summary)
+    return summary.Recorder(bench)
+
+
+def record_summary(report: dict) -> None:
+    """The headline figures into var/bench/provisioning.jsonl for bench/summary.py."""
+    recorder = summary_recorder("provisioning")
+    results, ratios = report["results"], report["ratios"]
+    recorder.record(
+        "pooled hand-out p95",
+        results["pooled"]["p95_ms"],
+        "ms",
+        better="lower",
+        target=TARGET_POOLED_P95_MS,
+        note=f"migrate per tenant median {results['migrate']['median_ms']} ms",
+    )
+    recorder.record(
+        "migrate / pooled (medians)",
+        ratios["migrate_over_pooled"]["median"],
+        "x",
+        better="higher",
+        target=TARGET_MIGRATE_OVER_POOLED,
+    )
 
 
 if __name__ == "__main__":

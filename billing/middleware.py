@@ -3,7 +3,8 @@ keeps a lapsed workspace read-only.
 
 `TenantWithSubscriptionMiddleware` replaces django-tenants' TenantMainMiddleware: the
 same domain lookup, joined with the subscription and its plan, so the gate, the
-banner and the API's plan quota cost no query of their own.
+banner and the API's plan quota cost no query of their own; the answer is cached
+(`billing.routing`), so a request usually costs no routing query at all.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from billing.access import workspace_access
+from billing.routing import tenant_for_host
 from tradepost.errors import error_body
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -29,10 +31,7 @@ ALWAYS_OPEN = (
 
 class TenantWithSubscriptionMiddleware(TenantMainMiddleware):
     def get_tenant(self, domain_model, hostname):
-        domain = domain_model.objects.select_related(
-            "tenant", "tenant__subscription", "tenant__subscription__plan"
-        ).get(domain=hostname)
-        return domain.tenant
+        return tenant_for_host(domain_model, hostname)  # cached: billing.routing
 
 
 class WorkspaceGateMiddleware:

@@ -24,6 +24,7 @@ from django_tenants.utils import schema_context
 
 from billing import conf, stripe_client
 from billing.models import Plan, StripeEvent, Subscription, TenantRow
+from billing.routing import routing_changed
 from tradepost.audit.services import audit_record
 from tradepost.principals import Actor
 
@@ -153,6 +154,7 @@ def customer_ensure(*, tenant: TenantRow) -> str:
             stripe_customer_id=customer, updated_at=timezone.now()
         )
         if linked:
+            routing_changed()  # requests carry the cached subscription row
             _audit(
                 tenant, actor=None, action="billing.customer_created", data={"customer": customer}
             )

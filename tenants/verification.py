@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.routing import routing_changed
 from tenants.models import Tenant
 from tradepost import ratelimit
 from tradepost.links import workspace_url
@@ -103,6 +104,7 @@ def owner_email_confirm(*, tenant: Tenant, token: str) -> bool:
         Tenant.objects.filter(pk=tenant.pk, owner_verified_at__isnull=True).update(
             owner_verified_at=tenant.owner_verified_at
         )
+        routing_changed()  # requests carry the cached tenant row (billing.routing)
         logger.info("workspace %s: owner e-mail confirmed", tenant.slug)
     return True
 

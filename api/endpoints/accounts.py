@@ -192,7 +192,11 @@ class MeView(TradepostAPIView):
         from tenants.models import Tenant
 
         caller = request.user
-        tenant = Tenant.objects.get(schema_name=connection.schema_name)
+        tenant = getattr(request, "tenant", None)  # routed (and cached) with the request
+        if getattr(tenant, "schema_name", None) != connection.schema_name or not hasattr(
+            tenant, "slug"
+        ):
+            tenant = Tenant.objects.get(schema_name=connection.schema_name)
         api_key = getattr(caller, "api_key", None)
         if api_key is not None:
             body = {

@@ -14,3 +14,16 @@ class WebhooksConfig(AppConfig):
         from tradepost import events
 
         events.register_writer(webhook_emit)
+        _forget_subscribers_on_change()
+
+
+def _forget_subscribers_on_change() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from api.webhooks.models import WebhookEndpoint
+    from api.webhooks.services import subscribers
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            subscribers.invalidate, sender=WebhookEndpoint, dispatch_uid=f"subscribers-{signal}"
+        )

@@ -29,6 +29,11 @@ from tradepost.events import check_event_type
 from tradepost.events.types import PING, SUBSCRIBABLE_EVENT_TYPES
 from tradepost.principals import Actor
 from tradepost.text import SINGLE_LINE_MESSAGE, has_forbidden_characters
+from tradepost.versioned_cache import VersionedCache
+
+# Which active endpoints take each event type: asked at every event a service emits,
+# changed only when an endpoint is saved or deleted (signals in apps.py).
+subscribers = VersionedCache("webhooks:subscribers")
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 # An attempt holds its delivery this long (the request's timeout plus a margin); a
@@ -210,7 +215,6 @@ def _queue(deliveries: list[WebhookDelivery]) -> None:
         enqueue_on_commit("api.webhooks.tasks.deliver_webhook", delivery.pk)
 
 
-@transaction.atomic
 def webhook_emit(*, event_type: str, payload: dict[str, Any]) -> WebhookEvent | None:
     """Record `event_type` in the outbox, in the caller's transaction, with one delivery
     per active endpoint subscribed to it; each is sent after commit.
@@ -219,25 +223,31 @@ def webhook_emit(*, event_type: str, payload: dict[str, Any]) -> WebhookEvent | 
     code calls `emit`, never this.
 
     A rolled-back change leaves no event and sends nothing. With no subscriber nothing
-    is written (and None returned), so workspaces without webhooks pay one query.
+    is written (and None returned); who subscribes is cached (`subscribers`), so
+    workspaces without webhooks usually pay no query at all.
     """
     check_event_type(event_type)
-    endpoint_ids = list(
-        WebhookEndpoint.objects.filter(is_active=True, event_types__contains=[event_type])
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    endpoint_ids = subscribers.get(
+        event_type,
+        lambda: list(
+            WebhookEndpoint.objects.filter(is_active=True, event_types__contains=[event_type])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ),
     )
     if not endpoint_ids:
         return None
-    event = WebhookEvent.objects.create(event_type=event_type, payload=payload)
-    now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [
-            WebhookDelivery(endpoint_id=endpoint_id, event=event, next_attempt_at=now)
-            for endpoint_id in endpoint_ids
-        ]
-    )
-    _queue(deliveries)
+    # In the caller's transaction, without a savepoint of its own (see events.emit).
+    with transaction.atomic(savepoint=False):
+        event = WebhookEvent.objects.create(event_type=event_type, payload=payload)
+        now = timezone.now()
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(endpoint_id=endpoint_id, event=event, next_attempt_at=now)
+                for endpoint_id in endpoint_ids
+            ]
+        )
+        _queue(deliveries)
     return event
 
 

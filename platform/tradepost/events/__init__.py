@@ -42,7 +42,6 @@ def check_event_type(event_type: str) -> None:
         )
 
 
-@transaction.atomic
 def emit(event_type: str, payload: dict[str, Any]) -> Any:
     """Publish `event_type` with `payload`, in the caller's transaction.
 
@@ -53,4 +52,7 @@ def emit(event_type: str, payload: dict[str, Any]) -> Any:
     check_event_type(event_type)
     if _writer is None:
         return None
-    return _writer(event_type=event_type, payload=payload)
+    # No savepoint of its own: it writes in the caller's transaction, and an error in
+    # it fails the caller's change too (a savepoint would cost two round trips an event).
+    with transaction.atomic(savepoint=False):
+        return _writer(event_type=event_type, payload=payload)

@@ -218,9 +218,12 @@ def _deposit(value: Any) -> Decimal:
 
 
 def _write_lines(order: Order, priced: list[documents.PricedLine], *, new: bool = False) -> None:
-    lines_replace(
+    """Insert the lines in one statement; the order then carries them (as if
+    prefetched), so whoever answers with it need not read them back."""
+    lines = lines_replace(
         order.lines, (OrderLine(order=order, **line.fields()) for line in priced), new=new
     )
+    documents.attach_lines(order, lines)
 
 
 def _check_deposit(deposit: Decimal, gross_total: Decimal) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from billing.models import Subscription
+from billing.routing import routing_changed
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -25,6 +26,7 @@ def alpha_state(run_db, platform_workspaces):
 
     def update(**fields):
         run_db(lambda: Subscription.objects.filter(tenant=tenant).update(**fields))
+        routing_changed()  # a queryset update sends no signal: forget the cached routing
 
     yield update
     update(**before)

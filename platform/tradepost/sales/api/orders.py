@@ -254,8 +254,13 @@ class OrderViewSet(ServiceViewSet):
             Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
         )
 
-    def service_create(self, data):
-        return services.order_create(actor=self.request.user, **data)
+    def create(self, request, *args, **kwargs):
+        data = self._body(OrderCreateSerializer)
+        order = services.order_create(actor=request.user, **data)
+        # Answered from the rows just written (the service attaches the lines with their
+        # products): the same JSON as `GET /orders/{id}/`, without reading it back.
+        body = OrderSerializer(order, context=self.get_serializer_context())
+        return Response(body.data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         order = self.get_object()
