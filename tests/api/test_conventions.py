@@ -140,7 +140,7 @@ def test_the_users_list_takes_the_same_queries_for_one_user_and_many(
     response = assert_list_queries(
         lambda: admin_client.get("/api/v1/users/?page_size=50"),
         grow,
-        queries=8,
+        queries=4,
         size=list_count,
     )
 
@@ -161,7 +161,7 @@ def test_the_invitation_list_takes_the_same_queries_for_one_invitation_and_many(
     assert_list_queries(
         lambda: admin_client.get("/api/v1/invitations/"),
         lambda: [invite(index) for index in range(1, 8)],
-        queries=7,
+        queries=3,
         size=list_count,
     )
 

@@ -230,8 +230,9 @@ def test_the_key_list_takes_the_same_queries_for_one_key_and_many(alpha, api_key
     def grow():
         for index in range(8):
             api_key(alpha, role="salesperson", name=f"shop {index}")
+        admin.get("/api/v1/api-keys/")  # a key change drops the cached keys: read once again
 
-    assert_list_queries(lambda: admin.get("/api/v1/api-keys/"), grow, queries=7, size=list_count)
+    assert_list_queries(lambda: admin.get("/api/v1/api-keys/"), grow, queries=3, size=list_count)
 
 
 def test_the_keys_page_takes_the_same_queries_for_one_key_and_many(alpha, api_key):
@@ -242,6 +243,6 @@ def test_the_keys_page_takes_the_same_queries_for_one_key_and_many(alpha, api_ke
         for index in range(8):
             api_key(alpha, role="salesperson", name=f"shop {index}")
 
-    response = assert_list_queries(lambda: client.get("/settings/api-keys/"), grow, queries=8)
+    response = assert_list_queries(lambda: client.get("/settings/api-keys/"), grow, queries=6)
 
     assert "shop 7" in response.content.decode()

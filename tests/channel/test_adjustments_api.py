@@ -357,7 +357,7 @@ def _grow(org, index):
 
 @pytest.mark.parametrize(
     ("path", "queries"),
-    [(ADJUSTMENTS, 14), (REPORTS, 13), (f"{REPORTS}?latest=true", 13), (CREDITS, 13)],
+    [(ADJUSTMENTS, 12), (REPORTS, 11), (f"{REPORTS}?latest=true", 11), (CREDITS, 11)],
 )
 def test_list_queries_do_not_grow_with_rows(sales_org, path, queries):
     client = sales_org.api("sales_manager")  # a scoped reader: the scope query counts

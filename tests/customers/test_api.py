@@ -142,14 +142,14 @@ def test_bad_filters_are_400(admin, org, query):
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        ("/api/v1/customers/", 8),
-        ("/api/v1/contacts/", 7),
-        ("/api/v1/price-lists/", 7),
-        ("/api/v1/credit-ratings/", 7),
-        ("/api/v1/activities/", 7),
-        ("/api/v1/tickets/", 7),
-        ("/api/v1/dealer-reports/", 7),
-        ("/api/v1/customer-groups/", 7),
+        ("/api/v1/customers/", 4),
+        ("/api/v1/contacts/", 3),
+        ("/api/v1/price-lists/", 3),
+        ("/api/v1/credit-ratings/", 3),
+        ("/api/v1/activities/", 3),
+        ("/api/v1/tickets/", 3),
+        ("/api/v1/dealer-reports/", 3),
+        ("/api/v1/customer-groups/", 3),
     ],
 )
 def test_lists_take_the_same_queries_for_one_row_and_many(org, admin, path, queries):

@@ -182,14 +182,14 @@ def test_the_product_list_takes_the_same_queries_for_few_products_and_many(alpha
                     actor=owner, sku=f"MORE-{index}", name="More", category=catalogue.kettles
                 )
 
-    response = assert_list_queries(lambda: client.get("/products/"), grow, queries=10)
+    response = assert_list_queries(lambda: client.get("/products/"), grow, queries=8)
 
     assert response.content.decode().count("MORE-") == 25
 
 
 @pytest.mark.parametrize(
     ("kind", "model", "queries"),
-    [("branches", Branch, 9), ("regions", SalesRegion, 9), ("categories", ProductCategory, 9)],
+    [("branches", Branch, 7), ("regions", SalesRegion, 7), ("categories", ProductCategory, 7)],
 )
 def test_tree_pages_take_the_same_queries_for_one_node_and_many(alpha, kind, model, queries):
     from tradepost.masterdata import services

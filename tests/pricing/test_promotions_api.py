@@ -370,7 +370,7 @@ def test_list_queries_do_not_grow_with_rows(sales_org, admin):
     def grow():
         add(8, 1)
 
-    response = assert_list_queries(lambda: admin.get(PATH), grow, queries=10)
+    response = assert_list_queries(lambda: admin.get(PATH), grow, queries=6)
     assert response.json()["count"] == 9
 
 

@@ -203,7 +203,7 @@ def test_my_day_takes_the_same_queries_for_one_row_of_each_kind_and_many(sales_o
     body = assert_list_queries(
         lambda: client.get("/sales/"),
         lambda: [one_of_each(index) for index in range(1, 6)],
-        queries=17,
+        queries=15,
     ).content.decode()
 
     assert "Call 5" in body

@@ -78,6 +78,12 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 status = receiver.script.pop(0) if receiver.script else 200
             if receiver.delay:
                 time.sleep(receiver.delay)
+            # Recorded before the reply: the sender may look as soon as it has one.
+            with receiver.lock:
+                receiver.received.append(
+                    Received(self.path, dict(self.headers.items()), body, status)
+                )
+                receiver.lock.notify_all()
             self.send_response(status)
             for name, value in receiver.headers.items():
                 self.send_header(name, value)
@@ -85,11 +91,6 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(receiver.reply)))
             self.end_headers()
             self.wfile.write(receiver.reply)
-            with receiver.lock:
-                receiver.received.append(
-                    Received(self.path, dict(self.headers.items()), body, status)
-                )
-                receiver.lock.notify_all()
 
         def log_message(self, format, *args) -> None:  # noqa: A002 - the base's name
             pass
