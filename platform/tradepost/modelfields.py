@@ -6,6 +6,7 @@ user reference survives the user (SET_NULL)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -13,17 +14,20 @@ from django.utils.translation import gettext_lazy as _
 
 from tradepost.masterdata.models import DEFAULT_CURRENCY, Currency
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 ZERO = Decimal("0")
 
 
-def money_field(verbose_name, **kwargs) -> models.DecimalField:
+def money_field(verbose_name: StrOrPromise, **kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", Decimal("0.00"))
     return models.DecimalField(verbose_name, **MONEY, **kwargs)
 
 
-def quantity_field(verbose_name, **kwargs) -> models.DecimalField:
+def quantity_field(verbose_name: StrOrPromise, **kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", Decimal("0"))
     return models.DecimalField(verbose_name, **QUANTITY, **kwargs)
 
@@ -34,7 +38,7 @@ def currency_field() -> models.CharField:
     )
 
 
-def user_field(related_name: str, verbose_name) -> models.ForeignKey:
+def user_field(related_name: str, verbose_name: StrOrPromise) -> models.ForeignKey:
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
