@@ -97,7 +97,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dealer"].queryset = dealers_of(actor)
+        self.fields["dealer"].queryset = dealers_of(actor)  # type: ignore[attr-defined]  # a ModelChoiceField
 
 
 def _page(request: HttpRequest, queryset):

@@ -75,7 +75,7 @@ def demand_plan_create(request: HttpRequest) -> HttpResponse:
     initial = {"month": plan_services.next_month()}
     dealer_id = request.GET.get("dealer", "")
     if dealer_id.isascii() and dealer_id.isdigit() and len(dealer_id) < 10:
-        initial["dealer"] = int(dealer_id)
+        initial["dealer"] = int(dealer_id)  # type: ignore[assignment]
     form = PlanForm(data, actor=request.user, initial=initial)
     formset = bound_rows(PlanLineFormSet, data)
     if data is not None and form.is_valid() & formset.is_valid():
@@ -146,7 +146,7 @@ def demand_plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 def _plan_context(request: HttpRequest, plan: DemandPlan, **extra) -> dict:
     lines = list(plan.lines.all())
     for line in lines:
-        line.quantity_text = quantity_text(line.quantity)
+        line.quantity_text = quantity_text(line.quantity)  # type: ignore[attr-defined]
     return {
         "plan": plan,
         "lines": lines,

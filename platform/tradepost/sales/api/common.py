@@ -120,8 +120,9 @@ class DocumentWritesMixin:
     document_serializer_class: type[serializers.Serializer]
 
     def _read(self, document, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=document.pk)
-        context = self.get_serializer_context()
+        # mixed into a GenericAPIView
+        fresh = self.get_queryset().get(pk=document.pk)  # type: ignore[attr-defined]
+        context = self.get_serializer_context()  # type: ignore[attr-defined]
         return Response(
             self.document_serializer_class(fresh, context=context).data, status=status_code
         )
