@@ -77,7 +77,7 @@ def find_workspace(request: HttpRequest) -> HttpResponse:
 @require_GET
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     """The owner's confirmation link (tenants.verification). Signs nobody in."""
-    if not verification.owner_email_confirm(tenant=request.tenant, token=token):
+    if not verification.owner_email_confirm(tenant=request.tenant, token=token):  # type: ignore[attr-defined]
         return render(request, "accounts/link_invalid.html", status=400)
     return render(request, "tenants/verify_done.html")
 
@@ -86,7 +86,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 @permission_required("accounts.invite_user", raise_exception=True)
 @require_POST
 def verify_email_resend(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant
+    tenant = request.tenant  # type: ignore[attr-defined]
     if verification.is_verified(tenant):
         messages.info(request, _("Your e-mail address is already confirmed."))
     else:

@@ -6,6 +6,7 @@ user reference survives the user (SET_NULL)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -14,15 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from tradepost.amounts import MONEY, QUANTITY
 from tradepost.masterdata.models import DEFAULT_CURRENCY, Currency
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 ZERO = Decimal("0")
 
 
-def money_field(verbose_name, **kwargs) -> models.DecimalField:
+def money_field(verbose_name: StrOrPromise, **kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", Decimal("0.00"))
     return models.DecimalField(verbose_name, **MONEY, **kwargs)
 
 
-def quantity_field(verbose_name, **kwargs) -> models.DecimalField:
+def quantity_field(verbose_name: StrOrPromise, **kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", Decimal("0"))
     return models.DecimalField(verbose_name, **QUANTITY, **kwargs)
 
@@ -33,7 +36,7 @@ def currency_field() -> models.CharField:
     )
 
 
-def user_field(related_name: str, verbose_name) -> models.ForeignKey:
+def user_field(related_name: str, verbose_name: StrOrPromise) -> models.ForeignKey:
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -45,7 +45,7 @@ def invitation_send(self, invitation_id: int, *, resend: bool = False) -> bool:
     token = services.invitation_issue_token(invitation=invitation)
     if token is None:
         return False
-    tenant = get_tenant_model().objects.get(schema_name=connection.schema_name)
+    tenant = get_tenant_model().objects.get(schema_name=connection.schema_name)  # type: ignore[attr-defined]
     link = workspace_url(tenant, reverse("accounts:invitation_accept", args=[token]))
     inviter = invitation.invited_by
     language = (inviter.language if inviter else "") or "en"

@@ -82,7 +82,7 @@ def agreement_prices(agreement: Agreement) -> dict[int, Decimal]:
 
 
 def agreement_prices_for_order(
-    agreement: Agreement, *, customer, on_date: datetime.date
+    agreement: Agreement, *, customer: Customer, on_date: datetime.date
 ) -> dict[int, Decimal]:
     """The agreement's prices for an order, after checking it — on its row, locked
     until the order is saved, so an agreement closed meanwhile cannot take the order.
@@ -92,7 +92,9 @@ def agreement_prices_for_order(
     return agreement_prices(agreement)
 
 
-def agreement_check_usable(agreement: Agreement, *, customer, on_date: datetime.date) -> None:
+def agreement_check_usable(
+    agreement: Agreement, *, customer: Customer, on_date: datetime.date
+) -> None:
     """The agreement must be active, the customer's, and cover `on_date`."""
     if agreement.customer_id != customer.pk:
         raise ValidationError({"agreement": [_("This agreement belongs to another customer.")]})
@@ -397,7 +399,9 @@ LIFECYCLE: Lifecycle[Agreement] = Lifecycle(
 )
 
 
-def _write_lines(agreement: Agreement, lines) -> None:
+def _write_lines(
+    agreement: Agreement, lines: Iterable[tuple[Product, Decimal, Decimal | None]]
+) -> None:
     lines_replace(
         agreement.lines,
         (

@@ -14,6 +14,7 @@ from tradepost.customers.models import Customer
 from tradepost.customers.selectors import customer_is_visible
 from tradepost.masterdata.models import Product
 from tradepost.pricing import documents
+from tradepost.principals import Actor
 
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 
@@ -43,7 +44,7 @@ def quantity_value(value: Any) -> Decimal:
     )
 
 
-def dealer_required(actor, dealer: Any, field: str = "dealer") -> Customer:
+def dealer_required(actor: Actor, dealer: Any, field: str = "dealer") -> Customer:
     """A reseller customer in the actor's scope (others are refused like missing ones)."""
     if not isinstance(dealer, Customer) or not customer_is_visible(actor, dealer.pk):
         raise ValidationError({field: [_("Select a valid dealer.")]})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,10 +15,11 @@ from tradepost.channel import agreements as agreement_services
 from tradepost.channel import plans as plan_services
 from tradepost.channel.models import Agreement
 from tradepost.customers.forms import CustomerChoice, DateInput
-from tradepost.customers.models import RESELLER_CHANNELS
+from tradepost.customers.models import RESELLER_CHANNELS, Customer
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.forms import ProductChoice, active_products
 from tradepost.masterdata.models import Currency
+from tradepost.principals import Actor
 
 EXTRA_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
@@ -28,7 +30,7 @@ class DealerChoice(forms.ModelChoiceField):
         return f"{obj.name} ({obj.code})"
 
 
-def dealers_of(actor):
+def dealers_of(actor: Actor) -> QuerySet[Customer]:
     """Active dealers and franchisees in the actor's scope (a dealer: its own record)."""
     return (
         customers_visible_to(actor)
@@ -45,10 +47,10 @@ class StockReportForm(forms.Form):
     )
     as_of = forms.DateField(label=gettext_lazy("As of"), widget=DateInput)
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         dealers = dealers_of(actor)
-        self.fields["dealer"].queryset = dealers
+        self.fields["dealer"].queryset = dealers  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["as_of"].initial = timezone.localdate()
         only = list(dealers[:2])
         if len(only) == 1:  # a dealer reports for itself: nothing to choose
@@ -97,7 +99,7 @@ class PlanForm(forms.Form):
         widget=forms.Textarea({"rows": 2}),
     )
 
-    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+    def __init__(self, *args, actor: Actor, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
             # The dealer and the month are what the plan is; they stay.
@@ -105,7 +107,7 @@ class PlanForm(forms.Form):
             del self.fields["month"]
             return
         dealers = plan_services.dealers_for_plans(actor)
-        self.fields["dealer"].queryset = dealers
+        self.fields["dealer"].queryset = dealers  # type: ignore[attr-defined]  # a ModelChoiceField
         if not self.is_bound and self.initial.get("dealer") is None:
             only = list(dealers[:2])
             if len(only) == 1:  # a dealer user: its own record
@@ -178,7 +180,7 @@ class BaseLineRows(forms.BaseFormSet):
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.is_blank():
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if self.can_delete and self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             items.append(
                 {name: form.cleaned_data.get(name) for name in form.base_fields if name != "DELETE"}
@@ -230,15 +232,15 @@ class AgreementForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )
 
-    def __init__(self, *args, actor, agreement: Agreement | None = None, **kwargs):
+    def __init__(self, *args, actor: Actor, agreement: Agreement | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if agreement is None:
-            self.fields["customer"].queryset = (
+            self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
                 customers_visible_to(actor).filter(is_active=True).order_by("name")
             )
             return
         del self.fields["customer"]  # an agreement stays with its customer
-        self.fields["currency"].choices = Currency.choices
+        self.fields["currency"].choices = Currency.choices  # type: ignore[attr-defined]
         if agreement.status != Agreement.Status.DRAFT:
             del self.fields["currency"]
             del self.fields["starts_on"]

@@ -384,7 +384,7 @@ def demand_plan_submit(*, actor: Actor, plan: DemandPlan) -> DemandPlan:
     return step.finish(fields={"submitted_at": timezone.now()})
 
 
-def _review(name: str, actor, plan: DemandPlan, *, comment: str) -> DemandPlan:
+def _review(name: str, actor: Actor, plan: DemandPlan, *, comment: str) -> DemandPlan:
     return LIFECYCLE.run(
         name,
         actor=actor,

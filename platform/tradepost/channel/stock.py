@@ -31,12 +31,13 @@ from tradepost.channel.selectors import stock_reports_visible_to
 from tradepost.customers.models import Customer
 from tradepost.masterdata.models import Product
 from tradepost.pricing import documents
+from tradepost.principals import Actor
 
 
 @transaction.atomic
 def stock_report_create(
     *,
-    actor,
+    actor: Actor,
     dealer: Customer,
     product: Product,
     quantity: Any,
@@ -84,7 +85,7 @@ def stock_report_create(
         report.quantity = amount
         report.reported_by = user
         report.save(update_fields=["quantity", "reported_by"])
-    report.replaced_quantity = previous
+    report.replaced_quantity = previous  # type: ignore[attr-defined]  # for the caller
     audit_record(
         actor=actor,
         action="dealer_stock.reported",
@@ -100,7 +101,7 @@ def stock_report_create(
     return report
 
 
-def latest_stock_reports(actor) -> QuerySet[DealerStockReport]:
+def latest_stock_reports(actor: Actor) -> QuerySet[DealerStockReport]:
     """The latest report per dealer and product in the actor's scope, by dealer name
     then SKU."""
     latest_ids = (

@@ -52,7 +52,7 @@ anyway, and the declaration stays a plain, checked table next to the service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -67,6 +67,7 @@ from tradepost.audit.actions import audit_action_check
 from tradepost.audit.services import audit_record
 from tradepost.events.types import EVENT_TYPES
 from tradepost.lifecycle.rows import row_lock
+from tradepost.principals import Actor
 
 DocumentT = TypeVar("DocumentT", bound=models.Model)
 
@@ -87,9 +88,9 @@ class AnyOf:
 Permission = str | tuple[str, ...] | AnyOf
 
 
-def permitted(actor: Any, permission: Permission) -> bool:
+def permitted(actor: Actor | None, permission: Permission) -> bool:
     """True when `actor` holds `permission`: one codename, all of a tuple, or any of
-    an `AnyOf`."""
+    an `AnyOf`; never for no actor."""
     if actor is None:
         return False
     if isinstance(permission, str):
@@ -176,7 +177,9 @@ class Lifecycle(Generic[DocumentT]):
         self.select_related = tuple(select_related)
         self.missing = missing
         self.transitions: dict[str, Transition] = {}
-        states = {str(value) for value, _label in model._meta.get_field(field).choices or ()}
+        state_field = model._meta.get_field(field)
+        choices = state_field.choices  # type: ignore[union-attr]  # a concrete field, not a relation
+        states = {str(value) for value, _label in choices or ()}
         for transition in transitions:
             self._check(transition, states)
             self.transitions[transition.name] = transition
@@ -200,11 +203,11 @@ class Lifecycle(Generic[DocumentT]):
     def __getitem__(self, name: str) -> Transition:
         return self.transitions[name]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Transition]:
         return iter(self.transitions.values())
 
     # --- Reading: which steps an actor may take --------------------------------------
-    def allows(self, name: str, actor: Any, document: DocumentT) -> bool:
+    def allows(self, name: str, actor: Actor | None, document: DocumentT) -> bool:
         """True when `actor` may take step `name` on `document` as it is now: the
         permission, the state, `authorize` and the guards. Reads the document as given
         (no lock); the service checks again on the locked row."""
@@ -222,18 +225,18 @@ class Lifecycle(Generic[DocumentT]):
             return False
         return True
 
-    def allowed(self, actor: Any, document: DocumentT) -> list[str]:
+    def allowed(self, actor: Actor | None, document: DocumentT) -> list[str]:
         """The steps `actor` may take on `document`, in declaration order (the API's
         `allowed_actions`)."""
         return [name for name in self.transitions if self.allows(name, actor, document)]
 
-    def buttons(self, actor: Any, document: DocumentT) -> dict[str, bool]:
+    def buttons(self, actor: Actor | None, document: DocumentT) -> dict[str, bool]:
         """Every step → whether its button shows for `actor` (templates: `can.<step>`)."""
         allowed = set(self.allowed(actor, document))
         return {name: name in allowed for name in self.transitions}
 
     # --- Writing ----------------------------------------------------------------------
-    def start(self, name: str, *, actor: Any, document: DocumentT) -> Step[DocumentT]:
+    def start(self, name: str, *, actor: Actor, document: DocumentT) -> Step[DocumentT]:
         """Begin step `name`: checks the permission and the actor's scope now (before
         the caller parses its input), and returns the `Step` to lock and finish."""
         step = Step(self, self.transitions[name], actor=actor, document=document)
@@ -244,7 +247,7 @@ class Lifecycle(Generic[DocumentT]):
         self,
         name: str,
         *,
-        actor: Any,
+        actor: Actor,
         document: DocumentT,
         fields: Mapping[str, Any] | None = None,
         data: dict[str, Any] | None = None,
@@ -254,7 +257,7 @@ class Lifecycle(Generic[DocumentT]):
         step.lock()
         return step.finish(fields=fields, data=data)
 
-    def check(self, name: str, *, actor: Any, document: DocumentT) -> None:
+    def check(self, name: str, *, actor: Actor, document: DocumentT) -> None:
         """Step `name`'s permission and rules on a row the caller locked itself (e.g. a
         plan found by dealer and month under `SELECT … FOR UPDATE`)."""
         transition = self.transitions[name]
@@ -279,7 +282,12 @@ class Step(Generic[DocumentT]):
     """One step being taken: `authorize` → `lock` → `finish`, in one transaction."""
 
     def __init__(
-        self, lifecycle: Lifecycle[DocumentT], transition: Transition, *, actor: Any, document
+        self,
+        lifecycle: Lifecycle[DocumentT],
+        transition: Transition,
+        *,
+        actor: Actor,
+        document: DocumentT,
     ) -> None:
         self.lifecycle = lifecycle
         self.transition = transition
@@ -311,7 +319,7 @@ class Step(Generic[DocumentT]):
             queryset = queryset.select_related(*lifecycle.select_related)
         try:
             locked = row_lock(queryset, self.document.pk)
-        except lifecycle.model.DoesNotExist:
+        except lifecycle.model.DoesNotExist:  # type: ignore[attr-defined]  # every model has one
             if lifecycle.missing is None:
                 raise
             raise ValidationError(str(lifecycle.missing)) from None

@@ -41,5 +41,4 @@ def lines_replace(
     and has no lines yet (saves the DELETE)."""
     if not new:
         lines.all().delete()
-    model = lines.model
-    return model.objects.bulk_create(list(rows))
+    return lines.model._default_manager.bulk_create(list(rows))

@@ -8,7 +8,8 @@ from django.db.models import QuerySet
 
 from tradepost.customers.selectors import scope_q
 from tradepost.pipeline.models import Opportunity
+from tradepost.principals import Actor
 
 
-def opportunities_visible_to(actor) -> QuerySet[Opportunity]:
+def opportunities_visible_to(actor: Actor) -> QuerySet[Opportunity]:
     return Opportunity.objects.filter(scope_q(actor, "customer__"))

@@ -177,7 +177,7 @@ def stage_probabilities_set(*, actor: Actor, probabilities: Mapping[str, Any]) -
     return {**before, **cleaned}
 
 
-def stage_probability_set(*, actor, stage: str, probability: Any) -> int:
+def stage_probability_set(*, actor: Actor, stage: str, probability: Any) -> int:
     """Set one open stage's win probability (0–100, `pipeline.change_stageprobability`)."""
     return stage_probabilities_set(actor=actor, probabilities={stage: probability})[stage]
 
@@ -641,7 +641,7 @@ def opportunity_update(*, actor: Actor, opportunity: Opportunity, **changes: Any
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
     locked = step.lock()
-    cleaners = {
+    cleaners: dict[str, Callable[[Any], Any]] = {
         "name": lambda value: _text(value, "name", MAX_NAME, required=True),
         "amount": _amount,
         "currency": lambda value: documents.currency_value(value, ""),

@@ -33,6 +33,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tradepost.pricing.models import Promotion
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -65,7 +69,7 @@ class PromotionRule:
     priority: int = 0
 
     @classmethod
-    def of(cls, promotion) -> PromotionRule:
+    def of(cls, promotion: Promotion) -> PromotionRule:
         return cls(
             id=promotion.pk,
             name=promotion.name,

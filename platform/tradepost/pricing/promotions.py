@@ -771,7 +771,7 @@ def register_order_lines_reader(reader: Callable[..., Any]) -> None:
     _order_lines_reader = reader
 
 
-def promotion_order_lines(actor, promotion: Promotion, limit: int = 20) -> Any:
+def promotion_order_lines(actor: Actor, promotion: Promotion, limit: int = 20) -> Any:
     """The latest order lines that got `promotion`, among the orders the actor sees
     (none without the sales app)."""
     if _order_lines_reader is None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
+from tradepost.customers.models import Customer
 from tradepost.masterdata.models import Product, ProductCategory
 from tradepost.pricing.lines import PromotionRule
 from tradepost.pricing.models import Promotion
@@ -16,7 +17,7 @@ CURRENCY_BOUND_KINDS = ("amount_off", "tiered_price")
 
 
 def promotions_for(
-    *, customer, products: Iterable[Product], on_date: datetime.date, currency: str
+    *, customer: Customer, products: Iterable[Product], on_date: datetime.date, currency: str
 ) -> dict[int, list[PromotionRule]]:
     """The promotions that apply to each product (by id) for `customer` on `on_date` in
     `currency`: active, within their dates, for the customer's group and channel (or

@@ -124,8 +124,8 @@ class OrderForm(forms.Form):
         self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             customers_visible_to(actor).filter(is_active=True).order_by("name")
         )
-        self.fields["agreement"].queryset = order_terms.rules().open_for_orders(actor)
-        if editing or not self.fields["agreement"].queryset.exists():
+        self.fields["agreement"].queryset = order_terms.rules().open_for_orders(actor)  # type: ignore[attr-defined]  # a ModelChoiceField
+        if editing or not self.fields["agreement"].queryset.exists():  # type: ignore[attr-defined]
             del self.fields["agreement"]
         if editing:
             # Customer, currency and agreement are fixed once the order exists.

@@ -19,6 +19,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
+from tradepost.principals import Actor
+
 
 @dataclass(frozen=True)
 class AgreementRules:
@@ -28,8 +30,8 @@ class AgreementRules:
     # (agreement, {product id: quantity}, *, exclude_order_id=None): refuses a breach.
     caps_check: Callable[..., None]
     # actor → the agreements the actor sees / those an order form offers.
-    visible_to: Callable[[Any], QuerySet]
-    open_for_orders: Callable[[Any], QuerySet]
+    visible_to: Callable[[Actor], QuerySet[Any]]
+    open_for_orders: Callable[[Actor], QuerySet[Any]]
 
 
 _rules: AgreementRules | None = None

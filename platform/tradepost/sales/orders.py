@@ -40,13 +40,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.access import limit_check
 from tradepost import events
+from tradepost.accounts.models import User
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.lifecycle import AnyOf, Lifecycle, Transition
@@ -95,7 +95,7 @@ def is_own(actor: Actor, order: Order) -> bool:
     return user_id is not None and user_id in (order.owner_id, order.created_by_id)
 
 
-def _cancel_authorized(actor, order: Order) -> None:
+def _cancel_authorized(actor: Actor, order: Order) -> None:
     """Its salesperson (or the dealer who entered it) may cancel their own order until
     it is approved; after that, or for someone else's order, it takes `cancel_order`."""
     if actor.has_perm("sales.cancel_order"):
@@ -106,7 +106,7 @@ def _cancel_authorized(actor, order: Order) -> None:
         raise PermissionDenied(_("Once approved, only a sales manager can cancel this order."))
 
 
-def _nothing_shipped(actor, order: Order, transition: Transition) -> None:
+def _nothing_shipped(actor: Actor, order: Order, transition: Transition) -> None:
     """Goods that left cannot be cancelled (the lines' prefetch is used when present)."""
     if any(line.shipped_quantity > 0 for line in order.lines.all()):
         raise ValidationError({"status": [_("Goods of this order have shipped.")]})
@@ -244,8 +244,8 @@ def order_create(
     requested_delivery_date: datetime.date | None = None,
     deposit: Any = "0",
     notes: str = "",
-    owner=None,
-    agreement: Model | None = None,
+    owner: User | None = None,
+    agreement: Any = None,  # a channel `Agreement` (sales never imports channel)
     quote: Quote | None = None,
     fixed_prices: Mapping[int, tuple[Decimal, str]] | None = None,
 ) -> Order:
@@ -370,7 +370,7 @@ def order_submit(*, actor: Actor, order: Order) -> Order:
 
 
 @transaction.atomic
-def order_approve(*, actor, order: Order, comment: str = "") -> Order:
+def order_approve(*, actor: Actor, order: Order, comment: str = "") -> Order:
     """A reviewer agrees; the order goes on to be confirmed. Emits `order.approved`."""
     return LIFECYCLE.run(
         "approve",
@@ -511,7 +511,7 @@ def order_deliver(*, actor: Actor, order: Order) -> Order:
 
 
 @transaction.atomic
-def order_close(*, actor, order: Order) -> Order:
+def order_close(*, actor: Actor, order: Order) -> Order:
     """The delivered order is done with."""
     return LIFECYCLE.run("close", actor=actor, document=order, fields={"closed_at": timezone.now()})
 

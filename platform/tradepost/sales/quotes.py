@@ -80,7 +80,7 @@ def quote_is_expired(quote: Quote, today: datetime.date | None = None) -> bool:
     return quote.status in OPEN and quote.valid_until < today
 
 
-def _not_expired(actor, quote: Quote, transition: Transition) -> None:
+def _not_expired(actor: Actor, quote: Quote, transition: Transition) -> None:
     """An expired quote can no longer be sent, accepted or converted."""
     if quote_is_expired(quote):
         raise ValidationError(
@@ -293,7 +293,7 @@ def quote_update(
     return step.finish(data={"fields": sorted(changes) + (["lines"] if lines is not None else [])})
 
 
-def _step(name: str, actor, quote: Quote) -> Quote:
+def _step(name: str, actor: Actor, quote: Quote) -> Quote:
     step = LIFECYCLE.start(name, actor=actor, document=quote)
     locked = step.lock()
     return step.finish(data={"from": locked.status})

@@ -13,6 +13,7 @@ An id outside the scope answers exactly like one that does not exist (404).
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from tradepost.accounts.roles import Role
 from tradepost.customers.selectors import scope_q
+from tradepost.pricing.models import Promotion
 from tradepost.principals import Actor
 from tradepost.sales import order_terms
 from tradepost.sales.models import Order, OrderLine, OrderReturn, Quote, SettlementCredit
@@ -138,11 +140,11 @@ def quotes_expiring(actor: Actor, *, days: int = 7, mine: bool = True) -> QueryS
     return quotes.select_related("customer").order_by("valid_until", "pk")
 
 
-def settlement_credits_visible_to(actor) -> QuerySet[SettlementCredit]:
+def settlement_credits_visible_to(actor: Actor) -> QuerySet[SettlementCredit]:
     return SettlementCredit.objects.filter(scope_q(actor, "customer__"))
 
 
-def settlement_credit_list(actor) -> QuerySet[SettlementCredit]:
+def settlement_credit_list(actor: Actor) -> QuerySet[SettlementCredit]:
     """Credits of the customers in the actor's scope, newest first."""
     return (
         settlement_credits_visible_to(actor)
@@ -151,12 +153,14 @@ def settlement_credit_list(actor) -> QuerySet[SettlementCredit]:
     )
 
 
-def agreements_visible_to(actor) -> QuerySet:
+def agreements_visible_to(actor: Actor) -> QuerySet[Any]:
     """The master agreements the actor sees (the channel app's rule, `order_terms`)."""
     return order_terms.rules().visible_to(actor)
 
 
-def promotion_order_lines(actor, promotion, limit: int = 20) -> QuerySet[OrderLine]:
+def promotion_order_lines(
+    actor: Actor, promotion: Promotion, limit: int = 20
+) -> QuerySet[OrderLine]:
     """The latest order lines that got `promotion`, among the orders the actor sees."""
     return (
         OrderLine.objects.filter(

@@ -8,6 +8,8 @@ only its own agreements, an id outside the scope is a 404. Every write is a serv
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import Count, Prefetch, Q
 from drf_spectacular.utils import (
@@ -31,8 +33,8 @@ from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.forms import active_products
 from tradepost.masterdata.models import Currency
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 
 
 class AgreementLineSerializer(ReadSerializer):
@@ -122,7 +124,7 @@ class AgreementUpdateSerializer(StrictSerializer):
     currency = serializers.ChoiceField(
         choices=Currency.choices, required=False, help_text="Draft only."
     )
-    lines = AgreementLineInputSerializer(
+    lines = AgreementLineInputSerializer(  # type: ignore[call-arg]
         many=True,
         max_length=200,
         required=False,
@@ -138,7 +140,7 @@ class AgreementCreateSerializer(StrictSerializer):
     )
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
-    lines = AgreementLineInputSerializer(many=True, max_length=200, required=False)
+    lines = AgreementLineInputSerializer(many=True, max_length=200, required=False)  # type: ignore[call-arg]
     notes = StringField(required=False, allow_blank=True, max_length=5000)
 
 

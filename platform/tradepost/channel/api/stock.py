@@ -4,6 +4,8 @@ through `channel.stock`, the service the browser calls."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status
@@ -17,7 +19,7 @@ from tradepost.channel.models import DealerStockReport
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Product
 
-QUANTITY = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
 
 
 class DealerStockReportSerializer(ReadSerializer):

@@ -88,7 +88,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dealer"].queryset = dealers_of(actor)
+        self.fields["dealer"].queryset = dealers_of(actor)  # type: ignore[attr-defined]  # a ModelChoiceField
 
 
 # --- Adjustments ---------------------------------------------------------------------

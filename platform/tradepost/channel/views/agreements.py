@@ -169,9 +169,9 @@ def _agreement_context(request: HttpRequest, agreement: Agreement, **extra) -> d
             {
                 "line": line,
                 "cap": quantity_text(line.max_quantity) if line.max_quantity else None,
-                "ordered": quantity_text(line.ordered),
+                "ordered": quantity_text(line.ordered),  # type: ignore[attr-defined]
                 "remaining": None if remaining is None else quantity_text(remaining),
-                "percent": min(line.ordered * 100 / line.max_quantity, Decimal("100"))
+                "percent": min(line.ordered * 100 / line.max_quantity, Decimal("100"))  # type: ignore[attr-defined]
                 if line.max_quantity
                 else None,
             }

@@ -146,7 +146,7 @@ def demand_plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 def _plan_context(request: HttpRequest, plan: DemandPlan, **extra) -> dict:
     lines = list(plan.lines.all())
     for line in lines:
-        line.quantity_text = quantity_text(line.quantity)
+        line.quantity_text = quantity_text(line.quantity)  # type: ignore[attr-defined]
     return {
         "plan": plan,
         "lines": lines,

@@ -39,7 +39,7 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
             else:
                 message = (
                     _("Stock saved: %(quantity)s of %(sku)s on %(day)s.")
-                    if report.replaced_quantity is None
+                    if report.replaced_quantity is None  # type: ignore[attr-defined]
                     else _("Stock replaced: %(quantity)s of %(sku)s on %(day)s.")
                 )
                 messages.success(
@@ -56,7 +56,7 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
         "page": page_of(request, stock.latest_stock_reports(request.user)),
         "form": form,
         "can_add": can_add,
-        "has_dealers": bool(form is not None and form.fields["dealer"].queryset.exists()),
+        "has_dealers": bool(form is not None and form.fields["dealer"].queryset.exists()),  # type: ignore[attr-defined]
     }
     status = 400 if form is not None and form.errors else 200
     return render(request, "channel/stock/list.html", context, status=status)

@@ -86,7 +86,7 @@ class QuoteForm(forms.Form):
         self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             customer_selectors.customers_visible_to(actor).filter(is_active=True).order_by("name")
         )
-        self.fields["opportunity"].queryset = (
+        self.fields["opportunity"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             pipeline_selectors.opportunities_visible_to(actor)
             .select_related("customer")
             .order_by("name", "pk")
