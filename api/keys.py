@@ -191,7 +191,7 @@ def cached_key(prefix: str) -> ApiKey | None:
 def _key_from_database(prefix: str) -> ApiKey | None:
     api_key = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
     if api_key is not None:
-        api_key.role_permissions = role_permissions(api_key.role)
+        api_key.role_permissions = role_permissions(api_key.role)  # type: ignore[attr-defined]  # cached with the key
     return api_key
 
 

@@ -109,7 +109,7 @@ class ApiRateThrottle(BaseThrottle):
         counters = []
         for scope, key in (
             ("caller", f"throttle:caller:{caller_id(request) or client_ip(request)}"),
-            ("workspace", f"throttle:workspace:{connection.schema_name}"),
+            ("workspace", f"throttle:workspace:{connection.schema_name}"),  # type: ignore[attr-defined]
         ):
             parsed = parse_rate(rates.get(scope))
             if parsed is None:

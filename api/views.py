@@ -3,8 +3,11 @@ idempotent POSTs and the error shape come from here, so modules only add resourc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -83,7 +86,13 @@ class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradepos
     permission_classes = [permissions.IsAuthenticated, RolePermissions]
 
 
-class ServiceWritesMixin:
+if TYPE_CHECKING:  # mixed into a GenericAPIView: let the type checker see its methods
+    _ServiceWritesBase = GenericAPIView
+else:
+    _ServiceWritesBase = object
+
+
+class ServiceWritesMixin(_ServiceWritesBase):
     """Writes through a service: a write serializer validates the body, a service
     function writes, and the answer is the fresh row (read again through the caller's
     `get_queryset()`, so it is what a GET would show).
@@ -118,6 +127,7 @@ class ServiceWritesMixin:
     def _read(self, instance, status_code=status.HTTP_200_OK) -> Response:
         """`instance` as the caller's queryset now has it, in the read serializer."""
         fresh = self.get_queryset().get(pk=instance.pk)
+        body: serializers.BaseSerializer
         if self.read_serializer_class is not None:
             body = self.read_serializer_class(fresh, context=self.get_serializer_context())
         else:

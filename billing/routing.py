@@ -35,7 +35,7 @@ def _entry_key(hostname: str) -> str:
 def _public_keys() -> bool:
     # Cache keys carry the connection's schema (KEY_FUNCTION); the routing entries are
     # the public schema's, and the middleware switches there before looking up.
-    return connection.schema_name == get_public_schema_name()
+    return connection.schema_name == get_public_schema_name()  # type: ignore[attr-defined]  # django-tenants' connection
 
 
 def _new_version() -> str:

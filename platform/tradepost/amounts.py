@@ -8,6 +8,8 @@ with 3 places; a percentage 0–100 with 2 places. The API sends all three as st
 
 from __future__ import annotations
 
+from typing import Any
+
 MONEY_MAX_DIGITS = 14
 MONEY_DECIMAL_PLACES = 2
 QUANTITY_MAX_DIGITS = 12
@@ -15,9 +17,15 @@ QUANTITY_DECIMAL_PLACES = 3
 PERCENT_MAX_DIGITS = 5
 PERCENT_DECIMAL_PLACES = 2
 
-MONEY = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
-QUANTITY = {"max_digits": QUANTITY_MAX_DIGITS, "decimal_places": QUANTITY_DECIMAL_PLACES}
-PERCENT = {"max_digits": PERCENT_MAX_DIGITS, "decimal_places": PERCENT_DECIMAL_PLACES}
+MONEY: dict[str, Any] = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
+QUANTITY: dict[str, Any] = {
+    "max_digits": QUANTITY_MAX_DIGITS,
+    "decimal_places": QUANTITY_DECIMAL_PLACES,
+}
+PERCENT: dict[str, Any] = {
+    "max_digits": PERCENT_MAX_DIGITS,
+    "decimal_places": PERCENT_DECIMAL_PLACES,
+}
 
 
 def decimal_kwargs(precision: dict[str, int], kwargs: dict, *, bounds: dict) -> dict:

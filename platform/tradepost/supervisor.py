@@ -33,7 +33,8 @@ _prctl = getattr(ctypes.CDLL(None), "prctl", None) if sys.platform == "linux" el
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Supervisor:
         return process
 
     def _relay(self, name: str, process: subprocess.Popen) -> None:
+        assert process.stdout is not None  # started with stdout=PIPE
         for raw in iter(process.stdout.readline, b""):
             self.say(name, raw.decode(errors="replace"))
 

@@ -208,7 +208,7 @@ def customer_is_visible(actor: Actor, customer_id: int) -> bool:
     return customers_visible_to(actor).filter(pk=customer_id).exists()
 
 
-def visible_customer_id(actor, customer_id: int | None) -> int | None:
+def visible_customer_id(actor: Actor, customer_id: int | None) -> int | None:
     """`customer_id` when the actor sees that customer, else None: for a link that
     preselects a customer (`?customer=12`) on a form."""
     if customer_id is not None and customer_is_visible(actor, customer_id):

@@ -4,6 +4,8 @@ through the actor's scope, so an id outside it is a 404 like a missing one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -420,7 +422,7 @@ def dealer_report_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def price_list_list(request: HttpRequest) -> HttpResponse:
     can_add = request.user.has_perm("customers.add_pricelist")
-    initial = {"currency": services.base_currency()}
+    initial: dict[str, Any] = {"currency": services.base_currency()}
     customer_id = query_id(request, "customer")
     if customer_id is not None:
         initial["customer"] = customer_id

@@ -153,7 +153,10 @@ def tree_list(request: HttpRequest, kind: str) -> HttpResponse:
             done = service_call(
                 form,
                 lambda: services.tree_node_create(
-                    actor=request.user, model=model, parent=parent, **fields
+                    actor=request.user,
+                    model=model,
+                    parent=parent,  # type: ignore[arg-type]
+                    **fields,
                 ),
             )
             if done:

@@ -307,7 +307,7 @@ def lines_price(
     return priced, totals
 
 
-def attach_lines(document, lines: list) -> None:
+def attach_lines(document: Any, lines: list[Any]) -> None:
     """Let `document.lines.all()` answer with `lines` (just written, in order) without a
     query, as `prefetch_related("lines")` would: the API answers a create from it."""
     cached = document.lines.all()

@@ -310,7 +310,7 @@ def promotion_create(request: HttpRequest) -> HttpResponse:
     if data is not None and form.is_valid() & formset.is_valid():
         created = service_call(
             form,
-            lambda: services.promotion_create(actor=request.user, **_service_fields(form, formset)),
+            lambda: services.promotion_create(actor=request.user, **_service_fields(form, formset)),  # type: ignore[arg-type]
             formset=formset,
             formset_errors="tiers",
         ).result

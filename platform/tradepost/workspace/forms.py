@@ -84,7 +84,7 @@ def service_call(
     except ValidationError as exc:
         if formset is not None and hasattr(exc, "error_dict") and formset_errors in exc.error_dict:
             rows = exc.error_dict.pop(formset_errors)
-            formset._non_form_errors = formset.error_class(
+            formset._non_form_errors = formset.error_class(  # type: ignore[attr-defined]
                 [message for error in rows for message in error.messages]
             )
         if not hasattr(exc, "error_dict") or exc.error_dict:

@@ -9,6 +9,7 @@ and an id outside the scope is a 404.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -72,7 +73,7 @@ def demand_plan_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def demand_plan_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
-    initial = {"month": plan_services.next_month()}
+    initial: dict[str, Any] = {"month": plan_services.next_month()}
     dealer_id = query_id(request, "dealer")
     if dealer_id is not None:
         initial["dealer"] = dealer_id
