@@ -21,7 +21,6 @@ import http.client
 import importlib.util
 import json
 import os
-import secrets
 import signal
 import sys
 from pathlib import Path
@@ -137,7 +136,8 @@ def run(args, database_url: str, redis_url: str) -> dict:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": f"bench-reads-{os.getpid()}",
-        "SECRET_KEY": secrets.token_urlsafe(50),
+        # The key the session cookie was signed with here (its auth hash depends on it).
+        "SECRET_KEY": settings.SECRET_KEY,
         "DEBUG": "0",
         "STATIC_MANIFEST": "0",
         "LOG_LEVEL": "WARNING",
