@@ -100,7 +100,7 @@ def print_table(found: list[dict]) -> None:
         print(f"No benchmark figures in {RESULTS_DIR} yet: run `make bench`.")
         return
     header = (
-        f"{'bench':<13}{'figure':<46}{'target':>12}{'figure':>12}  {'':<6}"
+        f"{'bench':<13}{'figure':<56}{'target':>12}{'figure':>20}  {'':<6}"
         f"{'baseline':>10}{'× base':>8}  load at the time"
     )
     print(header)
@@ -113,8 +113,8 @@ def print_table(found: list[dict]) -> None:
         times = ratio(row)
         baseline = f"{row['baseline']:g}" if row.get("baseline") else "-"
         print(
-            f"{row['bench']:<13}{row['figure'][:45]:<46}{target:>12}"
-            f"{row['value']:>9g} {row['unit'][:2]:<2}  {verdict:<6}{baseline:>10}"
+            f"{row['bench']:<13}{row['figure'][:55]:<56}{target:>12}"
+            f"{row['value']:>9g} {row['unit'][:10]:<10}  {verdict:<6}{baseline:>10}"
             f"{(f'{times:.2f}' if times else '-'):>8}  {row.get('load', '')}"
         )
     missed = sum(1 for row in found if met(row) is False)
