@@ -8,8 +8,6 @@ only its own agreements, an id outside the scope is a 404. Every write is a serv
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Count, Prefetch, Q
 from drf_spectacular.utils import (
@@ -17,24 +15,20 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
+from api.fields import MoneyField, QuantityField
 from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
-from api.views import RolePermissions, TradepostViewSet
+from api.views import CanView, ServiceViewSet
 from tradepost.channel import agreements as agreement_services
 from tradepost.channel import selectors
-from tradepost.channel.api.plans import CanView
 from tradepost.channel.models import Agreement, AgreementLine
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.forms import active_products
 from tradepost.masterdata.models import Currency
-
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
-QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 
 
 class AgreementLineSerializer(ReadSerializer):
@@ -106,13 +100,11 @@ class AgreementSerializer(ReadSerializer):
 
 class AgreementLineInputSerializer(StrictSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=active_products())
-    unit_price = serializers.DecimalField(help_text="Tax-exclusive, in the currency.", **MONEY)
-    max_quantity = serializers.DecimalField(
+    unit_price = MoneyField(help_text="Tax-exclusive, in the currency.")
+    max_quantity = QuantityField(
         required=False,
         allow_null=True,
-        min_value=0,
         help_text="Cap over all orders under the agreement (more than zero); null: no cap.",
-        **QUANTITY,
     )
 
 
@@ -174,18 +166,17 @@ class AgreementFilter(UpdatedSinceFilterSet):
         description="Draft: every field and the lines. Active: name, notes, end date.",
     ),
 )
-class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+class AgreementViewSet(ServiceViewSet):
     """Master agreements in the caller's scope, newest first, with their lines and each
     line's usage (ordered so far, remaining under the cap). Orders are placed under an
     active agreement with `agreement` on `POST /api/v1/orders/`."""
 
     serializer_class = AgreementSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
+    create_serializer_class = AgreementCreateSerializer
     filterset_class = AgreementFilter
     search_fields = ["number", "name", "customer__name"]
     ordering_fields = ["starts_on", "ends_on", "number", "updated_at"]
     ordering = ["-starts_on", "-id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self):
         if self.action in ("activate", "close"):
@@ -206,20 +197,8 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tradepo
             .order_by("-starts_on", "-pk")
         )
 
-    def _read(self, agreement, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=agreement.pk)
-        context = self.get_serializer_context()
-        return Response(AgreementSerializer(fresh, context=context).data, status=status_code)
-
-    def _body(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return data.validated_data
-
-    def create(self, request, *args, **kwargs):
-        data = self._body(AgreementCreateSerializer)
-        agreement = agreement_services.agreement_create(actor=request.user, **data)
-        return self._read(agreement, status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return agreement_services.agreement_create(actor=self.request.user, **data)
 
     def partial_update(self, request, *args, **kwargs):
         agreement = self.get_object()

@@ -4,22 +4,19 @@ through `channel.stock`, the service the browser calls."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
+from api.fields import QuantityField
 from api.serializers import ReadSerializer, StrictSerializer
-from api.views import RolePermissions, TradepostViewSet
+from api.views import ResourceViewSet
 from tradepost.channel import selectors
 from tradepost.channel import stock as services
 from tradepost.channel.models import DealerStockReport
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Product
-
-QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
 
 
 class DealerStockReportSerializer(ReadSerializer):
@@ -44,7 +41,7 @@ class DealerStockReportSerializer(ReadSerializer):
 class DealerStockReportCreateSerializer(StrictSerializer):
     dealer = VisibleCustomerField(help_text="A dealer or franchisee; a dealer reports its own.")
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
-    quantity = serializers.DecimalField(help_text="On hand, up to 3 decimal places.", **QUANTITY)
+    quantity = QuantityField(help_text="On hand, up to 3 decimal places.")
     as_of = serializers.DateField(required=False, help_text="Default: today; not in the future.")
 
 
@@ -84,16 +81,10 @@ class DealerStockReportFilter(django_filters.FilterSet):
         "replaces the quantity (200 instead of 201).",
     ),
 )
-class DealerStockReportViewSet(
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    TradepostViewSet,
-):
+class DealerStockReportViewSet(mixins.CreateModelMixin, ResourceViewSet):
     """Dealers' stock reports in the caller's customer scope, latest day first."""
 
     serializer_class = DealerStockReportSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = DealerStockReportFilter
     search_fields = ["dealer__name", "product__sku"]
     ordering_fields = ["as_of", "created_at"]

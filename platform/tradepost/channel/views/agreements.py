@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,9 +30,7 @@ from tradepost.channel.forms import (
 )
 from tradepost.channel.models import Agreement
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import query_without_page
-
-ROWS_PER_PAGE = 50
+from tradepost.workspace.lists import page_of, query_without_page
 
 
 # --- Agreements ----------------------------------------------------------------------
@@ -49,7 +46,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         agreements = agreements.filter(
             Q(number__icontains=text) | Q(name__icontains=text) | Q(customer__name__icontains=text)
         )
-    page = Paginator(agreements, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, agreements)
     query = query_without_page(request)
     context = {
         "page": page,
@@ -177,7 +174,7 @@ def _agreement_context(request: HttpRequest, agreement: Agreement, **extra) -> d
             }
         )
     orders = agreement_services.agreement_orders(agreement)
-    page = Paginator(orders, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, orders)
     return {
         "agreement": agreement,
         "usage": usage,

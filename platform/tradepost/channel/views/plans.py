@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -33,9 +32,7 @@ from tradepost.channel.forms import (
 )
 from tradepost.channel.models import DemandPlan
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import query_id, query_without_page
-
-ROWS_PER_PAGE = 50
+from tradepost.workspace.lists import page_of, query_id, query_without_page
 
 
 # --- Demand plans --------------------------------------------------------------------
@@ -53,7 +50,7 @@ def demand_plan_list(request: HttpRequest) -> HttpResponse:
     if status not in DemandPlan.Status.values:
         status = ""
     plans = plan_services.demand_plan_list(request.user, month=month, status=status or None)
-    page = Paginator(plans, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, plans)
     query = query_without_page(request)
     context = {
         "page": page,

@@ -19,8 +19,6 @@ from tradepost.pricing.lines import decimal_text
 from tradepost.workspace.forms import add_service_errors
 from tradepost.workspace.lists import page_of
 
-ROWS_PER_PAGE = 50
-
 
 @login_required
 @permission_required("channel.view_dealerstockreport", raise_exception=True)

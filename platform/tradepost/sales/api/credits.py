@@ -4,10 +4,10 @@ customer scope (a dealer sees its own; an id outside the scope is a 404)."""
 from __future__ import annotations
 
 import django_filters
-from rest_framework import mixins, permissions, serializers
+from rest_framework import serializers
 
 from api.serializers import ReadSerializer
-from api.views import RolePermissions, TradepostViewSet
+from api.views import ResourceViewSet
 from tradepost.sales.models import SettlementCredit
 from tradepost.sales.selectors import settlement_credit_list
 
@@ -44,12 +44,11 @@ class SettlementCreditFilter(django_filters.FilterSet):
         fields = ["customer", "price_adjustment", "order_return", "status", "currency"]
 
 
-class SettlementCreditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TradepostViewSet):
+class SettlementCreditViewSet(ResourceViewSet):
     """Money owed to customers in the caller's scope (from price adjustments and
     returns), newest first. Read-only: the settlement module settles them."""
 
     serializer_class = SettlementCreditSerializer
-    permission_classes = [permissions.IsAuthenticated, RolePermissions]
     filterset_class = SettlementCreditFilter
     ordering_fields = ["created_at", "amount"]
     ordering = ["-created_at"]

@@ -4,22 +4,18 @@ and returns), newest first, in the user's customer scope."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
 from tradepost.sales.selectors import settlement_credit_list
-
-ROWS_PER_PAGE = 50
+from tradepost.workspace.lists import page_of
 
 
 @login_required
 @permission_required("sales.view_settlementcredit", raise_exception=True)
 def credit_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(settlement_credit_list(request.user), ROWS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, settlement_credit_list(request.user))
     return render(request, "sales/credits/list.html", {"page": page})
 
 
