@@ -1,17 +1,33 @@
 """The FilterSets of the sales documents: one per resource, used by its API list
-(`filterset_class`) and its list page (`tradepost.workspace.lists.filter_rows`)."""
+(`filterset_class`), and the list page's extension of it (`<Resource>ListFilter`: the
+search box and shortcuts, drawn by `includes/filter_form.html` through
+`tradepost.workspace.lists.list_page`)."""
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.scoped_fields import scoped_filter
 from tradepost.sales import selectors
-from tradepost.sales.models import Order
-from tradepost.workspace.filters import UpdatedSinceFilterSet
+from tradepost.sales.models import Order, Quote
+from tradepost.sales.quotes import OPEN as OPEN_QUOTES
+from tradepost.workspace.filters import (
+    CheckboxFilter,
+    MineFilter,
+    TextSearchFilter,
+    UpdatedSinceFilterSet,
+    choice_filter,
+)
+
+EXPIRING_DAYS = 7
 
 
+# --- Orders --------------------------------------------------------------------------
 class OrderFilter(UpdatedSinceFilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
     owner = scoped_filter(customer_selectors.users_visible_to, label="Salesperson.")
@@ -34,3 +50,43 @@ class OrderFilter(UpdatedSinceFilterSet):
             "order_date_to",
             "updated_since",
         ]
+
+
+class OrderListFilter(OrderFilter):
+    q = TextSearchFilter("number", "customer__name", placeholder=_("Order number or customer"))
+    status = choice_filter(Order.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    mine = MineFilter()
+
+    shown = ("q", "status", "mine")
+
+
+# --- Quotes --------------------------------------------------------------------------
+class QuoteFilter(UpdatedSinceFilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
+    owner = scoped_filter(customer_selectors.users_visible_to, label="Salesperson.")
+    opportunity = django_filters.NumberFilter(field_name="opportunity_id", label="Opportunity id.")
+    status = django_filters.ChoiceFilter(choices=Quote.Status.choices)
+
+    class Meta:
+        model = Quote
+        fields = ["customer", "owner", "opportunity", "status", "currency", "updated_since"]
+
+
+class QuoteListFilter(QuoteFilter):
+    q = TextSearchFilter("number", "customer__name", placeholder=_("Quote number or customer"))
+    status = choice_filter(Quote.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    mine = MineFilter()
+    expiring = CheckboxFilter(label=_("Expiring within 7 days"), method="filter_expiring")
+
+    shown = ("q", "status", "mine", "expiring")
+
+    def filter_expiring(self, queryset, name, value):
+        """Open quotes whose validity ends within a week, the first to end first."""
+        if not value:
+            return queryset
+        today = timezone.localdate()
+        return queryset.filter(
+            status__in=OPEN_QUOTES,
+            valid_until__gte=today,
+            valid_until__lte=today + datetime.timedelta(days=EXPIRING_DAYS),
+        ).order_by("valid_until", "pk")

@@ -3,12 +3,16 @@ paging, and the query string the page links (and saved filters) keep.
 
 A list view reads like this:
 
-    rows, filterset = filter_rows(request, selectors.order_list(request.user), OrderFilter)
-    page = page_of(request, rows)
-    context = {"page": page, "query": query_without_page(request), ...}
+    context = list_page(request, selectors.order_list(request.user), OrderListFilter)
+    return render(request, "sales/orders/list.html", context)
 
-and its template ends the table with `{% include "includes/pagination.html" %}`, which
-keeps `query` in the previous/next links.
+where `OrderListFilter` (in `sales/filters.py`) is the API's `OrderFilter` plus the
+page's own filters (search box, "only mine", see `workspace.filters`) and names in
+`shown` the filters the page draws. The template draws the filter panel with
+`{% include "includes/filter_form.html" with clear_url=... %}` and ends the table with
+`{% include "includes/pagination.html" %}`, which keeps `query` in the previous/next
+links. Filters the panel does not draw (`?customer=12` from a customer's page) still
+apply, and the panel keeps them as hidden fields.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.forms import BoundField
 from django.http import HttpRequest, QueryDict
 
 ROWS_PER_PAGE = 50
@@ -64,3 +69,33 @@ def filter_rows(
         return filterset.qs, filterset
     except ValidationError:
         return rows, filterset
+
+
+def list_page(
+    request: HttpRequest,
+    rows: QuerySet,
+    filterset_class: type[django_filters.FilterSet],
+    *,
+    per_page: int = ROWS_PER_PAGE,
+) -> dict:
+    """What every list template needs: `page` (the rows of this page, filtered by
+    `filterset_class`), `query` (the filter as a query string, for paging links and
+    saved filters), `filtered`, `filters` (the bound FilterSet), and the panel's
+    `filter_fields` (the bound form fields the FilterSet's `shown` names, in that order)
+    and `hidden_filters` (the other filters that have a value)."""
+    rows, filterset = filter_rows(request, rows, filterset_class)
+    query = query_without_page(request)
+    form = filterset.form
+    shown: tuple[str, ...] = getattr(filterset_class, "shown", tuple(form.fields))
+    hidden: list[BoundField] = [
+        form[name] for name in form.fields if name not in shown and form[name].value()
+    ]
+    return {
+        "page": page_of(request, rows, per_page),
+        "query": query,
+        "filtered": bool(query),
+        "filters": filterset,
+        "filter_form": form,
+        "filter_fields": [form[name] for name in shown],
+        "hidden_filters": hidden,
+    }

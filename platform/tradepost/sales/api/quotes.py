@@ -9,7 +9,6 @@ calls, which checks the permission (403), the quote's status (400 with `status` 
 
 from __future__ import annotations
 
-import django_filters
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -20,12 +19,10 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import CanView, ServiceViewSet
-from tradepost.customers import selectors as customer_selectors
-from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField, scoped_filter
+from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import selectors as pipeline_selectors
 from tradepost.sales import quotes as services
@@ -37,6 +34,7 @@ from tradepost.sales.api.common import (
     LineInputSerializer,
     LinesBatchMixin,
 )
+from tradepost.sales.filters import QuoteFilter
 from tradepost.sales.models import Order, Quote, QuoteLine
 from tradepost.sales.pdf import quote_pdf
 
@@ -154,17 +152,6 @@ class ConvertedSerializer(serializers.Serializer):
 
 
 # --- Views ---------------------------------------------------------------------------
-class QuoteFilter(UpdatedSinceFilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
-    owner = scoped_filter(customer_selectors.users_visible_to, label="Salesperson.")
-    opportunity = django_filters.NumberFilter(field_name="opportunity_id", label="Opportunity id.")
-    status = django_filters.ChoiceFilter(choices=Quote.Status.choices)
-
-    class Meta:
-        model = Quote
-        fields = ["customer", "owner", "opportunity", "status", "currency", "updated_since"]
-
-
 class _IgnoreAccept(DefaultContentNegotiation):
     """The PDF is the answer whatever `Accept` says (errors are still JSON)."""
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -20,10 +19,10 @@ from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
 from tradepost.sales import forms, selectors
 from tradepost.sales import orders as services
-from tradepost.sales.filters import OrderFilter
+from tradepost.sales.filters import OrderListFilter
 from tradepost.sales.models import Order
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import filter_rows, page_of, query_id, query_without_page
+from tradepost.workspace.lists import list_page, query_id
 
 ROWS_PER_PAGE = 50
 
@@ -31,23 +30,9 @@ ROWS_PER_PAGE = 50
 @login_required
 @permission_required("sales.view_order", raise_exception=True)
 def order_list(request: HttpRequest) -> HttpResponse:
-    mine = request.GET.get("mine") == "1"
-    orders, filterset = filter_rows(
-        request, selectors.order_list(request.user, mine=mine), OrderFilter
+    context = list_page(
+        request, selectors.order_list(request.user), OrderListFilter, per_page=ROWS_PER_PAGE
     )
-    text = request.GET.get("q", "").strip().replace("\x00", "")[:100]
-    if text:
-        orders = orders.filter(Q(number__icontains=text) | Q(customer__name__icontains=text))
-    query = query_without_page(request)
-    context = {
-        "page": page_of(request, orders, ROWS_PER_PAGE),
-        "query": query,
-        "filtered": bool(query),
-        "status": filterset.form.cleaned_data.get("status", ""),
-        "statuses": Order.Status.choices,
-        "mine": mine,
-        "text": text,
-    }
     return render(request, "sales/orders/list.html", context)
 
 

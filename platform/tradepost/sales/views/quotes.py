@@ -8,14 +8,12 @@ actor's scope (`selectors.quote_get`), so an id outside it is a 404 like a missi
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -34,13 +32,13 @@ from tradepost.principals import Actor
 from tradepost.sales import forms as sales_forms
 from tradepost.sales import quotes as services
 from tradepost.sales import selectors
+from tradepost.sales.filters import QuoteListFilter
 from tradepost.sales.models import Quote
 from tradepost.sales.pdf import quote_pdf
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import page_of, query_id, query_without_page
+from tradepost.workspace.lists import list_page, query_id
 
 ROWS_PER_PAGE = 50
-EXPIRING_DAYS = 7
 
 
 # --- Forms ---------------------------------------------------------------------------
@@ -97,17 +95,6 @@ class QuoteForm(forms.Form):
                 del self.fields[name]
 
 
-class QuoteFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("Any status")), *Quote.Status.choices],
-    )
-    mine = forms.BooleanField(label=gettext_lazy("Only mine"), required=False)
-    expiring = forms.BooleanField(label=gettext_lazy("Expiring within 7 days"), required=False)
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
-
-
 # --- Helpers -------------------------------------------------------------------------
 def _order_url(order_id: int) -> str | None:
     """The order's page, once the orders pages exist."""
@@ -143,34 +130,13 @@ def _initial(request: HttpRequest) -> dict:
 @login_required
 @permission_required("sales.view_quote", raise_exception=True)
 def quote_list(request: HttpRequest) -> HttpResponse:
-    filter_form = QuoteFilterForm(request.GET or None)
-    filters = filter_form.cleaned_data if filter_form.is_valid() else {}
-    quotes = selectors.quotes_visible_to(request.user).select_related("customer", "owner")
-    if filters.get("status"):
-        quotes = quotes.filter(status=filters["status"])
-    if filters.get("mine"):
-        quotes = quotes.filter(owner_id=request.user.pk)
-    today = timezone.localdate()
-    if filters.get("expiring"):
-        quotes = quotes.filter(
-            status__in=services.OPEN,
-            valid_until__gte=today,
-            valid_until__lte=today + datetime.timedelta(days=EXPIRING_DAYS),
-        )
-    text = (filters.get("q") or "").strip().replace("\x00", "")
-    if text:
-        quotes = quotes.filter(Q(number__icontains=text) | Q(customer__name__icontains=text))
-    order = ("valid_until", "pk") if filters.get("expiring") else ("-issued_on", "-pk")
-    page = page_of(request, quotes.order_by(*order), ROWS_PER_PAGE)
-    query = query_without_page(request)
-    context = {
-        "page": page,
-        "query": query,
-        "filtered": bool(query),
-        "filter_form": filter_form,
-        "today": today,
-        "open_statuses": services.OPEN,
-    }
+    quotes = (
+        selectors.quotes_visible_to(request.user)
+        .select_related("customer", "owner")
+        .order_by("-issued_on", "-pk")
+    )
+    context = list_page(request, quotes, QuoteListFilter, per_page=ROWS_PER_PAGE)
+    context |= {"today": timezone.localdate(), "open_statuses": services.OPEN}
     return render(request, "sales/quotes/list.html", context)
 
 
