@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,15 +24,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.fields import MoneyField
-from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import CanView, ServiceViewSet, TradepostViewSet
-from tradepost.customers import selectors as customer_selectors
-from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField, scoped_filter
+from tradepost.customers.scoped_fields import ScopedChoiceField, VisibleCustomerField
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import selectors, services
-from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
+from tradepost.pipeline.filters import OpportunityFilter
+from tradepost.pipeline.models import OPEN_STAGES, Opportunity, Stage
 
 WEIGHTED: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
@@ -214,31 +212,6 @@ def forecast_data(result: services.Forecast) -> dict:
             for item in result.currencies
         ],
     }
-
-
-class OpportunityFilter(UpdatedSinceFilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
-    owner = scoped_filter(customer_selectors.users_visible_to, label="Owner (user id).")
-    stage = django_filters.ChoiceFilter(choices=Stage.choices)
-    is_open = django_filters.BooleanFilter(method="filter_is_open", label="Only open (or closed).")
-    expected_close_from = django_filters.DateFilter(field_name="expected_close", lookup_expr="gte")
-    expected_close_to = django_filters.DateFilter(field_name="expected_close", lookup_expr="lte")
-
-    class Meta:
-        model = Opportunity
-        fields = [
-            "customer",
-            "owner",
-            "stage",
-            "is_open",
-            "currency",
-            "expected_close_from",
-            "expected_close_to",
-            "updated_since",
-        ]
-
-    def filter_is_open(self, queryset, name, value):
-        return queryset.filter(stage__in=OPEN_STAGES if value else CLOSED_STAGES)
 
 
 @extend_schema_view(

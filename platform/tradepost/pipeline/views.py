@@ -32,10 +32,11 @@ from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.lifecycle import permitted
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import services as pipeline
+from tradepost.pipeline.filters import OpportunityListFilter
 from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
 from tradepost.principals import Actor
 from tradepost.workspace.forms import MoneyField, service_call
-from tradepost.workspace.lists import page_of, query_id, query_without_page
+from tradepost.workspace.lists import list_page, query_id
 
 ROWS_PER_PAGE = 50
 MAX_SEARCH = 100
@@ -222,25 +223,8 @@ def board(request: HttpRequest) -> HttpResponse:
 @permission_required("pipeline.view_opportunity", raise_exception=True)
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     """Every opportunity in scope (closed ones too), 50 a page; the board's "show all"."""
-    stage = request.GET.get("stage", "")
-    if stage not in Stage.values:
-        stage = ""
-    mine = request.GET.get("mine") == "1"
-    text = _search_text(request)
-    rows = pipeline.with_weight(
-        pipeline.opportunity_list(request.user, stage=stage or None, mine=mine, search=text)
-    )
-    page = page_of(request, rows, ROWS_PER_PAGE)
-    query = query_without_page(request)
-    context = {
-        "page": page,
-        "query": query,
-        "filtered": bool(query),
-        "stage": stage,
-        "stages": pipeline.stages(),
-        "mine": mine,
-        "text": text,
-    }
+    rows = pipeline.with_weight(pipeline.opportunity_list(request.user))
+    context = list_page(request, rows, OpportunityListFilter, per_page=ROWS_PER_PAGE)
     return render(request, "pipeline/list.html", context)
 
 
