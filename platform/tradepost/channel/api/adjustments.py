@@ -10,17 +10,16 @@ only those of dealers in the caller's customer scope.
 
 from __future__ import annotations
 
-import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 
 from api.fields import MoneyField, QuantityField
-from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer
 from api.views import CanView, ServiceViewSet
 from tradepost.channel import adjustments as services
+from tradepost.channel.filters import PriceAdjustmentFilter
 from tradepost.channel.models import PriceAdjustment, PriceAdjustmentLine
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
@@ -117,26 +116,6 @@ class AdjustmentLineSetSerializer(StrictSerializer):
 
 class AdjustmentCancelSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-
-class PriceAdjustmentFilter(UpdatedSinceFilterSet):
-    status = django_filters.ChoiceFilter(choices=PriceAdjustment.Status.choices)
-    basis = django_filters.ChoiceFilter(choices=PriceAdjustment.Basis.choices)
-    product = django_filters.ModelChoiceFilter(queryset=Product.objects.all())
-    effective_from = django_filters.DateFilter(field_name="effective_on", lookup_expr="gte")
-    effective_to = django_filters.DateFilter(field_name="effective_on", lookup_expr="lte")
-
-    class Meta:
-        model = PriceAdjustment
-        fields = [
-            "status",
-            "basis",
-            "product",
-            "number",
-            "effective_from",
-            "effective_to",
-            "updated_since",
-        ]
 
 
 @extend_schema_view(

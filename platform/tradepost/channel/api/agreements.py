@@ -8,7 +8,6 @@ only its own agreements, an id outside the scope is a 404. Every write is a serv
 
 from __future__ import annotations
 
-import django_filters
 from django.db.models import Count, Prefetch, Q
 from drf_spectacular.utils import (
     extend_schema,
@@ -19,12 +18,12 @@ from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 
 from api.fields import MoneyField, QuantityField
-from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import CanView, ServiceViewSet
 from tradepost.channel import agreements as agreement_services
 from tradepost.channel import selectors
+from tradepost.channel.filters import AgreementFilter
 from tradepost.channel.models import Agreement, AgreementLine
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.forms import active_products
@@ -134,21 +133,6 @@ class AgreementCreateSerializer(StrictSerializer):
     ends_on = serializers.DateField()
     lines = AgreementLineInputSerializer(many=True, max_length=200, required=False)  # type: ignore[call-arg]
     notes = StringField(required=False, allow_blank=True, max_length=5000)
-
-
-class AgreementFilter(UpdatedSinceFilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
-    status = django_filters.ChoiceFilter(choices=Agreement.Status.choices)
-    valid_on = django_filters.DateFilter(
-        method="filter_valid_on", label="Only agreements whose period covers this date."
-    )
-
-    class Meta:
-        model = Agreement
-        fields = ["customer", "status", "currency", "valid_on", "updated_since"]
-
-    def filter_valid_on(self, queryset, name, value):
-        return queryset.filter(starts_on__lte=value, ends_on__gte=value)
 
 
 @extend_schema_view(

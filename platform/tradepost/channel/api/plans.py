@@ -9,7 +9,6 @@ only its own plans, an id outside the scope is a 404. Every write is a service o
 
 from __future__ import annotations
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
@@ -25,17 +24,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.fields import QuantityField
-from api.filters import UpdatedSinceFilterSet
 from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import CanView, ServiceViewSet
 from tradepost.channel import plans as plan_services
 from tradepost.channel import selectors
+from tradepost.channel.filters import MONTH_HELP, DemandPlanFilter
 from tradepost.channel.models import DemandPlan, DemandPlanLine
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.forms import active_products
-
-MONTH_HELP = "The month as YYYY-MM (e.g. 2026-12); a full date names its month."
 
 
 def _month(value, field: str = "month"):
@@ -159,23 +156,6 @@ class DemandAggregateSerializer(serializers.Serializer):
     plans = serializers.IntegerField(help_text="Submitted and accepted plans counted.")
     dealers = serializers.IntegerField()
     rows = AggregateRowSerializer(many=True)
-
-
-class MonthFilter(django_filters.CharFilter):
-    def filter(self, qs, value):
-        if value in (None, ""):
-            return qs
-        return qs.filter(month=_month(value, self.field_name))
-
-
-class DemandPlanFilter(UpdatedSinceFilterSet):
-    dealer = django_filters.NumberFilter(field_name="dealer_id", label="Dealer (customer) id.")
-    month = MonthFilter(field_name="month", max_length=10, label=MONTH_HELP)
-    status = django_filters.ChoiceFilter(choices=DemandPlan.Status.choices)
-
-    class Meta:
-        model = DemandPlan
-        fields = ["dealer", "month", "status", "updated_since"]
 
 
 @extend_schema_view(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.channel import adjustments
+from tradepost.channel.filters import PriceAdjustmentListFilter
 from tradepost.channel.forms import DealerChoice, dealers_of
 from tradepost.channel.models import PriceAdjustment
 from tradepost.channel.selectors import price_adjustments_visible_to
@@ -32,7 +33,7 @@ from tradepost.principals import Actor
 from tradepost.sales.models import SettlementCredit
 from tradepost.sales.selectors import settlement_credit_list
 from tradepost.workspace.forms import MoneyField, QuantityField, add_service_errors
-from tradepost.workspace.lists import page_of
+from tradepost.workspace.lists import list_page, page_of
 
 ROWS_PER_PAGE = 50
 S = PriceAdjustment.Status
@@ -95,15 +96,12 @@ class LineForm(forms.Form):
 @login_required
 @permission_required("channel.view_priceadjustment", raise_exception=True)
 def adjustment_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status") or ""
-    if status not in S.values:
-        status = ""
-    page = page_of(request, adjustments.price_adjustment_list(request.user, status=status or None))
-    context = {
-        "page": page,
-        "status": status,
+    context = list_page(
+        request, adjustments.price_adjustment_list(request.user), PriceAdjustmentListFilter
+    )
+    context |= {
+        "status": context["filters"].form.cleaned_data.get("status") or "",
         "statuses": S.choices,
-        "query": f"status={status}" if status else "",
     }
     return render(request, "channel/adjustments/list.html", context)
 

@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.channel import agreements as agreement_services
 from tradepost.channel.agreements import quantity_text
+from tradepost.channel.filters import AgreementListFilter
 from tradepost.channel.forms import (
     AgreementForm,
     AgreementLineFormSet,
@@ -30,32 +30,16 @@ from tradepost.channel.forms import (
 )
 from tradepost.channel.models import Agreement
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import page_of, query_without_page
+from tradepost.workspace.lists import list_page, page_of
 
 
 # --- Agreements ----------------------------------------------------------------------
 @login_required
 @permission_required("channel.view_agreement", raise_exception=True)
 def agreement_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    if status not in Agreement.Status.values:
-        status = ""
-    agreements = agreement_services.agreement_list(request.user, status=status or None)
-    text = request.GET.get("q", "").strip().replace("\x00", "")[:100]
-    if text:
-        agreements = agreements.filter(
-            Q(number__icontains=text) | Q(name__icontains=text) | Q(customer__name__icontains=text)
-        )
-    page = page_of(request, agreements)
-    query = query_without_page(request)
-    context = {
-        "page": page,
-        "query": query,
-        "filtered": bool(query),
-        "status": status,
-        "statuses": Agreement.Status.choices,
-        "text": text,
-    }
+    context = list_page(
+        request, agreement_services.agreement_list(request.user), AgreementListFilter
+    )
     return render(request, "channel/agreements/agreements.html", context)
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.channel import plans as plan_services
 from tradepost.channel.agreements import quantity_text
+from tradepost.channel.filters import DemandPlanListFilter
 from tradepost.channel.forms import (
     PlanForm,
     PlanLineFormSet,
@@ -32,33 +33,16 @@ from tradepost.channel.forms import (
 )
 from tradepost.channel.models import DemandPlan
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import page_of, query_id, query_without_page
+from tradepost.workspace.lists import list_page, query_id
 
 
 # --- Demand plans --------------------------------------------------------------------
 @login_required
 @permission_required("channel.view_demandplan", raise_exception=True)
 def demand_plan_list(request: HttpRequest) -> HttpResponse:
-    month_text = request.GET.get("month", "").strip()[:10]
-    month = None
-    if month_text:
-        try:
-            month = plan_services.month_start(month_text)
-        except ValidationError:
-            month_text = ""
-    status = request.GET.get("status", "")
-    if status not in DemandPlan.Status.values:
-        status = ""
-    plans = plan_services.demand_plan_list(request.user, month=month, status=status or None)
-    page = page_of(request, plans)
-    query = query_without_page(request)
-    context = {
-        "page": page,
-        "query": query,
-        "filtered": bool(month or status),
-        "month": month,
-        "status": status,
-        "statuses": DemandPlan.Status.choices,
+    context = list_page(request, plan_services.demand_plan_list(request.user), DemandPlanListFilter)
+    context |= {
+        "month": context["filters"].form.cleaned_data.get("month"),
         "next_month": plan_services.next_month(),
         "can_add": request.user.has_perm("channel.add_demandplan"),
     }
