@@ -36,15 +36,14 @@ from api.serializers import ReadSerializer, StrictModelSerializer, StrictSeriali
 from api.views import RolePermissions, ServiceViewSet, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers import selectors, services
 from tradepost.customers.credit import FACTORS
+from tradepost.customers.filters import CustomerFilter
 from tradepost.customers.models import (
     Activity,
-    Channel,
     Contact,
     CreditRating,
     Customer,
     CustomerGroup,
     DealerReport,
-    Grade,
     PriceList,
     PriceListLine,
     Tag,
@@ -133,36 +132,6 @@ class CustomerWriteSerializer(StrictModelSerializer):
         model = Customer
         fields = [*services.CUSTOMER_FIELDS, "tags", *services.CREDIT_FIELDS]
         validators: list[Any] = []
-
-
-class CustomerFilter(UpdatedSinceFilterSet):
-    group = scoped_filter(selectors.customer_groups_visible_to)
-    owner = scoped_filter(selectors.users_visible_to, label="Salesperson.")
-    branch = scoped_filter(selectors.branches_visible_to)
-    region = scoped_filter(selectors.regions_visible_to)
-    tag = django_filters.CharFilter(
-        method="filter_tag", max_length=50, label="Only customers with this tag (name)."
-    )
-    credit_grade = django_filters.ChoiceFilter(choices=Grade.choices)
-    channel = django_filters.ChoiceFilter(choices=Channel.choices)
-
-    class Meta:
-        model = Customer
-        fields = [
-            "channel",
-            "group",
-            "owner",
-            "branch",
-            "region",
-            "tag",
-            "credit_grade",
-            "currency",
-            "is_active",
-            "updated_since",
-        ]
-
-    def filter_tag(self, queryset, name, value):
-        return queryset.filter(tags__name__iexact=value).distinct()
 
 
 class CustomerSearchFilter(filters.SearchFilter):

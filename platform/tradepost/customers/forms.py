@@ -20,8 +20,6 @@ from tradepost.customers.models import (
     Customer,
     CustomerGroup,
     DealerReport,
-    Grade,
-    Tag,
     Ticket,
 )
 from tradepost.masterdata.models import Branch, Currency, Product, SalesRegion
@@ -93,59 +91,6 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 # --- The list ------------------------------------------------------------------------
-class CustomerFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices]
-    )
-    group = forms.ModelChoiceField(
-        label=_("Group"), required=False, queryset=CustomerGroup.objects.none()
-    )
-    owner = _UserChoice(label=_("Salesperson"), required=False, queryset=User.objects.none())
-    mine = forms.BooleanField(label=_("Only mine"), required=False)
-    tag = forms.ModelChoiceField(label=_("Tag"), required=False, queryset=Tag.objects.none())
-    grade = forms.ChoiceField(
-        label=_("Credit grade"), required=False, choices=[("", _("Any grade")), *Grade.choices]
-    )
-    branch = _NodeChoice(label=_("Branch"), required=False, queryset=Branch.objects.none())
-    region = _NodeChoice(label=_("Region"), required=False, queryset=SalesRegion.objects.none())
-    active = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("yes", _("Active")), ("no", _("Inactive")), ("all", _("All"))],
-    )
-    sort = forms.ChoiceField(
-        label=_("Sort by"),
-        required=False,
-        choices=[
-            ("name", _("Name A–Z")),
-            ("-name", _("Name Z–A")),
-            ("code", _("Code")),
-            ("-created", _("Newest first")),
-            ("created", _("Oldest first")),
-            ("-updated", _("Recently changed")),
-            ("-credit_limit", _("Highest credit limit")),
-            ("credit_limit", _("Lowest credit limit")),
-        ],
-    )
-
-    def __init__(self, *args, actor: Actor, **kwargs):
-        super().__init__(*args, **kwargs)
-        scoped_choices(self, actor)
-        if not selectors.customer_scope(actor).reaches_staff:
-            # A dealer owns no customers and picks no salesperson: no staff names.
-            del self.fields["owner"]
-            del self.fields["mine"]
-
-    def cleaned_filters(self) -> dict:
-        """The valid filters (an invalid one is left out and shown as an error); the list
-        shows active customers unless told otherwise."""
-        self.is_valid()
-        data = dict(self.cleaned_data)
-        data["active"] = data.get("active") or "yes"
-        return data
-
-
 class SavedFilterForm(forms.Form):
     name = forms.CharField(label=_("Name this filter"), max_length=80)
     query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)

@@ -158,12 +158,10 @@ def _customers_finished(actor: Actor, created: int, updated: int) -> None:
 
 def _browser_customers(actor: Actor, query: Any):
     """Export what the customer list shows: its search, filters and sort."""
-    from tradepost.customers.forms import CustomerFilterForm
+    from tradepost.customers.filters import CustomerListFilter
+    from tradepost.workspace.lists import filter_query
 
-    filters = CustomerFilterForm(query or None, actor=actor).cleaned_filters() if query else {}
-    return selectors.customer_list(
-        actor, filters=filters, sort=filters.get("sort") or selectors.DEFAULT_SORT
-    )
+    return filter_query(query or {}, actor, selectors.customer_list(actor), CustomerListFilter)
 
 
 def _code_of(attribute: str):

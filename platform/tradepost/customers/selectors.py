@@ -354,37 +354,11 @@ def customer_search(queryset: QuerySet[Customer], text: str) -> QuerySet[Custome
     )
 
 
-def customer_list(
-    actor: Actor, *, filters: dict[str, Any] | None = None, sort: str = DEFAULT_SORT
-) -> QuerySet[Customer]:
-    """The customer list of `actor`: scoped, filtered, sorted, with what each row shows
-    (group, owner, branch, region, tags, primary contact) in a fixed number of queries.
-
-    `filters` holds cleaned values of `forms.CustomerFilterForm`.
-    """
-    filters = filters or {}
+def customer_list(actor: Actor, *, sort: str = DEFAULT_SORT) -> QuerySet[Customer]:
+    """The customer list of `actor`: scoped, sorted, with what each row shows (group,
+    owner, branch, region, tags, primary contact) in a fixed number of queries. The
+    page and its export filter it with `filters.CustomerListFilter`."""
     customers = customers_visible_to(actor)
-    customers = customer_search(customers, filters.get("q") or "")
-    exact = {
-        "channel": "channel",
-        "group": "group",
-        "owner": "owner",
-        "tag": "tags",
-        "grade": "credit_grade",
-        "branch": "branch",
-        "region": "region",
-    }
-    for key, field in exact.items():
-        value = filters.get(key)
-        if value not in (None, ""):
-            customers = customers.filter(**{field: value})
-    if filters.get("mine"):
-        customers = customers.filter(owner_id=getattr(actor, "pk", None))
-    active = filters.get("active")
-    if active in ("yes", "no"):
-        customers = customers.filter(is_active=active == "yes")
-    if filters.get("tag"):
-        customers = customers.distinct()
     primary = Prefetch(
         "contacts", queryset=Contact.objects.filter(is_primary=True), to_attr="primary_contacts"
     )

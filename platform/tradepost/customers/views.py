@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.customers import forms, selectors, services
+from tradepost.customers.filters import CustomerListFilter
 from tradepost.customers.models import PriceList, SavedFilter, Ticket
 from tradepost.customers.panels import panels_for
 from tradepost.customers.prices import prices_resolve
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import page_of, query_id, query_without_page
+from tradepost.workspace.lists import list_page, page_of, query_id, query_without_page
 
 CUSTOMERS_PER_PAGE = 25
 ROWS_PER_PAGE = 50
@@ -31,20 +32,15 @@ ROWS_PER_PAGE = 50
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request: HttpRequest) -> HttpResponse:
-    filter_form = forms.CustomerFilterForm(request.GET or None, actor=request.user)
-    filters = filter_form.cleaned_filters() if request.GET else {"active": "yes"}
-    customers = selectors.customer_list(
-        request.user, filters=filters, sort=filters.get("sort") or selectors.DEFAULT_SORT
+    context = list_page(
+        request,
+        selectors.customer_list(request.user),
+        CustomerListFilter,
+        per_page=CUSTOMERS_PER_PAGE,
     )
-    page = page_of(request, customers, CUSTOMERS_PER_PAGE)
-    query = query_without_page(request)
-    context = {
-        "filter_form": filter_form,
-        "page": page,
-        "query": query,
-        "filtered": bool(query),
+    context |= {
         "saved_filters": selectors.saved_filters_for(request.user),
-        "save_form": forms.SavedFilterForm(initial={"query": query}),
+        "save_form": forms.SavedFilterForm(initial={"query": context["query"]}),
     }
     return render(request, "customers/list.html", context)
 

@@ -17,6 +17,9 @@ apply, and the panel keeps them as hidden fields.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlencode
 
 import django_filters
@@ -59,9 +62,27 @@ def filter_rows(
     out, as an empty one is: the page shows the list instead of an error (the API
     answers 400). Returns the rows and the bound FilterSet (its `form.cleaned_data`
     holds the values that applied)."""
+    return _filtered(request.GET, request, rows, filterset_class)
+
+
+def filter_query(
+    query: Mapping[str, Any],
+    actor: Any,
+    rows: QuerySet,
+    filterset_class: type[django_filters.FilterSet],
+) -> QuerySet:
+    """`filter_rows` for work done outside the page's request (its export, a background
+    job): `query` is the page's query string as a mapping, `actor` whose scope the
+    FilterSet's choices follow."""
+    return _filtered(query, SimpleNamespace(user=actor), rows, filterset_class)[0]
+
+
+def _filtered(
+    query: Mapping[str, Any], request: Any, rows: QuerySet, filterset_class
+) -> tuple[QuerySet, django_filters.FilterSet]:
     data = QueryDict(mutable=True)
     for name in filterset_class.base_filters:
-        value = request.GET.get(name, "")
+        value = query.get(name, "")
         if value:
             data[name] = value
     filterset = filterset_class(data, queryset=rows, request=request)
@@ -86,7 +107,8 @@ def list_page(
     rows, filterset = filter_rows(request, rows, filterset_class)
     query = query_without_page(request)
     form = filterset.form
-    shown: tuple[str, ...] = getattr(filterset_class, "shown", tuple(form.fields))
+    # `shown` may be narrowed per caller by the FilterSet's __init__.
+    shown: tuple[str, ...] = getattr(filterset, "shown", tuple(form.fields))
     hidden: list[BoundField] = [
         form[name] for name in form.fields if name not in shown and form[name].value()
     ]

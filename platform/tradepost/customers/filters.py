@@ -1,0 +1,166 @@
+"""The customers' FilterSet, used by the API list (`filterset_class`), and the list
+page's extension of it (`CustomerListFilter`: search box, shortcuts, status and sort,
+drawn through `tradepost.workspace.lists.list_page`; the page's Excel/CSV export
+filters with it too)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tradepost.customers import selectors
+from tradepost.customers.models import Channel, Customer, Grade
+from tradepost.customers.scoped_fields import scoped_filter
+from tradepost.workspace.filters import MineFilter, UpdatedSinceFilterSet, choice_filter
+
+
+class CustomerFilter(UpdatedSinceFilterSet):
+    group = scoped_filter(selectors.customer_groups_visible_to)
+    owner = scoped_filter(selectors.users_visible_to, label="Salesperson.")
+    branch = scoped_filter(selectors.branches_visible_to)
+    region = scoped_filter(selectors.regions_visible_to)
+    tag = django_filters.CharFilter(
+        method="filter_tag", max_length=50, label="Only customers with this tag (name)."
+    )
+    credit_grade = django_filters.ChoiceFilter(choices=Grade.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "channel",
+            "group",
+            "owner",
+            "branch",
+            "region",
+            "tag",
+            "credit_grade",
+            "currency",
+            "is_active",
+            "updated_since",
+        ]
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__name__iexact=value).distinct()
+
+
+# --- The list page -------------------------------------------------------------------
+class _UserChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name()
+
+
+class _NodeChoice(forms.ModelChoiceField):
+    """A branch or region, indented by its depth in the tree."""
+
+    def label_from_instance(self, obj):
+        return f"{'— ' * (obj.depth - 1)}{obj.name}"
+
+
+class _UserFilter(django_filters.ModelChoiceFilter):
+    field_class = _UserChoice
+
+
+class _NodeFilter(django_filters.ModelChoiceFilter):
+    field_class = _NodeChoice
+
+
+def _scoped(filter_class, choices, **kwargs):
+    return filter_class(queryset=lambda request: choices(getattr(request, "user", None)), **kwargs)
+
+
+ACTIVE_CHOICES = [("yes", _("Active")), ("no", _("Inactive")), ("all", _("All"))]
+SORT_CHOICES = [
+    ("name", _("Name A–Z")),
+    ("-name", _("Name Z–A")),
+    ("code", _("Code")),
+    ("-created", _("Newest first")),
+    ("created", _("Oldest first")),
+    ("-updated", _("Recently changed")),
+    ("-credit_limit", _("Highest credit limit")),
+    ("credit_limit", _("Lowest credit limit")),
+]
+
+
+class CustomerListFilter(CustomerFilter):
+    """The page's names (`grade`, `active`, `tag` by id) are those of its saved filters
+    and links, kept as they were."""
+
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, code, phone, contact…")}
+        ),
+    )
+    channel = choice_filter(Channel.choices, empty_label=_("All channels"), label=_("Channel"))
+    group = scoped_filter(selectors.customer_groups_visible_to, label=_("Group"))
+    owner = _scoped(_UserFilter, selectors.users_visible_to, label=_("Salesperson"))
+    mine = MineFilter()
+    tag = _scoped(
+        django_filters.ModelChoiceFilter,
+        selectors.tags_visible_to,
+        label=_("Tag"),
+        method="filter_tag_id",
+    )
+    grade = choice_filter(
+        Grade.choices,
+        empty_label=_("Any grade"),
+        field_name="credit_grade",
+        label=_("Credit grade"),
+    )
+    branch = _scoped(_NodeFilter, selectors.branches_visible_to, label=_("Branch"))
+    region = _scoped(_NodeFilter, selectors.regions_visible_to, label=_("Region"))
+    active = django_filters.ChoiceFilter(
+        choices=ACTIVE_CHOICES, empty_label=None, label=_("Status"), method="filter_active"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES, empty_label=None, label=_("Sort by"), method="filter_sort"
+    )
+
+    shown = (
+        "q",
+        "channel",
+        "group",
+        "owner",
+        "mine",
+        "tag",
+        "grade",
+        "branch",
+        "region",
+        "active",
+        "sort",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not selectors.customer_scope(getattr(self.request, "user", None)).reaches_staff:
+            # A dealer owns no customers and picks no salesperson: no staff names.
+            for name in ("owner", "mine"):
+                del self.filters[name]
+            self.shown = tuple(name for name in self.shown if name not in ("owner", "mine"))
+
+    def filter_queryset(self, queryset):
+        """Active customers unless the status says otherwise."""
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("active"):
+            queryset = queryset.filter(is_active=True)
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        return selectors.customer_search(queryset, value.replace("\x00", ""))
+
+    def filter_tag_id(self, queryset, name, value):
+        return queryset.filter(tags=value).distinct()
+
+    def filter_active(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        return queryset.filter(is_active=value == "yes")
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(
+            *selectors.SORTS.get(value, selectors.SORTS[selectors.DEFAULT_SORT])
+        )
