@@ -300,7 +300,7 @@ def test_the_plan_list_query_count_does_not_grow(sales_org):
             _plan(org, who="owner", dealer=factories.franchise(org, name=f"F{index}"))
 
     body = assert_list_queries(
-        lambda: client.get("/sales/demand-plans/"), grow, queries=8
+        lambda: client.get("/sales/demand-plans/"), grow, queries=9
     ).content.decode()
     assert body.count('href="/sales/demand-plans/') >= 7
 
@@ -627,7 +627,7 @@ def test_the_agreement_list_filters_and_shows_an_empty_state(sales_org):
     assert "No master agreements yet." in empty
 
 
-@pytest.mark.parametrize(("page", "queries"), [("list", 8), ("detail", 10)])
+@pytest.mark.parametrize(("page", "queries"), [("list", 9), ("detail", 10)])
 def test_the_agreement_pages_take_the_same_queries_for_one_agreement_and_many(
     sales_org, page, queries
 ):

@@ -21,9 +21,9 @@ from tradepost.customers.models import (
     Customer,
     DealerReport,
     PriceList,
-    SavedFilter,
     Ticket,
 )
+from tradepost.workspace.models import SavedFilter
 
 
 def _names(body: str) -> list[str]:
@@ -125,7 +125,7 @@ def test_a_filter_is_saved_applied_and_deleted(org):
     client = org.client("salesperson")
 
     saved = client.post(
-        "/customers/saved-filters/", {"name": "My stores", "query": "channel=store&page=2"}
+        "/saved-filters/customers/", {"name": "My stores", "query": "channel=store&page=2"}
     )
     assert saved.status_code == 302
     assert saved["Location"] == "/customers/?channel=store"
@@ -137,9 +137,9 @@ def test_a_filter_is_saved_applied_and_deleted(org):
     # Another user's filters are neither shown nor deletable.
     other = org.client("north_rep")
     assert "My stores" not in other.get("/customers/").content.decode()
-    assert other.post(f"/customers/saved-filters/{mine.pk}/delete/").status_code == 404
+    assert other.post(f"/saved-filters/{mine.pk}/delete/").status_code == 404
 
-    assert client.post(f"/customers/saved-filters/{mine.pk}/delete/").status_code == 302
+    assert client.post(f"/saved-filters/{mine.pk}/delete/").status_code == 302
     with schema_context(org.workspace.schema):
         assert not SavedFilter.objects.exists()
 

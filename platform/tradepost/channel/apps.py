@@ -22,3 +22,20 @@ class ChannelConfig(AppConfig):
                 open_for_orders=selectors.agreements_open_for_orders,
             )
         )
+
+        # The agreement and demand-plan lists keep saved filters.
+        from tradepost.channel.filters import AgreementListFilter, DemandPlanListFilter
+        from tradepost.workspace.saved_filters import register_list
+
+        register_list(
+            "agreements",
+            url_name="sales:agreements",
+            filterset=AgreementListFilter,
+            permission="channel.view_agreement",
+        )
+        register_list(
+            "demand-plans",
+            url_name="sales:demand_plans",
+            filterset=DemandPlanListFilter,
+            permission="channel.view_demandplan",
+        )

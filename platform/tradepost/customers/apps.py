@@ -10,3 +10,13 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         # Registers the `customers` and `contacts` resources for import and export.
         from tradepost.customers import importing  # noqa: F401
+        from tradepost.customers.filters import CustomerListFilter
+        from tradepost.workspace.saved_filters import register_list
+
+        # The customer list keeps saved filters.
+        register_list(
+            "customers",
+            url_name="customers:list",
+            filterset=CustomerListFilter,
+            permission="customers.view_customer",
+        )

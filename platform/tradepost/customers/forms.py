@@ -91,11 +91,6 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 # --- The list ------------------------------------------------------------------------
-class SavedFilterForm(forms.Form):
-    name = forms.CharField(label=_("Name this filter"), max_length=80)
-    query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
-
-
 # --- A customer ----------------------------------------------------------------------
 def split_tags(text: str) -> list[str]:
     """Tag names typed as one text, separated by commas (`,` or the full-width `，`)."""

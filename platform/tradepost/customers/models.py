@@ -570,28 +570,3 @@ class PriceListLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} {self.unit_price}"
-
-
-class SavedFilter(models.Model):
-    """A named customer-list query of one user ("My Shanghai dealers")."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="saved_customer_filters",
-    )
-    name = models.CharField(_("name"), max_length=80)
-    query = models.CharField(_("filter"), max_length=2000, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("saved filter")
-        verbose_name_plural = _("saved filters")
-        ordering = ["name", "pk"]
-        constraints = [
-            models.UniqueConstraint("user", Lower("name"), name="savedfilter_unique_name_per_user")
-        ]
-
-    def __str__(self) -> str:
-        return self.name

@@ -58,7 +58,6 @@ from tradepost.customers.models import (
     CustomerGroup,
     DealerReport,
     PriceList,
-    SavedFilter,
     Tag,
     Ticket,
 )
@@ -450,12 +449,6 @@ def customer_group_list() -> QuerySet[CustomerGroup]:
         customer_count=Count("customers", distinct=True),
         price_list_count=Count("price_lists", distinct=True),
     ).order_by("name", "pk")
-
-
-def saved_filters_for(user: Actor) -> list[SavedFilter]:
-    if getattr(user, "pk", None) is None:
-        return []
-    return list(SavedFilter.objects.filter(user_id=user.pk).order_by("name", "pk"))
 
 
 # --- The 360° page -------------------------------------------------------------------

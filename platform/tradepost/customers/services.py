@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -47,7 +46,6 @@ from tradepost.customers.models import (
     DealerReport,
     PriceList,
     PriceListLine,
-    SavedFilter,
     Tag,
     Ticket,
 )
@@ -1022,58 +1020,3 @@ def price_list_delete(*, actor: Actor, price_list: PriceList) -> None:
     _check_price_list_write(actor, price_list, "customers.delete_pricelist")
     audit_record(actor=actor, action="price_list.deleted", target=price_list)
     PriceList.objects.filter(pk=price_list.pk).delete()
-
-
-# --- Saved filters -------------------------------------------------------------------
-SAVED_FILTER_KEYS = (
-    "q",
-    "channel",
-    "group",
-    "owner",
-    "mine",
-    "tag",
-    "grade",
-    "branch",
-    "region",
-    "active",
-    "sort",
-)
-
-
-def normalise_filter_query(query: str) -> str:
-    """The customer list's querystring without the page number or unknown keys."""
-    pairs = [
-        (key, value)
-        for key, value in parse_qsl((query or "").lstrip("?"), keep_blank_values=False)
-        if key in SAVED_FILTER_KEYS
-    ]
-    return urlencode(pairs)
-
-
-@transaction.atomic
-def saved_filter_save(*, user: User, name: str, query: str) -> SavedFilter:
-    """Save the list's current filter under `name` (replacing the user's filter of that
-    name)."""
-    if _user_or_none(user) is None:
-        raise PermissionDenied(_("Only people can save filters."))
-    name = " ".join((name or "").split())
-    if not name:
-        raise ValidationError({"name": [_("Name the filter.")]})
-    if len(name) > 80:
-        raise ValidationError({"name": [_("Use at most 80 characters.")]})
-    query = normalise_filter_query(query)
-    if len(query) > 2000:
-        raise ValidationError({"query": [_("This filter is too long to save.")]})
-    existing = SavedFilter.objects.select_for_update().filter(user=user, name__iexact=name).first()
-    if existing is not None:
-        existing.name, existing.query = name, query
-        existing.save(update_fields=["name", "query", "updated_at"])
-        return existing
-    return SavedFilter.objects.create(user=user, name=name, query=query)
-
-
-@transaction.atomic
-def saved_filter_delete(*, user: User, saved_filter: SavedFilter) -> None:
-    if saved_filter.user_id != getattr(user, "pk", None):
-        raise PermissionDenied(_("This is someone else's filter."))
-    SavedFilter.objects.filter(pk=saved_filter.pk).delete()

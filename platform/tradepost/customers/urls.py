@@ -7,12 +7,6 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
-    path("saved-filters/", views.saved_filter_save, name="saved_filter_save"),
-    path(
-        "saved-filters/<int:filter_id>/delete/",
-        views.saved_filter_delete,
-        name="saved_filter_delete",
-    ),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/credit/", views.credit_terms, name="credit_terms"),

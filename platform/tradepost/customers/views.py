@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.customers import forms, selectors, services
 from tradepost.customers.filters import CustomerListFilter
-from tradepost.customers.models import PriceList, SavedFilter, Ticket
+from tradepost.customers.models import PriceList, Ticket
 from tradepost.customers.panels import panels_for
 from tradepost.customers.prices import prices_resolve
 from tradepost.workspace.forms import service_call
@@ -37,45 +37,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         selectors.customer_list(request.user),
         CustomerListFilter,
         per_page=CUSTOMERS_PER_PAGE,
+        saved_filters="customers",
     )
-    context |= {
-        "saved_filters": selectors.saved_filters_for(request.user),
-        "save_form": forms.SavedFilterForm(initial={"query": context["query"]}),
-    }
     return render(request, "customers/list.html", context)
-
-
-@login_required
-@permission_required("customers.view_customer", raise_exception=True)
-@require_POST
-def saved_filter_save(request: HttpRequest) -> HttpResponse:
-    form = forms.SavedFilterForm(request.POST)
-    query = request.POST.get("query", "")
-    if form.is_valid():
-        try:
-            saved = services.saved_filter_save(
-                user=request.user,  # type: ignore[arg-type]  # behind login_required
-                name=form.cleaned_data["name"],
-                query=query,
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
-            query = saved.query
-    else:
-        messages.error(request, _("Name the filter to save it."))
-    return redirect(f"{reverse('customers:list')}?{query}" if query else "customers:list")
-
-
-@login_required
-@require_POST
-def saved_filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
-    saved = get_object_or_404(SavedFilter, pk=filter_id, user_id=request.user.pk)
-    # behind login_required
-    services.saved_filter_delete(user=request.user, saved_filter=saved)  # type: ignore[arg-type]
-    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
-    return redirect("customers:list")
 
 
 # --- Create and edit -----------------------------------------------------------------

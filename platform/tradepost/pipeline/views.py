@@ -224,7 +224,9 @@ def board(request: HttpRequest) -> HttpResponse:
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     """Every opportunity in scope (closed ones too), 50 a page; the board's "show all"."""
     rows = pipeline.with_weight(pipeline.opportunity_list(request.user))
-    context = list_page(request, rows, OpportunityListFilter, per_page=ROWS_PER_PAGE)
+    context = list_page(
+        request, rows, OpportunityListFilter, per_page=ROWS_PER_PAGE, saved_filters="opportunities"
+    )
     return render(request, "pipeline/list.html", context)
 
 

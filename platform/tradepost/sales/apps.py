@@ -18,3 +18,20 @@ class SalesConfig(AppConfig):
         register_usage_counter("orders_per_month", selectors.orders_this_month_count)
         panels.register()
         register_order_lines_reader(selectors.promotion_order_lines)
+
+        # The order and quote lists keep saved filters.
+        from tradepost.sales.filters import OrderListFilter, QuoteListFilter
+        from tradepost.workspace.saved_filters import register_list
+
+        register_list(
+            "orders",
+            url_name="sales:orders",
+            filterset=OrderListFilter,
+            permission="sales.view_order",
+        )
+        register_list(
+            "quotes",
+            url_name="sales:quotes",
+            filterset=QuoteListFilter,
+            permission="sales.view_quote",
+        )

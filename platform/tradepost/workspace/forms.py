@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 from tradepost.amounts import MONEY, PERCENT, QUANTITY, decimal_kwargs
 
@@ -90,3 +91,10 @@ def service_call(
         if not hasattr(exc, "error_dict") or exc.error_dict:
             add_service_errors(form, exc)
         return ServiceCall(False)
+
+
+class SavedFilterForm(forms.Form):
+    """Name the filter a list shows (`query`, the list's query string) to keep it."""
+
+    name = forms.CharField(label=gettext_lazy("Name this filter"), max_length=80)
+    query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)

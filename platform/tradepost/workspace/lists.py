@@ -29,6 +29,8 @@ from django.db.models import QuerySet
 from django.forms import BoundField
 from django.http import HttpRequest, QueryDict
 
+from tradepost.workspace.saved_filters import saved_filters_for
+
 ROWS_PER_PAGE = 50
 
 
@@ -98,12 +100,15 @@ def list_page(
     filterset_class: type[django_filters.FilterSet],
     *,
     per_page: int = ROWS_PER_PAGE,
+    saved_filters: str | None = None,
 ) -> dict:
     """What every list template needs: `page` (the rows of this page, filtered by
     `filterset_class`), `query` (the filter as a query string, for paging links and
     saved filters), `filtered`, `filters` (the bound FilterSet), and the panel's
     `filter_fields` (the bound form fields the FilterSet's `shown` names, in that order)
-    and `hidden_filters` (the other filters that have a value)."""
+    and `hidden_filters` (the other filters that have a value). With `saved_filters`
+    (the list's key in `workspace.saved_filters`), the panel also offers the user's
+    saved filters of this list (`saved_filters`, `saved_list`) and a "Save filter" box."""
     rows, filterset = filter_rows(request, rows, filterset_class)
     query = query_without_page(request)
     form = filterset.form
@@ -112,7 +117,7 @@ def list_page(
     hidden: list[BoundField] = [
         form[name] for name in form.fields if name not in shown and form[name].value()
     ]
-    return {
+    context = {
         "page": page_of(request, rows, per_page),
         "query": query,
         "filtered": bool(query),
@@ -121,3 +126,7 @@ def list_page(
         "filter_fields": [form[name] for name in shown],
         "hidden_filters": hidden,
     }
+    if saved_filters is not None:
+        context["saved_list"] = saved_filters
+        context["saved_filters"] = saved_filters_for(request.user, saved_filters)
+    return context

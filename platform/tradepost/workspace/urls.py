@@ -4,4 +4,12 @@ from tradepost.workspace import views
 
 app_name = "workspace"
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("saved-filters/<slug:list_key>/", views.saved_filter_save, name="saved_filter_save"),
+    path(
+        "saved-filters/<int:filter_id>/delete/",
+        views.saved_filter_delete,
+        name="saved_filter_delete",
+    ),
+]

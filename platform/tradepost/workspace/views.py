@@ -1,7 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tradepost.workspace import saved_filters
+from tradepost.workspace.forms import SavedFilterForm
+from tradepost.workspace.models import SavedFilter
 
 
 @login_required
@@ -15,3 +23,43 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_invite": request.user.has_perm("accounts.invite_user"),
     }
     return render(request, "workspace/home.html", context)
+
+
+# --- Saved filters of the list pages (workspace.saved_filters) -----------------------
+@login_required
+@require_POST
+def saved_filter_save(request: HttpRequest, list_key: str) -> HttpResponse:
+    """Save the filter the list shows (`query`) under `name`; back to the list."""
+    saved = saved_filters.saved_list(list_key)
+    if saved is None:
+        raise Http404
+    if not request.user.has_perm(saved.permission):
+        raise PermissionDenied
+    form = SavedFilterForm(request.POST)
+    query = request.POST.get("query", "")
+    if form.is_valid():
+        try:
+            kept = saved_filters.saved_filter_save(
+                user=request.user, saved=saved, name=form.cleaned_data["name"], query=query
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            query = saved_filters.normalise_query(saved, query)
+        else:
+            messages.success(request, _("Filter “%(name)s” saved.") % {"name": kept.name})
+            query = kept.query
+    else:
+        messages.error(request, _("Name the filter to save it."))
+        query = saved_filters.normalise_query(saved, query)
+    return redirect(saved.url(query))
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
+    """Delete one of the caller's saved filters (anyone else's is a 404)."""
+    kept = get_object_or_404(SavedFilter, pk=filter_id, user_id=request.user.pk)
+    saved_filters.saved_filter_delete(user=request.user, saved_filter=kept)
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": kept.name})
+    saved = saved_filters.saved_list(kept.list)
+    return redirect(saved.url() if saved is not None else "workspace:home")

@@ -38,7 +38,10 @@ from tradepost.workspace.lists import list_page, page_of
 @permission_required("channel.view_agreement", raise_exception=True)
 def agreement_list(request: HttpRequest) -> HttpResponse:
     context = list_page(
-        request, agreement_services.agreement_list(request.user), AgreementListFilter
+        request,
+        agreement_services.agreement_list(request.user),
+        AgreementListFilter,
+        saved_filters="agreements",
     )
     return render(request, "channel/agreements/agreements.html", context)
 

@@ -40,7 +40,12 @@ from tradepost.workspace.lists import list_page, query_id
 @login_required
 @permission_required("channel.view_demandplan", raise_exception=True)
 def demand_plan_list(request: HttpRequest) -> HttpResponse:
-    context = list_page(request, plan_services.demand_plan_list(request.user), DemandPlanListFilter)
+    context = list_page(
+        request,
+        plan_services.demand_plan_list(request.user),
+        DemandPlanListFilter,
+        saved_filters="demand-plans",
+    )
     context |= {
         "month": context["filters"].form.cleaned_data.get("month"),
         "next_month": plan_services.next_month(),

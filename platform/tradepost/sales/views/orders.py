@@ -31,7 +31,11 @@ ROWS_PER_PAGE = 50
 @permission_required("sales.view_order", raise_exception=True)
 def order_list(request: HttpRequest) -> HttpResponse:
     context = list_page(
-        request, selectors.order_list(request.user), OrderListFilter, per_page=ROWS_PER_PAGE
+        request,
+        selectors.order_list(request.user),
+        OrderListFilter,
+        per_page=ROWS_PER_PAGE,
+        saved_filters="orders",
     )
     return render(request, "sales/orders/list.html", context)
 

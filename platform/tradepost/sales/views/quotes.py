@@ -135,7 +135,9 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         .select_related("customer", "owner")
         .order_by("-issued_on", "-pk")
     )
-    context = list_page(request, quotes, QuoteListFilter, per_page=ROWS_PER_PAGE)
+    context = list_page(
+        request, quotes, QuoteListFilter, per_page=ROWS_PER_PAGE, saved_filters="quotes"
+    )
     context |= {"today": timezone.localdate(), "open_statuses": services.OPEN}
     return render(request, "sales/quotes/list.html", context)
 
