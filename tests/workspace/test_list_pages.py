@@ -1,0 +1,62 @@
+"""The list plumbing (workspace.lists): a list page filters with its resource's API
+FilterSet, so a filter means the same on the page and in the API; filters the panel
+does not draw still apply and are kept; a value the FilterSet refuses is shown and
+left out on the page (the API answers 400)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from api.urls import router
+from tests.support import factories
+from tradepost.workspace.saved_filters import LISTS
+
+ROUTES = {
+    "customers": "customers",
+    "orders": "orders",
+    "quotes": "quotes",
+    "opportunities": "opportunities",
+    "agreements": "agreements",
+    "demand-plans": "demand-plans",
+}
+
+
+@pytest.mark.parametrize("key", sorted(ROUTES))
+def test_each_list_page_filters_with_its_api_lists_filterset(key):
+    viewsets = {prefix: viewset for prefix, viewset, _ in router.registry}
+    api_filterset = viewsets[ROUTES[key]].filterset_class
+
+    assert issubclass(LISTS[key].filterset, api_filterset)
+
+
+def _order_ids(body: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'href="/sales/orders/(\d+)/"', body)}
+
+
+def test_a_filter_the_panel_does_not_draw_applies_and_is_kept(org):
+    own = factories.order(org, "rep_own")
+    other = factories.order(org, "hangzhou_unowned")
+    customer = org.customers["rep_own"].pk
+
+    body = org.client("owner").get("/sales/orders/", {"customer": customer}).content.decode()
+    api = org.api("owner").rows("/api/v1/orders/", customer=customer)
+
+    assert _order_ids(body) == {own.pk} == {row["id"] for row in api}
+    unfiltered = org.client("owner").get("/sales/orders/").content.decode()
+    assert _order_ids(unfiltered) == {own.pk, other.pk}
+    assert f'<input type="hidden" name="customer" value="{customer}">' in body
+
+
+def test_a_bad_filter_value_is_shown_on_the_page_and_a_400_in_the_api(org):
+    factories.order(org, "rep_own")
+
+    page = org.client("owner").get("/sales/orders/", {"status": "nonsense"})
+    api = org.api("owner").get("/api/v1/orders/", {"status": "nonsense"})
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'role="alert"' in body and "Select a valid choice." in body
+    assert len(_order_ids(body)) == 1  # the list, unfiltered
+    assert api.status_code == 400 and "status" in api.json()["errors"]
