@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers import selectors
+from tradepost.customers.forms import NodeChoice, UserChoice
 from tradepost.customers.models import Channel, Customer, Grade
 from tradepost.customers.scoped_fields import scoped_filter
 from tradepost.workspace.filters import MineFilter, UpdatedSinceFilterSet, choice_filter
@@ -46,24 +47,12 @@ class CustomerFilter(UpdatedSinceFilterSet):
 
 
 # --- The list page -------------------------------------------------------------------
-class _UserChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name()
-
-
-class _NodeChoice(forms.ModelChoiceField):
-    """A branch or region, indented by its depth in the tree."""
-
-    def label_from_instance(self, obj):
-        return f"{'— ' * (obj.depth - 1)}{obj.name}"
-
-
 class _UserFilter(django_filters.ModelChoiceFilter):
-    field_class = _UserChoice
+    field_class = UserChoice
 
 
 class _NodeFilter(django_filters.ModelChoiceFilter):
-    field_class = _NodeChoice
+    field_class = NodeChoice
 
 
 def _scoped(filter_class, choices, **kwargs):

@@ -59,12 +59,12 @@ def scoped_choices(form: forms.Form, actor: Actor, current=None) -> None:
             field.queryset = choices(actor)
 
 
-class _UserChoice(forms.ModelChoiceField):
+class UserChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name()
 
 
-class _NodeChoice(forms.ModelChoiceField):
+class NodeChoice(forms.ModelChoiceField):
     """A branch or region, indented by its depth in the tree."""
 
     def label_from_instance(self, obj):
@@ -109,17 +109,17 @@ class CustomerForm(forms.Form):
     group = forms.ModelChoiceField(
         label=_("Customer group"), required=False, queryset=CustomerGroup.objects.none()
     )
-    branch = _NodeChoice(label=_("Branch"), required=False, queryset=Branch.objects.none())
-    region = _NodeChoice(
+    branch = NodeChoice(label=_("Branch"), required=False, queryset=Branch.objects.none())
+    region = NodeChoice(
         label=_("Sales region"), required=False, queryset=SalesRegion.objects.none()
     )
-    owner = _UserChoice(
+    owner = UserChoice(
         label=_("Salesperson"),
         required=False,
         queryset=User.objects.none(),
         help_text=_("Leave empty on a new customer to be its salesperson yourself."),
     )
-    portal_user = _UserChoice(
+    portal_user = UserChoice(
         label=_("Portal sign-in"),
         required=False,
         queryset=User.objects.none(),
@@ -223,7 +223,7 @@ class ActivityForm(forms.Form):
     contact: forms.ModelChoiceField[Contact] = forms.ModelChoiceField(
         label=_("Contact"), required=False, queryset=None
     )
-    owner = _UserChoice(label=_("Owner"), required=False, queryset=User.objects.none())
+    owner = UserChoice(label=_("Owner"), required=False, queryset=User.objects.none())
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
 
     def __init__(self, *args, actor: Actor, customer, **kwargs):
@@ -249,7 +249,7 @@ class TicketForm(forms.Form):
     contact: forms.ModelChoiceField[Contact] = forms.ModelChoiceField(
         label=_("Contact"), required=False, queryset=None
     )
-    assignee = _UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
+    assignee = UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
 
     def __init__(self, *args, actor: Actor, customer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,7 +261,7 @@ class TicketForm(forms.Form):
 class TicketUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)
     priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices)
-    assignee = _UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
+    assignee = UserChoice(label=_("Assignee"), required=False, queryset=User.objects.none())
     resolution = forms.CharField(label=_("Resolution"), required=False, widget=forms.Textarea)
 
     def __init__(self, *args, actor: Actor, ticket, **kwargs):

@@ -28,7 +28,7 @@ from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
 from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
-from tradepost.customers.forms import CustomerChoice, DateInput
+from tradepost.customers.forms import CustomerChoice, DateInput, UserChoice
 from tradepost.lifecycle import permitted
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import services as pipeline
@@ -44,11 +44,6 @@ OWNER_ROLES = (Role.SALESPERSON.value, Role.SALES_MANAGER.value, Role.SYSTEM_ADM
 
 
 # --- Forms ---------------------------------------------------------------------------
-class _UserChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name()
-
-
 def _owners(actor: Actor, current: User | None = None):
     """People who sell, as far as the actor's scope reaches (`users_visible_to`: a
     salesperson only themselves, a sales manager their team), and the current owner,
@@ -80,7 +75,7 @@ class OpportunityForm(forms.Form):
     expected_close = forms.DateField(
         label=gettext_lazy("Expected close"), required=False, widget=DateInput()
     )
-    owner = _UserChoice(
+    owner = UserChoice(
         label=gettext_lazy("Owner"),
         queryset=User.objects.none(),
         required=False,
