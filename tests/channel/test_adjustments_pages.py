@@ -214,7 +214,9 @@ def test_a_salesperson_cannot_approve_and_an_unknown_step_is_404(sales_org, stoc
     client = sales_org.client("salesperson")
     assert client.post(f"/sales/adjustments/{adjustment.pk}/approve/").status_code == 403
     assert client.post(f"/sales/adjustments/{adjustment.pk}/explode/").status_code == 404
-    assert client.get(f"/sales/adjustments/{adjustment.pk}/approve/").status_code == 405
+    # A reload of a step's answer goes back to the adjustment's page, never a 405.
+    reload = client.get(f"/sales/adjustments/{adjustment.pk}/approve/")
+    assert (reload.status_code, reload["Location"]) == (302, f"/sales/adjustments/{adjustment.pk}/")
     assert _fresh(sales_org, adjustment).status == PriceAdjustment.Status.DRAFT
 
 

@@ -68,6 +68,11 @@ def test_a_salesperson_enters_an_order_and_a_manager_approves_it(sales_org):
     refused = manager.post(f"/sales/orders/{order_id}/reject/", {"comment": ""})
     assert refused.status_code == 400
     assert "Say why the order is rejected." in refused.content.decode()
+    # Reloading that answer (or switching language on it) is a GET of the step's URL:
+    # back to the order's page, not a 405.
+    reload = manager.get(f"/sales/orders/{order_id}/reject/", follow=True)
+    assert reload.redirect_chain == [(f"/sales/orders/{order_id}/", 302)]
+    assert reload.status_code == 200 and "Reject" in reload.content.decode()
     approved = manager.post(f"/sales/orders/{order_id}/approve/", {"comment": "Fine"})
     assert approved.status_code == 302
     assert manager.post(f"/sales/orders/{order_id}/confirm/").status_code == 302

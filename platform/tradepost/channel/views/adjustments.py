@@ -12,9 +12,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +34,7 @@ from tradepost.sales.models import SettlementCredit
 from tradepost.sales.selectors import settlement_credit_list
 from tradepost.workspace.forms import MoneyField, QuantityField, add_service_errors
 from tradepost.workspace.lists import list_page, page_of
+from tradepost.workspace.steps import Step, step_view
 
 ROWS_PER_PAGE = 50
 S = PriceAdjustment.Status
@@ -140,12 +141,7 @@ def adjustment_create(request: HttpRequest) -> HttpResponse:
 
 
 def _adjustment_for(request: HttpRequest, adjustment_id: int) -> PriceAdjustment:
-    return get_object_or_404(
-        price_adjustments_visible_to(request.user).select_related(
-            "product", "created_by", "reviewed_by"
-        ),
-        pk=adjustment_id,
-    )
+    return _adjustment_get(request.user, adjustment_id)
 
 
 def _detail(
@@ -216,34 +212,51 @@ def adjustment_line_set(request: HttpRequest, adjustment_id: int) -> HttpRespons
     return _detail(request, adjustment, line_form=form)
 
 
-STEPS = {
-    "recompute": (adjustments.price_adjustment_recompute, gettext_lazy("Lines computed again.")),
-    "approve": (adjustments.price_adjustment_approve, gettext_lazy("Approved.")),
-    "post": (
-        adjustments.price_adjustment_post,
-        gettext_lazy("Posted: the dealers' credits are waiting for settlement."),
-    ),
-    "cancel": (adjustments.price_adjustment_cancel, gettext_lazy("Cancelled.")),
-}
+def _adjustment_get(actor, adjustment_id: int) -> PriceAdjustment:
+    return get_object_or_404(
+        price_adjustments_visible_to(actor).select_related("product", "created_by", "reviewed_by"),
+        pk=adjustment_id,
+    )
 
 
-@login_required
-@permission_required("channel.view_priceadjustment", raise_exception=True)
-@require_POST
-def adjustment_step(request: HttpRequest, adjustment_id: int, step: str) -> HttpResponse:
-    """recompute / approve / post / cancel; the service checks the step's permission."""
-    if step not in STEPS:
-        raise Http404
-    adjustment = _adjustment_for(request, adjustment_id)
-    service, done = STEPS[step]
-    extra = {"reason": request.POST.get("reason", "")} if step == "cancel" else {}
-    try:
-        service(actor=request.user, adjustment=adjustment, **extra)
-    except ValidationError as exc:
-        adjustment.refresh_from_db()
-        return _detail(request, adjustment, errors=exc.messages)
-    messages.success(request, str(done))
-    return redirect("sales:adjustment", adjustment_id=adjustment.pk)
+def _step_failed(
+    request: HttpRequest, adjustment: PriceAdjustment, step: str, exc: ValidationError
+) -> HttpResponse:
+    return _detail(request, adjustment, errors=exc.messages)
+
+
+adjustment_step = step_view(
+    permission="channel.view_priceadjustment",
+    get=_adjustment_get,
+    steps={
+        "recompute": Step(
+            lambda request, adjustment: adjustments.price_adjustment_recompute(
+                actor=request.user, adjustment=adjustment
+            ),
+            done=gettext_lazy("Lines computed again."),
+        ),
+        "approve": Step(
+            lambda request, adjustment: adjustments.price_adjustment_approve(
+                actor=request.user, adjustment=adjustment
+            ),
+            done=gettext_lazy("Approved."),
+        ),
+        "post": Step(
+            lambda request, adjustment: adjustments.price_adjustment_post(
+                actor=request.user, adjustment=adjustment
+            ),
+            done=gettext_lazy("Posted: the dealers' credits are waiting for settlement."),
+        ),
+        "cancel": Step(
+            lambda request, adjustment: adjustments.price_adjustment_cancel(
+                actor=request.user, adjustment=adjustment, reason=request.POST.get("reason", "")
+            ),
+            done=gettext_lazy("Cancelled."),
+        ),
+    },
+    page=lambda adjustment: reverse("sales:adjustment", args=[adjustment.pk]),
+    failed=_step_failed,
+)
 
 
 urlpatterns = [

@@ -7,18 +7,17 @@ looked up through the actor's customer scope; an id outside the scope is a 404.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from tradepost.channel import agreements as agreement_services
 from tradepost.channel.agreements import quantity_text
@@ -31,6 +30,7 @@ from tradepost.channel.forms import (
 from tradepost.channel.models import Agreement
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page, page_of
+from tradepost.workspace.steps import Step, step_view
 
 
 # --- Agreements ----------------------------------------------------------------------
@@ -181,32 +181,33 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
     )
 
 
-AGREEMENT_STEPS: dict[str, Callable] = {
-    "activate": agreement_services.agreement_activate,
-    "close": agreement_services.agreement_close,
-}
-AGREEMENT_DONE = {
-    "activate": gettext_lazy("Agreement active: orders may now be placed under it."),
-    "close": gettext_lazy("Agreement closed: it takes no more orders."),
-}
+def _agreement_step_failed(
+    request: HttpRequest, agreement: Agreement, step: str, exc: ValidationError
+) -> HttpResponse:
+    context = _agreement_context(request, agreement, step_errors=exc.messages)
+    return render(request, "channel/agreements/agreement.html", context, status=400)
 
 
-@login_required
-@permission_required("channel.view_agreement", raise_exception=True)
-@require_POST
-def agreement_step(request: HttpRequest, agreement_id: int, step: str) -> HttpResponse:
-    """Activate or close (the buttons on the agreement's page)."""
-    if step not in AGREEMENT_STEPS:
-        raise Http404
-    agreement = agreement_services.agreement_get(request.user, agreement_id)
-    try:
-        AGREEMENT_STEPS[step](actor=request.user, agreement=agreement)
-    except ValidationError as exc:
-        agreement = agreement_services.agreement_get(request.user, agreement_id)
-        context = _agreement_context(request, agreement, step_errors=exc.messages)
-        return render(request, "channel/agreements/agreement.html", context, status=400)
-    messages.success(request, str(AGREEMENT_DONE[step]))
-    return redirect("sales:agreement", agreement_id=agreement.pk)
+agreement_step = step_view(
+    permission="channel.view_agreement",
+    get=agreement_services.agreement_get,
+    steps={
+        "activate": Step(
+            lambda request, agreement: agreement_services.agreement_activate(
+                actor=request.user, agreement=agreement
+            ),
+            done=gettext_lazy("Agreement active: orders may now be placed under it."),
+        ),
+        "close": Step(
+            lambda request, agreement: agreement_services.agreement_close(
+                actor=request.user, agreement=agreement
+            ),
+            done=gettext_lazy("Agreement closed: it takes no more orders."),
+        ),
+    },
+    page=lambda agreement: reverse("sales:agreement", args=[agreement.pk]),
+    failed=_agreement_step_failed,
+)
 
 
 urlpatterns = [

@@ -8,18 +8,17 @@ and an id outside the scope is a 404.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from tradepost.channel import plans as plan_services
 from tradepost.channel.agreements import quantity_text
@@ -34,6 +33,7 @@ from tradepost.channel.forms import (
 from tradepost.channel.models import DemandPlan
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page, query_id
+from tradepost.workspace.steps import Step, step_view
 
 
 # --- Demand plans --------------------------------------------------------------------
@@ -150,48 +150,45 @@ def demand_plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "channel/plans/plan.html", _plan_context(request, plan))
 
 
-PLAN_STEPS: dict[str, Callable] = {
-    "submit": lambda request, plan: plan_services.demand_plan_submit(actor=request.user, plan=plan),
-    "accept": lambda request, plan: plan_services.demand_plan_accept(
-        actor=request.user, plan=plan, comment=request.POST.get("comment", "")
-    ),
-    "return": lambda request, plan: plan_services.demand_plan_return(
-        actor=request.user, plan=plan, comment=request.POST.get("comment", "")
-    ),
-}
-PLAN_DONE = {
-    "submit": gettext_lazy("Plan submitted for review."),
-    "accept": gettext_lazy("Plan accepted."),
-    "return": gettext_lazy("Plan returned to the dealer."),
-}
+def _plan_step_failed(
+    request: HttpRequest, plan: DemandPlan, step: str, exc: ValidationError
+) -> HttpResponse:
+    review_form = ReviewForm(request.POST)
+    review_form.is_valid()
+    errors: list[str] = []
+    for field, field_messages in messages_by_field(exc).items():
+        if field == "comment":
+            review_form.add_error("comment", field_messages)
+        else:
+            errors.extend(field_messages)
+    context = _plan_context(request, plan, step_errors=errors, review_form=review_form)
+    return render(request, "channel/plans/plan.html", context, status=400)
 
 
-@login_required
-@permission_required("channel.view_demandplan", raise_exception=True)
-@require_POST
-def demand_plan_step(request: HttpRequest, plan_id: int, step: str) -> HttpResponse:
-    """Submit, accept or return (the buttons on the plan's page)."""
-    if step not in PLAN_STEPS:
-        raise Http404
-    plan = plan_services.demand_plan_get(request.user, plan_id)
-    try:
-        PLAN_STEPS[step](request, plan)
-    except PermissionDenied:
-        raise
-    except ValidationError as exc:
-        plan = plan_services.demand_plan_get(request.user, plan_id)
-        review_form = ReviewForm(request.POST)
-        review_form.is_valid()
-        errors: list[str] = []
-        for field, field_messages in messages_by_field(exc).items():
-            if field == "comment":
-                review_form.add_error("comment", field_messages)
-            else:
-                errors.extend(field_messages)
-        context = _plan_context(request, plan, step_errors=errors, review_form=review_form)
-        return render(request, "channel/plans/plan.html", context, status=400)
-    messages.success(request, str(PLAN_DONE[step]))
-    return redirect("sales:demand_plan", plan_id=plan.pk)
+demand_plan_step = step_view(
+    permission="channel.view_demandplan",
+    get=plan_services.demand_plan_get,
+    steps={
+        "submit": Step(
+            lambda request, plan: plan_services.demand_plan_submit(actor=request.user, plan=plan),
+            done=gettext_lazy("Plan submitted for review."),
+        ),
+        "accept": Step(
+            lambda request, plan: plan_services.demand_plan_accept(
+                actor=request.user, plan=plan, comment=request.POST.get("comment", "")
+            ),
+            done=gettext_lazy("Plan accepted."),
+        ),
+        "return": Step(
+            lambda request, plan: plan_services.demand_plan_return(
+                actor=request.user, plan=plan, comment=request.POST.get("comment", "")
+            ),
+            done=gettext_lazy("Plan returned to the dealer."),
+        ),
+    },
+    page=lambda plan: reverse("sales:demand_plan", args=[plan.pk]),
+    failed=_plan_step_failed,
+)
 
 
 @login_required

@@ -3,17 +3,15 @@ its life as a button the user may press, shipments and returns."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
@@ -23,6 +21,7 @@ from tradepost.sales.filters import OrderListFilter
 from tradepost.sales.models import Order
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page, query_id
+from tradepost.workspace.steps import Step, step_view
 
 ROWS_PER_PAGE = 50
 
@@ -144,63 +143,80 @@ def _quantities(request: HttpRequest, order: Order) -> dict[int, str]:
     }
 
 
-STEPS: dict[str, Callable] = {
-    "submit": lambda request, order: services.order_submit(actor=request.user, order=order),
-    "approve": lambda request, order: services.order_approve(
-        actor=request.user, order=order, comment=request.POST.get("comment", "")
-    ),
-    "reject": lambda request, order: services.order_reject(
-        actor=request.user, order=order, comment=request.POST.get("comment", "")
-    ),
-    "confirm": lambda request, order: services.order_confirm(actor=request.user, order=order),
-    "ship": lambda request, order: services.order_ship(
-        actor=request.user,
-        order=order,
-        quantities=_quantities(request, order) if request.POST.get("partial") else None,
-    ),
-    "deliver": lambda request, order: services.order_deliver(actor=request.user, order=order),
-    "close": lambda request, order: services.order_close(actor=request.user, order=order),
-    "cancel": lambda request, order: services.order_cancel(
-        actor=request.user, order=order, reason=request.POST.get("reason", "")
-    ),
-    "return": lambda request, order: services.order_return_create(
-        actor=request.user,
-        order=order,
-        quantities=_quantities(request, order),
-        reason=request.POST.get("reason", ""),
-    ),
-}
-DONE = {
-    "submit": gettext_lazy("Order submitted for review."),
-    "approve": gettext_lazy("Order approved."),
-    "reject": gettext_lazy("Order sent back to the salesperson."),
-    "confirm": gettext_lazy("Order confirmed."),
-    "ship": gettext_lazy("Shipment recorded."),
-    "deliver": gettext_lazy("Delivery recorded."),
-    "close": gettext_lazy("Order closed."),
-    "cancel": gettext_lazy("Order cancelled."),
-    "return": gettext_lazy("Return recorded; the customer is credited."),
-}
+def _reason(request: HttpRequest) -> str:
+    return request.POST.get("reason", "")
 
 
-@login_required
-@permission_required("sales.view_order", raise_exception=True)
-@require_POST
-def order_step(request: HttpRequest, order_id: int, step: str) -> HttpResponse:
-    """One step of the order's life (the buttons on its page)."""
-    if step not in STEPS:
-        raise Http404
-    order = selectors.order_get(request.user, order_id)
-    try:
-        STEPS[step](request, order)
-    except PermissionDenied:
-        raise
-    except ValidationError as exc:
-        order = selectors.order_get(request.user, order_id)
-        context = _detail_context(request, order, step_errors=exc.messages, failed_step=step)
-        return render(request, "sales/orders/detail.html", context, status=400)
-    messages.success(request, str(DONE[step]))
-    return redirect("sales:order", order_id=order.pk)
+def _comment(request: HttpRequest) -> str:
+    return request.POST.get("comment", "")
+
+
+def _step_failed(
+    request: HttpRequest, order: Order, step: str, exc: ValidationError
+) -> HttpResponse:
+    context = _detail_context(request, order, step_errors=exc.messages, failed_step=step)
+    return render(request, "sales/orders/detail.html", context, status=400)
+
+
+order_step = step_view(
+    permission="sales.view_order",
+    get=selectors.order_get,
+    steps={
+        "submit": Step(
+            lambda request, order: services.order_submit(actor=request.user, order=order),
+            done=gettext_lazy("Order submitted for review."),
+        ),
+        "approve": Step(
+            lambda request, order: services.order_approve(
+                actor=request.user, order=order, comment=_comment(request)
+            ),
+            done=gettext_lazy("Order approved."),
+        ),
+        "reject": Step(
+            lambda request, order: services.order_reject(
+                actor=request.user, order=order, comment=_comment(request)
+            ),
+            done=gettext_lazy("Order sent back to the salesperson."),
+        ),
+        "confirm": Step(
+            lambda request, order: services.order_confirm(actor=request.user, order=order),
+            done=gettext_lazy("Order confirmed."),
+        ),
+        "ship": Step(
+            lambda request, order: services.order_ship(
+                actor=request.user,
+                order=order,
+                quantities=_quantities(request, order) if request.POST.get("partial") else None,
+            ),
+            done=gettext_lazy("Shipment recorded."),
+        ),
+        "deliver": Step(
+            lambda request, order: services.order_deliver(actor=request.user, order=order),
+            done=gettext_lazy("Delivery recorded."),
+        ),
+        "close": Step(
+            lambda request, order: services.order_close(actor=request.user, order=order),
+            done=gettext_lazy("Order closed."),
+        ),
+        "cancel": Step(
+            lambda request, order: services.order_cancel(
+                actor=request.user, order=order, reason=_reason(request)
+            ),
+            done=gettext_lazy("Order cancelled."),
+        ),
+        "return": Step(
+            lambda request, order: services.order_return_create(
+                actor=request.user,
+                order=order,
+                quantities=_quantities(request, order),
+                reason=_reason(request),
+            ),
+            done=gettext_lazy("Return recorded; the customer is credited."),
+        ),
+    },
+    page=lambda order: reverse("sales:order", args=[order.pk]),
+    failed=_step_failed,
+)
 
 
 urlpatterns = [

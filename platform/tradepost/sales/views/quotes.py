@@ -8,20 +8,18 @@ actor's scope (`selectors.quote_get`), so an id outside it is a 404 like a missi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
@@ -37,6 +35,7 @@ from tradepost.sales.models import Quote
 from tradepost.sales.pdf import quote_pdf
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page, query_id
+from tradepost.workspace.steps import Step, step_view
 
 ROWS_PER_PAGE = 50
 
@@ -254,44 +253,42 @@ def quote_pdf_download(request: HttpRequest, quote_id: int) -> HttpResponse:
     return response
 
 
-STEPS: dict[str, Callable] = {
-    "send": lambda request, quote: services.quote_send(actor=request.user, quote=quote),
-    "accept": lambda request, quote: services.quote_accept(actor=request.user, quote=quote),
-    "decline": lambda request, quote: services.quote_decline(actor=request.user, quote=quote),
-    "cancel": lambda request, quote: services.quote_cancel(actor=request.user, quote=quote),
-    "convert": lambda request, quote: services.quote_convert(actor=request.user, quote=quote),
-}
-DONE = {
-    "send": gettext_lazy("Quote marked as sent."),
-    "accept": gettext_lazy("Quote accepted. Convert it into an order when the customer orders."),
-    "decline": gettext_lazy("Quote marked as declined."),
-    "cancel": gettext_lazy("Quote cancelled."),
-    "convert": gettext_lazy("Order created from the quote at the quoted prices."),
-}
+def _step_failed(
+    request: HttpRequest, quote: Quote, step: str, exc: ValidationError
+) -> HttpResponse:
+    context = _detail_context(request, quote, step_errors=exc.messages)
+    return render(request, "sales/quotes/detail.html", context, status=400)
 
 
-@login_required
-@permission_required("sales.view_quote", raise_exception=True)
-@require_POST
-def quote_step(request: HttpRequest, quote_id: int, step: str) -> HttpResponse:
-    """One step of the quote's life (the buttons on its page)."""
-    if step not in STEPS:
-        raise Http404
-    quote = selectors.quote_get(request.user, quote_id)
-    try:
-        result = STEPS[step](request, quote)
-    except PermissionDenied:
-        raise
-    except ValidationError as exc:
-        quote = selectors.quote_get(request.user, quote_id)
-        context = _detail_context(request, quote, step_errors=exc.messages)
-        return render(request, "sales/quotes/detail.html", context, status=400)
-    messages.success(request, str(DONE[step]))
-    if step == "convert":
-        order_url = _order_url(result.pk)
-        if order_url is not None:
-            return redirect(order_url)
-    return redirect("sales:quote", quote_id=quote.pk)
+quote_step = step_view(
+    permission="sales.view_quote",
+    get=selectors.quote_get,
+    steps={
+        "send": Step(
+            lambda request, quote: services.quote_send(actor=request.user, quote=quote),
+            done=gettext_lazy("Quote marked as sent."),
+        ),
+        "accept": Step(
+            lambda request, quote: services.quote_accept(actor=request.user, quote=quote),
+            done=gettext_lazy("Quote accepted. Convert it into an order when the customer orders."),
+        ),
+        "decline": Step(
+            lambda request, quote: services.quote_decline(actor=request.user, quote=quote),
+            done=gettext_lazy("Quote marked as declined."),
+        ),
+        "cancel": Step(
+            lambda request, quote: services.quote_cancel(actor=request.user, quote=quote),
+            done=gettext_lazy("Quote cancelled."),
+        ),
+        "convert": Step(
+            lambda request, quote: services.quote_convert(actor=request.user, quote=quote),
+            done=gettext_lazy("Order created from the quote at the quoted prices."),
+            next=lambda quote, order: _order_url(order.pk),
+        ),
+    },
+    page=lambda quote: reverse("sales:quote", args=[quote.pk]),
+    failed=_step_failed,
+)
 
 
 urlpatterns = [
