@@ -284,6 +284,9 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [PLATFORM_DIR / "tradepost" / "locale"]
+# Dates: ISO in lists, the long form on documents; amounts grouped by thousands in
+# both languages (tradepost/formats/).
+FORMAT_MODULE_PATH = ["tradepost.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

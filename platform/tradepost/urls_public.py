@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from api.signup import SignupAPI
 from tenants import views as tenant_views
+from tradepost.favicon import favicon
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="public/index.html"), name="public-home"),
@@ -15,6 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("billing/", include("billing.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico whatever the page links: the mark, as SVG.
+    path("favicon.ico", favicon),
 ]
 
 handler404 = "tradepost.error_pages.page_not_found"

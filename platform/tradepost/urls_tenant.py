@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, include, path
 
 from tradepost.channel import urls as channel_urls
+from tradepost.favicon import favicon
 from tradepost.pipeline import urls as pipeline_urls
 from tradepost.pricing import urls as pricing_urls
 from tradepost.sales import urls as sales_urls
@@ -30,6 +31,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("tradepost.masterdata.urls")),
     path("data/", include("tradepost.dataio.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico whatever the page links: the mark, as SVG.
+    path("favicon.ico", favicon),
 ]
 
 if settings.DEBUG:

@@ -147,7 +147,7 @@ class ForecastForm(forms.Form):
         initial=6,
     )
     start = forms.DateField(
-        label=gettext_lazy("From"),
+        label=gettext_lazy("Starting month"),
         required=False,
         input_formats=["%Y-%m", "%Y-%m-%d"],
         widget=MonthInput(),
