@@ -257,7 +257,7 @@ class Order(DocumentTotals):
         ]
 
     def __str__(self) -> str:
-        return self.number or _("Draft order %(id)s") % {"id": self.pk}
+        return self.number or _("Order %(id)s (not numbered yet)") % {"id": self.pk}
 
     @property
     def reference(self) -> str:

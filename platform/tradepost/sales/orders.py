@@ -25,7 +25,8 @@ the caller's `allowed_actions` from it.
 Numbers: an order gets its number when it is confirmed, from the workspace's "order"
 sequence for the confirmation year (`masterdata.services.document_number_next`, which
 holds the sequence row until the transaction ends): gap-free and unique even when
-many orders are confirmed at once. Drafts are shown as "Draft order <id>".
+many orders are confirmed at once. Until then an order is shown as
+"Order <id> (not numbered yet)", whatever its status.
 
 Plan limit: creating an order counts against the plan's orders per month
 (`billing.access.limit_check`), which also refuses writes in a read-only workspace.
