@@ -82,7 +82,7 @@ def test_the_page_lists_invoices_from_stripe_and_the_next_charge(
 
     assert "TP-0001" in page and "USD 290.00" in page
     assert "https://invoice.stripe.test/i/1.pdf" in page
-    assert 'id="billing-next-charge">USD 290.00 on Jan. 15, 2027' in page
+    assert 'id="billing-next-charge">USD 290.00 on 15 January 2027' in page
     assert "Manage billing" in page
     [listing] = stripe_fake.gets("/v1/invoices")
     assert listing.params["customer"] == "cus_a"

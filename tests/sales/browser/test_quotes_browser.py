@@ -18,6 +18,8 @@ from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import DocumentSequence, Product
+from tradepost.pipeline import services as pipeline
+from tradepost.pipeline.models import Opportunity
 from tradepost.sales.models import Order, Quote
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +42,13 @@ def goods(run_db, platform_workspaces):
             customer = customer_services.customer_create(
                 actor=owner, name="杭州明达贸易有限公司 Hangzhou Mingda", code="E2E-QT"
             )
+            other = customer_services.customer_create(
+                actor=owner, name="Other Trading 其他贸易", code="E2E-QT-O"
+            )
+            for who, name in ((customer, "E2E kitchen refit"), (other, "E2E other deal")):
+                pipeline.opportunity_create(
+                    actor=owner, customer=who, name=name, amount=Decimal("1000")
+                )
             products = [
                 md.product_create(
                     actor=owner, sku="E2E-QT-1", name="电水壶 Kettle", list_price=Decimal("199")
@@ -57,7 +66,8 @@ def goods(run_db, platform_workspaces):
             Order.objects.filter(customer_id=customer_id).delete()
             Quote.objects.filter(customer_id=customer_id).delete()
             Product.objects.filter(pk__in=product_ids).delete()
-            Customer.objects.filter(pk=customer_id).delete()
+            Opportunity.objects.filter(name__startswith="E2E ").delete()
+            Customer.objects.filter(code__in=["E2E-QT", "E2E-QT-O"]).delete()
             AuditEntry.objects.filter(pk__gt=last_audit).delete()
             if sequence is None:
                 DocumentSequence.objects.filter(key="quote", year=YEAR).delete()
@@ -91,6 +101,13 @@ def test_a_phone_user_quotes_and_converts_the_quote_into_an_order(
         )
         expect(page.get_by_role("heading", level=1)).to_have_text("New quote")
         _fits(page)
+        # The opportunity picker offers the chosen customer's opportunities only.
+        offered = page.locator("#id_opportunity option:not([hidden])")
+        expect(offered.filter(has_text="E2E kitchen refit")).to_have_count(1)
+        expect(offered.filter(has_text="E2E other deal")).to_have_count(0)
+        page.select_option(
+            "#id_opportunity", label="E2E kitchen refit (杭州明达贸易有限公司 Hangzhou Mingda)"
+        )
         page.select_option("#id_lines-0-product", str(kettle_id))
         page.fill("#id_lines-0-quantity", "2")
         page.select_option("#id_lines-1-product", str(toaster_id))

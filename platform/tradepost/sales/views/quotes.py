@@ -41,7 +41,24 @@ ROWS_PER_PAGE = 50
 
 
 # --- Forms ---------------------------------------------------------------------------
+class FollowsCustomerSelect(forms.Select):
+    """Options marked with their customer: the page offers only the chosen customer's
+    (`data-follows`, tradepost.js)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"data-follows": "customer", **(attrs or {})})
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-follows-value"] = str(instance.customer_id)
+        return option
+
+
 class OpportunityChoice(forms.ModelChoiceField):
+    widget = FollowsCustomerSelect
+
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.customer.name})"
 
