@@ -32,6 +32,8 @@ from django.http import HttpRequest, QueryDict
 from tradepost.workspace.saved_filters import saved_filters_for
 
 ROWS_PER_PAGE = 50
+# The page sizes a list offers (`?per_page=`), besides its own default.
+PAGE_SIZES = (25, 50, 100)
 
 
 def page_of(request: HttpRequest, rows, per_page: int = ROWS_PER_PAGE) -> Page:
@@ -103,14 +105,25 @@ def list_page(
     saved_filters: str | None = None,
 ) -> dict:
     """What every list template needs: `page` (the rows of this page, filtered by
-    `filterset_class`), `query` (the filter as a query string, for paging links and
-    saved filters), `filtered`, `filters` (the bound FilterSet), and the panel's
+    `filterset_class`; `?per_page=` picks 25, 50, 100 or the list's own `per_page`),
+    `query` (the filter as a query string, for paging links and saved filters),
+    `page_sizes` (the page-size choices), `filtered`, `filters` (the bound FilterSet),
+    and the panel's
     `filter_fields` (the bound form fields the FilterSet's `shown` names, in that order)
     and `hidden_filters` (the other filters that have a value). With `saved_filters`
     (the list's key in `workspace.saved_filters`), the panel also offers the user's
     saved filters of this list (`saved_filters`, `saved_list`) and a "Save filter" box."""
     rows, filterset = filter_rows(request, rows, filterset_class)
     query = query_without_page(request)
+    chosen = request.GET.get("per_page", "")
+    sizes = sorted({per_page, *PAGE_SIZES})
+    if chosen.isdigit() and int(chosen) in sizes:
+        per_page = int(chosen)
+    else:
+        chosen = ""
+    without_size = urlencode(
+        [(k, v) for k, v in request.GET.items() if k not in ("page", "per_page") and v]
+    )
     form = filterset.form
     # `shown` may be narrowed per caller by the FilterSet's __init__.
     shown: tuple[str, ...] = getattr(filterset, "shown", tuple(form.fields))
@@ -120,7 +133,16 @@ def list_page(
     context = {
         "page": page_of(request, rows, per_page),
         "query": query,
-        "filtered": bool(query),
+        "per_page_param": chosen,
+        "page_sizes": [
+            {
+                "size": size,
+                "current": size == per_page,
+                "query": "&".join(filter(None, [without_size, f"per_page={size}"])),
+            }
+            for size in sizes
+        ],
+        "filtered": bool(without_size),
         "filters": filterset,
         "filter_form": form,
         "filter_fields": [form[name] for name in shown],

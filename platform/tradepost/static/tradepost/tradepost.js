@@ -46,9 +46,21 @@
     else field.form.submit();
   });
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { narrowAll(document); });
-  } else {
-    narrowAll(document);
+  // <details data-collapse-on-phone> (a list's filter panel) starts closed on a phone
+  // unless it holds an active filter (data-filtered), so the rows come first.
+  function collapseOnPhone(root) {
+    if (!window.matchMedia("(max-width: 48rem)").matches) return;
+    Array.prototype.forEach.call(
+      root.querySelectorAll("details[data-collapse-on-phone]:not([data-filtered])"),
+      function (panel) { panel.open = false; }
+    );
   }
+
+  function ready() {
+    narrowAll(document);
+    collapseOnPhone(document);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
 })();
