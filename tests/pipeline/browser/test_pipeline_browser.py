@@ -138,3 +138,35 @@ def test_on_a_phone_a_card_moves_with_its_move_to_form(
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_a_laptop_screen_holds_all_eight_stages(browser, web_server, platform_workspaces, deals):
+    alpha = platform_workspaces["alpha"]
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    try:
+        _sign_in(page, web_server, alpha)
+
+        columns = page.locator(".board-column")
+        expect(columns).to_have_count(8)
+        right_edges = [
+            box["x"] + box["width"] for box in map(lambda c: c.bounding_box(), columns.all())
+        ]
+        assert max(right_edges) <= 1440
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+        # "Move to…" is read whole, not cut.
+        select = page.locator(".opp-move select").first
+        fits = """select => {
+            const pen = document.createElement("canvas").getContext("2d");
+            pen.font = getComputedStyle(select).font;
+            const text = pen.measureText(select.options[select.selectedIndex].text).width;
+            return text + 24 <= select.clientWidth;  // 24 px: padding and the arrow
+        }"""
+        assert select.evaluate(fits)
+        # Won and lost fold to their count; "Show" opens one.
+        won = page.locator(".board-column.stage-won")
+        expect(won.locator(".board-cards")).to_be_hidden()
+        won.get_by_text("Show").click()
+        expect(won.locator(".board-cards")).to_be_visible()
+    finally:
+        context.close()

@@ -167,6 +167,7 @@ def test_the_quote_list_on_a_phone(browser, web_server, platform_workspaces, goo
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
         page.goto(web_server.workspace_url(alpha.slug, "/sales/quotes/"))
+        page.locator(".filter-panel > summary").click()  # folded on a phone
         page.get_by_label("Expiring within 7 days").check()
         page.get_by_role("button", name="Filter").click()
         rows = page.locator("table.list tbody tr")

@@ -28,6 +28,14 @@
       });
   }
 
+  // A card moved to a folded column (won, lost) opens it, so the card stays in sight.
+  function unfold(stage) {
+    var toggle = board.querySelector(
+      '.board-column[data-stage="' + stage + '"] .column-toggle input'
+    );
+    if (toggle) toggle.checked = true;
+  }
+
   function errorsText(body) {
     var messages = [];
     var errors = (body && body.errors) || {};
@@ -108,7 +116,7 @@
         .then(function (result) {
           if (result.ok) {
             say(board.getAttribute("data-text-moved") + " " + (result.data.label || ""));
-            return refresh();
+            return refresh().then(function () { unfold(stage); });
           }
           card.classList.remove("moving");
           say(board.getAttribute("data-text-failed") + " " + errorsText(result.data), true);
