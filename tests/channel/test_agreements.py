@@ -38,8 +38,12 @@ def _create(org, who="sales_manager", customer="rep_own", **kwargs):
     kwargs.setdefault(
         "lines",
         [
-            {"product": org.products["kettle"], "unit_price": "150.00", "max_quantity": "10"},
-            {"product": org.products["toaster"], "unit_price": "220.00"},
+            {
+                "product": org.products["kettle"],
+                "unit_price": Decimal("150.00"),
+                "max_quantity": Decimal("10"),
+            },
+            {"product": org.products["toaster"], "unit_price": Decimal("220.00")},
         ],
     )
     return agreements.agreement_create(actor=actor, customer=org.customers[customer], **kwargs)
@@ -202,7 +206,7 @@ def test_a_draft_changes_whole_then_activates_and_closes(sales_org):
             agreement=agreement,
             currency="EUR",
             starts_on=TODAY,
-            lines=[{"product": org.products["toaster"], "unit_price": "199.99"}],
+            lines=[{"product": org.products["toaster"], "unit_price": Decimal("199.99")}],
         )
         assert (agreement.currency, agreement.starts_on) == ("EUR", TODAY)
         agreement = agreements.agreement_activate(actor=manager, agreement=agreement)
@@ -213,7 +217,7 @@ def test_a_draft_changes_whole_then_activates_and_closes(sales_org):
         )
         assert agreement.name == "Renamed"
         for change in (
-            {"lines": [{"product": org.products["kettle"], "unit_price": "1"}]},
+            {"lines": [{"product": org.products["kettle"], "unit_price": Decimal("1")}]},
             {"currency": "CNY"},
             {"starts_on": TODAY - datetime.timedelta(days=3)},
         ):
@@ -281,8 +285,8 @@ def test_an_order_under_the_agreement_takes_its_prices(sales_org):
             org,
             agreement,
             lines=[
-                {"product": org.products["kettle"], "quantity": "4"},
-                {"product": org.products["toaster"], "quantity": "1"},
+                {"product": org.products["kettle"], "quantity": Decimal("4")},
+                {"product": org.products["toaster"], "quantity": Decimal("1")},
             ],
         )
 
@@ -298,7 +302,11 @@ def test_a_product_not_in_the_agreement_is_refused(sales_org):
     with schema_context(org.workspace.schema):
         agreement = _active(org)
         with pytest.raises(ValidationError) as refused:
-            _order(org, agreement, lines=[{"product": org.products["usd_lamp"], "quantity": "1"}])
+            _order(
+                org,
+                agreement,
+                lines=[{"product": org.products["usd_lamp"], "quantity": Decimal("1")}],
+            )
         assert refused.value.message_dict["lines"] == ["Line 1: LP-1 is not in the agreement."]
         assert Order.objects.count() == 0
 

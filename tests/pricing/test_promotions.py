@@ -315,7 +315,7 @@ def test_overlapping_promotions_do_not_stack_and_the_line_shows_which_one_won(sa
             customer=org.customers["rep_own"],
             lines=[
                 {"product": kettle, "quantity": "3"},
-                {"product": org.products["toaster"], "quantity": "1"},
+                {"product": org.products["toaster"], "quantity": Decimal("1")},
             ],
             order_date=DAY,
         )

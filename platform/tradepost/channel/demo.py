@@ -55,7 +55,7 @@ def seed_demo(*, actor: User) -> int:
             actor=actor,
             customer=dealer,
             agreement=agreement,
-            lines=[{"product": products[0], "quantity": "40"}],
+            lines=[{"product": products[0], "quantity": Decimal("40")}],
         )
         for index, each in enumerate(dealers[:3]):
             stock.stock_report_create(
