@@ -55,7 +55,7 @@ def _make(org, **extra) -> Promotion:
     values = {
         "name": "Made",
         "kind": "percent_off",
-        "percent": "10",
+        "percent": Decimal("10"),
         "starts_on": _today(),
         "ends_on": _today() + datetime.timedelta(days=30),
     }
