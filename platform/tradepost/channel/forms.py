@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from tradepost.channel import agreements as agreement_services
 from tradepost.channel import plans as plan_services
 from tradepost.channel.models import Agreement
+from tradepost.channel.months import month_parse
 from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.customers.models import RESELLER_CHANNELS, Customer
 from tradepost.customers.selectors import customers_visible_to
@@ -82,7 +83,7 @@ class MonthField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
-            return plan_services.month_start(value)
+            return month_parse(value)
         except ValidationError as exc:
             raise ValidationError(exc.message_dict["month"]) from None
 

@@ -1,5 +1,6 @@
-"""What quote and order services share: checking the actor, reading line input, and
-pricing lines (resolved price → promotion → discount → tax, see `pricing.lines`)."""
+"""What quote and order services share: checking the actor, checking parsed line input
+against the rules, and pricing lines (resolved price → promotion → discount → tax, see
+`pricing.lines`)."""
 
 from __future__ import annotations
 
@@ -96,25 +97,6 @@ def decimal_checked(
             {field: [_("Must be between %(min)s and %(max)s.") % {"min": minimum, "max": maximum}]}
         )
     return value.quantize(places)
-
-
-def decimal_value(
-    value: Any,
-    *,
-    field: str,
-    places: Decimal,
-    minimum: Decimal = Decimal("0"),
-    maximum: Decimal,
-    positive: bool = False,
-) -> Decimal:
-    """Raw input parsed, then `decimal_checked` (for the callers not moved yet)."""
-    try:
-        number = Decimal(str(value).strip())
-    except (ArithmeticError, ValueError, TypeError):
-        raise ValidationError({field: [_("Enter a number.")]}) from None
-    return decimal_checked(
-        number, field=field, places=places, minimum=minimum, maximum=maximum, positive=positive
-    )
 
 
 def currency_value(value: Any, default: str) -> str:

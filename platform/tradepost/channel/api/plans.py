@@ -32,6 +32,7 @@ from api.views import CanView, ServiceViewSet
 from tradepost.channel import plans as plan_services
 from tradepost.channel import selectors
 from tradepost.channel.models import DemandPlan, DemandPlanLine
+from tradepost.channel.months import month_parse
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.forms import active_products
 
@@ -40,7 +41,7 @@ MONTH_HELP = "The month as YYYY-MM (e.g. 2026-12); a full date names its month."
 
 def _month(value, field: str = "month"):
     try:
-        return plan_services.month_start(value, field=field)
+        return month_parse(value, field=field)
     except DjangoValidationError as exc:
         raise ValidationError(exc.message_dict) from None
 
@@ -55,7 +56,7 @@ class MonthField(serializers.Field):
         if not isinstance(data, str):
             self.fail("invalid")
         try:
-            return plan_services.month_start(data)
+            return month_parse(data)
         except DjangoValidationError:
             self.fail("invalid")
 

@@ -31,6 +31,7 @@ from tradepost.channel.forms import (
     messages_by_field,
 )
 from tradepost.channel.models import DemandPlan
+from tradepost.channel.months import month_parse
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import page_of, query_id, query_without_page
 
@@ -43,7 +44,7 @@ def demand_plan_list(request: HttpRequest) -> HttpResponse:
     month = None
     if month_text:
         try:
-            month = plan_services.month_start(month_text)
+            month = month_parse(month_text)
         except ValidationError:
             month_text = ""
     status = request.GET.get("status", "")
@@ -214,7 +215,7 @@ def demand_aggregate(request: HttpRequest) -> HttpResponse:
     month = plan_services.next_month()
     if month_text:
         try:
-            month = plan_services.month_start(month_text)
+            month = month_parse(month_text)
         except ValidationError as exc:
             error = exc.message_dict["month"][0]
     result = plan_services.demand_aggregate(request.user, month)
