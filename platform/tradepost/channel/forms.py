@@ -21,6 +21,7 @@ from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.forms import ProductChoice, active_products
 from tradepost.masterdata.models import Currency
 from tradepost.principals import Actor
+from tradepost.workspace.forms import MoneyField, QuantityField
 
 EXTRA_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
@@ -43,9 +44,7 @@ def dealers_of(actor: Actor) -> QuerySet[Customer]:
 class StockReportForm(forms.Form):
     dealer = DealerChoice(queryset=None, label=gettext_lazy("Dealer"))
     product = ProductChoice(queryset=active_products(), label=gettext_lazy("Product"))
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity on hand"), max_digits=12, decimal_places=3, min_value=0
-    )
+    quantity = QuantityField(label=gettext_lazy("Quantity on hand"))
     as_of = forms.DateField(label=gettext_lazy("As of"), widget=DateInput)
 
     def __init__(self, *args, actor: Actor, **kwargs):
@@ -126,13 +125,7 @@ class PlanLineForm(LineRowForm):
     product = ProductChoice(
         queryset=active_products(), label=gettext_lazy("Product"), required=False
     )
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity"),
-        max_digits=12,
-        decimal_places=3,
-        min_value=0,
-        required=False,
-    )
+    quantity = QuantityField(label=gettext_lazy("Quantity"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -148,20 +141,9 @@ class AgreementLineForm(LineRowForm):
     product = ProductChoice(
         queryset=active_products(), label=gettext_lazy("Product"), required=False
     )
-    unit_price = forms.DecimalField(
-        label=gettext_lazy("Agreed unit price"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-    )
-    max_quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity cap"),
-        max_digits=12,
-        decimal_places=3,
-        min_value=0,
-        required=False,
-        help_text=gettext_lazy("Empty: no cap."),
+    unit_price = MoneyField(label=gettext_lazy("Agreed unit price"), required=False)
+    max_quantity = QuantityField(
+        label=gettext_lazy("Quantity cap"), required=False, help_text=gettext_lazy("Empty: no cap.")
     )
 
     def clean(self):
