@@ -99,7 +99,7 @@ def decimal_checked(
     return value.quantize(places)
 
 
-def currency_value(value: Any, default: str) -> str:
+def currency_value(value: str | None, default: str) -> str:
     currency = (value or default or "").upper()
     if currency not in Currency.values:
         raise ValidationError({"currency": [_("Choose a supported currency.")]})

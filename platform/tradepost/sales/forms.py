@@ -3,7 +3,7 @@ order header. They parse input; the services decide.
 
 A document's lines are a Django formset of `LineForm`: blank rows are ignored, a row
 marked for deletion is dropped, and `LineFormSet.line_items()` gives the services
-their `[{product, quantity, unit_price, discount_percent, description}, …]`. The page
+their parsed lines (`pricing.documents.LineInput`: a Product, Decimals, a text). The page
 renders the rows with `sales/_line_rows.html`; `sales/lines.js` adds rows on click
 (without JavaScript the formset keeps three empty rows at the end).
 """
