@@ -250,7 +250,7 @@ def _channel_document(org, kind):
         adjustment = adjustments.price_adjustment_create(
             actor=org.owner,
             product=org.products["kettle"],
-            new_price="149.99",
+            new_price=Decimal("149.99"),
             effective_on=timezone.localdate(),
             basis="reported_stock",
         )
