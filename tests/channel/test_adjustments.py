@@ -49,7 +49,7 @@ def _report(org, dealer, quantity, as_of, product="kettle"):
         actor=org.owner,
         dealer=dealer,
         product=org.products[product],
-        quantity=quantity,
+        quantity=Decimal(quantity),
         as_of=as_of,
     )
 
@@ -57,7 +57,7 @@ def _report(org, dealer, quantity, as_of, product="kettle"):
 def _delivered(org, customer, quantity, on_day, *, currency=None, unit_price=None, returned=None):
     """An order of kettles for `customer` taken through its whole life by the people who
     do each step, delivered (its delivery stamped) at noon of `on_day`."""
-    line = {"product": org.products["kettle"], "quantity": quantity}
+    line = {"product": org.products["kettle"], "quantity": Decimal(quantity)}
     if unit_price is not None:
         line["unit_price"] = unit_price
     seller = org.users["dealer"] if customer.portal_user_id else org.owner
@@ -71,7 +71,7 @@ def _delivered(org, customer, quantity, on_day, *, currency=None, unit_price=Non
         orders.order_return_create(
             actor=org.users["finance_manager"],
             order=order,
-            quantities={order.lines.get().pk: returned},
+            quantities={order.lines.get().pk: Decimal(returned)},
             reason="Dented",
         )
     noon = datetime.datetime.combine(on_day, datetime.time(12))
@@ -82,7 +82,7 @@ def _delivered(org, customer, quantity, on_day, *, currency=None, unit_price=Non
 def _create(org, who="sales_manager", **kwargs):
     kwargs = {
         "product": org.products["kettle"],
-        "new_price": "149.99",
+        "new_price": Decimal("149.99"),
         "effective_on": TODAY,
         "basis": PriceAdjustment.Basis.REPORTED_STOCK,
         **kwargs,
@@ -166,12 +166,14 @@ def test_deliveries_in_the_window_count_net_of_returns_in_the_currency(sales_org
         _delivered(org, dealer, "2", effective - 30 * DAY)  # first day of the window
         _delivered(org, dealer, "7", effective - 31 * DAY)  # before the window
         _delivered(org, dealer, "9", effective)  # on the day of the change: after
-        _delivered(org, dealer, "6", effective - 3 * DAY, currency="USD", unit_price="25.00")
+        _delivered(
+            org, dealer, "6", effective - 3 * DAY, currency="USD", unit_price=Decimal("25.00")
+        )
         _delivered(org, franchise, "1.5", effective - 1 * DAY)
         _delivered(org, org.customers["rep_own"], "8", effective - 2 * DAY)  # not a dealer
 
         adjustment = _create(
-            org, basis=PriceAdjustment.Basis.DELIVERIES, window_days=30, new_price="189.00"
+            org, basis=PriceAdjustment.Basis.DELIVERIES, window_days=30, new_price=Decimal("189.00")
         )
 
         first, last = (effective - 30 * DAY).isoformat(), (effective - DAY).isoformat()
@@ -187,15 +189,15 @@ def test_deliveries_in_another_currency_count_for_an_adjustment_in_that_currency
     org = sales_org
     with schema_context(org.workspace.schema):
         dealer = org.customers["dealer"]
-        _delivered(org, dealer, "6", TODAY - 3 * DAY, currency="USD", unit_price="25.00")
+        _delivered(org, dealer, "6", TODAY - 3 * DAY, currency="USD", unit_price=Decimal("25.00"))
         _delivered(org, dealer, "4", TODAY - 3 * DAY)
 
         adjustment = _create(
             org,
             basis=PriceAdjustment.Basis.DELIVERIES,
             currency="USD",
-            old_price="25.00",
-            new_price="22.50",
+            old_price=Decimal("25.00"),
+            new_price=Decimal("22.50"),
             window_days=7,
         )
 
@@ -215,26 +217,26 @@ def test_a_fully_returned_delivery_gives_no_line(sales_org):
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"new_price": "199.00"}, "new_price"),  # not a drop
-        ({"new_price": "250"}, "new_price"),
-        ({"new_price": "-1"}, "new_price"),
-        ({"new_price": "1.005"}, "new_price"),
-        ({"new_price": "abc"}, "new_price"),
-        ({"old_price": "100", "new_price": "120"}, "new_price"),
+        ({"new_price": Decimal("199.00")}, "new_price"),  # not a drop
+        ({"new_price": Decimal("250")}, "new_price"),
+        ({"new_price": Decimal("-1")}, "new_price"),
+        ({"new_price": Decimal("1.005")}, "new_price"),
+        ({"old_price": Decimal("100"), "new_price": Decimal("120")}, "new_price"),
         ({"basis": "rumour"}, "basis"),
         ({"window_days": 0}, "window_days"),
         ({"window_days": 400}, "window_days"),
-        ({"window_days": "x"}, "window_days"),
         ({"currency": "XXX"}, "currency"),
         ({"currency": "USD"}, "old_price"),  # the list price is in CNY
-        ({"effective_on": "2026-01-01"}, "effective_on"),
         ({"effective_on": datetime.date(1999, 12, 31)}, "effective_on"),
         ({"effective_on": TODAY + 367 * DAY}, "effective_on"),
-        ({"old_price": "999999999999.99", "new_price": "0"}, "new_price"),  # too much owed
+        (
+            {"old_price": Decimal("999999999999.99"), "new_price": Decimal("0")},
+            "new_price",
+        ),  # too much owed
         ({"product": None}, "product"),
         ({"apply_to_product": True, "effective_on": TODAY + DAY}, "apply_to_product"),
         (
-            {"apply_to_product": True, "currency": "USD", "old_price": "300"},
+            {"apply_to_product": True, "currency": "USD", "old_price": Decimal("300")},
             "apply_to_product",
         ),
     ],
@@ -279,13 +281,13 @@ def test_review_correct_approve_and_post_credits_each_dealer_once(sales_org):
 
         # the manager sees the franchisee (East), adds its stock found on a visit
         adjustment = adjustments.price_adjustment_line_set(
-            actor=manager, adjustment=adjustment, dealer=franchise, quantity="2"
+            actor=manager, adjustment=adjustment, dealer=franchise, quantity=Decimal("2")
         )
         assert adjustment.total == Decimal("588.12")  # (10 + 2) × 49.01
         # the Beijing dealer is not in the East manager's scope
         with pytest.raises(ValidationError) as out_of_scope:
             adjustments.price_adjustment_line_set(
-                actor=manager, adjustment=adjustment, dealer=dealer, quantity="1"
+                actor=manager, adjustment=adjustment, dealer=dealer, quantity=Decimal("1")
             )
         assert "dealer" in out_of_scope.value.message_dict
 
@@ -294,7 +296,7 @@ def test_review_correct_approve_and_post_credits_each_dealer_once(sales_org):
         assert adjustment.status == S.APPROVED and adjustment.reviewed_by == finance
         with pytest.raises(ValidationError):
             adjustments.price_adjustment_line_set(
-                actor=manager, adjustment=adjustment, dealer=franchise, quantity="5"
+                actor=manager, adjustment=adjustment, dealer=franchise, quantity=Decimal("5")
             )
 
         adjustment = adjustments.price_adjustment_post(actor=finance, adjustment=adjustment)
@@ -344,7 +346,7 @@ def test_a_line_is_corrected_and_removed_and_the_total_follows(sales_org):
         adjustment = _create(org, who="owner")
 
         adjustment = adjustments.price_adjustment_line_set(
-            actor=org.owner, adjustment=adjustment, dealer=dealer, quantity="4"
+            actor=org.owner, adjustment=adjustment, dealer=dealer, quantity=Decimal("4")
         )
         line = adjustment.lines.get()
         assert (line.quantity, line.amount, adjustment.total) == (
@@ -355,11 +357,11 @@ def test_a_line_is_corrected_and_removed_and_the_total_follows(sales_org):
         assert line.source.startswith("set in review by")
 
         adjustment = adjustments.price_adjustment_line_set(
-            actor=org.owner, adjustment=adjustment, dealer=dealer, quantity="0"
+            actor=org.owner, adjustment=adjustment, dealer=dealer, quantity=Decimal("0")
         )
         assert adjustment.lines.count() == 0 and adjustment.total == Decimal("0.00")
 
-        for quantity in ("-1", "x", "1.0001"):
+        for quantity in (Decimal("-1"), Decimal("1.0001")):
             with pytest.raises(ValidationError) as bad:
                 adjustments.price_adjustment_line_set(
                     actor=org.owner, adjustment=adjustment, dealer=dealer, quantity=quantity
@@ -370,7 +372,7 @@ def test_a_line_is_corrected_and_removed_and_the_total_follows(sales_org):
                 actor=org.owner,
                 adjustment=adjustment,
                 dealer=org.customers["rep_own"],
-                quantity="1",
+                quantity=Decimal("1"),
             )
         assert "dealer" in not_dealer.value.message_dict
 
@@ -494,7 +496,7 @@ def test_a_salesperson_cannot_correct_or_recompute(sales_org):
             adjustments.price_adjustment_create(
                 actor=org.users["finance_manager"],
                 product=org.products["kettle"],
-                new_price="1",
+                new_price=Decimal("1"),
                 effective_on=TODAY,
                 basis="reported_stock",
             )
@@ -518,7 +520,7 @@ def test_applying_the_price_needs_the_product_permission(sales_org, make_user):
             adjustments.price_adjustment_create(
                 actor=user,
                 product=org.products["kettle"],
-                new_price="150",
+                new_price=Decimal("150"),
                 effective_on=TODAY,
                 basis="reported_stock",
                 apply_to_product=True,
@@ -552,14 +554,14 @@ def test_a_dealer_reports_its_own_stock_and_a_second_report_that_day_replaces_it
             actor=dealer_user,
             dealer=org.customers["dealer"],
             product=org.products["kettle"],
-            quantity="12",
+            quantity=Decimal("12"),
         )
         assert first.replaced_quantity is None
         second = stock.stock_report_create(
             actor=dealer_user,
             dealer=org.customers["dealer"],
             product=org.products["kettle"],
-            quantity="9.5",
+            quantity=Decimal("9.5"),
             as_of=TODAY,
         )
 
@@ -582,11 +584,9 @@ def test_a_dealer_reports_its_own_stock_and_a_second_report_that_day_replaces_it
         ("salesperson", "dealer", {}, "dealer"),  # the Beijing dealer is not theirs
         ("owner", "rep_own", {}, "dealer"),  # a direct customer holds no resale stock
         ("owner", "dealer", {"as_of": TODAY + DAY}, "as_of"),
-        ("owner", "dealer", {"as_of": "yesterday"}, "as_of"),
         ("owner", "dealer", {"as_of": datetime.date(1999, 12, 31)}, "as_of"),
-        ("owner", "dealer", {"quantity": "-1"}, "quantity"),
-        ("owner", "dealer", {"quantity": "1.0005"}, "quantity"),
-        ("owner", "dealer", {"quantity": "lots"}, "quantity"),
+        ("owner", "dealer", {"quantity": Decimal("-1")}, "quantity"),
+        ("owner", "dealer", {"quantity": Decimal("1.0005")}, "quantity"),
         ("owner", "dealer", {"product": None}, "product"),
     ],
 )
@@ -598,7 +598,7 @@ def test_bad_stock_reports_are_refused_with_the_field(sales_org, who, dealer, ch
         kwargs = {
             "dealer": customers[dealer],
             "product": org.products["kettle"],
-            "quantity": "5",
+            "quantity": Decimal("5"),
             **changes,
         }
         with pytest.raises(ValidationError) as refused:
@@ -614,7 +614,7 @@ def test_roles_without_the_permission_cannot_report_stock(sales_org, role):
             actor=sales_org.users[role],
             dealer=sales_org.customers["dealer"],
             product=sales_org.products["kettle"],
-            quantity="1",
+            quantity=Decimal("1"),
         )
 
 
@@ -626,7 +626,7 @@ def test_a_salesperson_reports_for_a_dealer_in_scope(sales_org):
             actor=org.users["salesperson"],
             dealer=franchise,
             product=org.products["toaster"],
-            quantity="3",
+            quantity=Decimal("3"),
             as_of=TODAY - DAY,
         )
         assert report.reported_by == org.users["salesperson"]
@@ -696,12 +696,12 @@ def committed_approved(platform_workspaces, django_db_blocker):
             ]
             for index, dealer in enumerate(dealers, start=1):
                 stock.stock_report_create(
-                    actor=owner, dealer=dealer, product=product, quantity=str(index * 10)
+                    actor=owner, dealer=dealer, product=product, quantity=Decimal(index * 10)
                 )
             adjustment = adjustments.price_adjustment_create(
                 actor=owner,
                 product=product,
-                new_price="90.00",
+                new_price=Decimal("90.00"),
                 effective_on=TODAY,
                 basis=PriceAdjustment.Basis.REPORTED_STOCK,
             )

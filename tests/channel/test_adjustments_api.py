@@ -275,7 +275,7 @@ def _posted(org):
         adjustment = adjustments.price_adjustment_create(
             actor=org.owner,
             product=org.products["kettle"],
-            new_price="149.99",
+            new_price=Decimal("149.99"),
             effective_on=TODAY,
             basis="reported_stock",
         )
@@ -347,7 +347,7 @@ def _grow(org, index):
         adjustment = adjustments.price_adjustment_create(
             actor=org.owner,
             product=org.products["toaster"],
-            new_price="200.00",
+            new_price=Decimal("200.00"),
             effective_on=TODAY - index * DAY,
             basis="reported_stock",
         )

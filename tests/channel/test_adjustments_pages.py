@@ -37,7 +37,7 @@ def stocked(sales_org):
 def _adjustment(org, **changes) -> PriceAdjustment:
     fields = {
         "product": org.products["kettle"],
-        "new_price": "149.99",
+        "new_price": Decimal("149.99"),
         "effective_on": TODAY,
         "basis": "reported_stock",
         **changes,
@@ -81,7 +81,7 @@ def test_an_empty_list_invites_the_manager_to_record_a_drop(sales_org):
 
 def test_the_list_shows_adjustments_and_filters_by_status(sales_org, stocked):
     draft = _adjustment(sales_org)
-    approved = _step(sales_org, _adjustment(sales_org, new_price="120.00"), "approve")
+    approved = _step(sales_org, _adjustment(sales_org, new_price=Decimal("120.00")), "approve")
     client = sales_org.client("salesperson")
 
     everything = client.get("/sales/adjustments/").content.decode()
@@ -356,7 +356,7 @@ def _grow(org, index):
         adjustment = adjustments.price_adjustment_create(
             actor=org.owner,
             product=org.products["toaster"],
-            new_price="200.00",
+            new_price=Decimal("200.00"),
             effective_on=TODAY - index * DAY,
             basis="reported_stock",
         )
@@ -393,7 +393,7 @@ def test_the_detail_query_count_does_not_grow_with_dealers(sales_org):
             for index in range(8):
                 dealer = _franchise(org, name=f"Many {index}", code=f"MANY-{index}")
                 adjustments.price_adjustment_line_set(
-                    actor=org.owner, adjustment=adjustment, dealer=dealer, quantity="1"
+                    actor=org.owner, adjustment=adjustment, dealer=dealer, quantity=Decimal("1")
                 )
 
     body = assert_list_queries(lambda: client.get(path), grow, queries=18).content.decode()

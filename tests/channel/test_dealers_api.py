@@ -6,6 +6,7 @@ role, another workspace's rows out of reach, list queries that do not grow."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -54,7 +55,13 @@ def _agreement(org, customer="rep_own", activate=True, **kwargs):
             ends_on=YEAR_END,
             lines=kwargs.pop(
                 "lines",
-                [{"product": org.products["kettle"], "unit_price": "150.00", "max_quantity": "10"}],
+                [
+                    {
+                        "product": org.products["kettle"],
+                        "unit_price": Decimal("150.00"),
+                        "max_quantity": Decimal("10"),
+                    }
+                ],
             ),
             **kwargs,
         )
@@ -107,7 +114,7 @@ def test_return_needs_a_comment_and_the_dealer_edits_the_returned_plan(sales_org
             actor=org.owner,
             dealer=org.customers["dealer"],
             month=plans.next_month(),
-            lines=[{"product": org.products["kettle"], "quantity": "10"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("10")}],
         )
         plans.demand_plan_submit(actor=org.owner, plan=plan)
     url = f"/api/v1/demand-plans/{plan.pk}/"
@@ -215,14 +222,14 @@ def test_the_list_filters_by_month_status_and_dealer(sales_org):
             actor=org.owner,
             dealer=org.customers["dealer"],
             month=plans.next_month(),
-            lines=[{"product": org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
         )
         plans.demand_plan_submit(actor=org.owner, plan=own)
         later = plans.demand_plan_save(
             actor=org.owner,
             dealer=franchise,
             month=plans.month_add(plans.next_month(), 1),
-            lines=[{"product": org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
         )
     owner = org.api("owner")
 
@@ -251,13 +258,13 @@ def test_the_aggregate_puts_plans_beside_orders(sales_org):
             actor=org.owner,
             dealer=org.customers["dealer"],
             month=month,
-            lines=[{"product": org.products["kettle"], "quantity": "10"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("10")}],
         )
         plans.demand_plan_submit(actor=org.owner, plan=plan)
         orders.order_create(
             actor=org.owner,
             customer=org.customers["dealer"],
-            lines=[{"product": org.products["kettle"], "quantity": "4"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("4")}],
             order_date=month.replace(day=2),
         )
     owner = org.api("owner")
@@ -500,8 +507,8 @@ def _grow(org, index: int) -> None:
             dealer=dealer,
             month=plans.next_month(),
             lines=[
-                {"product": org.products["kettle"], "quantity": "1"},
-                {"product": org.products["toaster"], "quantity": "1"},
+                {"product": org.products["kettle"], "quantity": Decimal("1")},
+                {"product": org.products["toaster"], "quantity": Decimal("1")},
             ],
         )
     agreement = _agreement(org, name=f"A{index}")
@@ -510,7 +517,7 @@ def _grow(org, index: int) -> None:
             actor=org.owner,
             customer=org.customers["rep_own"],
             agreement=agreement,
-            lines=[{"product": org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
         )
 
 

@@ -48,7 +48,7 @@ def _plan(org, who="dealer", dealer="dealer", lines=None, month=None):
             actor=actor,
             dealer=org.customers[dealer] if isinstance(dealer, str) else dealer,
             month=month or plans.next_month(),
-            lines=lines or [{"product": org.products["kettle"], "quantity": "10"}],
+            lines=lines or [{"product": org.products["kettle"], "quantity": Decimal("10")}],
         )
 
 
@@ -56,7 +56,13 @@ def _agreement(org, activate=True, customer="rep_own", **kwargs):
     with schema_context(org.workspace.schema):
         kwargs.setdefault(
             "lines",
-            [{"product": org.products["kettle"], "unit_price": "150.00", "max_quantity": "10"}],
+            [
+                {
+                    "product": org.products["kettle"],
+                    "unit_price": Decimal("150.00"),
+                    "max_quantity": Decimal("10"),
+                }
+            ],
         )
         agreement = agreements.agreement_create(
             actor=org.owner,
@@ -312,15 +318,15 @@ def test_the_aggregate_page_shows_planned_dealers_and_ordered(sales_org):
     plan = _plan(
         org,
         lines=[
-            {"product": org.products["kettle"], "quantity": "10"},
-            {"product": org.products["toaster"], "quantity": "4"},
+            {"product": org.products["kettle"], "quantity": Decimal("10")},
+            {"product": org.products["toaster"], "quantity": Decimal("4")},
         ],
     )
     other = _plan(
         org,
         who="north_rep",
         dealer=factories.franchise(org),
-        lines=[{"product": org.products["kettle"], "quantity": "5"}],
+        lines=[{"product": org.products["kettle"], "quantity": Decimal("5")}],
     )
     with schema_context(org.workspace.schema):
         for each in (plan, other):
@@ -328,7 +334,7 @@ def test_the_aggregate_page_shows_planned_dealers_and_ordered(sales_org):
         orders.order_create(
             actor=org.owner,
             customer=org.customers["dealer"],
-            lines=[{"product": org.products["kettle"], "quantity": "6"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("6")}],
             order_date=month.replace(day=5),
         )
     client = org.client("sales_manager")
@@ -363,8 +369,8 @@ def test_the_aggregate_page_query_count_does_not_grow(sales_org):
                 who="owner",
                 dealer=factories.franchise(org, name=f"F{index}"),
                 lines=[
-                    {"product": org.products["kettle"], "quantity": "1"},
-                    {"product": org.products["toaster"], "quantity": "1"},
+                    {"product": org.products["kettle"], "quantity": Decimal("1")},
+                    {"product": org.products["toaster"], "quantity": Decimal("1")},
                 ],
             )
             with schema_context(org.workspace.schema):
@@ -480,13 +486,13 @@ def test_the_detail_shows_usage_per_line_and_the_orders_under_it(sales_org):
             actor=org.users["salesperson"],
             customer=org.customers["rep_own"],
             agreement=agreement,
-            lines=[{"product": org.products["kettle"], "quantity": "4"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("4")}],
         )
         cancelled = orders.order_create(
             actor=org.users["salesperson"],
             customer=org.customers["rep_own"],
             agreement=agreement,
-            lines=[{"product": org.products["kettle"], "quantity": "5"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("5")}],
         )
         orders.order_cancel(actor=org.owner, order=cancelled, reason="dup")
 
@@ -640,7 +646,7 @@ def test_the_agreement_pages_take_the_same_queries_for_one_agreement_and_many(
             actor=org.owner,
             customer=org.customers["rep_own"],
             agreement=first,
-            lines=[{"product": org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
         )
 
     def grow():
@@ -652,7 +658,7 @@ def test_the_agreement_pages_take_the_same_queries_for_one_agreement_and_many(
                         actor=org.owner,
                         customer=org.customers["rep_own"],
                         agreement=target,
-                        lines=[{"product": org.products["kettle"], "quantity": "1"}],
+                        lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
                     )
 
     assert_list_queries(lambda: client.get(url), grow, queries=queries)

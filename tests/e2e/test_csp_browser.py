@@ -5,6 +5,8 @@ an inline event handler is refused."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
@@ -35,7 +37,7 @@ def deal(run_db, platform_workspaces):
                 actor=owner, name="CSP 测试客户 Policy Co", code="E2E-CSP-1", channel="dealer"
             )
             opportunity = pipeline.opportunity_create(
-                actor=owner, customer=customer, name="CSP board deal", amount="1000"
+                actor=owner, customer=customer, name="CSP board deal", amount=Decimal("1000")
             )
             head = md.tree_node_create(actor=owner, model=Branch, name="CSP HQ", code="E2E-CSP-HQ")
             md.tree_node_create(

@@ -21,7 +21,7 @@ D = Decimal
 
 
 def _opp(org, customer="rep_own", *, actor=None, **fields) -> Opportunity:
-    values = {"name": "Kitchen refit", "amount": "1000.00"}
+    values = {"name": "Kitchen refit", "amount": D("1000.00")}
     values.update(fields)
     return pipeline.opportunity_create(
         actor=actor or org.owner, customer=org.customers[customer], **values
@@ -52,7 +52,7 @@ def test_probabilities_default_until_a_manager_sets_an_open_stage(sales_org):
         }
         manager = org.users["sales_manager"]
         assert pipeline.stage_probability_set(actor=manager, stage="proposal", probability=55) == 55
-        assert pipeline.stage_probability_set(actor=manager, stage="vision", probability="35") == 35
+        assert pipeline.stage_probability_set(actor=manager, stage="vision", probability=35) == 35
         assert pipeline.stage_probabilities()["proposal"] == 55
         assert pipeline.stage_probabilities()["vision"] == 35
         entries = AuditEntry.objects.filter(action="stage_probability.changed")
@@ -70,10 +70,6 @@ def test_probabilities_default_until_a_manager_sets_an_open_stage(sales_org):
     [
         ("proposal", 101, "probability"),
         ("proposal", -1, "probability"),
-        ("proposal", "12.5", "probability"),
-        ("proposal", "abc", "probability"),
-        ("proposal", None, "probability"),
-        ("proposal", True, "probability"),
         ("won", 90, "stage"),
         ("lost", 10, "stage"),
         ("closing", 50, "stage"),
@@ -121,7 +117,7 @@ def test_a_salesperson_opens_an_opportunity_for_their_customer(sales_org):
         opportunity = _opp(
             org,
             actor=rep,
-            amount="12500.5",
+            amount=D("12500.5"),
             expected_close=datetime.date(2026, 9, 30),
             stage="diagnosis",
             next_step="  Site visit  ",
@@ -151,16 +147,13 @@ def test_the_owner_defaults_to_the_actor_when_the_customer_has_none(sales_org):
     [
         ({"name": "   "}, "name"),
         ({"name": "x" * 201}, "name"),
-        ({"amount": "-1"}, "amount"),
-        ({"amount": "1.005"}, "amount"),
-        ({"amount": "lots"}, "amount"),
-        ({"amount": None}, "amount"),
-        ({"amount": "1e15"}, "amount"),
-        ({"amount": "NaN"}, "amount"),
+        ({"amount": D("-1")}, "amount"),
+        ({"amount": D("1.005")}, "amount"),
+        ({"amount": D("1e15")}, "amount"),
+        ({"amount": D("NaN")}, "amount"),
         ({"currency": "XXX"}, "currency"),
         ({"stage": "won"}, "stage"),
         ({"stage": "nonsense"}, "stage"),
-        ({"expected_close": "2026-13-01"}, "expected_close"),
         ({"next_step": "x" * 301}, "next_step"),
     ],
 )
@@ -204,7 +197,7 @@ def test_changing_an_opportunity_records_what_changed(sales_org):
         changed = pipeline.opportunity_update(
             actor=rep,
             opportunity=opportunity,
-            amount="2000",
+            amount=D("2000"),
             expected_close=datetime.date(2026, 12, 1),
             notes="Budget approved",
             name="Kitchen refit",  # unchanged
@@ -224,7 +217,7 @@ def test_changing_an_opportunity_records_what_changed(sales_org):
         ({"stage": "won"}, "stage"),
         ({"customer": None}, "customer"),
         ({"closed_at": None}, "closed_at"),
-        ({"amount": "-5"}, "amount"),
+        ({"amount": D("-5")}, "amount"),
         ({"name": ""}, "name"),
         ({"follow_up_on": datetime.date(2026, 1, 1)}, "follow_up_on"),  # not won
     ],
@@ -411,20 +404,20 @@ def _forecast_book(org) -> None:
     def on(month: int, day: int) -> datetime.date:
         return datetime.date(2026, month, day)
 
-    _opp(org, amount="1000.00", stage="proposal", expected_close=on(3, 20))  # 600.00
-    _opp(org, amount="333.33", stage="vision", expected_close=on(4, 1))  # 133.332 → 133.33
-    _opp(org, "north", amount="0.05", stage="interest", expected_close=on(4, 30))  # 0.005 → 0.01
-    _opp(org, "north", amount="0.05", stage="interest", expected_close=on(4, 2))  # 0.01
-    _opp(org, amount="200", currency="USD", stage="negotiation", expected_close=on(5, 10))
-    _opp(org, amount="100", stage="prospect")  # no date: 5.00
-    _opp(org, amount="50", stage="diagnosis", expected_close=on(1, 5))  # overdue: 10.00
-    _opp(org, amount="70", stage="prospect", expected_close=on(9, 1))  # later: 3.50
+    _opp(org, amount=D("1000.00"), stage="proposal", expected_close=on(3, 20))  # 600.00
+    _opp(org, amount=D("333.33"), stage="vision", expected_close=on(4, 1))  # 133.332 → 133.33
+    _opp(org, "north", amount=D("0.05"), stage="interest", expected_close=on(4, 30))  # 0.005 → 0.01
+    _opp(org, "north", amount=D("0.05"), stage="interest", expected_close=on(4, 2))  # 0.01
+    _opp(org, amount=D("200"), currency="USD", stage="negotiation", expected_close=on(5, 10))
+    _opp(org, amount=D("100"), stage="prospect")  # no date: 5.00
+    _opp(org, amount=D("50"), stage="diagnosis", expected_close=on(1, 5))  # overdue: 10.00
+    _opp(org, amount=D("70"), stage="prospect", expected_close=on(9, 1))  # later: 3.50
     unassigned = _opp(
-        org, "hangzhou_unowned", amount="10", stage="proposal", expected_close=on(3, 1)
+        org, "hangzhou_unowned", amount=D("10"), stage="proposal", expected_close=on(3, 1)
     )
     pipeline.opportunity_update(actor=org.owner, opportunity=unassigned, owner=None)
     for stage in ("won", "lost"):
-        closed = _opp(org, amount="999", stage="negotiation", expected_close=on(3, 5))
+        closed = _opp(org, amount=D("999"), stage="negotiation", expected_close=on(3, 5))
         pipeline.opportunity_move(actor=org.owner, opportunity=closed, stage=stage, reason="Done")
 
 
@@ -530,12 +523,12 @@ def test_the_forecast_queries_do_not_grow_with_rows(sales_org, django_assert_num
 def test_the_board_has_a_column_per_stage_with_totals_per_currency(sales_org):
     org = sales_org
     with schema_context(org.workspace.schema):
-        first = _opp(org, amount="100.00", stage="vision", expected_close=APRIL)
-        second = _opp(org, amount="50.25", stage="vision", expected_close=MARCH)
-        _opp(org, amount="10", currency="USD", stage="vision")
-        won = _opp(org, amount="70")
+        first = _opp(org, amount=D("100.00"), stage="vision", expected_close=APRIL)
+        second = _opp(org, amount=D("50.25"), stage="vision", expected_close=MARCH)
+        _opp(org, amount=D("10"), currency="USD", stage="vision")
+        won = _opp(org, amount=D("70"))
         pipeline.opportunity_move(actor=org.owner, opportunity=won, stage="won", reason="Yes")
-        old = _opp(org, amount="80")
+        old = _opp(org, amount=D("80"))
         pipeline.opportunity_move(actor=org.owner, opportunity=old, stage="lost", reason="No")
         Opportunity.objects.filter(pk=old.pk).update(
             closed_at=timezone.now() - datetime.timedelta(days=31)

@@ -5,6 +5,7 @@ refused whole, isolation between workspaces, and lists whose queries do not grow
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -210,9 +211,9 @@ def test_betas_key_never_reads_or_changes_alphas_opportunities(
 
 def test_filters_search_and_ordering(sales_org, admin):
     org = sales_org
-    small = factories.opportunity(org, name="Small deal", amount="10", stage="vision")
-    big = factories.opportunity(org, "north", name="Big deal", amount="900")
-    closed = factories.opportunity(org, name="Old deal", amount="50")
+    small = factories.opportunity(org, name="Small deal", amount=Decimal("10"), stage="vision")
+    big = factories.opportunity(org, "north", name="Big deal", amount=Decimal("900"))
+    closed = factories.opportunity(org, name="Old deal", amount=Decimal("50"))
     with schema_context(org.workspace.schema):
         pipeline.opportunity_move(actor=org.owner, opportunity=closed, stage="lost", reason="Gone")
 
@@ -240,7 +241,7 @@ def _grow(org, count: int) -> None:
                 actor=org.owner,
                 customer=org.customers[("rep_own", "north", "hangzhou_unowned")[index % 3]],
                 name=f"Deal {index}",
-                amount=str(100 + index),
+                amount=Decimal(100 + index),
                 stage=("prospect", "vision", "negotiation")[index % 3],
                 expected_close=datetime.date(2026, 1 + index % 12, 1),
             )
@@ -271,13 +272,17 @@ def test_the_forecast_endpoint_gives_weighted_amounts_per_currency_month_and_own
 ):
     org = sales_org
     march = datetime.date(2026, 3, 10)
-    factories.opportunity(org, amount="1000.00", stage="proposal", expected_close=march)  # 600.00
-    factories.opportunity(org, amount="0.05", stage="interest", expected_close=march)  # 0.01
     factories.opportunity(
-        org, "north", amount="200", currency="USD", stage="negotiation"
+        org, amount=Decimal("1000.00"), stage="proposal", expected_close=march
+    )  # 600.00
+    factories.opportunity(
+        org, amount=Decimal("0.05"), stage="interest", expected_close=march
+    )  # 0.01
+    factories.opportunity(
+        org, "north", amount=Decimal("200"), currency="USD", stage="negotiation"
     )  # no date: 160
     factories.opportunity(
-        org, amount="5", stage="vision", expected_close=datetime.date(2025, 1, 1)
+        org, amount=Decimal("5"), stage="vision", expected_close=datetime.date(2025, 1, 1)
     )  # overdue
     response = admin.get(f"{BASE}forecast/?start=2026-03-31&months=2")
     assert response.status_code == 200, response.json()

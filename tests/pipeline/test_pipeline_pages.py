@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -43,12 +44,14 @@ def test_the_board_shows_a_column_per_stage_with_cards_and_sums(sales_org):
     factories.opportunity(
         org,
         name="Hotel kitchen",
-        amount="25000",
+        amount=Decimal("25000"),
         stage="vision",
         expected_close=datetime.date(2026, 6, 30),
     )
-    factories.opportunity(org, name="Canteen", amount="1000.50", stage="vision")
-    factories.opportunity(org, name="Dollar deal", amount="100", currency="USD", stage="vision")
+    factories.opportunity(org, name="Canteen", amount=Decimal("1000.50"), stage="vision")
+    factories.opportunity(
+        org, name="Dollar deal", amount=Decimal("100"), currency="USD", stage="vision"
+    )
     factories.opportunity(org, "north", name="Beijing chain")
     response = org.client("salesperson").get(BOARD)
     assert response.status_code == 200
@@ -86,7 +89,7 @@ def test_the_board_filters_and_shows_empty_states(sales_org):
             actor=org.users["sales_manager"],
             customer=org.customers["hangzhou_unowned"],
             name="Manager's deal",
-            amount="5",
+            amount=Decimal("5"),
         )
     mine = manager.get(f"{BOARD}?mine=1").content.decode()
     assert "Manager&#x27;s deal" in mine and "Rep&#x27;s deal" not in mine
@@ -383,7 +386,7 @@ def test_the_list_pages_through_every_opportunity(sales_org):
                     actor=org.owner,
                     customer=org.customers["north"],
                     name=f"Deal {index:02d}",
-                    amount="10",
+                    amount=Decimal("10"),
                     stage="vision",
                 )
 
@@ -400,10 +403,14 @@ def test_the_list_pages_through_every_opportunity(sales_org):
 def test_the_forecast_page_tables_weighted_amounts_by_month_and_owner(sales_org):
     org = sales_org
     factories.opportunity(
-        org, amount="1000", stage="proposal", expected_close=datetime.date(2026, 3, 20)
+        org, amount=Decimal("1000"), stage="proposal", expected_close=datetime.date(2026, 3, 20)
     )
     factories.opportunity(
-        org, amount="50", stage="vision", currency="USD", expected_close=datetime.date(2026, 4, 2)
+        org,
+        amount=Decimal("50"),
+        stage="vision",
+        currency="USD",
+        expected_close=datetime.date(2026, 4, 2),
     )
     response = org.client("salesperson").get("/sales/pipeline/forecast/?start=2026-03&months=3")
     assert response.status_code == 200

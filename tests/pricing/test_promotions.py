@@ -28,7 +28,7 @@ def _create(org, actor=None, **fields) -> Promotion:
     values = {
         "name": "December 10 %",
         "kind": "percent_off",
-        "percent": "10",
+        "percent": Decimal("10"),
         "starts_on": DAY,
         "ends_on": LAST,
     }
@@ -36,7 +36,7 @@ def _create(org, actor=None, **fields) -> Promotion:
     return promotions.promotion_create(actor=actor or org.owner, **values)
 
 
-def _order_line(org, customer="rep_own", product="kettle", quantity="3", **extra):
+def _order_line(org, customer="rep_own", product="kettle", quantity=Decimal("3"), **extra):
     order = orders.order_create(
         actor=org.owner,
         customer=org.customers[customer],
@@ -47,6 +47,10 @@ def _order_line(org, customer="rep_own", product="kettle", quantity="3", **extra
     return order.lines.get()
 
 
+def _tiers(*pairs: tuple[str, str]) -> list[dict[str, Decimal]]:
+    return [{"min_quantity": Decimal(q), "unit_price": Decimal(p)} for q, p in pairs]
+
+
 def _audit(action: str) -> int:
     return AuditEntry.objects.filter(action=action).count()
 
@@ -55,7 +59,9 @@ def _audit(action: str) -> int:
 def test_each_kind_keeps_only_its_own_fields(sales_org):
     org = sales_org
     with schema_context(org.workspace.schema):
-        percent = _create(org, amount="5", currency="USD", buy_quantity=3, tiers=[("1", "2")])
+        percent = _create(
+            org, amount=Decimal("5"), currency="USD", buy_quantity=3, tiers=_tiers(("1", "2"))
+        )
         assert (percent.percent, percent.amount, percent.currency) == (Decimal("10"), None, "")
         assert (percent.buy_quantity, percent.tiers) == (None, [])
 
@@ -63,11 +69,11 @@ def test_each_kind_keeps_only_its_own_fields(sales_org):
             org,
             name="Volume",
             kind="tiered_price",
-            percent="10",
+            percent=Decimal("10"),
             currency="cny",
             tiers=[
-                {"min_quantity": "50", "unit_price": "85"},
-                {"min_quantity": "10.500", "unit_price": "90.5"},
+                {"min_quantity": Decimal("50"), "unit_price": Decimal("85")},
+                {"min_quantity": Decimal("10.500"), "unit_price": Decimal("90.5")},
             ],
         )
         tiered.refresh_from_db()
@@ -81,7 +87,7 @@ def test_each_kind_keeps_only_its_own_fields(sales_org):
             org,
             name="Bundle",
             kind="buy_x_get_y",
-            buy_quantity="10",
+            buy_quantity=10,
             free_quantity=1,
             products=[org.products["kettle"].pk],
             customer_groups=[org.groups["tier1"]],
@@ -97,7 +103,7 @@ def test_each_kind_keeps_only_its_own_fields(sales_org):
         ]
 
 
-TIERS_21 = [{"min_quantity": str(n), "unit_price": "1"} for n in range(1, 22)]
+TIERS_21 = [{"min_quantity": Decimal(n), "unit_price": Decimal(1)} for n in range(1, 22)]
 
 
 @pytest.mark.parametrize(
@@ -106,35 +112,31 @@ TIERS_21 = [{"min_quantity": str(n), "unit_price": "1"} for n in range(1, 22)]
         ({"name": "  "}, "name"),
         ({"name": "x" * 201}, "name"),
         ({"kind": "free_lunch"}, "kind"),
-        ({"percent": "0"}, "percent"),
-        ({"percent": "100.01"}, "percent"),
+        ({"percent": Decimal("0")}, "percent"),
+        ({"percent": Decimal("100.01")}, "percent"),
         ({"percent": None}, "percent"),
-        ({"percent": "ten"}, "percent"),
-        ({"percent": "10.005"}, "percent"),
-        ({"kind": "amount_off", "amount": "0", "currency": "CNY"}, "amount"),
-        ({"kind": "amount_off", "amount": "5"}, "currency"),
-        ({"kind": "amount_off", "amount": "5", "currency": "XXX"}, "currency"),
+        ({"percent": Decimal("10.005")}, "percent"),
+        ({"kind": "amount_off", "amount": Decimal("0"), "currency": "CNY"}, "amount"),
+        ({"kind": "amount_off", "amount": Decimal("5")}, "currency"),
+        ({"kind": "amount_off", "amount": Decimal("5"), "currency": "XXX"}, "currency"),
         ({"kind": "buy_x_get_y", "buy_quantity": 0, "free_quantity": 1}, "buy_quantity"),
         ({"kind": "buy_x_get_y", "buy_quantity": 2}, "free_quantity"),
-        ({"kind": "buy_x_get_y", "buy_quantity": 2, "free_quantity": 1.5}, "free_quantity"),
-        ({"kind": "buy_x_get_y", "buy_quantity": True, "free_quantity": 1}, "buy_quantity"),
         ({"kind": "tiered_price", "currency": "CNY", "tiers": []}, "tiers"),
         ({"kind": "tiered_price", "currency": "CNY", "tiers": TIERS_21}, "tiers"),
-        ({"kind": "tiered_price", "currency": "CNY", "tiers": [("10", "1"), ("10", "2")]}, "tiers"),
-        ({"kind": "tiered_price", "currency": "CNY", "tiers": [("0", "1")]}, "tiers"),
-        ({"kind": "tiered_price", "currency": "CNY", "tiers": [("1", "-1")]}, "tiers"),
-        ({"kind": "tiered_price", "currency": "CNY", "tiers": [{"min_quantity": "1"}]}, "tiers"),
-        ({"kind": "tiered_price", "tiers": [("1", "1")]}, "currency"),
+        (
+            {"kind": "tiered_price", "currency": "CNY", "tiers": _tiers(("10", "1"), ("10", "2"))},
+            "tiers",
+        ),
+        ({"kind": "tiered_price", "currency": "CNY", "tiers": _tiers(("0", "1"))}, "tiers"),
+        ({"kind": "tiered_price", "currency": "CNY", "tiers": _tiers(("1", "-1"))}, "tiers"),
+        ({"kind": "tiered_price", "tiers": _tiers(("1", "1"))}, "currency"),
         ({"ends_on": DAY - datetime.timedelta(days=1)}, "ends_on"),
-        ({"starts_on": "1 December"}, "starts_on"),
         ({"ends_on": None}, "ends_on"),
         ({"channels": ["online"]}, "channels"),
         ({"products": [999999]}, "products"),
         ({"categories": [999999]}, "categories"),
-        ({"customer_groups": ["tier one"]}, "customer_groups"),
         ({"priority": -1}, "priority"),
         ({"priority": 40000}, "priority"),
-        ({"is_active": "yes"}, "is_active"),
         ({"colour": "red"}, "colour"),
     ],
 )
@@ -156,12 +158,12 @@ def test_every_wrong_field_is_named_at_once_and_tiers_name_the_row(sales_org):
                 org,
                 name="",
                 kind="tiered_price",
-                tiers=[("5", "10"), ("abc", "9")],
+                tiers=_tiers(("5", "10"), ("0", "9")),
                 ends_on=DAY - datetime.timedelta(days=1),
             )
         errors = refused.value.message_dict
         assert set(errors) == {"name", "currency", "tiers", "ends_on"}
-        assert errors["tiers"] == ["Tier 2, minimum quantity: Enter a number."]
+        assert errors["tiers"] == ["Tier 2, minimum quantity: Must be more than zero."]
 
 
 def test_a_change_is_checked_whole_and_a_new_kind_drops_the_old_fields(sales_org):
@@ -179,7 +181,7 @@ def test_a_change_is_checked_whole_and_a_new_kind_drops_the_old_fields(sales_org
             actor=manager,
             promotion=promotion,
             kind="amount_off",
-            amount="20",
+            amount=Decimal("20"),
             currency="CNY",
             products=[],
         )
@@ -194,7 +196,7 @@ def test_a_change_is_checked_whole_and_a_new_kind_drops_the_old_fields(sales_org
         assert entry.data["changed"] == ["amount", "currency", "kind", "percent", "products"]
 
         # The same values again change nothing and record nothing.
-        promotions.promotion_update(actor=manager, promotion=changed, amount="20.00")
+        promotions.promotion_update(actor=manager, promotion=changed, amount=Decimal("20.00"))
         assert _audit("promotion.updated") == 1
 
 
@@ -268,24 +270,26 @@ def test_the_dates_are_inclusive_at_both_ends(sales_org, order_date, applies):
 def test_amounts_in_one_currency_skip_orders_in_another(sales_org):
     org = sales_org
     with schema_context(org.workspace.schema):
-        dollars = _create(org, name="5 USD off", kind="amount_off", amount="5", currency="USD")
+        dollars = _create(
+            org, name="5 USD off", kind="amount_off", amount=Decimal("5"), currency="USD"
+        )
         tiers = _create(
             org,
             name="USD tiers",
             kind="tiered_price",
             currency="USD",
-            tiers=[("1", "1.00")],
+            tiers=_tiers(("1", "1.00")),
         )
         cny = _order_line(org, product="kettle")
         assert cny.promotion_id is None
-        usd = _order_line(org, product="usd_lamp", quantity="2", currency="USD")
+        usd = _order_line(org, product="usd_lamp", quantity=Decimal("2"), currency="USD")
         assert usd.promotion_id == tiers.pk  # 2 × (30 − 1) = 58 beats 2 × 5 = 10
         assert usd.promotion_discount == Decimal("58.00")
         promotions.promotion_deactivate(actor=org.owner, promotion=tiers)
-        usd = _order_line(org, product="usd_lamp", quantity="2", currency="USD")
+        usd = _order_line(org, product="usd_lamp", quantity=Decimal("2"), currency="USD")
         assert (usd.promotion_id, usd.promotion_discount) == (dollars.pk, Decimal("10.00"))
         # A percentage knows no currency: it reaches both.
-        _create(org, name="Everything 1 %", percent="1")
+        _create(org, name="Everything 1 %", percent=Decimal("1"))
         assert _order_line(org, product="kettle").promotion_discount == Decimal("5.97")
 
 
@@ -298,7 +302,7 @@ def test_overlapping_promotions_do_not_stack_and_the_line_shows_which_one_won(sa
             org,
             name="25 off kettles",
             kind="amount_off",
-            amount="25",
+            amount=Decimal("25"),
             currency="CNY",
             products=[kettle],
         )
@@ -314,8 +318,8 @@ def test_overlapping_promotions_do_not_stack_and_the_line_shows_which_one_won(sa
             actor=org.owner,
             customer=org.customers["rep_own"],
             lines=[
-                {"product": kettle, "quantity": "3"},
-                {"product": org.products["toaster"], "quantity": "1"},
+                {"product": kettle, "quantity": Decimal("3")},
+                {"product": org.products["toaster"], "quantity": Decimal("1")},
             ],
             order_date=DAY,
         )
@@ -333,7 +337,7 @@ def test_overlapping_promotions_do_not_stack_and_the_line_shows_which_one_won(sa
         assert order.discount_total == Decimal("224.95")
 
         # 2 kettles: no free one yet; 25 × 2 = 50 beats 39.80.
-        two = _order_line(org, quantity="2")
+        two = _order_line(org, quantity=Decimal("2"))
         assert (two.promotion_label, two.promotion_discount) == ("25 off kettles", Decimal("50.00"))
 
 
@@ -357,10 +361,10 @@ def test_the_preview_says_what_an_order_would_get_and_lists_the_others(sales_org
             actor=org.users["salesperson"],
             customer=org.customers["rep_own"],
             product=org.products["kettle"],
-            quantity="3",
+            quantity=Decimal("3"),
             on_date=DAY,
         )
-        line = _order_line(org, quantity="3")
+        line = _order_line(org, quantity=Decimal("3"))
         assert (preview.promotion.id, preview.discount) == (bundle.pk, line.promotion_discount)
         assert (preview.unit_price, preview.subtotal, preview.currency) == (
             Decimal("199.00"),
@@ -374,9 +378,9 @@ def test_the_preview_says_what_an_order_would_get_and_lists_the_others(sales_org
         one = promotions.promotion_preview(
             customer=org.customers["rep_own"],
             product=org.products["kettle"],
-            quantity="1",
+            quantity=Decimal("1"),
             on_date=DAY,
-            unit_price="100",
+            unit_price=Decimal("100"),
         )
         assert (one.promotion.id, one.discount, one.price_source) == (
             ten.pk,
@@ -390,15 +394,15 @@ def test_the_preview_says_what_an_order_would_get_and_lists_the_others(sales_org
     ("customer", "extra", "field"),
     [
         ("north", {}, "customer"),  # not the salesperson's customer
-        ("rep_own", {"quantity": "0"}, "quantity"),
+        ("rep_own", {"quantity": Decimal("0")}, "quantity"),
         ("rep_own", {"currency": "USD"}, "product"),  # the kettle has no USD price
         ("rep_own", {"currency": "XXX"}, "currency"),
-        ("rep_own", {"unit_price": "-1"}, "unit_price"),
+        ("rep_own", {"unit_price": Decimal("-1")}, "unit_price"),
     ],
 )
 def test_a_preview_refuses_what_it_cannot_answer(sales_org, customer, extra, field):
     org = sales_org
-    values = {"quantity": "1", **extra}
+    values = {"quantity": Decimal("1"), **extra}
     with schema_context(org.workspace.schema):
         with pytest.raises(ValidationError) as refused:
             promotions.promotion_preview(
@@ -466,7 +470,7 @@ def test_the_rule_reads_as_a_sentence(sales_org):
             name="Tiers",
             kind="tiered_price",
             currency="CNY",
-            tiers=[("10", "90"), ("50", "1250.5")],
+            tiers=_tiers(("10", "90"), ("50", "1250.5")),
             categories=[org.categories["kitchen"]],
             channels=["dealer"],
         )
@@ -499,7 +503,7 @@ def test_only_sales_managers_and_administrators_write_promotions(sales_org, role
         existing = _create(org, name="Existing")
         if allowed:
             _create(org, actor=user)
-            promotions.promotion_update(actor=user, promotion=existing, percent="12")
+            promotions.promotion_update(actor=user, promotion=existing, percent=Decimal("12"))
             promotions.promotion_deactivate(actor=user, promotion=existing)
             existing.refresh_from_db()
             assert (existing.percent, existing.is_active) == (Decimal("12"), False)
@@ -507,7 +511,7 @@ def test_only_sales_managers_and_administrators_write_promotions(sales_org, role
         with pytest.raises(PermissionDenied):
             _create(org, actor=user)
         with pytest.raises(PermissionDenied):
-            promotions.promotion_update(actor=user, promotion=existing, percent="12")
+            promotions.promotion_update(actor=user, promotion=existing, percent=Decimal("12"))
         with pytest.raises(PermissionDenied):
             promotions.promotion_deactivate(actor=user, promotion=existing)
         existing.refresh_from_db()
@@ -524,7 +528,7 @@ def test_a_read_only_workspace_refuses_promotion_writes(sales_org):
         with pytest.raises(WorkspaceReadOnly):
             _create(org, name="Another")
         with pytest.raises(WorkspaceReadOnly):
-            promotions.promotion_update(actor=org.owner, promotion=existing, percent="20")
+            promotions.promotion_update(actor=org.owner, promotion=existing, percent=Decimal("20"))
         with pytest.raises(WorkspaceReadOnly):
             promotions.promotion_deactivate(actor=org.owner, promotion=existing)
         existing.refresh_from_db()

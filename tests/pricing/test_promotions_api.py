@@ -5,6 +5,7 @@ workspaces, filters, and list queries that do not grow with rows."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -41,7 +42,7 @@ def _make(org, **extra) -> Promotion:
     values = {
         "name": "Made",
         "kind": "percent_off",
-        "percent": "10",
+        "percent": Decimal("10"),
         "starts_on": DAY,
         "ends_on": DAY + datetime.timedelta(days=30),
     }
@@ -328,7 +329,7 @@ def test_filters_and_bad_filters(sales_org, admin):
         org,
         name="Later",
         kind="amount_off",
-        amount="5",
+        amount=Decimal("5"),
         currency="CNY",
         starts_on=DAY + datetime.timedelta(days=60),
         ends_on=DAY + datetime.timedelta(days=90),
@@ -379,7 +380,7 @@ def test_a_dealer_reads_only_the_promotions_that_can_reach_it(sales_org):
     today = timezone.localdate()
     common = {
         "kind": "percent_off",
-        "percent": "5",
+        "percent": Decimal("5"),
         "starts_on": today,
         "ends_on": today + datetime.timedelta(days=9),
     }

@@ -7,6 +7,7 @@ queries that do not grow with rows."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -54,7 +55,7 @@ def _make(org, **extra) -> Promotion:
     values = {
         "name": "Made",
         "kind": "percent_off",
-        "percent": "10",
+        "percent": Decimal("10"),
         "starts_on": _today(),
         "ends_on": _today() + datetime.timedelta(days=30),
     }
@@ -281,7 +282,7 @@ def test_a_promotions_page_lists_the_order_lines_it_gave_in_the_readers_scope(sa
             orders.order_create(
                 actor=org.owner,
                 customer=org.customers[customer],
-                lines=[{"product": org.products["kettle"], "quantity": "2"}],
+                lines=[{"product": org.products["kettle"], "quantity": Decimal("2")}],
             )
     page = f"/sales/promotions/{promotion.pk}/"
     everything = org.client("sales_manager").get(page).content.decode()

@@ -40,7 +40,7 @@ def _order(org, who="salesperson", customer="rep_own"):
     return orders.order_create(
         actor=_actor(org, who),
         customer=org.customers[customer],
-        lines=[{"product": org.products["kettle"], "quantity": "2"}],
+        lines=[{"product": org.products["kettle"], "quantity": Decimal("2")}],
     )
 
 
@@ -183,7 +183,7 @@ def test_the_apis_allowed_actions_match_the_quotes_page_buttons_for_each_role(sa
         quote = quotes.quote_create(
             actor=org.users["salesperson"],
             customer=org.customers["rep_own"],
-            lines=[{"product": org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
         )
         quote = quotes.quote_send(actor=org.users["salesperson"], quote=quote)
     client = org.client(who)
@@ -212,7 +212,7 @@ def _channel_document(org, kind):
                 actor=org.users["dealer"],
                 dealer=org.customers["dealer"],
                 month=plans.next_month(),
-                lines=[{"product": org.products["kettle"], "quantity": "10"}],
+                lines=[{"product": org.products["kettle"], "quantity": Decimal("10")}],
             )
             plan = plans.demand_plan_submit(actor=org.users["dealer"], plan=plan)
             steps = {
@@ -233,7 +233,7 @@ def _channel_document(org, kind):
                 name="Framework",
                 starts_on=timezone.localdate(),
                 ends_on=timezone.localdate() + datetime.timedelta(days=90),
-                lines=[{"product": org.products["kettle"], "unit_price": "150.00"}],
+                lines=[{"product": org.products["kettle"], "unit_price": Decimal("150.00")}],
             )
             agreement = agreements.agreement_activate(actor=org.owner, agreement=agreement)
             steps = {
@@ -250,7 +250,7 @@ def _channel_document(org, kind):
         adjustment = adjustments.price_adjustment_create(
             actor=org.owner,
             product=org.products["kettle"],
-            new_price="149.99",
+            new_price=Decimal("149.99"),
             effective_on=timezone.localdate(),
             basis="reported_stock",
         )
@@ -386,7 +386,9 @@ def submitted_order(committed_customer, django_db_blocker):  # noqa: F811 - fixt
                 actor=owner, sku="LC-RACE", name="Race toaster", list_price=Decimal("12.00")
             )
             order = orders.order_create(
-                actor=owner, customer=customer, lines=[{"product": product, "quantity": "1"}]
+                actor=owner,
+                customer=customer,
+                lines=[{"product": product, "quantity": Decimal("1")}],
             )
             order = orders.order_submit(actor=owner, order=order)
         connection.set_schema_to_public()

@@ -32,7 +32,9 @@ def approved_orders(committed_customer, django_db_blocker):  # noqa: F811 - fixt
             made = []
             for _ in range(THREADS):
                 order = orders.order_create(
-                    actor=owner, customer=customer, lines=[{"product": product, "quantity": "1"}]
+                    actor=owner,
+                    customer=customer,
+                    lines=[{"product": product, "quantity": Decimal("1")}],
                 )
                 order = orders.order_submit(actor=owner, order=order)
                 made.append(orders.order_approve(actor=owner, order=order))

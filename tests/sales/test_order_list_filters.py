@@ -6,6 +6,7 @@ history comes from the one audit selector."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django_tenants.utils import schema_context
@@ -19,7 +20,7 @@ def _order(org, customer):
         return orders.order_create(
             actor=org.owner,
             customer=org.customers[customer],
-            lines=[{"product": org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
         )
 
 

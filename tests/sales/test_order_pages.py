@@ -5,6 +5,7 @@ isolation, and list queries that do not grow with rows."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -44,7 +45,7 @@ def _order(org, customer="rep_own"):
         return orders.order_create(
             actor=org.owner,
             customer=org.customers[customer],
-            lines=[{"product": org.products["kettle"], "quantity": "2"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("2")}],
         )
 
 
@@ -242,7 +243,11 @@ def test_an_order_placed_under_an_agreement_from_the_form(sales_org):
             starts_on=timezone.localdate() - datetime.timedelta(days=1),
             ends_on=timezone.localdate() + datetime.timedelta(days=30),
             lines=[
-                {"product": org.products["kettle"], "unit_price": "150.00", "max_quantity": "10"}
+                {
+                    "product": org.products["kettle"],
+                    "unit_price": Decimal("150.00"),
+                    "max_quantity": Decimal("10"),
+                }
             ],
         )
         agreements.agreement_activate(actor=org.owner, agreement=agreement)

@@ -21,8 +21,12 @@ def _order(org, who="salesperson", customer="rep_own", **kwargs):
     lines = kwargs.pop(
         "lines",
         [
-            {"product": org.products["kettle"], "quantity": "2"},
-            {"product": org.products["toaster"], "quantity": "1", "discount_percent": "10"},
+            {"product": org.products["kettle"], "quantity": Decimal("2")},
+            {
+                "product": org.products["toaster"],
+                "quantity": Decimal("1"),
+                "discount_percent": Decimal("10"),
+            },
         ],
     )
     actor = org.users[who] if who != "owner" else org.owner
@@ -64,7 +68,7 @@ def test_full_lifecycle_numbers_on_confirmation_and_audits_each_step(sales_org):
         assert order.number == f"SO-{year}-00001"
         line = order.lines.order_by("position").first()
         order = orders.order_ship(
-            actor=org.users["warehouse_manager"], order=order, quantities={line.pk: "1"}
+            actor=org.users["warehouse_manager"], order=order, quantities={line.pk: Decimal("1")}
         )
         assert order.status == Order.Status.PARTIALLY_SHIPPED
         order = orders.order_ship(actor=org.users["warehouse_manager"], order=order)
@@ -73,7 +77,7 @@ def test_full_lifecycle_numbers_on_confirmation_and_audits_each_step(sales_org):
         order_return = orders.order_return_create(
             actor=org.users["sales_manager"],
             order=order,
-            quantities={line.pk: "1"},
+            quantities={line.pk: Decimal("1")},
             reason="Dented",
         )
         assert order_return.net_total == Decimal("199.00")
@@ -148,7 +152,7 @@ def test_who_may_cancel(sales_org):
         dealers = orders.order_create(
             actor=org.users["dealer"],
             customer=org.customers["dealer"],
-            lines=[{"product": org.products["kettle"], "quantity": "5"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("5")}],
         )
         assert dealers.owner == org.users["north_rep"]  # the dealer's salesperson sells it
         cancelled = orders.order_cancel(actor=org.users["dealer"], order=dealers, reason="Typo")

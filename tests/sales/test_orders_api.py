@@ -183,12 +183,12 @@ def test_people_reach_only_orders_in_their_scope(sales_org):
         mine = orders.order_create(
             actor=org.owner,
             customer=org.customers["rep_own"],
-            lines=[{"product": org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
         )
         north = orders.order_create(
             actor=org.owner,
             customer=org.customers["north"],
-            lines=[{"product": org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
         )
     rep = org.api("salesperson")
     ids = {row["id"] for row in rep.get("/api/v1/orders/").json()["results"]}
@@ -225,7 +225,7 @@ def test_betas_key_never_reads_or_changes_alphas_orders(
         order = orders.order_create(
             actor=sales_org.owner,
             customer=sales_org.customers["rep_own"],
-            lines=[{"product": sales_org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": sales_org.products["kettle"], "quantity": Decimal("1")}],
         )
     beta = api_client(beta_sales_org.workspace, api_key(beta_sales_org.workspace))
     assert beta.get("/api/v1/orders/").json()["count"] == 0
@@ -248,8 +248,8 @@ def _grow(org, count: int) -> None:
                 actor=org.owner,
                 customer=org.customers["rep_own" if index % 2 else "north"],
                 lines=[
-                    {"product": org.products["kettle"], "quantity": str(index + 1)},
-                    {"product": org.products["toaster"], "quantity": "1"},
+                    {"product": org.products["kettle"], "quantity": Decimal(index + 1)},
+                    {"product": org.products["toaster"], "quantity": Decimal("1")},
                 ],
             )
 

@@ -38,8 +38,12 @@ def _quote(org, who="salesperson", customer="rep_own", **kwargs):
     lines = kwargs.pop(
         "lines",
         [
-            {"product": org.products["kettle"], "quantity": "2"},
-            {"product": org.products["toaster"], "quantity": "1", "discount_percent": "10"},
+            {"product": org.products["kettle"], "quantity": Decimal("2")},
+            {
+                "product": org.products["toaster"],
+                "quantity": Decimal("1"),
+                "discount_percent": Decimal("10"),
+            },
         ],
     )
     return quotes.quote_create(
@@ -114,8 +118,16 @@ def test_a_quote_prices_its_lines_exactly_as_an_order_would(sales_org):
     with schema_context(org.workspace.schema):
         _promotion(org, starts_on=TODAY(), ends_on=TODAY())
         lines = [
-            {"product": org.products["kettle"], "quantity": "3", "discount_percent": "5"},
-            {"product": org.products["toaster"], "quantity": "1.5", "unit_price": "250.00"},
+            {
+                "product": org.products["kettle"],
+                "quantity": Decimal("3"),
+                "discount_percent": Decimal("5"),
+            },
+            {
+                "product": org.products["toaster"],
+                "quantity": Decimal("1.5"),
+                "unit_price": Decimal("250.00"),
+            },
         ]
         quote = _quote(org, lines=lines)
         order = orders.order_create(
@@ -150,7 +162,9 @@ def test_a_quote_in_another_currency_needs_a_price_there(sales_org):
     org = sales_org
     with schema_context(org.workspace.schema):
         lamp = _quote(
-            org, currency="USD", lines=[{"product": org.products["usd_lamp"], "quantity": "2"}]
+            org,
+            currency="USD",
+            lines=[{"product": org.products["usd_lamp"], "quantity": Decimal("2")}],
         )
         assert (lamp.currency, lamp.net_total) == ("USD", Decimal("60.00"))
         with pytest.raises(ValidationError) as refused:
@@ -162,8 +176,8 @@ def test_a_quote_in_another_currency_needs_a_price_there(sales_org):
     ("change", "field"),
     [
         ({"lines": []}, "lines"),
-        ({"lines": [{"product": None, "quantity": "1"}]}, "lines"),
-        ({"lines": [{"product": "kettle", "quantity": "0"}]}, "lines"),
+        ({"lines": [{"product": None, "quantity": Decimal("1")}]}, "lines"),
+        ({"lines": [{"product": "kettle", "quantity": Decimal("0")}]}, "lines"),
         ({"currency": "XXX"}, "currency"),
         ({"valid_until": "yesterday"}, "valid_until"),
         ({"issued_on": "in_ten_days", "valid_until": "in_five_days"}, "valid_until"),
@@ -334,7 +348,7 @@ def test_only_a_draft_is_edited_and_its_lines_are_priced_again(sales_org):
         changed = quotes.quote_update(
             actor=rep,
             quote=quote,
-            lines=[{"product": org.products["kettle"], "quantity": "4"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("4")}],
             valid_until=later,
             notes="Delivery included",
         )
@@ -409,11 +423,15 @@ def test_conversion_keeps_the_quoted_prices_and_evaluates_promotions_again(sales
             org,
             issued_on=ten_days_ago,
             lines=[
-                {"product": org.products["kettle"], "quantity": "2", "discount_percent": "5"},
+                {
+                    "product": org.products["kettle"],
+                    "quantity": Decimal("2"),
+                    "discount_percent": Decimal("5"),
+                },
                 {
                     "product": org.products["toaster"],
-                    "quantity": "1",
-                    "unit_price": "240.00",
+                    "quantity": Decimal("1"),
+                    "unit_price": Decimal("240.00"),
                     "description": "Toaster, display model",
                 },
             ],
@@ -493,7 +511,9 @@ def committed_accepted_quote(platform_workspaces, django_db_blocker):
                 actor=owner, sku="RACE-QT-1", name="Race kettle", list_price=Decimal("88.00")
             )
             quote = quotes.quote_create(
-                actor=owner, customer=customer, lines=[{"product": product, "quantity": "5"}]
+                actor=owner,
+                customer=customer,
+                lines=[{"product": product, "quantity": Decimal("5")}],
             )
             quote = quotes.quote_accept(
                 actor=owner, quote=quotes.quote_send(actor=owner, quote=quote)

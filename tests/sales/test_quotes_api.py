@@ -46,7 +46,7 @@ def _make(org, customer="rep_own", **kwargs):
         return quotes.quote_create(
             actor=org.owner,
             customer=org.customers[customer],
-            lines=[{"product": org.products["kettle"], "quantity": "1"}],
+            lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
             **kwargs,
         )
 
@@ -299,8 +299,8 @@ def _grow(org, count: int) -> None:
                 actor=org.owner,
                 customer=org.customers["rep_own" if index % 2 else "north"],
                 lines=[
-                    {"product": org.products["kettle"], "quantity": str(index + 1)},
-                    {"product": org.products["toaster"], "quantity": "1"},
+                    {"product": org.products["kettle"], "quantity": Decimal(index + 1)},
+                    {"product": org.products["toaster"], "quantity": Decimal("1")},
                 ],
             )
 

@@ -27,7 +27,7 @@ YEAR = timezone.localdate().year
 
 
 def _make(org, customer="rep_own", who="owner", **kwargs):
-    lines = kwargs.pop("lines", [{"product": org.products["kettle"], "quantity": "2"}])
+    lines = kwargs.pop("lines", [{"product": org.products["kettle"], "quantity": Decimal("2")}])
     actor = org.owner if who == "owner" else org.users[who]
     with schema_context(org.workspace.schema):
         return quotes.quote_create(
@@ -120,7 +120,7 @@ def test_the_list_pages_by_fifty(sales_org):
             quotes.quote_create(
                 actor=org.owner,
                 customer=org.customers["rep_own"],
-                lines=[{"product": org.products["kettle"], "quantity": "1"}],
+                lines=[{"product": org.products["kettle"], "quantity": Decimal("1")}],
             )
     client = org.client("owner")
     first = client.get("/sales/quotes/").content.decode()
@@ -291,8 +291,12 @@ def test_the_page_shows_lines_with_price_source_promotion_and_totals(sales_org):
     quote = _make(
         org,
         lines=[
-            {"product": org.products["kettle"], "quantity": "2"},
-            {"product": org.products["toaster"], "quantity": "1", "unit_price": "250.00"},
+            {"product": org.products["kettle"], "quantity": Decimal("2")},
+            {
+                "product": org.products["toaster"],
+                "quantity": Decimal("1"),
+                "unit_price": Decimal("250.00"),
+            },
         ],
     )
     body = org.client("salesperson").get(f"/sales/quotes/{quote.pk}/").content.decode()
@@ -305,7 +309,9 @@ def test_the_page_shows_lines_with_price_source_promotion_and_totals(sales_org):
 
 
 def test_quantities_read_as_people_write_them(sales_org):
-    quote = _make(sales_org, lines=[{"product": sales_org.products["kettle"], "quantity": "10"}])
+    quote = _make(
+        sales_org, lines=[{"product": sales_org.products["kettle"], "quantity": Decimal("10")}]
+    )
     body = sales_org.client("salesperson").get(f"/sales/quotes/{quote.pk}/").content.decode()
     assert "10 pcs" in body and "1E+1" not in body
     with schema_context(sales_org.workspace.schema):
@@ -409,8 +415,16 @@ def printed(sales_org):
     return _make(
         org,
         lines=[
-            {"product": org.products["kettle"], "quantity": "2", "discount_percent": "5"},
-            {"product": org.products["toaster"], "quantity": "1", "unit_price": "1250.00"},
+            {
+                "product": org.products["kettle"],
+                "quantity": Decimal("2"),
+                "discount_percent": Decimal("5"),
+            },
+            {
+                "product": org.products["toaster"],
+                "quantity": Decimal("1"),
+                "unit_price": Decimal("1250.00"),
+            },
         ],
         notes="Delivery in 3 days",
     )
@@ -483,7 +497,7 @@ def test_a_long_chinese_quote_prints_on_several_pages(sales_org):
         quote = quotes.quote_create(
             actor=org.owner,
             customer=org.customers["rep_own"],
-            lines=[{"product": product, "quantity": "3"} for product in products],
+            lines=[{"product": product, "quantity": Decimal("3")} for product in products],
             notes="价格含运费。<b>不含</b>安装 & 调试",
         )
         with translation.override("zh-hans"):

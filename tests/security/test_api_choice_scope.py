@@ -15,6 +15,8 @@ sales manager (whose team is the Shanghai salesperson), a Beijing salesperson
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
@@ -147,7 +149,7 @@ def test_filtered_lists_do_not_grow_queries_with_rows(org, path, queries):
                 actor=org.owner, customer=customer, subject=f"A{index}", owner=rep
             )
             pipeline.opportunity_create(
-                actor=org.owner, customer=customer, name=f"O{index}", amount="10"
+                actor=org.owner, customer=customer, name=f"O{index}", amount=Decimal("10")
             )
 
     add(0)
@@ -404,7 +406,7 @@ def test_the_services_refuse_an_out_of_scope_user_whoever_calls_them(org):
         assert set(refused.value.message_dict) == {"owner"}
         with pytest.raises(ValidationError) as refused:
             pipeline.opportunity_create(
-                actor=rep, customer=customer, name="X", amount="1", owner=colleague
+                actor=rep, customer=customer, name="X", amount=Decimal("1"), owner=colleague
             )
         assert set(refused.value.message_dict) == {"owner"}
         assert not Activity.objects.filter(subject="X").exists()

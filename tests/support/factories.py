@@ -131,15 +131,19 @@ def _lines(org, lines):
     if lines is not None:
         return lines
     return [
-        {"product": org.products["kettle"], "quantity": "2"},
-        {"product": org.products["toaster"], "quantity": "1", "discount_percent": "10"},
+        {"product": org.products["kettle"], "quantity": Decimal("2")},
+        {
+            "product": org.products["toaster"],
+            "quantity": Decimal("1"),
+            "discount_percent": Decimal("10"),
+        },
     ]
 
 
 def opportunity(org, customer: str = "rep_own", *, actor=None, **fields: Any):
     from tradepost.pipeline import services as pipeline
 
-    fields = {"name": "Kitchen refit", "amount": "1000.00", **fields}
+    fields = {"name": "Kitchen refit", "amount": Decimal("1000.00"), **fields}
     with schema_context(org.schema):
         return pipeline.opportunity_create(
             actor=_actor(org, actor), customer=org.customers[customer], **fields
@@ -172,7 +176,9 @@ def order(org, customer: str = "rep_own", *, actor=None, lines=None, **fields: A
         )
 
 
-def order_return(org, customer: str = "rep_own", *, quantity="2", returned="1", reason="Dented"):
+def order_return(
+    org, customer: str = "rep_own", *, quantity=Decimal("2"), returned=Decimal("1"), reason="Dented"
+):
     """A return of `returned` kettles from a delivered order of `quantity`, each step
     taken by the role that does it (the owner enters, approves and confirms; the
     warehouse ships and delivers; finance takes the return)."""
@@ -199,7 +205,7 @@ def promotion(org, *, actor=None, **fields: Any):
     fields = {
         "name": "Spring 春季促销",
         "kind": "percent_off",
-        "percent": "10",
+        "percent": Decimal("10"),
         "starts_on": today.replace(day=1),
         "ends_on": today + datetime.timedelta(days=30),
         "products": [org.products["kettle"]],
@@ -209,7 +215,7 @@ def promotion(org, *, actor=None, **fields: Any):
         return promotions.promotion_create(actor=_actor(org, actor), **fields)
 
 
-def stock_report(org, dealer, quantity="3", *, product="kettle", as_of=None, actor=None):
+def stock_report(org, dealer, quantity=Decimal("3"), *, product="kettle", as_of=None, actor=None):
     from tradepost.channel import stock
 
     with schema_context(org.schema):
@@ -228,7 +234,7 @@ def price_adjustment(org, *, actor=None, **fields: Any):
 
     fields = {
         "product": org.products["kettle"],
-        "new_price": "149.99",
+        "new_price": Decimal("149.99"),
         "effective_on": timezone.localdate(),
         "basis": "reported_stock",
         **fields,
@@ -242,8 +248,8 @@ def demand_plan(org, dealer=None, *, actor=None, lines=None, month=None, **field
     from tradepost.channel import plans
 
     lines = lines or [
-        {"product": org.products["kettle"], "quantity": "1"},
-        {"product": org.products["toaster"], "quantity": "1"},
+        {"product": org.products["kettle"], "quantity": Decimal("1")},
+        {"product": org.products["toaster"], "quantity": Decimal("1")},
     ]
     with schema_context(org.schema):
         return plans.demand_plan_save(
@@ -266,7 +272,11 @@ def agreement(org, customer: str = "rep_own", *, actor=None, activate=True, **fi
         "starts_on": today.replace(day=1),
         "ends_on": datetime.date(today.year, 12, 31),
         "lines": [
-            {"product": org.products["kettle"], "unit_price": "150.00", "max_quantity": "10"}
+            {
+                "product": org.products["kettle"],
+                "unit_price": Decimal("150.00"),
+                "max_quantity": Decimal("10"),
+            }
         ],
         **fields,
     }

@@ -48,7 +48,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -86,8 +85,8 @@ NUMBER_KEY = "price_adjustment"
 
 
 # --- Checks --------------------------------------------------------------------------
-def _price(value: Any, field: str) -> Decimal:
-    return documents.decimal_value(
+def _price(value: Decimal, field: str) -> Decimal:
+    return documents.decimal_checked(
         value, field=field, places=arithmetic.CENT, maximum=documents.MAX_PRICE
     )
 
@@ -274,11 +273,11 @@ def price_adjustment_create(
     *,
     actor: Actor,
     product: Product,
-    new_price: Any,
+    new_price: Decimal,
     effective_on: datetime.date,
     basis: str,
-    window_days: Any = 30,
-    old_price: Any = None,
+    window_days: int = 30,
+    old_price: Decimal | None = None,
     currency: str | None = None,
     notes: str = "",
     apply_to_product: bool = False,
@@ -300,11 +299,8 @@ def price_adjustment_create(
         "effective_on",
         latest=timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD),
     )
-    try:
-        window = int(window_days)
-    except (TypeError, ValueError):
-        window = 0
-    if isinstance(window_days, bool) or not 1 <= window <= MAX_WINDOW_DAYS:
+    window = window_days
+    if not 1 <= window <= MAX_WINDOW_DAYS:
         raise ValidationError(
             {
                 "window_days": [
@@ -313,7 +309,7 @@ def price_adjustment_create(
             }
         )
     currency = documents.currency_value(currency, product.currency)
-    if old_price in (None, ""):
+    if old_price is None:
         if currency != product.currency:
             raise ValidationError(
                 {
@@ -404,7 +400,7 @@ def price_adjustment_recompute(*, actor: Actor, adjustment: PriceAdjustment) -> 
 
 @transaction.atomic
 def price_adjustment_line_set(
-    *, actor: Actor, adjustment: PriceAdjustment, dealer: Customer, quantity: Any
+    *, actor: Actor, adjustment: PriceAdjustment, dealer: Customer, quantity: Decimal
 ) -> PriceAdjustment:
     """Correct what a dealer holds on a draft (a dealer not on it yet gets a line;
     zero removes the line). The dealer must be in the actor's scope."""

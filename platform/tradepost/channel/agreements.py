@@ -27,10 +27,10 @@ refuses in a read-only workspace, locks the agreement row, and writes an audit e
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import NotRequired, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -273,8 +273,8 @@ HEADER_FIELDS = ("name", "notes", "ends_on")  # may change while draft or active
 DRAFT_FIELDS = ("currency", "starts_on")  # and the lines: only while draft
 
 
-def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
-    text = str(value or "").strip()
+def _text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
+    text = (value or "").strip()
     if required and not text:
         raise ValidationError({field: [_("This field is required.")]})
     if len(text) > max_length:
@@ -282,21 +282,35 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = False) ->
     return text
 
 
-def _date(value: Any, field: str) -> datetime.date:
-    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        raise ValidationError({field: [_("Enter a date.")]})
-    return value
-
-
 def _check_period(starts_on: datetime.date, ends_on: datetime.date) -> None:
     if ends_on < starts_on:
         raise ValidationError({"ends_on": [_("The agreement cannot end before it starts.")]})
 
 
+class AgreementLineInput(TypedDict):
+    """An agreement's line as a form or serializer parsed it: the agreed price (None:
+    missing) and an optional cap."""
+
+    product: Product
+    unit_price: Decimal | None
+    max_quantity: NotRequired[Decimal | None]
+
+
+class AgreementChanges(TypedDict, total=False):
+    """What `agreement_update` may change besides the lines (`HEADER_FIELDS`, and
+    `DRAFT_FIELDS` while a draft)."""
+
+    name: str
+    notes: str
+    ends_on: datetime.date
+    currency: str
+    starts_on: datetime.date
+
+
 def agreement_lines(
-    items: Iterable[Mapping[str, Any]] | None,
+    items: Iterable[AgreementLineInput] | None,
 ) -> list[tuple[Product, Decimal, Decimal | None]]:
-    """Check line input: each an active product once, an agreed unit price (tax-
+    """Check the lines: each an active product once, an agreed unit price (tax-
     exclusive, two decimal places) and an optional cap above zero."""
     items = list(items or [])
     if len(items) > documents.MAX_LINES:
@@ -311,32 +325,31 @@ def agreement_lines(
     errors: list[str] = []
     for index, item in enumerate(items, start=1):
         try:
-            if not isinstance(item, Mapping) or not isinstance(item.get("product"), Product):
+            product = item.get("product")
+            if not isinstance(product, Product):
                 raise ValidationError({"product": [_("Select a product.")]})
-            product = item["product"]
             if not product.is_active:
                 raise ValidationError(
                     {"product": [_("%(sku)s is no longer sold.") % {"sku": product.sku}]}
                 )
-            if item.get("unit_price") in (None, ""):
+            price = item.get("unit_price")
+            if price is None:
                 raise ValidationError({"unit_price": [_("Enter the agreed price.")]})
-            unit_price = documents.decimal_value(
-                item["unit_price"],
+            unit_price = documents.decimal_checked(
+                price,
                 field="unit_price",
                 places=arithmetic.CENT,
                 maximum=documents.MAX_PRICE,
             )
             cap = item.get("max_quantity")
-            if cap not in (None, ""):
-                cap = documents.decimal_value(
+            if cap is not None:
+                cap = documents.decimal_checked(
                     cap,
                     field="max_quantity",
                     places=documents.QUANTITY_PLACES,
                     maximum=documents.MAX_QUANTITY,
                     positive=True,
                 )
-            else:
-                cap = None
         except ValidationError as exc:
             errors.extend(
                 _("Line %(line)d, %(field)s: %(message)s")
@@ -421,7 +434,7 @@ def agreement_create(
     starts_on: datetime.date,
     ends_on: datetime.date,
     currency: str | None = None,
-    lines: Iterable[Mapping[str, Any]] = (),
+    lines: Iterable[AgreementLineInput] = (),
     notes: str = "",
 ) -> Agreement:
     """A draft agreement with `customer`: agreed prices (tax-exclusive, in `currency`,
@@ -432,7 +445,6 @@ def agreement_create(
     name = _text(name, field="name", max_length=MAX_NAME, required=True)
     notes = _text(notes, field="notes", max_length=MAX_NOTES)
     currency = documents.currency_value(currency, customer.currency)
-    starts_on, ends_on = _date(starts_on, "starts_on"), _date(ends_on, "ends_on")
     _check_period(starts_on, ends_on)
     checked = agreement_lines(lines)
     ensure_writable()
@@ -462,8 +474,8 @@ def agreement_update(
     *,
     actor: Actor,
     agreement: Agreement,
-    lines: Iterable[Mapping[str, Any]] | None = None,
-    **changes: Any,
+    lines: Iterable[AgreementLineInput] | None = None,
+    **changes: Unpack[AgreementChanges],
 ) -> Agreement:
     """Change an agreement. While it is a draft: everything but the customer (lines
     are replaced whole). Once active: only the name, the notes and the end date. A
@@ -493,9 +505,9 @@ def agreement_update(
     if "currency" in changes:
         locked.currency = documents.currency_value(changes["currency"], locked.currency)
     if "starts_on" in changes:
-        locked.starts_on = _date(changes["starts_on"], "starts_on")
+        locked.starts_on = changes["starts_on"]
     if "ends_on" in changes:
-        locked.ends_on = _date(changes["ends_on"], "ends_on")
+        locked.ends_on = changes["ends_on"]
     _check_period(locked.starts_on, locked.ends_on)
     checked = agreement_lines(lines) if lines is not None else None
     locked.save()

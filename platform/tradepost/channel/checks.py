@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -19,10 +18,8 @@ from tradepost.principals import Actor
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 
 
-def date_in_range(value: Any, field: str, *, latest: datetime.date) -> datetime.date:
+def date_in_range(value: datetime.date, field: str, *, latest: datetime.date) -> datetime.date:
     """A date between `EARLIEST_DATE` and `latest` (so the look-back stays a date)."""
-    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        raise ValidationError({field: [_("Enter a valid date.")]})
     if not EARLIEST_DATE <= value <= latest:
         raise ValidationError(
             {
@@ -35,8 +32,9 @@ def date_in_range(value: Any, field: str, *, latest: datetime.date) -> datetime.
     return value
 
 
-def quantity_value(value: Any) -> Decimal:
-    return documents.decimal_value(
+def quantity_value(value: Decimal) -> Decimal:
+    """A quantity (not negative, three places) the quantity columns hold."""
+    return documents.decimal_checked(
         value,
         field="quantity",
         places=documents.QUANTITY_PLACES,
@@ -44,7 +42,7 @@ def quantity_value(value: Any) -> Decimal:
     )
 
 
-def dealer_required(actor: Actor, dealer: Any, field: str = "dealer") -> Customer:
+def dealer_required(actor: Actor, dealer: Customer, field: str = "dealer") -> Customer:
     """A reseller customer in the actor's scope (others are refused like missing ones)."""
     if not isinstance(dealer, Customer) or not customer_is_visible(actor, dealer.pk):
         raise ValidationError({field: [_("Select a valid dealer.")]})
@@ -53,7 +51,7 @@ def dealer_required(actor: Actor, dealer: Any, field: str = "dealer") -> Custome
     return dealer
 
 
-def product_required(product: Any) -> Product:
+def product_required(product: Product) -> Product:
     if not isinstance(product, Product) or product.pk is None:
         raise ValidationError({"product": [_("Select a product.")]})
     return product

@@ -55,14 +55,14 @@ def seed_demo(*, actor: User) -> int:
             actor=actor,
             customer=dealer,
             agreement=agreement,
-            lines=[{"product": products[0], "quantity": "40"}],
+            lines=[{"product": products[0], "quantity": Decimal("40")}],
         )
         for index, each in enumerate(dealers[:3]):
             stock.stock_report_create(
                 actor=actor,
                 dealer=each,
                 product=products[0],
-                quantity=str(30 + 10 * index),
+                quantity=Decimal(30 + 10 * index),
                 as_of=today - datetime.timedelta(days=2),
             )
             plan = plans.demand_plan_save(
@@ -70,8 +70,8 @@ def seed_demo(*, actor: User) -> int:
                 dealer=each,
                 month=plans.next_month(),
                 lines=[
-                    {"product": products[0], "quantity": str(100 + 20 * index)},
-                    {"product": products[1], "quantity": "50"},
+                    {"product": products[0], "quantity": Decimal(100 + 20 * index)},
+                    {"product": products[1], "quantity": Decimal("50")},
                 ],
             )
             plans.demand_plan_submit(actor=actor, plan=plan)

@@ -14,12 +14,14 @@ from django.utils.translation import gettext_lazy
 from tradepost.channel import agreements as agreement_services
 from tradepost.channel import plans as plan_services
 from tradepost.channel.models import Agreement
+from tradepost.channel.months import month_parse
 from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.customers.models import RESELLER_CHANNELS, Customer
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.forms import ProductChoice, active_products
 from tradepost.masterdata.models import Currency
 from tradepost.principals import Actor
+from tradepost.workspace.forms import MoneyField, QuantityField
 
 EXTRA_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
@@ -42,9 +44,7 @@ def dealers_of(actor: Actor) -> QuerySet[Customer]:
 class StockReportForm(forms.Form):
     dealer = DealerChoice(queryset=None, label=gettext_lazy("Dealer"))
     product = ProductChoice(queryset=active_products(), label=gettext_lazy("Product"))
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity on hand"), max_digits=12, decimal_places=3, min_value=0
-    )
+    quantity = QuantityField(label=gettext_lazy("Quantity on hand"))
     as_of = forms.DateField(label=gettext_lazy("As of"), widget=DateInput)
 
     def __init__(self, *args, actor: Actor, **kwargs):
@@ -82,7 +82,7 @@ class MonthField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
-            return plan_services.month_start(value)
+            return month_parse(value)
         except ValidationError as exc:
             raise ValidationError(exc.message_dict["month"]) from None
 
@@ -125,13 +125,7 @@ class PlanLineForm(LineRowForm):
     product = ProductChoice(
         queryset=active_products(), label=gettext_lazy("Product"), required=False
     )
-    quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity"),
-        max_digits=12,
-        decimal_places=3,
-        min_value=0,
-        required=False,
-    )
+    quantity = QuantityField(label=gettext_lazy("Quantity"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -147,20 +141,9 @@ class AgreementLineForm(LineRowForm):
     product = ProductChoice(
         queryset=active_products(), label=gettext_lazy("Product"), required=False
     )
-    unit_price = forms.DecimalField(
-        label=gettext_lazy("Agreed unit price"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-    )
-    max_quantity = forms.DecimalField(
-        label=gettext_lazy("Quantity cap"),
-        max_digits=12,
-        decimal_places=3,
-        min_value=0,
-        required=False,
-        help_text=gettext_lazy("Empty: no cap."),
+    unit_price = MoneyField(label=gettext_lazy("Agreed unit price"), required=False)
+    max_quantity = QuantityField(
+        label=gettext_lazy("Quantity cap"), required=False, help_text=gettext_lazy("Empty: no cap.")
     )
 
     def clean(self):

@@ -29,11 +29,10 @@ writes an audit entry.
 from __future__ import annotations
 
 import datetime
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -61,24 +60,13 @@ EDITABLE = (S.DRAFT, S.RETURNED)
 AGGREGATED = (S.SUBMITTED, S.ACCEPTED)
 MAX_MONTHS_AHEAD = 12
 MAX_NOTES = 2000
-_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
 
 
 # --- Months --------------------------------------------------------------------------
-def month_start(value: Any, *, field: str = "month") -> datetime.date:
-    """The first day of the month `value` names: a date (any day of the month) or a
-    text "2026-12" / "2026-12-15". Anything else is a ValidationError on `field`."""
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        return value.replace(day=1)
-    match = _MONTH.match(value) if isinstance(value, str) else None
-    if match:
-        try:
-            return datetime.date(int(match[1]), int(match[2]), int(match[3] or 1)).replace(day=1)
-        except ValueError:
-            pass
-    raise ValidationError({field: [_("Enter a month as YYYY-MM, e.g. 2026-12.")]})
+def month_start(day: datetime.date) -> datetime.date:
+    """The first day of `day`'s month: what a plan's month is stored as (text such as
+    "2026-12" is parsed by `channel.months.month_parse` in the forms and the API)."""
+    return day.replace(day=1)
 
 
 def month_add(month: datetime.date, months: int) -> datetime.date:
@@ -166,9 +154,16 @@ def _fmt(month: datetime.date) -> dict[str, str]:
     return {"month": f"{month:%Y-%m}"}
 
 
-def plan_lines(items: Iterable[Mapping[str, Any]] | None) -> list[tuple[Product, Decimal]]:
-    """Check line input: at least one line, each an active product once with a
-    positive quantity (up to three decimal places)."""
+class PlanLineInput(TypedDict):
+    """A plan's line as a form or serializer parsed it."""
+
+    product: Product
+    quantity: Decimal
+
+
+def plan_lines(items: Iterable[PlanLineInput] | None) -> list[tuple[Product, Decimal]]:
+    """Check the lines: at least one, each an active product once with a positive
+    quantity (up to three decimal places)."""
     items = list(items or [])
     if not items:
         raise ValidationError({"lines": [_("Add at least one product.")]})
@@ -180,8 +175,6 @@ def plan_lines(items: Iterable[Mapping[str, Any]] | None) -> list[tuple[Product,
     errors: list[str] = []
     for index, item in enumerate(items, start=1):
         try:
-            if not isinstance(item, Mapping):
-                raise ValidationError({"product": [_("Select a product.")]})
             product = item.get("product")
             if not isinstance(product, Product):
                 raise ValidationError({"product": [_("Select a product.")]})
@@ -189,8 +182,8 @@ def plan_lines(items: Iterable[Mapping[str, Any]] | None) -> list[tuple[Product,
                 raise ValidationError(
                     {"product": [_("%(sku)s is no longer sold.") % {"sku": product.sku}]}
                 )
-            quantity = documents.decimal_value(
-                item.get("quantity"),
+            quantity = documents.decimal_checked(
+                item["quantity"],
                 field="quantity",
                 places=documents.QUANTITY_PLACES,
                 maximum=documents.MAX_QUANTITY,
@@ -215,8 +208,8 @@ def plan_lines(items: Iterable[Mapping[str, Any]] | None) -> list[tuple[Product,
     return result
 
 
-def _notes(value: Any) -> str:
-    notes = str(value or "").strip()
+def _notes(value: str | None) -> str:
+    notes = (value or "").strip()
     if len(notes) > MAX_NOTES:
         raise ValidationError(
             {"notes": [_("At most %(count)d characters.") % {"count": MAX_NOTES}]}
@@ -293,13 +286,13 @@ def demand_plan_save(
     *,
     actor: Actor,
     dealer: Customer,
-    month: Any,
-    lines: Iterable[Mapping[str, Any]],
+    month: datetime.date,
+    lines: Iterable[PlanLineInput],
     notes: str = "",
 ) -> DemandPlan:
     """Create the dealer's plan for `month`, or replace the lines and notes of the one
-    it has while that is a draft or returned. `month` may be any day of the month or
-    "YYYY-MM". The returned plan carries `created_now` (True when it is new)."""
+    it has while that is a draft or returned. `month` may be any day of the month.
+    The returned plan carries `created_now` (True when it is new)."""
     if actor is None or not (
         actor.has_perm("channel.add_demandplan") or actor.has_perm("channel.change_demandplan")
     ):
@@ -347,7 +340,7 @@ def demand_plan_update(
     *,
     actor: Actor,
     plan: DemandPlan,
-    lines: Iterable[Mapping[str, Any]] | None = None,
+    lines: Iterable[PlanLineInput] | None = None,
     notes: str | None = None,
 ) -> DemandPlan:
     """Change a draft or returned plan: its lines (replaced whole) and/or its notes."""
@@ -398,8 +391,8 @@ def _review(name: str, actor: Actor, plan: DemandPlan, *, comment: str) -> Deman
     )
 
 
-def _comment(value: Any) -> str:
-    comment = str(value or "").strip()
+def _comment(value: str | None) -> str:
+    comment = (value or "").strip()
     if len(comment) > MAX_NOTES:
         raise ValidationError(
             {"comment": [_("At most %(count)d characters.") % {"count": MAX_NOTES}]}
@@ -454,7 +447,7 @@ class DemandAggregate:
     dealers: int  # dealers with such a plan
 
 
-def demand_aggregate(actor: Actor, month: Any) -> DemandAggregate:
+def demand_aggregate(actor: Actor, month: datetime.date) -> DemandAggregate:
     """Σ quantity per product over the submitted and accepted plans of `month` in the
     actor's scope, with the number of dealers planning each product; beside it, Σ the
     order-line quantities of those dealers' orders dated in the month (every status

@@ -10,7 +10,7 @@ day replaces the quantity.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -40,7 +40,7 @@ def stock_report_create(
     actor: Actor,
     dealer: Customer,
     product: Product,
-    quantity: Any,
+    quantity: Decimal,
     as_of: datetime.date | None = None,
 ) -> DealerStockReport:
     """Record how much of `product` the dealer holds on `as_of` (default: today).
@@ -57,7 +57,7 @@ def stock_report_create(
     product_required(product)
     amount = quantity_value(quantity)
     today = timezone.localdate()
-    if isinstance(as_of, datetime.date) and as_of > today:
+    if as_of is not None and as_of > today:
         raise ValidationError({"as_of": [_("Stock can be reported up to today, not ahead.")]})
     as_of = date_in_range(as_of or today, "as_of", latest=today)
     ensure_writable()

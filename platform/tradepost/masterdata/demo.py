@@ -126,7 +126,7 @@ def _owner() -> Any:
     )
 
 
-def _tree(actor: Actor, model: type[TreeNode], rows: list[tuple]) -> dict[str, TreeNode]:
+def _tree(actor: Actor, model: type[TreeNode], rows: list[tuple[Any, ...]]) -> dict[str, TreeNode]:
     nodes = {node.code: node for node in model.objects.exclude(code="")}
     for code, name, parent_code, *extra in rows:
         if code not in nodes:
@@ -186,7 +186,7 @@ def seed_demo(actor: Actor | None = None) -> None:
     _place_staff(actor, branches, regions)
 
 
-def _place_staff(actor: Actor, branches: dict, regions: dict) -> None:
+def _place_staff(actor: Actor, branches: dict[str, TreeNode], regions: dict[str, TreeNode]) -> None:
     from tradepost.accounts.models import User
 
     placed = set(StaffProfile.objects.values_list("user_id", flat=True))

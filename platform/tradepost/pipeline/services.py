@@ -36,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -97,6 +97,20 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
+class OpportunityChanges(TypedDict, total=False):
+    """What `opportunity_update` may change (`EDITABLE_FIELDS`), as forms and
+    serializers parse it."""
+
+    name: str
+    amount: Decimal
+    currency: str
+    expected_close: datetime.date | None
+    owner: User | None
+    next_step: str
+    notes: str
+    follow_up_on: datetime.date | None
+
+
 # --- Stage probabilities -------------------------------------------------------------
 def _stored_probabilities() -> dict[str, int]:
     return dict(
@@ -139,26 +153,20 @@ def stage_settings() -> list[StageSetting]:
     ]
 
 
-def _probability_value(stage: Any, value: Any) -> int:
+def _probability_value(stage: str, value: int) -> int:
     if stage not in CONFIGURABLE_STAGES:
         if stage in CLOSED_STAGES:
             raise ValidationError(
                 {"stage": [_("Won is always 100 % and lost 0 %; only open stages can be set.")]}
             )
         raise ValidationError({"stage": [_("Choose a stage.")]})
-    if isinstance(value, bool):
+    if not 0 <= value <= 100:
         raise ValidationError({"probability": [_("Enter a whole number from 0 to 100.")]})
-    try:
-        number = Decimal(str(value).strip())
-    except (ArithmeticError, ValueError, TypeError):
-        raise ValidationError({"probability": [_("Enter a whole number from 0 to 100.")]}) from None
-    if not number.is_finite() or number != number.to_integral_value() or not 0 <= number <= 100:
-        raise ValidationError({"probability": [_("Enter a whole number from 0 to 100.")]})
-    return int(number)
+    return value
 
 
 @transaction.atomic
-def stage_probabilities_set(*, actor: Actor, probabilities: Mapping[str, Any]) -> dict[str, int]:
+def stage_probabilities_set(*, actor: Actor, probabilities: Mapping[str, int]) -> dict[str, int]:
     """Set the win probability of one or more open stages at once (all or nothing).
     Forecasts and weighted amounts use the new values from then on."""
     documents.require(actor, "pipeline.change_stageprobability")
@@ -177,7 +185,7 @@ def stage_probabilities_set(*, actor: Actor, probabilities: Mapping[str, Any]) -
     return {**before, **cleaned}
 
 
-def stage_probability_set(*, actor: Actor, stage: str, probability: Any) -> int:
+def stage_probability_set(*, actor: Actor, stage: str, probability: int) -> int:
     """Set one open stage's win probability (0–100, `pipeline.change_stageprobability`)."""
     return stage_probabilities_set(actor=actor, probabilities={stage: probability})[stage]
 
@@ -521,11 +529,7 @@ LIFECYCLE: Lifecycle[Opportunity] = Lifecycle(
 )
 
 
-def _text(value: Any, field_name: str, limit: int, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationError({field_name: [_("Enter text.")]})
+def _text(value: str, field_name: str, limit: int, *, required: bool = False) -> str:
     text = value.replace("\x00", "").strip()
     if required and not text:
         raise ValidationError({field_name: [_("This field is required.")]})
@@ -536,29 +540,17 @@ def _text(value: Any, field_name: str, limit: int, *, required: bool = False) ->
     return text
 
 
-def _amount(value: Any) -> Decimal:
-    if value is None or value == "" or isinstance(value, bool):
-        raise ValidationError({"amount": [_("Enter an amount.")]})
-    return documents.decimal_value(value, field="amount", places=CENT, maximum=MAX_AMOUNT)
+def _amount(value: Decimal) -> Decimal:
+    return documents.decimal_checked(value, field="amount", places=CENT, maximum=MAX_AMOUNT)
 
 
-def _date(value: Any, field_name: str) -> datetime.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        raise ValidationError({field_name: [_("Enter a date.")]})
-    return value
-
-
-def _owner(value: Any) -> User | None:
-    if value is None:
-        return None
-    if not isinstance(value, User) or not value.is_active:
+def _owner(value: User | None) -> User | None:
+    if value is not None and not value.is_active:
         raise ValidationError({"owner": [_("Choose an active user as the owner.")]})
     return value
 
 
-def _owner_in_reach(actor: Actor, value: Any) -> User | None:
+def _owner_in_reach(actor: Actor, value: User | None) -> User | None:
     """An owner the actor gives must be among their choices (`check_choices`): a
     salesperson gives opportunities to nobody but themselves, a manager to their team."""
     owner = _owner(value)
@@ -572,7 +564,7 @@ def opportunity_create(
     actor: Actor,
     customer: Customer,
     name: str,
-    amount: Any,
+    amount: Decimal,
     currency: str | None = None,
     expected_close: datetime.date | None = None,
     owner: User | None = None,
@@ -584,8 +576,6 @@ def opportunity_create(
     owner defaults to the customer's salesperson, else the actor; the currency to the
     customer's."""
     documents.require(actor, "pipeline.add_opportunity")
-    if not isinstance(customer, Customer):
-        raise ValidationError({"customer": [_("Select a valid customer.")]})
     documents.require_customer_visible(actor, customer)
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -593,7 +583,7 @@ def opportunity_create(
         "name": lambda: _text(name, "name", MAX_NAME, required=True),
         "amount": lambda: _amount(amount),
         "currency": lambda: documents.currency_value(currency, customer.currency),
-        "expected_close": lambda: _date(expected_close, "expected_close"),
+        "expected_close": lambda: expected_close,
         "owner": lambda: _owner_in_reach(actor, owner),
         "next_step": lambda: _text(next_step, "next_step", MAX_NEXT_STEP),
         "notes": lambda: _text(notes, "notes", MAX_NOTES),
@@ -631,7 +621,9 @@ def opportunity_create(
 
 
 @transaction.atomic
-def opportunity_update(*, actor: Actor, opportunity: Opportunity, **changes: Any) -> Opportunity:
+def opportunity_update(
+    *, actor: Actor, opportunity: Opportunity, **changes: Unpack[OpportunityChanges]
+) -> Opportunity:
     """Change an opportunity's name, amount, currency, expected close, owner, next step,
     notes or (once won) follow-up date. Its stage changes only by moving it."""
     step = LIFECYCLE.start("edit", actor=actor, document=opportunity)
@@ -645,11 +637,11 @@ def opportunity_update(*, actor: Actor, opportunity: Opportunity, **changes: Any
         "name": lambda value: _text(value, "name", MAX_NAME, required=True),
         "amount": _amount,
         "currency": lambda value: documents.currency_value(value, ""),
-        "expected_close": lambda value: _date(value, "expected_close"),
+        "expected_close": lambda value: value,
         "owner": _owner,
         "next_step": lambda value: _text(value, "next_step", MAX_NEXT_STEP),
         "notes": lambda value: _text(value, "notes", MAX_NOTES),
-        "follow_up_on": lambda value: _date(value, "follow_up_on"),
+        "follow_up_on": lambda value: value,
     }
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
@@ -692,7 +684,6 @@ def opportunity_move(
     if stage not in Stage.values:
         raise ValidationError({"stage": [_("Choose a stage.")]})
     reason = _text(reason, "reason", MAX_REASON)
-    follow_up_on = _date(follow_up_on, "follow_up_on")
     locked = step.lock()
     before = locked.stage
     if stage == before:

@@ -11,6 +11,8 @@ refused move (won or lost without a reason) lands with its error and status 400.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -283,7 +285,7 @@ def opportunity_edit(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     }
     form = OpportunityForm(data, actor=request.user, opportunity=opportunity, initial=initial)
     if data is not None and form.is_valid():
-        changes = {name: form.cleaned_data.get(name) for name in form.fields}
+        changes: dict[str, Any] = {name: form.cleaned_data.get(name) for name in form.fields}
         for text_field in ("next_step", "notes"):
             changes[text_field] = changes.get(text_field) or ""
         updated = service_call(

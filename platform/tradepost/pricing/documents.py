@@ -1,13 +1,14 @@
-"""What quote and order services share: checking the actor, reading line input, and
-pricing lines (resolved price → promotion → discount → tax, see `pricing.lines`)."""
+"""What quote and order services share: checking the actor, checking parsed line input
+against the rules, and pricing lines (resolved price → promotion → discount → tax, see
+`pricing.lines`)."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Any, NotRequired, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -62,8 +63,8 @@ def actor_user(actor: Actor) -> User | None:
     return actor if getattr(actor, "pk", None) else None  # type: ignore[return-value]  # a user
 
 
-def decimal_value(
-    value: Any,
+def decimal_checked(
+    value: Decimal,
     *,
     field: str,
     places: Decimal,
@@ -71,17 +72,15 @@ def decimal_value(
     maximum: Decimal,
     positive: bool = False,
 ) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: [_("Enter a number.")]}) from None
-    if not number.is_finite():
+    """`value` (parsed by the caller's form or serializer) within the rule's range and
+    precision, quantized to `places`; a ValidationError keyed `field` otherwise."""
+    if not value.is_finite():
         raise ValidationError({field: [_("Enter a number.")]})
-    if abs(number) > maximum:  # before quantize(), which fails on too many digits
+    if abs(value) > maximum:  # before quantize(), which fails on too many digits
         raise ValidationError(
             {field: [_("Must be between %(min)s and %(max)s.") % {"min": minimum, "max": maximum}]}
         )
-    if number != number.quantize(places):
+    if value != value.quantize(places):
         raise ValidationError(
             {
                 field: [
@@ -91,16 +90,16 @@ def decimal_value(
                 ]
             }
         )
-    if positive and number <= 0:
+    if positive and value <= 0:
         raise ValidationError({field: [_("Must be more than zero.")]})
-    if number < minimum or number > maximum:
+    if value < minimum or value > maximum:
         raise ValidationError(
             {field: [_("Must be between %(min)s and %(max)s.") % {"min": minimum, "max": maximum}]}
         )
-    return number.quantize(places)
+    return value.quantize(places)
 
 
-def currency_value(value: Any, default: str) -> str:
+def currency_value(value: str | None, default: str) -> str:
     currency = (value or default or "").upper()
     if currency not in Currency.values:
         raise ValidationError({"currency": [_("Choose a supported currency.")]})
@@ -130,8 +129,20 @@ class LineRequest:
     description: str = ""
 
 
-def line_requests(items: Iterable[Mapping[str, Any] | LineRequest]) -> list[LineRequest]:
-    """Check line input (dicts from forms, the API or other services)."""
+class LineInput(TypedDict):
+    """One line as a form or serializer parsed it: the product and quantity, optionally
+    a price (None: the resolved one), a discount percent and a description."""
+
+    product: Product
+    quantity: Decimal
+    unit_price: NotRequired[Decimal | None]
+    discount_percent: NotRequired[Decimal | None]
+    description: NotRequired[str]
+
+
+def line_requests(items: Iterable[LineInput | LineRequest]) -> list[LineRequest]:
+    """Check lines against the rules (an active product, a quantity above zero, prices
+    and discounts in range, each product once); a LineRequest is taken as it is."""
     result = []
     errors: dict[str, list[str]] = {}
     items = list(items or [])
@@ -146,34 +157,7 @@ def line_requests(items: Iterable[Mapping[str, Any] | LineRequest]) -> list[Line
             result.append(item)
             continue
         try:
-            product = item.get("product")
-            if not isinstance(product, Product):
-                raise ValidationError({"product": [_("Select a product.")]})
-            if not product.is_active:
-                raise ValidationError(
-                    {"product": [_("%(sku)s is no longer sold.") % {"sku": product.sku}]}
-                )
-            quantity = decimal_value(
-                item.get("quantity"),
-                field="quantity",
-                places=QUANTITY_PLACES,
-                maximum=MAX_QUANTITY,
-                positive=True,
-            )
-            unit_price = item.get("unit_price")
-            if unit_price not in (None, ""):
-                unit_price = decimal_value(
-                    unit_price, field="unit_price", places=arithmetic.CENT, maximum=MAX_PRICE
-                )
-            else:
-                unit_price = None
-            discount = decimal_value(
-                item.get("discount_percent") or "0",
-                field="discount_percent",
-                places=arithmetic.CENT,
-                maximum=Decimal("100"),
-            )
-            description = str(item.get("description") or "")[:300]
+            result.append(_line_request(item))
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.setdefault("lines", []).extend(
@@ -181,8 +165,6 @@ def line_requests(items: Iterable[Mapping[str, Any] | LineRequest]) -> list[Line
                     % {"line": index, "field": field, "message": message}
                     for message in messages
                 )
-            continue
-        result.append(LineRequest(product, quantity, unit_price, discount, description))
     if errors:
         raise ValidationError(errors)
     products = [line.product.pk for line in result]
@@ -191,6 +173,34 @@ def line_requests(items: Iterable[Mapping[str, Any] | LineRequest]) -> list[Line
             {"lines": [_("Each product once per document: change the quantity instead.")]}
         )
     return result
+
+
+def _line_request(item: LineInput) -> LineRequest:
+    product = item.get("product")
+    if not isinstance(product, Product):
+        raise ValidationError({"product": [_("Select a product.")]})
+    if not product.is_active:
+        raise ValidationError({"product": [_("%(sku)s is no longer sold.") % {"sku": product.sku}]})
+    quantity = decimal_checked(
+        item["quantity"],
+        field="quantity",
+        places=QUANTITY_PLACES,
+        maximum=MAX_QUANTITY,
+        positive=True,
+    )
+    unit_price = item.get("unit_price")
+    if unit_price is not None:
+        unit_price = decimal_checked(
+            unit_price, field="unit_price", places=arithmetic.CENT, maximum=MAX_PRICE
+        )
+    discount = decimal_checked(
+        item.get("discount_percent") or Decimal("0"),
+        field="discount_percent",
+        places=arithmetic.CENT,
+        maximum=Decimal("100"),
+    )
+    description = (item.get("description") or "")[:300]
+    return LineRequest(product, quantity, unit_price, discount, description)
 
 
 @dataclass(frozen=True)

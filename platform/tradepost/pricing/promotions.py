@@ -34,10 +34,10 @@ discount they got.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -102,42 +102,67 @@ DEFAULTS: dict[str, Any] = {
 FIELDS = tuple(DEFAULTS)
 
 
+class Tier(TypedDict):
+    """A tier as a form or serializer parsed it."""
+
+    min_quantity: Decimal
+    unit_price: Decimal
+
+
+class PromotionFields(TypedDict, total=False):
+    """A promotion's fields (`FIELDS`) as forms and serializers parse them. Links are
+    instances or ids (which must exist)."""
+
+    name: str
+    kind: str
+    percent: Decimal | None
+    amount: Decimal | None
+    buy_quantity: int | None
+    free_quantity: int | None
+    tiers: Sequence[Tier] | None
+    currency: str
+    starts_on: datetime.date | None
+    ends_on: datetime.date | None
+    products: Iterable[Product | int]
+    categories: Iterable[ProductCategory | int]
+    customer_groups: Iterable[CustomerGroup | int]
+    channels: Iterable[str]
+    priority: int
+    is_active: bool
+
+
 # --- Checks --------------------------------------------------------------------------
 def _error(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _error("name", _("Name the promotion."))
+def _name(value: str) -> str:
     name = value.strip()
+    if not name:
+        raise _error("name", _("Name the promotion."))
     if len(name) > MAX_NAME:
         raise _error("name", _("At most %(count)d characters.") % {"count": MAX_NAME})
     return name
 
 
-def _kind(value: Any) -> str:
+def _kind(value: str) -> str:
     if value not in K.values:
         raise _error("kind", _("Choose a type of promotion."))
     return str(value)
 
 
-def _percent(value: Any) -> Decimal:
-    if _blank(value):
+def _percent(value: Decimal | None) -> Decimal:
+    if value is None:
         raise _error("percent", _("Enter the percent off (more than 0, at most 100)."))
-    return documents.decimal_value(
+    return documents.decimal_checked(
         value, field="percent", places=arithmetic.CENT, maximum=Decimal("100"), positive=True
     )
 
 
-def _amount(value: Any) -> Decimal:
-    if _blank(value):
+def _amount(value: Decimal | None) -> Decimal:
+    if value is None:
         raise _error("amount", _("Enter the amount off each unit."))
-    return documents.decimal_value(
+    return documents.decimal_checked(
         value,
         field="amount",
         places=arithmetic.CENT,
@@ -146,13 +171,9 @@ def _amount(value: Any) -> Decimal:
     )
 
 
-def _units(field: str) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        if _blank(value):
-            raise _error(field, _("Enter a whole number of units, at least 1."))
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            value = int(value.strip())
-        if isinstance(value, bool) or not isinstance(value, int):
+def _units(field: str) -> Callable[[int | None], int]:
+    def check(value: int | None) -> int:
+        if value is None:
             raise _error(field, _("Enter a whole number of units, at least 1."))
         if not 1 <= value <= MAX_UNITS:
             raise _error(field, _("Must be between 1 and %(max)d.") % {"max": MAX_UNITS})
@@ -161,67 +182,48 @@ def _units(field: str) -> Callable[[Any], int]:
     return check
 
 
-def _currency(value: Any) -> str:
-    if _blank(value):
+def _currency(value: str) -> str:
+    if not value.strip():
         raise _error("currency", _("Choose the currency of the amounts."))
-    currency = str(value).strip().upper()
+    currency = value.strip().upper()
     if currency not in Currency.values:
         raise _error("currency", _("Choose a supported currency."))
     return currency
 
 
-def _tiers(value: Any) -> list[dict[str, str]]:
-    """1–20 tiers as {"min_quantity": "10", "unit_price": "90.00"}, ascending."""
-    if value is None or isinstance(value, (str, bytes, Mapping)):
-        items: list[Any] = [] if value in (None, "") else [value]
-    else:
-        items = list(value)
+def _tiers(value: Sequence[Tier] | None) -> list[dict[str, str]]:
+    """1–20 tiers, each minimum quantity once; stored ascending as
+    {"min_quantity": "10", "unit_price": "90.00"}."""
+    items = list(value or [])
     if not items:
         raise _error("tiers", _("Add at least one tier: a minimum quantity and its unit price."))
     if len(items) > MAX_TIERS:
         raise _error("tiers", _("At most %(count)d tiers.") % {"count": MAX_TIERS})
     tiers: list[tuple[Decimal, Decimal]] = []
     errors: list[str] = []
+    labels = {"min_quantity": _("minimum quantity"), "unit_price": _("unit price")}
     for index, item in enumerate(items, start=1):
-        if isinstance(item, Mapping):
-            min_quantity, unit_price = item.get("min_quantity"), item.get("unit_price")
-        elif isinstance(item, (tuple, list)) and len(item) == 2:
-            min_quantity, unit_price = item
-        else:
-            errors.append(
-                _("Tier %(tier)d: give a minimum quantity and a unit price.") % {"tier": index}
-            )
-            continue
         try:
-            if _blank(min_quantity) or _blank(unit_price):
-                raise ValidationError(_("give a minimum quantity and a unit price."))
-            quantity = documents.decimal_value(
-                min_quantity,
+            quantity = documents.decimal_checked(
+                item["min_quantity"],
                 field="min_quantity",
                 places=documents.QUANTITY_PLACES,
                 maximum=documents.MAX_QUANTITY,
                 positive=True,
             )
-            price = documents.decimal_value(
-                unit_price,
+            price = documents.decimal_checked(
+                item["unit_price"],
                 field="unit_price",
                 places=arithmetic.CENT,
                 maximum=documents.MAX_PRICE,
             )
         except ValidationError as exc:
-            labels = {"min_quantity": _("minimum quantity"), "unit_price": _("unit price")}
-            if hasattr(exc, "error_dict"):
-                errors.extend(
-                    _("Tier %(tier)d, %(field)s: %(message)s")
-                    % {"tier": index, "field": labels[field], "message": message}
-                    for field, messages in exc.message_dict.items()
-                    for message in messages
-                )
-            else:
-                errors.extend(
-                    _("Tier %(tier)d: %(message)s") % {"tier": index, "message": message}
-                    for message in exc.messages
-                )
+            errors.extend(
+                _("Tier %(tier)d, %(field)s: %(message)s")
+                % {"tier": index, "field": labels[field], "message": message}
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            )
             continue
         tiers.append((quantity, price))
     if errors:
@@ -240,7 +242,15 @@ def _tiers(value: Any) -> list[dict[str, str]]:
     ]
 
 
-RULE_CHECKS = {
+def _stored_tiers(stored: Sequence[Mapping[str, str]]) -> list[Tier]:
+    """The tiers as saved (strings in the JSON column), to check them again."""
+    return [
+        {"min_quantity": Decimal(tier["min_quantity"]), "unit_price": Decimal(tier["unit_price"])}
+        for tier in stored
+    ]
+
+
+RULE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "percent": _percent,
     "amount": _amount,
     "buy_quantity": _units("buy_quantity"),
@@ -250,24 +260,17 @@ RULE_CHECKS = {
 }
 
 
-def _date(field: str) -> Callable[[Any], datetime.date]:
-    def check(value: Any) -> datetime.date:
-        if isinstance(value, str):
-            try:
-                value = datetime.date.fromisoformat(value.strip())
-            except ValueError:
-                raise _error(field, _("Enter a date (YYYY-MM-DD).")) from None
-        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+def _date(field: str) -> Callable[[datetime.date | None], datetime.date]:
+    def check(value: datetime.date | None) -> datetime.date:
+        if value is None:
             raise _error(field, _("Enter a date (YYYY-MM-DD)."))
         return value
 
     return check
 
 
-def _channels(value: Any) -> list[str]:
-    if _blank(value):
-        return []
-    items = [value] if isinstance(value, str) else list(value)
+def _channels(value: Iterable[str]) -> list[str]:
+    items = list(value)
     unknown = [str(item) for item in items if item not in Channel.values]
     if unknown:
         raise _error(
@@ -278,31 +281,24 @@ def _channels(value: Any) -> list[str]:
     return [channel for channel in Channel.values if channel in items]
 
 
-def _link_ids(field: str, value: Any, model: type[models.Model]) -> list[int]:
-    if _blank(value):
-        return []
-    items = [value] if isinstance(value, (str, int, models.Model)) else list(value)
+def _link_ids(
+    field: str, value: Iterable[models.Model | int], model: type[models.Model]
+) -> list[int]:
+    items = list(value)
     if len(items) > MAX_LINKS:
         raise _error(field, _("At most %(count)d.") % {"count": MAX_LINKS})
     ids: list[int] = []
     for item in items:
         if isinstance(item, model) and item.pk is not None:
             ids.append(item.pk)
-        elif isinstance(item, int) and not isinstance(item, bool) and 0 < item <= MAX_ID:
+        elif isinstance(item, int) and 0 < item <= MAX_ID:
             ids.append(item)
-        elif (
-            isinstance(item, str)
-            and item.strip().isascii()
-            and item.strip().isdigit()
-            and 0 < int(item) <= MAX_ID
-        ):
-            ids.append(int(item))
         else:
             raise _error(field, _("Give existing records or their ids."))
     return list(dict.fromkeys(ids))
 
 
-def _links(field: str, value: Any) -> list[models.Model]:
+def _links(field: str, value: Iterable[models.Model | int]) -> list[models.Model]:
     model = LINKS[field]
     ids = _link_ids(field, value, model)
     if not ids:
@@ -317,23 +313,19 @@ def _links(field: str, value: Any) -> list[models.Model]:
     return [found[pk] for pk in ids]
 
 
-def _priority(value: Any) -> int:
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PRIORITY:
+def _priority(value: int) -> int:
+    if not 0 <= value <= MAX_PRIORITY:
         raise _error(
             "priority", _("Enter a whole number from 0 to %(max)d.") % {"max": MAX_PRIORITY}
         )
     return value
 
 
-def _active(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _error("is_active", _("Must be true or false."))
-    return value
+def _active(value: bool) -> bool:
+    return bool(value)
 
 
-OTHER_CHECKS = {
+OTHER_CHECKS: dict[str, Callable[[Any], Any]] = {
     "starts_on": _date("starts_on"),
     "ends_on": _date("ends_on"),
     "channels": _channels,
@@ -398,7 +390,7 @@ def _audit_data(scalars: Mapping[str, Any], links: Mapping[str, list[Any]]) -> d
 
 # --- Writing -------------------------------------------------------------------------
 @transaction.atomic
-def promotion_create(*, actor: Actor, **fields: Any) -> Promotion:
+def promotion_create(*, actor: Actor, **fields: Unpack[PromotionFields]) -> Promotion:
     """A promotion from `fields` (names in `FIELDS`; see the module docstring for what
     each kind needs). Nothing is written when any field is wrong."""
     documents.require(actor, "pricing.add_promotion")
@@ -418,6 +410,7 @@ def promotion_create(*, actor: Actor, **fields: Any) -> Promotion:
 
 
 def _current(promotion: Promotion) -> dict[str, Any]:
+    """The promotion's fields as saved (tiers as stored strings, links as ids)."""
     values = {field: getattr(promotion, field) for field in FIELDS if field not in LINKS}
     for field in LINKS:
         values[field] = list(getattr(promotion, field).values_list("pk", flat=True))
@@ -425,7 +418,9 @@ def _current(promotion: Promotion) -> dict[str, Any]:
 
 
 @transaction.atomic
-def promotion_update(*, actor: Actor, promotion: Promotion, **changes: Any) -> Promotion:
+def promotion_update(
+    *, actor: Actor, promotion: Promotion, **changes: Unpack[PromotionFields]
+) -> Promotion:
     """Change any fields of a promotion. The whole promotion is checked again, as after
     the change; changing the kind clears the old kind's fields (give the new kind's).
     Links given replace the old ones whole."""
@@ -434,7 +429,9 @@ def promotion_update(*, actor: Actor, promotion: Promotion, **changes: Any) -> P
     ensure_writable()
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
     current = _current(locked)
-    scalars, links = promotion_clean({**current, **changes})
+    scalars, links = promotion_clean(
+        {**current, "tiers": _stored_tiers(current["tiers"] or []), **changes}
+    )
     changed = sorted(
         [field for field, value in scalars.items() if current[field] != value]
         + [field for field, rows in links.items() if set(current[field]) != {r.pk for r in rows}]
@@ -690,10 +687,10 @@ def promotion_preview(
     *,
     customer: Customer,
     product: Product,
-    quantity: Any,
+    quantity: Decimal,
     on_date: datetime.date | None = None,
     currency: str | None = None,
-    unit_price: Any = None,
+    unit_price: Decimal | None = None,
     actor: Actor | None = None,
 ) -> PromotionPreview:
     """Which promotion a line of `quantity` × `product` for `customer` on `on_date`
@@ -708,15 +705,15 @@ def promotion_preview(
         documents.require_customer_visible(actor, customer)
     on_date = on_date or timezone.localdate()
     currency = documents.currency_value(currency, customer.currency)
-    quantity = documents.decimal_value(
+    quantity = documents.decimal_checked(
         quantity,
         field="quantity",
         places=documents.QUANTITY_PLACES,
         maximum=documents.MAX_QUANTITY,
         positive=True,
     )
-    if unit_price not in (None, ""):
-        price = documents.decimal_value(
+    if unit_price is not None:
+        price = documents.decimal_checked(
             unit_price, field="unit_price", places=arithmetic.CENT, maximum=documents.MAX_PRICE
         )
         source = documents.MANUAL_PRICE

@@ -10,6 +10,7 @@ tier rows on click.
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -176,7 +177,7 @@ class TierForm(forms.Form):
 
 
 class BaseTierFormSet(forms.BaseFormSet):
-    def tiers(self) -> list[dict]:
+    def tiers(self) -> list[services.Tier]:
         return [
             {
                 "min_quantity": form.cleaned_data["min_quantity"],
@@ -225,7 +226,7 @@ class CheckForm(forms.Form):
         )
 
 
-def _service_fields(form: PromotionForm, formset: BaseTierFormSet) -> dict:
+def _service_fields(form: PromotionForm, formset: forms.BaseFormSet) -> services.PromotionFields:
     data = form.cleaned_data
     return {
         "name": data["name"],
@@ -234,7 +235,7 @@ def _service_fields(form: PromotionForm, formset: BaseTierFormSet) -> dict:
         "amount": data.get("amount"),
         "buy_quantity": data.get("buy_quantity"),
         "free_quantity": data.get("free_quantity"),
-        "tiers": formset.tiers(),
+        "tiers": cast(BaseTierFormSet, formset).tiers(),
         "currency": data.get("currency") or "",
         "starts_on": data["starts_on"],
         "ends_on": data["ends_on"],
@@ -310,7 +311,7 @@ def promotion_create(request: HttpRequest) -> HttpResponse:
     if data is not None and form.is_valid() & formset.is_valid():
         created = service_call(
             form,
-            lambda: services.promotion_create(actor=request.user, **_service_fields(form, formset)),  # type: ignore[arg-type]
+            lambda: services.promotion_create(actor=request.user, **_service_fields(form, formset)),
             formset=formset,
             formset_errors="tiers",
         ).result
@@ -340,7 +341,7 @@ def promotion_edit(request: HttpRequest, promotion_id: int) -> HttpResponse:
             lambda: services.promotion_update(
                 actor=request.user,
                 promotion=promotion,
-                **_service_fields(form, formset),  # type: ignore[arg-type]
+                **_service_fields(form, formset),
             ),
             formset=formset,
             formset_errors="tiers",

@@ -9,6 +9,7 @@ idempotent: when the workspace has any order it does nothing.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,14 +18,15 @@ from tradepost.accounts.models import User
 from tradepost.customers.demo import demo_customers
 from tradepost.masterdata.demo import demo_products
 from tradepost.masterdata.models import Product
+from tradepost.pricing.documents import LineInput
 from tradepost.sales import orders, quotes
 from tradepost.sales.models import Order
 
 
-def demo_lines(products: list[Product], start: int, count: int = 3) -> list[dict]:
+def demo_lines(products: list[Product], start: int, count: int = 3) -> list[LineInput]:
     chosen = [products[(start + step) % len(products)] for step in range(count)]
     return [
-        {"product": product, "quantity": str(5 * (index + 1) + start % 4)}
+        {"product": product, "quantity": Decimal(5 * (index + 1) + start % 4)}
         for index, product in enumerate(chosen)
     ]
 
@@ -65,7 +67,7 @@ def seed_demo(*, actor: User) -> int:
             order = orders.order_confirm(actor=actor, order=order)
         if index == 6:
             line = order.lines.order_by("position").first()
-            orders.order_ship(actor=actor, order=order, quantities={line.pk: "1"})  # type: ignore[union-attr]
+            orders.order_ship(actor=actor, order=order, quantities={line.pk: Decimal(1)})  # type: ignore[union-attr]
         if index in (7, 8):
             order = orders.order_ship(actor=actor, order=order)
             order = orders.order_deliver(actor=actor, order=order)
@@ -74,7 +76,7 @@ def seed_demo(*, actor: User) -> int:
             orders.order_return_create(
                 actor=actor,
                 order=order,
-                quantities={line.pk: "1"},  # type: ignore[union-attr]
+                quantities={line.pk: Decimal(1)},  # type: ignore[union-attr]
                 reason="Damaged in transit",
             )
         if index == 8:

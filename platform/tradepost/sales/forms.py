@@ -3,20 +3,25 @@ order header. They parse input; the services decide.
 
 A document's lines are a Django formset of `LineForm`: blank rows are ignored, a row
 marked for deletion is dropped, and `LineFormSet.line_items()` gives the services
-their `[{product, quantity, unit_price, discount_percent, description}, …]`. The page
+their parsed lines (`pricing.documents.LineInput`: a Product, Decimals, a text). The page
 renders the rows with `sales/_line_rows.html`; `sales/lines.js` adds rows on click
 (without JavaScript the formset keeps three empty rows at the end).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.forms import ProductChoice, active_products
 from tradepost.masterdata.models import Currency
+from tradepost.pricing.documents import LineInput
 from tradepost.pricing.lines import decimal_text
 from tradepost.principals import Actor
 from tradepost.sales import order_terms
@@ -50,8 +55,8 @@ class LineForm(forms.Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
-    def line_items(self) -> list[dict]:
-        items = []
+    def line_items(self) -> list[LineInput]:
+        items: list[LineInput] = []
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.is_blank():
                 continue
@@ -63,7 +68,7 @@ class BaseLineFormSet(forms.BaseFormSet):
                     "product": data["product"],
                     "quantity": data["quantity"],
                     "unit_price": data.get("unit_price"),
-                    "discount_percent": data.get("discount_percent") or 0,
+                    "discount_percent": data.get("discount_percent"),
                     "description": data.get("description") or "",
                 }
             )
@@ -131,6 +136,23 @@ class OrderForm(forms.Form):
             # Customer, currency and agreement are fixed once the order exists.
             del self.fields["customer"]
             del self.fields["currency"]
+
+
+def line_quantities(data: Mapping[str, str], line_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Line id → quantity from the order page's `line-<id>` fields (empty: zero). A
+    value that is not a quantity is refused, naming the line, as the services word it."""
+    field = QuantityField()
+    quantities: dict[int, Decimal] = {}
+    errors = []
+    for line_id in line_ids:
+        text = data.get(f"line-{line_id}", "").strip() or "0"
+        try:
+            quantities[line_id] = field.clean(text)
+        except ValidationError:
+            errors.append(_("Line %(id)s: enter a quantity.") % {"id": line_id})
+    if errors:
+        raise ValidationError({"lines": errors})
+    return quantities
 
 
 class CommentForm(forms.Form):

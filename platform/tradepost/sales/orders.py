@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -212,9 +212,20 @@ LIFECYCLE: Lifecycle[Order] = Lifecycle(
 )
 
 
-def _deposit(value: Any) -> Decimal:
-    return documents.decimal_value(
-        value or "0", field="deposit", places=arithmetic.CENT, maximum=MAX_DEPOSIT
+class OrderChanges(TypedDict, total=False):
+    """What `order_update` may change besides the lines."""
+
+    requested_delivery_date: datetime.date | None
+    deposit: Decimal | None
+    notes: str
+
+
+def _deposit(value: Decimal | None) -> Decimal:
+    return documents.decimal_checked(
+        value if value is not None else arithmetic.ZERO,
+        field="deposit",
+        places=arithmetic.CENT,
+        maximum=MAX_DEPOSIT,
     )
 
 
@@ -239,11 +250,11 @@ def order_create(
     *,
     actor: Actor,
     customer: Customer,
-    lines: Iterable[Mapping[str, Any] | documents.LineRequest],
+    lines: Iterable[documents.LineInput | documents.LineRequest],
     currency: str | None = None,
     order_date: datetime.date | None = None,
     requested_delivery_date: datetime.date | None = None,
-    deposit: Any = "0",
+    deposit: Decimal | None = None,
     notes: str = "",
     owner: User | None = None,
     agreement: Any = None,  # a channel `Agreement` (sales never imports channel)
@@ -310,8 +321,8 @@ def order_update(
     *,
     actor: Actor,
     order: Order,
-    lines: Iterable[Mapping[str, Any] | documents.LineRequest] | None = None,
-    **changes: Any,
+    lines: Iterable[documents.LineInput | documents.LineRequest] | None = None,
+    **changes: Unpack[OrderChanges],
 ) -> Order:
     """Change a draft or rejected order: its lines (re-priced on the order date), the
     requested delivery date, deposit and notes."""
@@ -424,34 +435,31 @@ def order_confirm(*, actor: Actor, order: Order) -> Order:
 
 def _line_quantities(
     lines: Mapping[int, OrderLine],
-    quantities: Mapping[Any, Any],
+    quantities: Mapping[int, Decimal],
     *,
     available: Callable[[OrderLine], Decimal],
     too_many: str,
     none_given: str,
 ) -> dict[int, Decimal]:
-    """Check `quantities` (line id → quantity, e.g. from a form or the API) against
+    """Check `quantities` (line id → quantity, parsed by a form or the API) against
     what each of the order's `lines` has `available`; zero quantities are skipped.
     `too_many` is a message with %(sku)s and %(left)s."""
     result: dict[int, Decimal] = {}
     errors = []
-    for raw_id, raw_quantity in quantities.items():
-        try:
-            line = lines.get(int(raw_id))
-        except (TypeError, ValueError):
-            line = None
+    for line_id, given in quantities.items():
+        line = lines.get(line_id)
         if line is None:
-            errors.append(_("Line %(id)s is not a line of this order.") % {"id": raw_id})
+            errors.append(_("Line %(id)s is not a line of this order.") % {"id": line_id})
             continue
         try:
-            quantity = documents.decimal_value(
-                raw_quantity,
+            quantity = documents.decimal_checked(
+                given,
                 field="quantity",
                 places=documents.QUANTITY_PLACES,
                 maximum=documents.MAX_QUANTITY,
             )
         except ValidationError:
-            errors.append(_("Line %(id)s: enter a quantity.") % {"id": raw_id})
+            errors.append(_("Line %(id)s: enter a quantity.") % {"id": line_id})
             continue
         if quantity == 0:
             continue
@@ -470,7 +478,9 @@ def _line_quantities(
 
 
 @transaction.atomic
-def order_ship(*, actor: Actor, order: Order, quantities: Mapping[Any, Any] | None = None) -> Order:
+def order_ship(
+    *, actor: Actor, order: Order, quantities: Mapping[int, Decimal] | None = None
+) -> Order:
     """Record a shipment: `quantities` maps line id → quantity shipped now; without it,
     everything still open ships. The order becomes partially shipped or shipped."""
     step = LIFECYCLE.start("ship", actor=actor, document=order)
@@ -535,7 +545,7 @@ def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
 
 @transaction.atomic
 def order_return_create(
-    *, actor: Actor, order: Order, quantities: Mapping[Any, Any], reason: str
+    *, actor: Actor, order: Order, quantities: Mapping[int, Decimal], reason: str
 ) -> OrderReturn:
     """Goods come back against delivered lines: at most what was delivered and not yet
     returned, credited at the line's net price (its discounts included) plus tax.

@@ -42,8 +42,8 @@ one makes the order and the other is refused ("already converted").
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -175,8 +175,15 @@ def _valid_until(issued_on: datetime.date, valid_until: datetime.date | None) ->
     return valid_until
 
 
-def _notes(value: Any) -> str:
-    notes = str(value or "")
+class QuoteChanges(TypedDict, total=False):
+    """What `quote_update` may change besides the lines."""
+
+    valid_until: datetime.date | None
+    notes: str
+
+
+def _notes(value: str | None) -> str:
+    notes = value or ""
     if len(notes) > MAX_NOTES:
         raise ValidationError(
             {"notes": [_("Use at most %(count)d characters.") % {"count": MAX_NOTES}]}
@@ -203,7 +210,7 @@ def quote_create(
     *,
     actor: Actor,
     customer: Customer,
-    lines: Iterable[Mapping[str, Any] | documents.LineRequest],
+    lines: Iterable[documents.LineInput | documents.LineRequest],
     currency: str | None = None,
     issued_on: datetime.date | None = None,
     valid_until: datetime.date | None = None,
@@ -262,8 +269,8 @@ def quote_update(
     *,
     actor: Actor,
     quote: Quote,
-    lines: Iterable[Mapping[str, Any] | documents.LineRequest] | None = None,
-    **changes: Any,
+    lines: Iterable[documents.LineInput | documents.LineRequest] | None = None,
+    **changes: Unpack[QuoteChanges],
 ) -> Quote:
     """Change a draft quote: its lines (re-priced on the quote's date), how long it is
     valid and its notes. A sent quote is fixed: cancel it and make a new one."""

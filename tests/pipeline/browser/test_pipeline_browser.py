@@ -4,6 +4,8 @@ awkward, the card's "Move to…" does the same — and nothing is wider than the
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
@@ -35,7 +37,7 @@ def deals(run_db, platform_workspaces):
             )
             made = {
                 name: pipeline.opportunity_create(
-                    actor=owner, customer=customer, name=name, amount=amount, stage=stage
+                    actor=owner, customer=customer, name=name, amount=Decimal(amount), stage=stage
                 ).pk
                 for name, amount, stage in (
                     ("Hotel kitchen 酒店厨房", "25000", "prospect"),

@@ -153,7 +153,7 @@ def test_the_quote_list_on_a_phone(browser, web_server, platform_workspaces, goo
             quotes.quote_create(
                 actor=owner,
                 customer=Customer.objects.get(pk=customer_id),
-                lines=[{"product": Product.objects.get(pk=kettle_id), "quantity": "1"}],
+                lines=[{"product": Product.objects.get(pk=kettle_id), "quantity": Decimal("1")}],
                 valid_until=timezone.localdate() + datetime.timedelta(days=2),
             )
 

@@ -31,13 +31,14 @@ from tradepost.channel import plans as plan_services
 from tradepost.channel import selectors
 from tradepost.channel.filters import MONTH_HELP, DemandPlanFilter
 from tradepost.channel.models import DemandPlan, DemandPlanLine
+from tradepost.channel.months import month_parse
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.forms import active_products
 
 
 def _month(value, field: str = "month"):
     try:
-        return plan_services.month_start(value, field=field)
+        return month_parse(value, field=field)
     except DjangoValidationError as exc:
         raise ValidationError(exc.message_dict) from None
 
@@ -52,7 +53,7 @@ class MonthField(serializers.Field):
         if not isinstance(data, str):
             self.fail("invalid")
         try:
-            return plan_services.month_start(data)
+            return month_parse(data)
         except DjangoValidationError:
             self.fail("invalid")
 

@@ -31,6 +31,7 @@ from tradepost.channel.forms import (
     messages_by_field,
 )
 from tradepost.channel.models import DemandPlan
+from tradepost.channel.months import month_parse
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page, query_id
 from tradepost.workspace.steps import Step, step_view
@@ -200,7 +201,7 @@ def demand_aggregate(request: HttpRequest) -> HttpResponse:
     month = plan_services.next_month()
     if month_text:
         try:
-            month = plan_services.month_start(month_text)
+            month = month_parse(month_text)
         except ValidationError as exc:
             error = exc.message_dict["month"][0]
     result = plan_services.demand_aggregate(request.user, month)

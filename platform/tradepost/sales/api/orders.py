@@ -9,6 +9,8 @@ step's permission (403) and the order's status (400 with `status` in `errors`).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -207,7 +209,7 @@ class OrderReturnSerializer(ReadSerializer):
 
 
 # --- Views ---------------------------------------------------------------------------
-def _lines_map(rows) -> dict[int, object]:
+def _lines_map(rows) -> dict[int, Decimal]:
     return {row["line"]: row["quantity"] for row in rows}
 
 

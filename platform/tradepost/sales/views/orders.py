@@ -3,6 +3,8 @@ its life as a button the user may press, shipments and returns."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -63,7 +65,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 customer=fields["customer"],
                 currency=fields.get("currency") or None,
                 requested_delivery_date=fields.get("requested_delivery_date"),
-                deposit=fields.get("deposit") or 0,
+                deposit=fields.get("deposit"),
                 notes=fields.get("notes", ""),
                 agreement=fields.get("agreement"),
                 lines=formset.line_items(),
@@ -103,7 +105,7 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
                 order=order,
                 lines=formset.line_items(),
                 requested_delivery_date=fields.get("requested_delivery_date"),
-                deposit=fields.get("deposit") or 0,
+                deposit=fields.get("deposit"),
                 notes=fields.get("notes", ""),
             ),
             formset=formset,
@@ -136,11 +138,8 @@ def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
     }
 
 
-def _quantities(request: HttpRequest, order: Order) -> dict[int, str]:
-    return {
-        line.pk: request.POST.get(f"line-{line.pk}", "").strip() or "0"
-        for line in order.lines.all()
-    }
+def _quantities(request: HttpRequest, order: Order) -> dict[int, Decimal]:
+    return forms.line_quantities(request.POST, (line.pk for line in order.lines.all()))
 
 
 def _reason(request: HttpRequest) -> str:
