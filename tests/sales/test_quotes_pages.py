@@ -195,7 +195,9 @@ def test_the_form_preselects_a_customer_or_an_opportunity(sales_org):
         f'<option value="{org.customers["rep_own"].pk}" selected>' in by_customer.content.decode()
     )
     by_deal = client.get(f"/sales/quotes/new/?opportunity={deal.pk}").content.decode()
-    assert f'<option value="{deal.pk}" selected>' in by_deal
+    # The opportunity is chosen and marked with its customer (the picker follows it).
+    customer_pk = org.customers["rep_own"].pk
+    assert f'<option value="{deal.pk}" selected data-follows-value="{customer_pk}">' in by_deal
     assert f'<option value="{org.customers["rep_own"].pk}" selected>' in by_deal
     hidden = client.get(f"/sales/quotes/new/?customer={org.customers['north'].pk}")
     assert "selected>" + org.customers["north"].name not in hidden.content.decode()
@@ -354,7 +356,10 @@ def test_the_steps_in_the_browser_end_in_an_order(sales_org):
     assert again.status_code == 400
     assert "already been converted" in again.content.decode()
     assert count_rows(org, Order) == 1
-    assert client.get(f"/sales/quotes/{quote.pk}/convert/").status_code == 405
+    # A reload of the step goes back to the quote and converts nothing again.
+    reload = client.get(f"/sales/quotes/{quote.pk}/convert/")
+    assert (reload.status_code, reload["Location"]) == (302, f"/sales/quotes/{quote.pk}/")
+    assert count_rows(org, Order) == 1
     assert client.post(f"/sales/quotes/{quote.pk}/explode/").status_code == 404
 
 
