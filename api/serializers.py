@@ -108,9 +108,10 @@ class ReadSerializer(serializers.ModelSerializer):
     def _plan_rows(self) -> list[tuple[str, str | None, serializers.Field | None]]:
         """Per readable field: (name, the row's attribute it shows or None, the field —
         None for a foreign key's id, which needs no conversion)."""
-        opts = self.Meta.model._meta
+        opts = self.Meta.model._meta  # type: ignore[attr-defined]  # a model class
         plan: list[tuple[str, str | None, serializers.Field | None]] = []
         for field in self._readable_fields:
+            name = str(field.field_name)
             column = None
             model_field = None
             if len(field.source_attrs) == 1:
@@ -125,12 +126,13 @@ class ReadSerializer(serializers.ModelSerializer):
                     column = model_field.attname
                 elif (
                     model_field.many_to_one
+                    and isinstance(field, relations.PrimaryKeyRelatedField)
                     and own.get_attribute is relations.RelatedField.get_attribute
                     and own.to_representation is relations.PrimaryKeyRelatedField.to_representation
                     and field.pk_field is None
                     and field.use_pk_only_optimization()
                 ):
-                    plan.append((field.field_name, model_field.attname, None))
+                    plan.append((name, model_field.attname, None))
                     continue
-            plan.append((field.field_name, column, field))
+            plan.append((name, column, field))
         return plan

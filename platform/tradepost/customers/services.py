@@ -293,7 +293,7 @@ def _refers_back(start_id: int | None, customer_id: int) -> bool:
     return True  # a chain this long is refused rather than followed further
 
 
-def _same_code(model: type[Customer] | type[Contact], code: str) -> QuerySet:
+def _same_code(model: type[Customer] | type[Contact], code: str) -> QuerySet[Any]:
     """Rows whose code equals `code` ignoring case, compared as the unique index on
     `lower(code)` is built, so the look-up is that index's (`code__iexact` compares
     `upper()` and reads the whole table)."""
@@ -302,7 +302,7 @@ def _same_code(model: type[Customer] | type[Contact], code: str) -> QuerySet:
 
 def _code_taken(code: str, exclude_pk: int | None = None) -> bool:
     # pk=None (a new customer) excludes nothing.
-    return _same_code(Customer, code).exclude(pk=exclude_pk).exists()  # type: ignore[misc]
+    return _same_code(Customer, code).exclude(pk=exclude_pk).exists()
 
 
 def _assign_code(instance: Customer | Contact, prefix: str) -> None:
