@@ -102,11 +102,16 @@ class ServiceWritesMixin(_ServiceWritesBase):
     `update_serializer_class` (partial). Actions and viewsets with their own `create`
     use the same two steps: `data = self._body(SomeSerializer)`, then
     `return self._read(service(...))`. `read_serializer_class` names the answer's
-    serializer where it is not the viewset's own (a list that shows summaries)."""
+    serializer where it is not the viewset's own (a list that shows summaries).
+    `answer_create_from_row` answers a create from the row the service wrote."""
 
     create_serializer_class: type[serializers.Serializer]
     update_serializer_class: type[serializers.Serializer] | None = None
     read_serializer_class: type[serializers.Serializer] | None = None
+    # True where the row `service_create` returns holds every field of the answer as
+    # the database has it (no annotations, prefetches or database defaults the read
+    # serializer needs): the create is then answered from it, without reading it back.
+    answer_create_from_row = False
 
     def service_create(self, data: dict):
         raise NotImplementedError
@@ -126,17 +131,23 @@ class ServiceWritesMixin(_ServiceWritesBase):
 
     def _read(self, instance, status_code=status.HTTP_200_OK) -> Response:
         """`instance` as the caller's queryset now has it, in the read serializer."""
-        fresh = self.get_queryset().get(pk=instance.pk)
+        return self._answer(self.get_queryset().get(pk=instance.pk), status_code)
+
+    def _answer(self, instance, status_code=status.HTTP_200_OK) -> Response:
+        """`instance` itself in the read serializer (see `answer_create_from_row`)."""
         body: serializers.BaseSerializer
         if self.read_serializer_class is not None:
-            body = self.read_serializer_class(fresh, context=self.get_serializer_context())
+            body = self.read_serializer_class(instance, context=self.get_serializer_context())
         else:
-            body = self.get_serializer(fresh)
+            body = self.get_serializer(instance)
         return Response(body.data, status=status_code)
 
     def create(self, request, *args, **kwargs):
         data = self._body(self.create_serializer_class)
-        return self._read(self.service_create(data), status.HTTP_201_CREATED)
+        created = self.service_create(data)
+        if self.answer_create_from_row:
+            return self._answer(created, status.HTTP_201_CREATED)
+        return self._read(created, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         if self.update_serializer_class is None:  # a resource that is only created

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     # django-tenants' routing, loading the workspace's subscription in the same query
     "billing.middleware.TenantWithSubscriptionMiddleware",
     "tradepost.observability.TenantContextMiddleware",
+    "tradepost.request_memo.RequestMemoMiddleware",  # the caller's roles and scope, once
     "tradepost.uploads.UploadLimitMiddleware",  # 413 before a big body is read
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

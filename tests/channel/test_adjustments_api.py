@@ -357,7 +357,7 @@ def _grow(org, index):
 
 @pytest.mark.parametrize(
     ("path", "queries"),
-    [(ADJUSTMENTS, 12), (REPORTS, 11), (f"{REPORTS}?latest=true", 11), (CREDITS, 11)],
+    [(ADJUSTMENTS, 10), (REPORTS, 9), (f"{REPORTS}?latest=true", 9), (CREDITS, 9)],
 )
 def test_list_queries_do_not_grow_with_rows(sales_org, path, queries):
     client = sales_org.api("sales_manager")  # a scoped reader: the scope query counts

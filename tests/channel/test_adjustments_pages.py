@@ -366,7 +366,7 @@ def _grow(org, index):
 
 @pytest.mark.parametrize(
     ("path", "queries"),
-    [("/sales/adjustments/", 7), ("/sales/stock-reports/", 15), ("/sales/credits/", 9)],
+    [("/sales/adjustments/", 7), ("/sales/stock-reports/", 13), ("/sales/credits/", 9)],
 )
 def test_list_queries_do_not_grow_with_rows(sales_org, path, queries):
     client = sales_org.client("sales_manager")
@@ -396,5 +396,5 @@ def test_the_detail_query_count_does_not_grow_with_dealers(sales_org):
                     actor=org.owner, adjustment=adjustment, dealer=dealer, quantity=Decimal("1")
                 )
 
-    body = assert_list_queries(lambda: client.get(path), grow, queries=18).content.decode()
+    body = assert_list_queries(lambda: client.get(path), grow, queries=14).content.decode()
     assert "Many 7" in body

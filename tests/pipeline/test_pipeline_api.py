@@ -250,7 +250,7 @@ def _grow(org, count: int) -> None:
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        (BASE, 15),
+        (BASE, 11),
         (f"{BASE}forecast/?start=2026-01-01&months=12", 10),
         ("/api/v1/stage-probabilities/", 6),
     ],

@@ -130,7 +130,7 @@ def test_an_administrator_filters_by_anyone(org, api_key, api_client):
 
 @pytest.mark.parametrize(
     ("path", "queries"),
-    [("/api/v1/customers/", 15), ("/api/v1/activities/", 16), ("/api/v1/opportunities/", 16)],
+    [("/api/v1/customers/", 11), ("/api/v1/activities/", 10), ("/api/v1/opportunities/", 12)],
 )
 def test_filtered_lists_do_not_grow_queries_with_rows(org, path, queries):
     client = org.api("sales_manager")

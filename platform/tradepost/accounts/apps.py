@@ -35,6 +35,18 @@ class AccountsConfig(AppConfig):
         # The plan's user limit counts people and open invitations (billing.access).
         register_usage_counter("users", users_in_use)
 
+        from django.db.models.signals import m2m_changed, post_save
+
+        from tradepost import request_memo
+        from tradepost.accounts.models import User
+
+        # A user's roles (and what follows from them) are read once per request; a
+        # change of roles or of the user row made during the request is seen at once.
+        m2m_changed.connect(
+            request_memo.forget, sender=User.groups.through, dispatch_uid="memo-user-groups"
+        )
+        post_save.connect(request_memo.forget, sender=User, dispatch_uid="memo-user")
+
         from tradepost import principals
 
         # Background work started by a user runs as that user, while active.

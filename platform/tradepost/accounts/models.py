@@ -10,12 +10,13 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.accounts.roles import Role
+from tradepost.request_memo import remembered
 
 
 def token_hash(token: str) -> str:
@@ -85,8 +86,12 @@ class User(AbstractUser):
 
     @property
     def roles(self) -> list[str]:
-        """Role codes of this user (prefetch `groups` when listing users)."""
-        return [group.name for group in self.groups.all()]
+        """Role codes of this user (prefetch `groups` when listing users). Read once per
+        request (`tradepost.request_memo`): a page asks several times."""
+        if self.pk is None or "groups" in getattr(self, "_prefetched_objects_cache", {}):
+            return [group.name for group in self.groups.all()]
+        key = ("roles", connection.schema_name, self.pk)  # type: ignore[attr-defined]  # django-tenants
+        return list(remembered(key, lambda: tuple(group.name for group in self.groups.all())))
 
 
 # How often an invitation e-mail is tried (with growing pauses) before it is left for

@@ -377,6 +377,7 @@ class ContactViewSet(ImportExportMixin, mixins.DestroyModelMixin, ServiceViewSet
     dataio_spec = "contacts"
     create_serializer_class = ContactCreateSerializer
     update_serializer_class = ContactUpdateSerializer
+    answer_create_from_row = True  # plain columns, as `contact_create` wrote them
     filterset_class = ContactFilter
     search_fields = ["name", "phone", "mobile", "email", "customer__name"]
     ordering_fields = ["name", "created_at", "updated_at"]

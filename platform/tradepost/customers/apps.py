@@ -8,6 +8,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from tradepost import request_memo
+
         # Registers the `customers` and `contacts` resources for import and export.
         from tradepost.customers import importing  # noqa: F401
         from tradepost.customers.filters import CustomerListFilter
@@ -20,3 +24,11 @@ class CustomersConfig(AppConfig):
             filterset=CustomerListFilter,
             permission="customers.view_customer",
         )
+        from tradepost.masterdata.models import StaffProfile
+
+        # A sales manager's scope follows their staff profile (selectors.customer_scope,
+        # kept for the request): a profile changed during the request is seen at once.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                request_memo.forget, sender=StaffProfile, dispatch_uid=f"memo-profile-{signal}"
+            )

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.db import connection
 from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -64,6 +65,7 @@ from tradepost.customers.models import (
 from tradepost.masterdata.models import Branch, SalesRegion, StaffProfile
 from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
 from tradepost.principals import Actor
+from tradepost.request_memo import remembered
 
 ALL_CUSTOMERS_ROLES = frozenset(
     {
@@ -150,9 +152,18 @@ def _roles(actor: Actor | None) -> set[str]:
 
 
 def customer_scope(actor: Actor | None) -> CustomerScope:
-    """The scope of `actor`: a user, an API-key principal, anonymous or None."""
+    """The scope of `actor`: a user, an API-key principal, anonymous or None. A user's
+    is worked out once per request (`tradepost.request_memo`): a page asks for it for
+    the list, each of its choices and its buttons."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return CustomerScope()
+    if actor.pk is not None:
+        key = ("customer_scope", connection.schema_name, actor.pk)  # type: ignore[attr-defined]  # django-tenants
+        return remembered(key, lambda: _scope(actor))
+    return _scope(actor)
+
+
+def _scope(actor: Actor) -> CustomerScope:
     if getattr(actor, "is_superuser", False):
         return CustomerScope(everything=True)
     roles = _roles(actor)

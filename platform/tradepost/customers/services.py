@@ -27,7 +27,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,7 +89,11 @@ def _require(actor: Actor, permission: str, message: str | None = None) -> None:
 
 
 def _require_visible(actor: Actor, customer: Customer) -> None:
-    if customer is None or not selectors.customer_is_visible(actor, customer.pk):
+    if customer is None:
+        raise PermissionDenied(_("This customer is not among your records."))
+    if selectors.customer_scope(actor).everything:
+        return  # the caller holds the row: nothing to look up for who sees every customer
+    if not selectors.customer_is_visible(actor, customer.pk):
         raise PermissionDenied(_("This customer is not among your records."))
 
 
@@ -286,22 +291,38 @@ def _refers_back(start_id: int | None, customer_id: int) -> bool:
     return True  # a chain this long is refused rather than followed further
 
 
+def _same_code(model: type[Customer] | type[Contact], code: str) -> QuerySet[Any]:
+    """Rows whose code equals `code` ignoring case, compared as the unique index on
+    `lower(code)` is built, so the look-up is that index's (`code__iexact` compares
+    `upper()` and reads the whole table)."""
+    return model.objects.alias(code_lower=Lower("code")).filter(code_lower=Lower(Value(code)))
+
+
 def _code_taken(code: str, exclude_pk: int | None = None) -> bool:
     # pk=None (a new customer) excludes nothing.
-    taken = Customer.objects.filter(code__iexact=code).exclude(pk=exclude_pk)  # type: ignore[misc]
-    return taken.exists()
+    return _same_code(Customer, code).exclude(pk=exclude_pk).exists()
 
 
 def _assign_code(instance: Customer | Contact, prefix: str) -> None:
     """Give a new row its id now and a code made from it (C000123): one insert, and two
-    concurrent creations never pick the same code."""
+    concurrent creations never pick the same code. The id and whether its code is
+    already taken (by a code typed by hand) come in one statement."""
     table = instance._meta.db_table
+    quoted = connection.ops.quote_name(table)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        instance.pk = cursor.fetchone()[0]
+        cursor.execute(
+            # The code as f"{prefix}{id:06d}" makes it: six digits, or more.
+            f"SELECT new.id, EXISTS (SELECT 1 FROM {quoted} WHERE lower(code) = lower("  # noqa: S608 - the model's table
+            "%s || CASE WHEN new.id < 1000000 THEN lpad(new.id::text, 6, '0')"
+            " ELSE new.id::text END))"
+            " FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id) AS new",
+            [prefix, table],
+        )
+        instance.pk, taken = cursor.fetchone()
     instance.code = f"{prefix}{instance.pk:06d}"
-    while type(instance).objects.filter(code__iexact=instance.code).exists():
+    while taken:
         instance.code = f"{instance.code}-1"
+        taken = _same_code(type(instance), instance.code).exists()
 
 
 def base_currency() -> str:
@@ -511,12 +532,14 @@ def _save_contact(contact: Contact, update_fields: list[str] | None = None) -> N
         _assign_code(contact, "P")
     elif not contact.code:
         raise ValidationError({"code": [_("A contact needs a code.")]})
-    elif Contact.objects.filter(code__iexact=contact.code).exclude(pk=contact.pk).exists():
+    elif _same_code(Contact, contact.code).exclude(pk=contact.pk).exists():
         raise ValidationError({"code": [_("Another contact already has this code.")]})
     _clean_model(contact)
-    # One primary contact per customer: the customer's row lock orders concurrent saves.
-    Customer.objects.select_for_update().filter(pk=contact.customer_id).first()
     if contact.is_primary:
+        # One primary contact per customer: the customer's row lock orders concurrent
+        # saves that make a contact primary (saving one that is not primary takes
+        # nothing from another, so it needs no lock).
+        Customer.objects.select_for_update().filter(pk=contact.customer_id).first()
         Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(
             pk=contact.pk
         ).update(is_primary=False, updated_at=timezone.now())

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0002_contact_primary_checked_at_commit"),
+        ("customers", "0003_list_order_indexes"),
         ("workspace", "0001_saved_filters_of_every_list"),
     ]
 
