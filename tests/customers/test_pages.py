@@ -28,7 +28,7 @@ from tradepost.workspace.models import SavedFilter
 
 def _names(body: str) -> list[str]:
     """Customer names in list order."""
-    return re.findall(r'<a href="/customers/\d+/">([^<]+)</a><br>', body)
+    return re.findall(r'class="wide"[^>]*><a href="/customers/\d+/">([^<]+)</a>', body)
 
 
 def test_the_list_searches_names_codes_and_contacts(org):
