@@ -93,6 +93,15 @@ def test_a_salesperson_enters_an_order_and_a_manager_approves_it(sales_org):
         f"/sales/orders/{order_id}/ship/", {"partial": "1", f"line-{kettle_line.pk}": "5"}
     )
     assert too_many.status_code == 400 and "left to ship" in too_many.content.decode()
+    # A line is named as the page shows it: its position and SKU, not a database id.
+    not_a_number = warehouse.post(
+        f"/sales/orders/{order_id}/ship/", {"partial": "1", f"line-{kettle_line.pk}": "lots"}
+    )
+    assert not_a_number.status_code == 400
+    sku = sales_org.products["kettle"].sku
+    assert f"Line {kettle_line.position} ({sku}): enter a quantity." in (
+        not_a_number.content.decode()
+    )
     assert warehouse.post(f"/sales/orders/{order_id}/ship/").status_code == 302
     assert warehouse.post(f"/sales/orders/{order_id}/deliver/").status_code == 302
     assert count_rows(sales_org, Order, pk=order_id, status="delivered") == 1

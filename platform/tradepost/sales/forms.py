@@ -25,6 +25,7 @@ from tradepost.pricing.documents import LineInput
 from tradepost.pricing.lines import decimal_text
 from tradepost.principals import Actor
 from tradepost.sales import order_terms
+from tradepost.sales.models import OrderLine
 from tradepost.workspace.forms import MoneyField, PercentField, QuantityField
 
 EXTRA_LINE_ROWS = 3
@@ -138,18 +139,22 @@ class OrderForm(forms.Form):
             del self.fields["currency"]
 
 
-def line_quantities(data: Mapping[str, str], line_ids: Iterable[int]) -> dict[int, Decimal]:
+def line_quantities(data: Mapping[str, str], lines: Iterable[OrderLine]) -> dict[int, Decimal]:
     """Line id → quantity from the order page's `line-<id>` fields (empty: zero). A
-    value that is not a quantity is refused, naming the line, as the services word it."""
+    value that is not a quantity is refused, naming the line as the page shows it (its
+    position and SKU), all such lines at once."""
     field = QuantityField()
     quantities: dict[int, Decimal] = {}
     errors = []
-    for line_id in line_ids:
-        text = data.get(f"line-{line_id}", "").strip() or "0"
+    for line in lines:
+        text = data.get(f"line-{line.pk}", "").strip() or "0"
         try:
-            quantities[line_id] = field.clean(text)
+            quantities[line.pk] = field.clean(text)
         except ValidationError:
-            errors.append(_("Line %(id)s: enter a quantity.") % {"id": line_id})
+            errors.append(
+                _("Line %(position)s (%(sku)s): enter a quantity.")
+                % {"position": line.position, "sku": line.product.sku}
+            )
     if errors:
         raise ValidationError({"lines": errors})
     return quantities

@@ -459,7 +459,10 @@ def _line_quantities(
                 maximum=documents.MAX_QUANTITY,
             )
         except ValidationError:
-            errors.append(_("Line %(id)s: enter a quantity.") % {"id": line_id})
+            errors.append(
+                _("Line %(position)s (%(sku)s): enter a quantity.")
+                % {"position": line.position, "sku": line.product.sku}
+            )
             continue
         if quantity == 0:
             continue

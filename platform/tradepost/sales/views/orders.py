@@ -139,7 +139,7 @@ def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
 
 
 def _quantities(request: HttpRequest, order: Order) -> dict[int, Decimal]:
-    return forms.line_quantities(request.POST, (line.pk for line in order.lines.all()))
+    return forms.line_quantities(request.POST, order.lines.all())
 
 
 def _reason(request: HttpRequest) -> str:
