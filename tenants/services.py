@@ -191,6 +191,18 @@ def validate_signup(*, company_name: str, slug: str, owner_email: str, password:
         raise SignupError(errors)
 
 
+def signup_check(*, company_name: str, slug: str, owner_email: str, password: str) -> None:
+    """`validate_signup` on input as typed, normalised as `tenant_signup` does: the
+    sign-up page runs it even when its form refused a field, so every problem shows in
+    one pass."""
+    validate_signup(
+        company_name=company_name.strip(),
+        slug=normalise_slug(slug),
+        owner_email=User.objects.normalize_email(owner_email.strip()).lower(),
+        password=password,
+    )
+
+
 def tenant_signup(
     *, company_name: str, slug: str, owner_email: str, password: str, full_name: str = ""
 ) -> SignupResult:

@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tenants import verification
 from tenants.forms import SignupForm
 from tenants.models import Tenant
-from tenants.services import SignupError, SignupRateLimited, signup_attempt, tenant_signup
+from tenants.services import (
+    SignupError,
+    SignupRateLimited,
+    signup_attempt,
+    signup_check,
+    tenant_signup,
+)
 from tradepost.clientip import client_ip
 from tradepost.links import workspace_url
 from tradepost.workspace.forms import add_service_errors
@@ -51,6 +57,16 @@ def signup(request: HttpRequest) -> HttpResponse:
                 add_service_errors(form, exc)
             else:
                 return redirect(welcome_url(result))
+        else:
+            # The form refused a field; the sign-up rules look at the others as well, so
+            # every problem shows at once instead of one per attempt.
+            raw = {name: str(form.data.get(name, "")) for name in form.fields}
+            try:
+                signup_check(**raw)
+            except SignupError as exc:
+                for field, problems in exc.message_dict.items():
+                    if field in form.fields and field not in form.errors:
+                        form.add_error(field, problems)
     status = 400 if request.method == "POST" else 200
     return render(request, "public/signup.html", {"form": form}, status=status)
 

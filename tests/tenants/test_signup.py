@@ -187,6 +187,21 @@ def test_signup_form_shows_errors_next_to_the_fields(public_client):
     _nothing_written("www")
 
 
+def test_signup_form_shows_every_problem_in_one_pass(public_client):
+    # The form itself refuses the e-mail; the sign-up rules still judge the address
+    # and the password, so all three problems show after one attempt.
+    response = public_client.post(
+        "/signup/", {**GOOD, "owner_email": "not-an-address", "slug": "www", "password": "short"}
+    )
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Enter a valid email address." in body
+    assert "reserved" in body
+    assert "too short" in body
+    _nothing_written("www")
+
+
 def test_signup_api_creates_a_workspace(public_client):
     response = public_client.post("/api/v1/signup", GOOD, content_type="application/json")
 
