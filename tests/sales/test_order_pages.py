@@ -59,13 +59,13 @@ def test_a_salesperson_enters_an_order_and_a_manager_approves_it(sales_org):
     assert response.status_code == 302, response.content.decode()[:2000]
     order_id = int(response["Location"].rstrip("/").split("/")[-1])
     detail = rep.get(f"/sales/orders/{order_id}/").content.decode()
-    assert "Submit for review" in detail and "Approve" not in detail
+    assert "Submit for review" in detail and ">Approve</button>" not in detail
     assert "631.55" in detail  # 398.00 + 233.55 excl. tax, shown in the totals
 
     assert rep.post(f"/sales/orders/{order_id}/submit/").status_code == 302
     manager = sales_org.client("sales_manager")
     review = manager.get(f"/sales/orders/{order_id}/").content.decode()
-    assert "Approve" in review and "Reject" in review
+    assert ">Approve</button>" in review and "Reject" in review
     refused = manager.post(f"/sales/orders/{order_id}/reject/", {"comment": ""})
     assert refused.status_code == 400
     assert "Say why the order is rejected." in refused.content.decode()

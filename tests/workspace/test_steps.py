@@ -55,3 +55,37 @@ def test_a_user_who_may_not_see_the_documents_gets_403_and_nothing_changes(sales
     assert warehouse.post(f"{prefix}{document.pk}/{step}/").status_code == 403
     assert warehouse.get(f"{prefix}{document.pk}/{step}/").status_code == 403
     assert _status(sales_org, document) == before
+
+
+def test_a_document_page_shows_where_it_stands_in_its_life(sales_org):
+    from tradepost.sales import orders
+
+    order = factories.order(sales_org)
+    owner = sales_org.client("owner")
+
+    body = owner.get(f"/sales/orders/{order.pk}/").content.decode()
+    stepper = body.split('<ol class="stepper"', 1)[1].split("</ol>", 1)[0]
+    assert '<li class="step-current" aria-current="step">Draft</li>' in stepper
+    assert '<li class="step-todo">Delivered</li>' in stepper
+
+    with schema_context(sales_org.schema):
+        orders.order_cancel(actor=sales_org.owner, order=order, reason="Customer withdrew")
+    body = owner.get(f"/sales/orders/{order.pk}/").content.decode()
+    stepper = body.split('<ol class="stepper"', 1)[1].split("</ol>", 1)[0]
+    assert '<li class="step-off" aria-current="step">Cancelled</li>' in stepper
+
+
+def test_the_stepper_places_a_shared_step_by_the_state_the_document_is_in():
+    from tradepost.sales.models import Order
+    from tradepost.sales.orders import LIFECYCLE
+
+    def states(status):
+        return [(s["label"], s["state"]) for s in LIFECYCLE.stepper(Order(status=status))]
+
+    assert states("partially_shipped")[3:5] == [
+        ("Confirmed", "done"),
+        ("Partially shipped", "current"),
+    ]
+    assert states("delivered")[4] == ("Shipped", "done")
+    assert states("rejected")[0] == ("Rejected", "current")
+    assert states("approved")[0] == ("Draft", "done")

@@ -93,6 +93,11 @@ def _price(value: Decimal, field: str) -> Decimal:
 
 LIFECYCLE: Lifecycle[PriceAdjustment] = Lifecycle(
     model=PriceAdjustment,
+    path=[
+        PriceAdjustment.Status.DRAFT,
+        PriceAdjustment.Status.APPROVED,
+        PriceAdjustment.Status.POSTED,
+    ],
     refusal=gettext_lazy("A price adjustment that is “%(status)s” cannot be %(action)s."),
     # An adjustment concerns many dealers: whoever may view adjustments sees them all.
     missing=gettext_lazy("This price adjustment no longer exists."),

@@ -379,6 +379,7 @@ def _require_customer(actor: Actor, customer: Customer) -> None:
 
 LIFECYCLE: Lifecycle[Agreement] = Lifecycle(
     model=Agreement,
+    path=[Agreement.Status.DRAFT, Agreement.Status.ACTIVE, Agreement.Status.CLOSED],
     refusal=gettext_lazy("An agreement that is “%(status)s” cannot be %(action)s."),
     visible=agreements_visible_to,
     not_visible=gettext_lazy("This agreement is not yours to change."),

@@ -219,6 +219,11 @@ def _notes(value: str | None) -> str:
 
 LIFECYCLE: Lifecycle[DemandPlan] = Lifecycle(
     model=DemandPlan,
+    path=[
+        (DemandPlan.Status.DRAFT, DemandPlan.Status.RETURNED),
+        DemandPlan.Status.SUBMITTED,
+        DemandPlan.Status.ACCEPTED,
+    ],
     refusal=gettext_lazy("A demand plan that is “%(status)s” cannot be %(action)s."),
     visible=demand_plans_visible_to,
     not_visible=gettext_lazy("This demand plan is not yours to change."),

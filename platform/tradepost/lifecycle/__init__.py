@@ -141,6 +141,15 @@ class Transition:
         return self.name if self.endpoint == "" else self.endpoint
 
 
+# Every declared lifecycle by its model: what a page's `{% status_stepper document %}`
+# looks its document up in.
+DECLARED: dict[type[models.Model], Lifecycle[Any]] = {}
+
+
+def declared_for(document: models.Model) -> Lifecycle[Any] | None:
+    return DECLARED.get(type(document))
+
+
 class Lifecycle(Generic[DocumentT]):
     """The declared steps of one kind of document (see the module docstring).
 
@@ -150,7 +159,10 @@ class Lifecycle(Generic[DocumentT]):
     `payload(document)`: what webhook receivers get. `refresh`: fields copied from the
     locked row back onto the caller's instance (which may be shown afterwards).
     `missing`: the refusal when the row vanished before it could be locked (None: the
-    model's DoesNotExist propagates).
+    model's DoesNotExist propagates). `path`: the states of the document's usual life,
+    in order — what its page's status stepper shows (`stepper`); a step may be a tuple
+    of states that share its place ((shipped, partially shipped)), shown by the one the
+    document is in, else the first; a state off the path (cancelled …) shows after it.
     """
 
     def __init__(
@@ -166,6 +178,7 @@ class Lifecycle(Generic[DocumentT]):
         refresh: Sequence[str] = (),
         select_related: Sequence[str] = (),
         missing: str | Promise | None = None,
+        path: Sequence[str | tuple[str, ...]] = (),
     ) -> None:
         self.model = model
         self.field = field
@@ -183,6 +196,14 @@ class Lifecycle(Generic[DocumentT]):
         for transition in transitions:
             self._check(transition, states)
             self.transitions[transition.name] = transition
+        self.path: tuple[tuple[str, ...], ...] = tuple(
+            tuple(str(s) for s in step) if isinstance(step, tuple) else (str(step),)
+            for step in path
+        )
+        if unknown := {state for step in self.path for state in step} - states:
+            raise ValueError(f"{model.__name__} path names unknown states {sorted(unknown)}")
+        self.labels = {str(value): label for value, label in choices or ()}
+        DECLARED[model] = self
 
     def _check(self, transition: Transition, states: set[str]) -> None:
         """Refuse a declaration that names an unknown state, action or event, at import."""
@@ -234,6 +255,24 @@ class Lifecycle(Generic[DocumentT]):
         """Every step → whether its button shows for `actor` (templates: `can.<step>`)."""
         allowed = set(self.allowed(actor, document))
         return {name: name in allowed for name in self.transitions}
+
+    def stepper(self, document: DocumentT) -> list[dict[str, Any]]:
+        """The document's status stepper: each state of `path` as `{"label", "state"}`
+        with state "done", "current" or "todo"; a current state off the path (cancelled
+        …) comes last, marked "off", after the path steps it passed."""
+        current = str(getattr(document, self.field))
+        reached = next((i for i, step in enumerate(self.path) if current in step), None)
+        steps = []
+        for i, step in enumerate(self.path):
+            label = self.labels[current if current in step else step[0]]
+            if reached is None or i > reached:
+                state = "todo"
+            else:
+                state = "done" if i < reached else "current"
+            steps.append({"label": label, "state": state})
+        if reached is None:
+            steps.append({"label": self.labels.get(current, current), "state": "off"})
+        return steps
 
     # --- Writing ----------------------------------------------------------------------
     def start(self, name: str, *, actor: Actor, document: DocumentT) -> Step[DocumentT]:

@@ -115,6 +115,15 @@ def _nothing_shipped(actor: Actor, order: Order, transition: Transition) -> None
 
 LIFECYCLE: Lifecycle[Order] = Lifecycle(
     model=Order,
+    path=[
+        (Order.Status.DRAFT, Order.Status.REJECTED),
+        Order.Status.SUBMITTED,
+        Order.Status.APPROVED,
+        Order.Status.CONFIRMED,
+        (Order.Status.SHIPPED, Order.Status.PARTIALLY_SHIPPED),
+        Order.Status.DELIVERED,
+        Order.Status.CLOSED,
+    ],
     refusal=gettext_lazy("An order that is “%(status)s” cannot be %(action)s."),
     visible=selectors.orders_visible_to,
     not_visible=gettext_lazy("This order is not yours to change."),

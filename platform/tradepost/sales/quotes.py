@@ -98,6 +98,7 @@ def _not_expired(actor: Actor, quote: Quote, transition: Transition) -> None:
 
 LIFECYCLE: Lifecycle[Quote] = Lifecycle(
     model=Quote,
+    path=[Quote.Status.DRAFT, Quote.Status.SENT, Quote.Status.ACCEPTED, Quote.Status.CONVERTED],
     refusal=gettext_lazy("A quote that is “%(status)s” cannot be %(action)s."),
     visible=selectors.quotes_visible_to,
     not_visible=gettext_lazy("This quote is not yours to change."),
