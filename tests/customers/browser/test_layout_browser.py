@@ -128,3 +128,36 @@ def test_on_a_phone_the_first_customer_is_on_the_first_screen(
         expect(page.get_by_role("searchbox")).to_be_visible()
     finally:
         context.close()
+
+
+def test_keyboard_shortcuts_are_listed_and_work(
+    browser, web_server, platform_workspaces, many_customers
+):
+    alpha = platform_workspaces["alpha"]
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    try:
+        _sign_in(page, web_server, alpha)
+        page.goto(web_server.workspace_url(alpha.slug, "/customers/"))
+
+        page.keyboard.press("?")
+        dialog = page.locator("dialog#shortcuts")
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text("Go to orders")
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.name") == "q"
+        page.keyboard.type("g")  # typed into the search box: no shortcut
+        assert page.url.endswith("/customers/")
+        page.locator("h1").click()
+
+        page.keyboard.press("n")
+        page.wait_for_url("**/customers/new/")
+        page.keyboard.press("g")
+        page.keyboard.press("o")
+        page.wait_for_url("**/sales/orders/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Orders")
+    finally:
+        context.close()
