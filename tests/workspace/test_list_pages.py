@@ -6,6 +6,7 @@ left out on the page (the API answers 400)."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -60,3 +61,30 @@ def test_a_bad_filter_value_is_shown_on_the_page_and_a_400_in_the_api(org):
     assert 'role="alert"' in body and "Select a valid choice." in body
     assert len(_order_ids(body)) == 1  # the list, unfiltered
     assert api.status_code == 400 and "status" in api.json()["errors"]
+
+
+def test_a_column_header_sorts_the_list_and_again_the_other_way(org):
+    def kettles(quantity):
+        return [{"product": org.products["kettle"], "quantity": Decimal(quantity)}]
+
+    small = factories.order(org, "rep_own", lines=kettles("1"))
+    large = factories.order(org, "hangzhou_unowned", lines=kettles("9"))
+    client = org.client("owner")
+
+    page = client.get("/sales/orders/", {"status": "draft"}).content.decode()
+    assert 'href="?status=draft&amp;sort=total"' in page
+
+    ascending = client.get("/sales/orders/", {"status": "draft", "sort": "total"})
+    descending = client.get("/sales/orders/", {"status": "draft", "sort": "-total"})
+
+    up = [pk for pk in _ordered_ids(ascending.content.decode()) if pk in (small.pk, large.pk)]
+    down = [pk for pk in _ordered_ids(descending.content.decode()) if pk in (small.pk, large.pk)]
+    assert up == [small.pk, large.pk] and down == [large.pk, small.pk]
+    body = ascending.content.decode()
+    assert 'aria-sort="ascending"' in body and 'href="?status=draft&amp;sort=-total"' in body
+    # A sort the list does not know is left out (the page shows the list).
+    assert client.get("/sales/orders/", {"sort": "password"}).status_code == 200
+
+
+def _ordered_ids(body: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'href="/sales/orders/(\d+)/"', body)]

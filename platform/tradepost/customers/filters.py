@@ -64,6 +64,7 @@ SORT_CHOICES = [
     ("name", _("Name A–Z")),
     ("-name", _("Name Z–A")),
     ("code", _("Code")),
+    ("-code", _("Code, descending")),
     ("-created", _("Newest first")),
     ("created", _("Oldest first")),
     ("-updated", _("Recently changed")),

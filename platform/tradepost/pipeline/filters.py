@@ -13,6 +13,7 @@ from tradepost.pipeline import services
 from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
 from tradepost.workspace.filters import (
     MineFilter,
+    SortFilter,
     TextSearchFilter,
     UpdatedSinceFilterSet,
     choice_filter,
@@ -51,5 +52,14 @@ class OpportunityListFilter(OpportunityFilter):
     # The workspace's own stage names (stage settings), in pipeline order.
     stage = choice_filter(services.stages, empty_label=_("Any stage"), label=_("Stage"))
     mine = MineFilter()
+    sort = SortFilter(
+        {
+            "name": ("name",),
+            "customer": ("customer__name",),
+            "amount": ("amount",),
+            "weighted": ("weighted_amount",),
+            "expected_close": ("expected_close",),
+        }
+    )
 
     shown = ("q", "stage", "mine")

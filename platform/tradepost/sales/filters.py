@@ -19,6 +19,7 @@ from tradepost.sales.quotes import OPEN as OPEN_QUOTES
 from tradepost.workspace.filters import (
     CheckboxFilter,
     MineFilter,
+    SortFilter,
     TextSearchFilter,
     UpdatedSinceFilterSet,
     choice_filter,
@@ -56,6 +57,15 @@ class OrderListFilter(OrderFilter):
     q = TextSearchFilter("number", "customer__name", placeholder=_("Order number or customer"))
     status = choice_filter(Order.Status.choices, empty_label=_("Any status"), label=_("Status"))
     mine = MineFilter()
+    sort = SortFilter(
+        {
+            "number": ("number",),
+            "customer": ("customer__name",),
+            "date": ("order_date",),
+            "status": ("status",),
+            "total": ("gross_total",),
+        }
+    )
 
     shown = ("q", "status", "mine")
 
@@ -77,6 +87,17 @@ class QuoteListFilter(QuoteFilter):
     status = choice_filter(Quote.Status.choices, empty_label=_("Any status"), label=_("Status"))
     mine = MineFilter()
     expiring = CheckboxFilter(label=_("Expiring within 7 days"), method="filter_expiring")
+
+    sort = SortFilter(
+        {
+            "number": ("number",),
+            "customer": ("customer__name",),
+            "date": ("issued_on",),
+            "valid_until": ("valid_until",),
+            "status": ("status",),
+            "total": ("gross_total",),
+        }
+    )
 
     shown = ("q", "status", "mine", "expiring")
 

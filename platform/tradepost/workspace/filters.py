@@ -105,3 +105,27 @@ class MineFilter(CheckboxFilter):
 def choice_filter(choices, *, empty_label, **kwargs) -> django_filters.ChoiceFilter:
     """A choice among `choices` whose empty option reads `empty_label` ("Any status")."""
     return django_filters.ChoiceFilter(choices=choices, empty_label=empty_label, **kwargs)
+
+
+class SortFilter(django_filters.ChoiceFilter):
+    """A list's column sort (`?sort=<column>`, `-<column>` for descending), drawn as
+    the column headers' links (`{% sort_th %}`, workspace/templatetags/lists.py):
+    `columns` maps each column to the model fields it sorts by; the id comes last, so
+    pages never overlap. An unknown value is left out, as any bad filter value is."""
+
+    def __init__(self, columns: dict[str, tuple[str, ...]], **kwargs):
+        self.columns = columns
+        choices = [
+            *((name, name) for name in columns),
+            *((f"-{name}", f"-{name}") for name in columns),
+        ]
+        kwargs.setdefault("label", gettext_lazy("Sort by"))
+        super().__init__(choices=choices, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        descending = value.startswith("-")
+        fields = self.columns[value.removeprefix("-")]
+        sign = "-" if descending else ""
+        return qs.order_by(*(f"{sign}{field}" for field in fields), f"{sign}pk")
