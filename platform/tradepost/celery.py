@@ -18,7 +18,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradepost.settings")
 app = CeleryApp("tradepost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
-    lambda: ["tradepost.accounts", "tradepost.dataio", "tenants", "api", "api.webhooks", "billing"]
+    lambda: [
+        "tradepost.accounts",
+        "tradepost.dataio",
+        "tradepost.sales",
+        "tenants",
+        "api",
+        "api.webhooks",
+        "billing",
+    ]
 )
 
 # Worker and beat log lines carry the tenant like the web's (settings.LOGGING does it

@@ -86,6 +86,7 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "quote.created": _("Quote created"),
     "quote.updated": _("Quote changed"),
     "quote.sent": _("Quote sent"),
+    "quote.emailed": _("Quote e-mailed"),
     "quote.accepted": _("Quote accepted"),
     "quote.declined": _("Quote declined"),
     "quote.cancelled": _("Quote cancelled"),

@@ -47,13 +47,15 @@ from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.access import ensure_writable
+from tradepost import outreach
 from tradepost.accounts.models import User
 from tradepost.audit.services import audit_record
+from tradepost.background import enqueue_on_commit
 from tradepost.customers.models import Customer
 from tradepost.customers.services import check_choices
 from tradepost.lifecycle import Lifecycle, Transition
@@ -311,6 +313,31 @@ def _step(name: str, actor: Actor, quote: Quote) -> Quote:
 def quote_send(*, actor: Actor, quote: Quote) -> Quote:
     """The draft went to the customer; from now on its lines are fixed."""
     return _step("send", actor, quote)
+
+
+MAX_EMAIL_MESSAGE = 2000
+
+
+@transaction.atomic
+def quote_email(*, actor: Actor, quote: Quote, to: str, message: str = "") -> Quote:
+    """E-mail the quote's PDF to `to` (a parsed address) with `message`, in the
+    background after commit (`sales.tasks.quote_email_send`). A draft is marked as sent
+    first (the "send" step: its permission and rules); a sent or accepted quote is
+    e-mailed again by whoever may send quotes. Recorded in the quote's history."""
+    outreach.require_allowed()  # e-mail goes outside the workspace: confirmed owners only
+    if len(message) > MAX_EMAIL_MESSAGE:
+        raise ValidationError({"message": [_("Use at most 2000 characters.")]})
+    if quote.status in EDITABLE:
+        quote = _step("send", actor, quote)
+    else:
+        LIFECYCLE.start("send", actor=actor, document=quote)  # permission and scope
+        if quote.status not in OPEN:
+            raise LIFECYCLE.status_refusal(quote, pgettext_lazy("cannot be …", "e-mailed"))
+    ensure_writable()
+    audit_record(actor=actor, action="quote.emailed", target=quote, data={"to": to})
+    language = translation.get_language() or "en"
+    enqueue_on_commit("tradepost.sales.tasks.quote_email_send", quote.pk, to, message, language)
+    return quote
 
 
 @transaction.atomic

@@ -146,6 +146,16 @@ class ConvertSerializer(StrictSerializer):
     order_date = serializers.DateField(required=False, help_text="Default: today.")
 
 
+class QuoteEmailSerializer(StrictSerializer):
+    to = serializers.EmailField(max_length=254, help_text="The address the quote goes to.")
+    message = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.MAX_EMAIL_MESSAGE,
+        help_text="Text above the quote's summary in the e-mail.",
+    )
+
+
 class ConvertedSerializer(serializers.Serializer):
     order = serializers.IntegerField(help_text="The new draft order's id.")
     quote = serializers.IntegerField(help_text="The converted quote's id.")
@@ -223,6 +233,22 @@ class QuoteViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
         return self._read(services.quote_send(actor=request.user, quote=self.get_object()))
+
+    @extend_schema(
+        request=QuoteEmailSerializer,
+        responses={status.HTTP_202_ACCEPTED: QuoteSerializer},
+        summary="E-mail the quote as a PDF",
+        description="Queues an e-mail with the quote's PDF attached to `to`, after the "
+        "optional `message`; a draft is marked as sent first (needs `change_quote`, like "
+        "sending). Recorded in the quote's history as `quote.emailed`. Refused for a "
+        "quote that is expired, declined, cancelled or converted, and until the "
+        "workspace owner has confirmed their e-mail address.",
+    )
+    @action(detail=True, methods=["post"])
+    def email(self, request, pk=None):
+        data = self._body(QuoteEmailSerializer)
+        quote = services.quote_email(actor=request.user, quote=self.get_object(), **data)
+        return self._read(quote, status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=None,

@@ -240,10 +240,17 @@ def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
         {"order": order, "url": _order_url(order.pk) if user.has_perm("sales.view_order") else None}
         for order in quote.orders.order_by("pk")
     ]
+    can = services.LIFECYCLE.buttons(user, quote)
+    can_email = quote.status in services.OPEN and user.has_perm(
+        str(services.LIFECYCLE["send"].permission)
+    )
     return {
         "quote": quote,
         "lines": lines,
-        "can": services.LIFECYCLE.buttons(user, quote),
+        "can": can,
+        "can_email": can_email,
+        "email_form": extra.pop("email_form", None)
+        or QuoteEmailForm(initial={"to": quote.customer.email}),
         "expired": expired,
         "orders": orders,
         "history": audit_history(quote),
@@ -268,6 +275,48 @@ def quote_pdf_download(request: HttpRequest, quote_id: int) -> HttpResponse:
         as_attachment=False, filename=f"{quote.number}.pdf"
     )
     return response
+
+
+class QuoteEmailForm(forms.Form):
+    to = forms.EmailField(label=gettext_lazy("To"), max_length=254)
+    message = forms.CharField(
+        label=gettext_lazy("Message"),
+        required=False,
+        max_length=services.MAX_EMAIL_MESSAGE,
+        widget=forms.Textarea({"rows": 3}),
+        help_text=gettext_lazy("Above the quote's summary; the PDF is attached."),
+    )
+
+
+@login_required
+@permission_required("sales.view_quote", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def quote_email(request: HttpRequest, quote_id: int) -> HttpResponse:
+    """E-mail the quote's PDF (a draft is marked as sent). A GET, or a reload of a
+    refused attempt, goes back to the quote."""
+    quote = selectors.quote_get(request.user, quote_id)
+    if request.method == "GET":
+        return redirect("sales:quote", quote_id=quote.pk)
+    form = QuoteEmailForm(request.POST)
+    if form.is_valid():
+        done = service_call(
+            form,
+            lambda: services.quote_email(
+                actor=request.user,
+                quote=quote,
+                to=form.cleaned_data["to"],
+                message=form.cleaned_data["message"],
+            ),
+        )
+        if done:
+            messages.success(
+                request,
+                _("The quote is on its way to %(to)s.") % {"to": form.cleaned_data["to"]},
+            )
+            return redirect("sales:quote", quote_id=quote.pk)
+    quote = selectors.quote_get(request.user, quote_id)
+    context = _detail_context(request, quote, email_form=form)
+    return render(request, "sales/quotes/detail.html", context, status=400)
 
 
 def _step_failed(
@@ -314,5 +363,6 @@ urlpatterns = [
     path("quotes/<int:quote_id>/", quote_detail, name="quote"),
     path("quotes/<int:quote_id>/edit/", quote_edit, name="quote_edit"),
     path("quotes/<int:quote_id>/pdf/", quote_pdf_download, name="quote_pdf"),
+    path("quotes/<int:quote_id>/email/", quote_email, name="quote_email"),
     path("quotes/<int:quote_id>/<slug:step>/", quote_step, name="quote_step"),
 ]
