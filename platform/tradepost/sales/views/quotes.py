@@ -278,7 +278,7 @@ def quote_pdf_download(request: HttpRequest, quote_id: int) -> HttpResponse:
 
 
 class QuoteEmailForm(forms.Form):
-    to = forms.EmailField(label=gettext_lazy("To"), max_length=254)
+    to = forms.EmailField(label=gettext_lazy("Send to"), max_length=254)
     message = forms.CharField(
         label=gettext_lazy("Message"),
         required=False,
