@@ -1,4 +1,5 @@
-"""Printable quotes: `quote_pdf(quote)` renders an A4 PDF with reportlab.
+"""Printable quotes and order confirmations: `quote_pdf(quote)` and `order_pdf(order)`
+render an A4 PDF with reportlab, from the same layout.
 
 What is on it: the company (name, registered name, address, tax id, phone, e-mail from
 `masterdata.CompanyProfile`), the customer, the quote's number, date, validity and
@@ -11,8 +12,10 @@ Helvetica; anything else (Chinese names and addresses, translated labels) in the
 font STSong-Light, which every PDF reader provides for Simplified Chinese, so no font
 file ships with the product. Labels follow the active language.
 
-`quote_pdf_content(quote)` builds the texts and rows without reportlab, for tests and
-for anyone who needs the same content in another format.
+`quote_pdf_content(quote)` and `order_pdf_content(order)` build the texts and rows
+without reportlab, for tests and for anyone who needs the same content in another
+format. An order confirmation carries the order's number (or its id while it has none),
+dates and salesperson instead of the quote's validity.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from tradepost.pricing.lines import decimal_text
-from tradepost.sales.models import Quote
+from tradepost.sales.models import Order, Quote
 
 CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
@@ -46,8 +49,8 @@ COLUMN_WIDTHS = [18, 150, 52, 66, 102, 38, 78]
 
 
 @dataclass(frozen=True)
-class QuoteContent:
-    """Everything printed on a quote, as text."""
+class DocumentContent:
+    """Everything printed on a quote or an order confirmation, as text."""
 
     title: str
     company: list[str]
@@ -84,40 +87,35 @@ def _discount(line) -> str:
     return "\n".join(parts) or "—"
 
 
-def quote_pdf_content(quote: Quote) -> QuoteContent:
-    """The texts and table rows of the quote's PDF (labels in the active language)."""
+def _company_lines() -> list[str]:
     from tradepost.masterdata.selectors import company_profile
 
     company = company_profile()
-    company_lines = [company.name]
+    lines = [company.name]
     if company.legal_name and company.legal_name != company.name:
-        company_lines.append(company.legal_name)
+        lines.append(company.legal_name)
     if company.address:
-        company_lines.append(company.address)
+        lines.append(company.address)
     if company.tax_id:
-        company_lines.append(_("Tax id: %(tax_id)s") % {"tax_id": company.tax_id})
+        lines.append(_("Tax id: %(tax_id)s") % {"tax_id": company.tax_id})
     contact = " · ".join(value for value in (company.phone, company.email) if value)
     if contact:
-        company_lines.append(contact)
+        lines.append(contact)
+    return lines
 
-    customer = quote.customer
-    customer_lines = [customer.name, _("Customer no. %(code)s") % {"code": customer.code}]
+
+def _customer_lines(customer) -> list[str]:
+    lines = [customer.name, _("Customer no. %(code)s") % {"code": customer.code}]
     if customer.address:
-        customer_lines.append(customer.address)
+        lines.append(customer.address)
     if customer.tax_id:
-        customer_lines.append(_("Tax id: %(tax_id)s") % {"tax_id": customer.tax_id})
+        lines.append(_("Tax id: %(tax_id)s") % {"tax_id": customer.tax_id})
+    return lines
 
-    details = [
-        (_("Quote no."), quote.number),
-        (_("Date"), quote.issued_on.isoformat()),
-        (_("Valid until"), quote.valid_until.isoformat()),
-        (_("Currency"), quote.currency),
-    ]
-    if quote.owner_id and quote.owner is not None:
-        details.append((_("Salesperson"), quote.owner.get_full_name() or quote.owner.email))
 
+def _line_rows(lines) -> list[list[str]]:
     rows = []
-    for index, line in enumerate(quote.lines.all(), start=1):
+    for index, line in enumerate(lines, start=1):
         product = f"{line.product.sku} {line.product.name}"
         if line.description and line.description != line.product.name:
             product = f"{product}\n{line.description}"
@@ -132,34 +130,85 @@ def quote_pdf_content(quote: Quote) -> QuoteContent:
                 _amount(line.net_amount),
             ]
         )
+    return rows
+
+
+def _totals(document) -> list[tuple[str, str]]:
+    currency = document.currency
     totals = [
-        (_("Total excl. tax"), f"{_amount(quote.net_total)} {quote.currency}"),
-        (_("Tax"), f"{_amount(quote.tax_total)} {quote.currency}"),
-        (_("Total incl. tax"), f"{_amount(quote.gross_total)} {quote.currency}"),
+        (_("Total excl. tax"), f"{_amount(document.net_total)} {currency}"),
+        (_("Tax"), f"{_amount(document.tax_total)} {currency}"),
+        (_("Total incl. tax"), f"{_amount(document.gross_total)} {currency}"),
     ]
-    if quote.discount_total:
+    if document.discount_total:
         totals.insert(
-            0, (_("Discounts included"), f"{_amount(quote.discount_total)} {quote.currency}")
+            0, (_("Discounts included"), f"{_amount(document.discount_total)} {currency}")
         )
-    return QuoteContent(
+    return totals
+
+
+def _header() -> list[str]:
+    return [
+        "#",
+        _("Product"),
+        _("Quantity"),
+        _("Unit price"),
+        _("Discount"),
+        _("Tax"),
+        _("Amount excl. tax"),
+    ]
+
+
+def _salesperson(document) -> list[tuple[str, str]]:
+    if document.owner_id and document.owner is not None:
+        return [(_("Salesperson"), document.owner.get_full_name() or document.owner.email)]
+    return []
+
+
+def quote_pdf_content(quote: Quote) -> DocumentContent:
+    """The texts and table rows of the quote's PDF (labels in the active language)."""
+    details = [
+        (_("Quote no."), quote.number),
+        (_("Date"), quote.issued_on.isoformat()),
+        (_("Valid until"), quote.valid_until.isoformat()),
+        (_("Currency"), quote.currency),
+        *_salesperson(quote),
+    ]
+    return DocumentContent(
         title=_("Quote %(number)s") % {"number": quote.number},
-        company=company_lines,
-        customer=customer_lines,
+        company=_company_lines(),
+        customer=_customer_lines(quote.customer),
         details=details,
-        header=[
-            "#",
-            _("Product"),
-            _("Quantity"),
-            _("Unit price"),
-            _("Discount"),
-            _("Tax"),
-            _("Amount excl. tax"),
-        ],
-        rows=rows,
-        totals=totals,
+        header=_header(),
+        rows=_line_rows(quote.lines.all()),
+        totals=_totals(quote),
         notes=quote.notes,
         currency=quote.currency,
         number=quote.number,
+    )
+
+
+def order_pdf_content(order: Order) -> DocumentContent:
+    """The texts and table rows of the order confirmation's PDF."""
+    reference = str(order)
+    details = [
+        (_("Order no."), reference),
+        (_("Order date"), order.order_date.isoformat()),
+    ]
+    if order.requested_delivery_date:
+        details.append((_("Requested delivery"), order.requested_delivery_date.isoformat()))
+    details += [(_("Currency"), order.currency), *_salesperson(order)]
+    return DocumentContent(
+        title=_("Order confirmation %(number)s") % {"number": reference},
+        company=_company_lines(),
+        customer=_customer_lines(order.customer),
+        details=details,
+        header=_header(),
+        rows=_line_rows(order.lines.all()),
+        totals=_totals(order),
+        notes=order.notes,
+        currency=order.currency,
+        number=reference,
     )
 
 
@@ -197,7 +246,19 @@ def _footer(number: str):
 def quote_pdf(quote: Quote, *, compress: bool = True) -> bytes:
     """The quote as an A4 PDF. `compress=False` leaves the page streams readable
     (for tests that look for the printed text)."""
-    content = quote_pdf_content(quote)
+    return _render(quote_pdf_content(quote), compress=compress)
+
+
+def order_pdf_filename(order: Order) -> str:
+    return f"{order.number}.pdf" if order.number else f"order-{order.pk}.pdf"
+
+
+def order_pdf(order: Order, *, compress: bool = True) -> bytes:
+    """The order confirmation as an A4 PDF (see `quote_pdf`)."""
+    return _render(order_pdf_content(order), compress=compress)
+
+
+def _render(content: DocumentContent, *, compress: bool) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from api.fields import MoneyField, PercentField, QuantityField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
@@ -100,3 +103,19 @@ class LineInputSerializer(StrictSerializer):
     )
     discount_percent = PercentField(required=False)
     description = StringField(required=False, allow_blank=True, max_length=300)
+
+
+class PdfWhateverAccept(DefaultContentNegotiation):
+    """A PDF action answers a PDF whatever `Accept` says (errors are still JSON)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    """A PDF download named `filename`."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=filename
+    )
+    return response

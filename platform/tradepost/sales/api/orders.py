@@ -32,9 +32,12 @@ from tradepost.sales.api.common import (
     DocumentLineSerializer,
     LineInputSerializer,
     LinesBatchMixin,
+    PdfWhateverAccept,
+    pdf_response,
 )
 from tradepost.sales.filters import OrderFilter
 from tradepost.sales.models import Order, OrderLine, OrderReturn, OrderReturnLine
+from tradepost.sales.pdf import order_pdf, order_pdf_filename
 from tradepost.text import MULTI_LINE
 
 
@@ -247,6 +250,24 @@ class OrderViewSet(ServiceViewSet):
 
     def get_serializer_class(self):
         return OrderSummarySerializer if self.action == "list" else OrderSerializer
+
+    @extend_schema(
+        responses={(status.HTTP_200_OK, "application/pdf"): OpenApiTypes.BINARY},
+        summary="The order confirmation as a PDF",
+        description="A4, with the company's and the customer's details, the lines and "
+        "the totals; file name `<number>.pdf` (`order-<id>.pdf` before the order has "
+        "its number).",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        content_negotiation_class=PdfWhateverAccept,
+    )
+    def pdf(self, request, pk=None):
+        order = self.get_object()
+        return pdf_response(order_pdf(order), order_pdf_filename(order))
 
     def get_queryset(self):
         orders = selectors.orders_visible_to(self.request.user).order_by("-created_at", "-pk")

@@ -10,13 +10,10 @@ calls, which checks the permission (403), the quote's status (400 with `status` 
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from api.lifecycle import AllowedActionsField
@@ -33,6 +30,8 @@ from tradepost.sales.api.common import (
     DocumentLineSerializer,
     LineInputSerializer,
     LinesBatchMixin,
+    PdfWhateverAccept,
+    pdf_response,
 )
 from tradepost.sales.filters import QuoteFilter
 from tradepost.sales.models import Order, Quote, QuoteLine
@@ -162,13 +161,6 @@ class ConvertedSerializer(serializers.Serializer):
 
 
 # --- Views ---------------------------------------------------------------------------
-class _IgnoreAccept(DefaultContentNegotiation):
-    """The PDF is the answer whatever `Accept` says (errors are still JSON)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 @extend_schema_view(
     create=extend_schema(
         request=QuoteCreateSerializer,
@@ -307,15 +299,11 @@ class QuoteViewSet(ServiceViewSet):
         methods=["get"],
         filter_backends=[],
         pagination_class=None,
-        content_negotiation_class=_IgnoreAccept,
+        content_negotiation_class=PdfWhateverAccept,
     )
     def pdf(self, request, pk=None):
         quote = self.get_object()
-        response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=f"{quote.number}.pdf"
-        )
-        return response
+        return pdf_response(quote_pdf(quote), f"{quote.number}.pdf")
 
 
 ROUTES = [("quotes", QuoteViewSet, "quote")]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -21,6 +22,7 @@ from tradepost.sales import forms, selectors
 from tradepost.sales import orders as services
 from tradepost.sales.filters import OrderListFilter
 from tradepost.sales.models import Order
+from tradepost.sales.pdf import order_pdf, order_pdf_filename
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page, query_id
 from tradepost.workspace.steps import Step, step_view
@@ -218,10 +220,23 @@ order_step = step_view(
 )
 
 
+@login_required
+@permission_required("sales.view_order", raise_exception=True)
+def order_pdf_download(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The order confirmation as a PDF, shown in the browser (saved as `<number>.pdf`)."""
+    order = selectors.order_get(request.user, order_id)
+    response = HttpResponse(order_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(  # type: ignore[assignment]
+        as_attachment=False, filename=order_pdf_filename(order)
+    )
+    return response
+
+
 urlpatterns = [
     path("orders/", order_list, name="orders"),
     path("orders/new/", order_create, name="order_create"),
     path("orders/<int:order_id>/", order_detail, name="order"),
     path("orders/<int:order_id>/edit/", order_edit, name="order_edit"),
+    path("orders/<int:order_id>/pdf/", order_pdf_download, name="order_pdf"),
     path("orders/<int:order_id>/<slug:step>/", order_step, name="order_step"),
 ]
