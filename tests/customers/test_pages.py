@@ -115,7 +115,7 @@ def test_the_list_takes_the_same_queries_for_one_customer_and_many(org):
     body = assert_list_queries(
         lambda: client.get("/customers/"),
         grow,
-        queries=16,
+        queries=17,
         size=lambda response: len(_names(response.content.decode())),
     ).content.decode()
     assert len(_names(body)) == 21

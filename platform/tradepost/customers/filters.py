@@ -73,6 +73,10 @@ SORT_CHOICES = [
 ]
 
 
+class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
+    """`?ids=3,5,8`: these rows only (the list's "export selected")."""
+
+
 class CustomerListFilter(CustomerFilter):
     """The page's names (`grade`, `active`, `tag` by id) are those of its saved filters
     and links, kept as they were."""
@@ -109,6 +113,7 @@ class CustomerListFilter(CustomerFilter):
     sort = django_filters.ChoiceFilter(
         choices=SORT_CHOICES, empty_label=None, label=_("Sort by"), method="filter_sort"
     )
+    ids = NumberInFilter(field_name="pk", label=_("Selected customers"))
 
     shown = (
         "q",

@@ -97,6 +97,26 @@ def split_tags(text: str) -> list[str]:
     return text.replace("，", ",").split(",")
 
 
+class CustomerBulkForm(forms.Form):
+    """What to do with the customers ticked on the list (`ids`, parsed by the view)."""
+
+    action = forms.ChoiceField(
+        label=_("With the selected"),
+        choices=[
+            ("reassign", _("Reassign to…")),
+            ("tag", _("Add the tag…")),
+            ("archive", _("Deactivate")),
+            ("export", _("Export (Excel)")),
+        ],
+    )
+    owner = UserChoice(label=_("Salesperson"), required=False, queryset=User.objects.none())
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
+
+    def __init__(self, *args, actor: Actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        scoped_choices(self, actor)
+
+
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     code = forms.CharField(

@@ -1043,3 +1043,64 @@ def price_list_delete(*, actor: Actor, price_list: PriceList) -> None:
     _check_price_list_write(actor, price_list, "customers.delete_pricelist")
     audit_record(actor=actor, action="price_list.deleted", target=price_list)
     PriceList.objects.filter(pk=price_list.pk).delete()
+
+
+# --- Bulk changes from the list ------------------------------------------------------
+BULK_MAX = 500
+BULK_ACTIONS = ("reassign", "tag", "archive")
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk change did: the customers changed, and each refused one with why."""
+
+    changed: list[Customer]
+    refused: list[tuple[Customer, str]]
+
+
+def customers_bulk_change(
+    *,
+    actor: Actor,
+    customers: Iterable[Customer],
+    action: str,
+    owner: User | None = None,
+    tag: str = "",
+) -> BulkOutcome:
+    """Apply one change to each of `customers` (from the list's check boxes) through
+    `customer_update`, so every row passes its own permission and scope checks: a row
+    refused is reported and left as it was; the others are changed, each in its own
+    transaction. `reassign` sets the salesperson to `owner`, `tag` adds the tag
+    `tag`, `archive` deactivates."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": [_("Choose what to do with the customers.")]})
+    if action == "reassign" and owner is None:
+        raise ValidationError({"owner": [_("Choose the salesperson.")]})
+    if action == "tag":
+        names = clean_tags([tag])
+        if not names:
+            raise ValidationError({"tag": [_("Enter the tag to add.")]})
+    rows = list(customers)
+    if not rows:
+        raise ValidationError({"ids": [_("Tick the customers to change first.")]})
+    if len(rows) > BULK_MAX:
+        raise ValidationError(
+            {"ids": [_("Change at most %(max)d customers at once.") % {"max": BULK_MAX}]}
+        )
+    changed: list[Customer] = []
+    refused: list[tuple[Customer, str]] = []
+    for customer in rows:
+        try:
+            with transaction.atomic():
+                if action == "reassign":
+                    done = customer_update(actor=actor, customer=customer, owner=owner)
+                elif action == "tag":
+                    current = [t.name for t in customer.tags.all()]
+                    done = customer_update(actor=actor, customer=customer, tags=[*current, *names])
+                else:
+                    done = customer_update(actor=actor, customer=customer, is_active=False)
+        except (PermissionDenied, ValidationError) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            refused.append((customer, " ".join(m for m in messages if m) or _("Not allowed.")))
+        else:
+            changed.append(done)
+    return BulkOutcome(changed=changed, refused=refused)

@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
+    path("bulk/", views.customer_bulk, name="bulk"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/credit/", views.credit_terms, name="credit_terms"),

@@ -5,15 +5,17 @@ through the actor's scope, so an id outside it is a 404 like a missing one."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.customers import forms, selectors, services
@@ -39,7 +41,68 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         per_page=CUSTOMERS_PER_PAGE,
         saved_filters="customers",
     )
+    context["bulk_form"] = forms.CustomerBulkForm(actor=request.user)
     return render(request, "customers/list.html", context)
+
+
+def _ids(request: HttpRequest) -> list[int]:
+    values = request.POST.getlist("ids")[: services.BULK_MAX + 1]
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10]
+
+
+@login_required
+@permission_required("customers.change_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_bulk(request: HttpRequest) -> HttpResponse:
+    """The list's bulk change of the ticked customers (`ids`): each row through the
+    customer service, so each passes its own checks; back to the list with what was
+    done and what was refused. A GET goes back to the list."""
+    back = request.POST.get("next", "")
+    if not back.startswith(reverse("customers:list")) or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        back = reverse("customers:list")
+    if request.method == "GET":
+        return redirect(back)
+    form = forms.CustomerBulkForm(request.POST, actor=request.user)
+    ids = _ids(request)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    if action == "export":
+        if not ids:
+            messages.error(request, _("Tick the customers to change first."))
+            return redirect(back)
+        query = urlencode({"ids": ",".join(map(str, ids)), "format": "xlsx"})
+        return redirect(f"{reverse('dataio:export', args=['customers'])}?{query}")
+    customers = selectors.customers_visible_to(request.user).filter(pk__in=ids).order_by("name")
+    try:
+        outcome = services.customers_bulk_change(
+            actor=request.user,
+            customers=customers.prefetch_related("tags"),
+            action=action,
+            owner=form.cleaned_data.get("owner"),
+            tag=form.cleaned_data.get("tag") or "",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    if outcome.changed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d customer changed.", "%(count)d customers changed.", len(outcome.changed)
+            )
+            % {"count": len(outcome.changed)},
+        )
+    for customer, why in outcome.refused[:10]:
+        messages.error(request, f"{customer.name}: {why}")
+    if len(outcome.refused) > 10:
+        messages.error(
+            request, _("%(count)d more were refused.") % {"count": len(outcome.refused) - 10}
+        )
+    return redirect(back)
 
 
 # --- Create and edit -----------------------------------------------------------------
