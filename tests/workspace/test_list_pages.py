@@ -20,6 +20,8 @@ ROUTES = {
     "opportunities": "opportunities",
     "agreements": "agreements",
     "demand-plans": "demand-plans",
+    "activities": "activities",
+    "tickets": "tickets",
 }
 
 

@@ -18,7 +18,6 @@ from typing import Any
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -36,7 +35,13 @@ from api.serializers import ReadSerializer, StrictModelSerializer, StrictSeriali
 from api.views import RolePermissions, ServiceViewSet, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers import selectors, services
 from tradepost.customers.credit import FACTORS
-from tradepost.customers.filters import CustomerFilter
+from tradepost.customers.filters import (
+    ActivityFilter,
+    CustomerFilter,
+    DealerReportFilter,
+    TicketFilter,
+    customer_filter,
+)
 from tradepost.customers.models import (
     Activity,
     Contact,
@@ -54,17 +59,10 @@ from tradepost.customers.scoped_fields import (
     ScopedChoiceField,
     VisibleCustomerField,
     scoped_filter,
-    visible_customers,
 )
 from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata.models import Currency, Product
 from tradepost.text import MULTI_LINE
-
-
-def _customer_filter(field_name: str = "customer", label: str = "Only rows of this customer."):
-    return django_filters.ModelChoiceFilter(
-        field_name=field_name, queryset=visible_customers, label=label
-    )
 
 
 # --- Customers -----------------------------------------------------------------------
@@ -356,7 +354,7 @@ class ContactCreateSerializer(ContactUpdateSerializer):
 
 
 class ContactFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
+    customer = customer_filter()
 
     class Meta:
         model = Contact
@@ -470,7 +468,7 @@ class PriceListCreateSerializer(PriceListUpdateSerializer):
 
 
 class PriceListFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
+    customer = customer_filter()
     group = scoped_filter(selectors.customer_groups_visible_to)
     valid_on = django_filters.DateFilter(
         method="filter_valid_on", label="Only lists valid on this date."
@@ -566,7 +564,7 @@ class CreditRatingCreateSerializer(StrictSerializer):
 
 
 class CreditRatingFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
+    customer = customer_filter()
 
     class Meta:
         model = CreditRating
@@ -647,26 +645,6 @@ class ActivityUpdateSerializer(ActivityCreateSerializer):
 
     class Meta(ActivityCreateSerializer.Meta):
         fields = ["kind", "subject", "notes", "due_at", "contact", "owner", "done"]
-
-
-class ActivityFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
-    owner = scoped_filter(selectors.users_visible_to)
-    open = django_filters.BooleanFilter(
-        field_name="done_at", lookup_expr="isnull", label="Only activities not done yet."
-    )
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label="Only open activities past their due time."
-    )
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
-
-    class Meta:
-        model = Activity
-        fields = ["customer", "owner", "kind", "open", "overdue", "due_before", "updated_since"]
-
-    def filter_overdue(self, queryset, name, value):
-        overdue = {"done_at__isnull": True, "due_at__lt": timezone.now()}
-        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
 
 
 @extend_schema_view(
@@ -761,22 +739,6 @@ class TicketCreateSerializer(TicketUpdateSerializer):
         fields = ["customer", "kind", "priority", "subject", "description", "contact", "assignee"]
 
 
-class TicketFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
-    assignee = scoped_filter(selectors.users_visible_to)
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label="Only open tickets past their SLA due time."
-    )
-
-    class Meta:
-        model = Ticket
-        fields = ["customer", "status", "kind", "priority", "assignee", "overdue", "updated_since"]
-
-    def filter_overdue(self, queryset, name, value):
-        overdue = {"status__in": Ticket.OPEN_STATUSES, "sla_due_at__lt": timezone.now()}
-        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
-
-
 @extend_schema_view(
     create=extend_schema(
         request=TicketCreateSerializer,
@@ -835,14 +797,6 @@ class DealerReportCreateSerializer(StrictModelSerializer):
     class Meta:
         model = DealerReport
         fields = ["dealer", *DEALER_REPORT_FIELDS]
-
-
-class DealerReportFilter(UpdatedSinceFilterSet):
-    dealer = _customer_filter("dealer", "Only reports of this dealer.")
-
-    class Meta:
-        model = DealerReport
-        fields = ["dealer", "kind", "updated_since"]
 
 
 @extend_schema_view(
