@@ -22,6 +22,7 @@ ROUTES = {
     "demand-plans": "demand-plans",
     "activities": "activities",
     "tickets": "tickets",
+    "promotions": "promotions",
 }
 
 
