@@ -23,6 +23,7 @@ ROUTES = {
     "activities": "activities",
     "tickets": "tickets",
     "promotions": "promotions",
+    "products": "products",
 }
 
 
