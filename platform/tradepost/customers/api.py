@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from drf_spectacular.types import OpenApiTypes
@@ -30,17 +29,19 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.fields import MoneyField
-from api.filters import UpdatedSinceFilterSet
 from api.serializers import ReadSerializer, StrictModelSerializer, StrictSerializer
 from api.views import RolePermissions, ServiceViewSet, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers import selectors, services
 from tradepost.customers.credit import FACTORS
 from tradepost.customers.filters import (
     ActivityFilter,
+    ContactFilter,
+    CreditRatingFilter,
     CustomerFilter,
+    CustomerGroupFilter,
     DealerReportFilter,
+    PriceListFilter,
     TicketFilter,
-    customer_filter,
 )
 from tradepost.customers.models import (
     Activity,
@@ -58,7 +59,6 @@ from tradepost.customers.prices import SOURCES, price_resolve
 from tradepost.customers.scoped_fields import (
     ScopedChoiceField,
     VisibleCustomerField,
-    scoped_filter,
 )
 from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata.models import Currency, Product
@@ -282,12 +282,6 @@ class CustomerGroupSerializer(StrictModelSerializer):
         validators: list[Any] = []
 
 
-class CustomerGroupFilter(UpdatedSinceFilterSet):
-    class Meta:
-        model = CustomerGroup
-        fields = ["updated_since"]
-
-
 @extend_schema_view(
     create=extend_schema(responses={status.HTTP_201_CREATED: CustomerGroupSerializer}),
 )
@@ -351,14 +345,6 @@ class ContactCreateSerializer(ContactUpdateSerializer):
 
     class Meta(ContactUpdateSerializer.Meta):
         fields = ["customer", *CONTACT_FIELDS]
-
-
-class ContactFilter(UpdatedSinceFilterSet):
-    customer = customer_filter()
-
-    class Meta:
-        model = Contact
-        fields = ["customer", "is_primary", "updated_since"]
 
 
 @extend_schema_view(
@@ -467,21 +453,6 @@ class PriceListCreateSerializer(PriceListUpdateSerializer):
         return attrs
 
 
-class PriceListFilter(UpdatedSinceFilterSet):
-    customer = customer_filter()
-    group = scoped_filter(selectors.customer_groups_visible_to)
-    valid_on = django_filters.DateFilter(
-        method="filter_valid_on", label="Only lists valid on this date."
-    )
-
-    class Meta:
-        model = PriceList
-        fields = ["customer", "group", "currency", "valid_on", "updated_since"]
-
-    def filter_valid_on(self, queryset, name, value):
-        return queryset.filter(valid_from__lte=value).exclude(valid_to__lt=value)
-
-
 @extend_schema_view(
     retrieve=extend_schema(responses=PriceListDetailSerializer),
     create=extend_schema(
@@ -561,14 +532,6 @@ class CreditRatingCreateSerializer(StrictSerializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=2000, style=MULTI_LINE
     )
-
-
-class CreditRatingFilter(UpdatedSinceFilterSet):
-    customer = customer_filter()
-
-    class Meta:
-        model = CreditRating
-        fields = ["customer", "grade", "updated_since"]
 
 
 @extend_schema_view(

@@ -1,6 +1,7 @@
-"""The FilterSets of the customers app (customers, activities, tickets, dealer
-reports), used by their API lists (`filterset_class`), and the list pages' extensions
-of them (`<Resource>ListFilter`: search box, shortcuts, status and sort, drawn through
+"""The FilterSets of the customers app (customers, their groups, contacts, price
+lists, credit ratings, activities, tickets, dealer reports), used by their API lists
+(`filterset_class`), and the list pages' extensions of them (`<Resource>ListFilter`:
+search box, shortcuts, status and sort, drawn through
 `tradepost.workspace.lists.list_page`; the customer list's Excel/CSV export filters
 with its one too)."""
 
@@ -13,7 +14,18 @@ from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers import selectors
 from tradepost.customers.forms import NodeChoice, UserChoice
-from tradepost.customers.models import Activity, Channel, Customer, DealerReport, Grade, Ticket
+from tradepost.customers.models import (
+    Activity,
+    Channel,
+    Contact,
+    CreditRating,
+    Customer,
+    CustomerGroup,
+    DealerReport,
+    Grade,
+    PriceList,
+    Ticket,
+)
 from tradepost.customers.scoped_fields import scoped_filter, visible_customers
 from tradepost.workspace.filters import (
     CheckboxFilter,
@@ -168,6 +180,44 @@ class CustomerListFilter(CustomerFilter):
         return queryset.order_by(
             *selectors.SORTS.get(value, selectors.SORTS[selectors.DEFAULT_SORT])
         )
+
+
+# --- Groups, contacts, price lists and credit ratings (API lists only) ----------------
+class CustomerGroupFilter(UpdatedSinceFilterSet):
+    class Meta:
+        model = CustomerGroup
+        fields = ["updated_since"]
+
+
+class ContactFilter(UpdatedSinceFilterSet):
+    customer = customer_filter()
+
+    class Meta:
+        model = Contact
+        fields = ["customer", "is_primary", "updated_since"]
+
+
+class PriceListFilter(UpdatedSinceFilterSet):
+    customer = customer_filter()
+    group = scoped_filter(selectors.customer_groups_visible_to)
+    valid_on = django_filters.DateFilter(
+        method="filter_valid_on", label="Only lists valid on this date."
+    )
+
+    class Meta:
+        model = PriceList
+        fields = ["customer", "group", "currency", "valid_on", "updated_since"]
+
+    def filter_valid_on(self, queryset, name, value):
+        return queryset.filter(valid_from__lte=value).exclude(valid_to__lt=value)
+
+
+class CreditRatingFilter(UpdatedSinceFilterSet):
+    customer = customer_filter()
+
+    class Meta:
+        model = CreditRating
+        fields = ["customer", "grade", "updated_since"]
 
 
 # --- Activities ----------------------------------------------------------------------
