@@ -481,6 +481,34 @@ def test_the_activity_list_shows_open_ones_or_all_and_only_mine(org):
     assert subjects(show="nonsense") == {"Own call", "Rep call"}  # shown as an error, open kept
 
 
+def test_the_dealer_report_list_shows_one_kind_as_the_api_does(org):
+    with schema_context(org.workspace.schema):
+        dealer = org.customers["dealer"]
+        services.dealer_report_create(
+            actor=org.owner,
+            dealer=dealer,
+            kind="competitor",
+            subject="Rival kettle",
+            competitor_name="Rival",
+        )
+        services.dealer_report_create(
+            actor=org.owner,
+            dealer=dealer,
+            kind="end_customer",
+            subject="New hotel",
+            end_customer_name="西湖酒店",
+        )
+    client = org.client("owner")
+
+    page = client.get("/customers/dealer-reports/", {"kind": "competitor"}).content.decode()
+    api = org.api("owner").rows("/api/v1/dealer-reports/", kind="competitor")
+    bad = client.get("/customers/dealer-reports/", {"kind": "nonsense"}).content.decode()
+
+    assert [row["subject"] for row in api] == ["Rival kettle"]
+    assert "Rival kettle" in page and "New hotel" not in page
+    assert "Rival kettle" in bad and "New hotel" in bad  # a bad kind is left out
+
+
 def test_a_dealer_sends_a_report_about_their_own_business(org):
     client = org.client("dealer")
     form = client.get("/customers/dealer-reports/").content.decode()
