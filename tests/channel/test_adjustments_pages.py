@@ -315,6 +315,44 @@ def test_each_sees_the_credits_of_its_own_customers(sales_org, stocked):
     assert "490.10" in empty  # the north rep owns the Beijing dealer
 
 
+def test_the_credit_list_filters_as_the_api_does_and_shows_a_bad_value(sales_org, stocked):
+    _step(sales_org, _step(sales_org, _adjustment(sales_org), "approve"), "post")
+    dealer = sales_org.customers["dealer"]
+    client = sales_org.client("finance_manager")
+
+    page = client.get("/sales/credits/", {"customer": dealer.pk}).content.decode()
+    api = sales_org.api("finance_manager").rows("/api/v1/settlement-credits/", customer=dealer.pk)
+    searched = client.get("/sales/credits/", {"q": stocked.name}).content.decode()
+    bad = client.get("/sales/credits/", {"status": "nonsense"})
+
+    assert "490.10" in page and "98.02" not in page
+    assert [row["amount"] for row in api] == ["490.10"]
+    assert "98.02" in searched and "490.10" not in searched
+    assert bad.status_code == 200 and 'role="alert"' in bad.content.decode()
+    assert "490.10" in bad.content.decode() and "98.02" in bad.content.decode()
+    refused = sales_org.api("finance_manager").get(
+        "/api/v1/settlement-credits/", {"status": "nonsense"}
+    )
+    assert refused.status_code == 400
+
+
+def test_the_stock_page_filters_as_the_api_does(sales_org, stocked):
+    dealer = sales_org.customers["dealer"]
+    client = sales_org.client("owner")
+
+    page = client.get("/sales/stock-reports/", {"dealer": dealer.pk}).content.decode()
+    api = sales_org.api("owner").rows("/api/v1/dealer-stock-reports/", dealer=dealer.pk)
+    searched = client.get("/sales/stock-reports/", {"q": stocked.name}).content.decode()
+
+    def rows(body: str, customer) -> bool:
+        return f'data-label="Dealer">{customer.name}</td>' in body
+
+    assert [row["dealer"] for row in api] == [dealer.pk]
+    assert rows(page, dealer) and not rows(page, stocked)
+    assert rows(searched, stocked) and not rows(searched, dealer)
+    assert f'<input type="hidden" name="dealer" value="{dealer.pk}">' in page
+
+
 def test_no_credits_yet_says_where_they_come_from(sales_org):
     body = sales_org.client("dealer").get("/sales/credits/").content.decode()
     assert "No credits yet." in body

@@ -393,7 +393,7 @@ def test_finance_rates_and_sets_credit_terms_and_salespeople_cannot(org):
 def test_the_activities_page_lists_open_ones_and_marks_them_done(org):
     with schema_context(org.workspace.schema):
         activity = services.activity_create(
-            actor=org.users["salesperson"], customer=org.customers["rep_own"], subject="Visit"
+            actor=org.users["salesperson"], customer=org.customers["rep_own"], subject="Plant tour"
         )
         services.activity_create(
             actor=org.owner, customer=org.customers["north"], subject="Hidden call"
@@ -401,12 +401,13 @@ def test_the_activities_page_lists_open_ones_and_marks_them_done(org):
     client = org.client("salesperson")
 
     body = client.get("/customers/activities/").content.decode()
-    assert "Visit" in body and "Hidden call" not in body
+    assert "Plant tour" in body and "Hidden call" not in body
     done = client.post(
         f"/customers/activities/{activity.pk}/done/", {"next": "https://evil.example/"}
     )
     assert done["Location"] == "/customers/activities/"
-    assert "Visit" not in client.get("/customers/activities/").content.decode()
+    assert "Plant tour" not in client.get("/customers/activities/").content.decode()
+    assert "Plant tour" in client.get("/customers/activities/?show=all").content.decode()
 
 
 def test_the_tickets_page_flags_and_filters_overdue_tickets(org):
@@ -427,6 +428,85 @@ def test_the_tickets_page_flags_and_filters_overdue_tickets(org):
     )
     assert moved.status_code == 302
     assert "Late one" not in client.get("/customers/tickets/?overdue=1").content.decode()
+
+
+def _ticket_ids(body: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'href="/customers/tickets/(\d+)/"', body)}
+
+
+def test_the_ticket_list_filters_as_the_api_does_and_shows_a_bad_value(org):
+    with schema_context(org.workspace.schema):
+        urgent = services.ticket_create(
+            actor=org.owner, customer=org.customers["rep_own"], subject="Leak", priority="urgent"
+        )
+        services.ticket_create(actor=org.owner, customer=org.customers["rep_own"], subject="Ask")
+        services.ticket_create(
+            actor=org.owner, customer=org.customers["north"], subject="Far", priority="urgent"
+        )
+    client = org.client("salesperson")
+
+    page = client.get("/customers/tickets/", {"priority": "urgent"}).content.decode()
+    api = org.api("salesperson").rows("/api/v1/tickets/", priority="urgent")
+    bad = client.get("/customers/tickets/", {"status": "nonsense"})
+
+    assert _ticket_ids(page) == {urgent.pk} == {row["id"] for row in api}
+    assert bad.status_code == 200
+    assert 'role="alert"' in bad.content.decode()
+    assert len(_ticket_ids(bad.content.decode())) == 2  # the rep's tickets, unfiltered
+    assert org.api("salesperson").get("/api/v1/tickets/", {"status": "nonsense"}).status_code == 400
+
+
+def test_the_activity_list_shows_open_ones_or_all_and_only_mine(org):
+    with schema_context(org.workspace.schema):
+        services.activity_create(
+            actor=org.users["sales_manager"], customer=org.customers["rep_own"], subject="Own call"
+        )
+        services.activity_create(
+            actor=org.users["salesperson"], customer=org.customers["rep_own"], subject="Rep call"
+        )
+        done = services.activity_create(
+            actor=org.users["sales_manager"], customer=org.customers["rep_own"], subject="Old call"
+        )
+        services.activity_update(actor=org.users["sales_manager"], activity=done, done=True)
+    client = org.client("sales_manager")
+
+    def subjects(**query) -> set[str]:
+        body = client.get("/customers/activities/", query).content.decode()
+        return {name for name in ("Own call", "Rep call", "Old call") if name in body}
+
+    assert subjects() == {"Own call", "Rep call"}
+    assert subjects(show="all") == {"Own call", "Rep call", "Old call"}
+    assert subjects(mine="1") == {"Own call"}
+    assert subjects(show="all", mine="1") == {"Own call", "Old call"}
+    assert subjects(show="nonsense") == {"Own call", "Rep call"}  # shown as an error, open kept
+
+
+def test_the_dealer_report_list_shows_one_kind_as_the_api_does(org):
+    with schema_context(org.workspace.schema):
+        dealer = org.customers["dealer"]
+        services.dealer_report_create(
+            actor=org.owner,
+            dealer=dealer,
+            kind="competitor",
+            subject="Rival kettle",
+            competitor_name="Rival",
+        )
+        services.dealer_report_create(
+            actor=org.owner,
+            dealer=dealer,
+            kind="end_customer",
+            subject="New hotel",
+            end_customer_name="西湖酒店",
+        )
+    client = org.client("owner")
+
+    page = client.get("/customers/dealer-reports/", {"kind": "competitor"}).content.decode()
+    api = org.api("owner").rows("/api/v1/dealer-reports/", kind="competitor")
+    bad = client.get("/customers/dealer-reports/", {"kind": "nonsense"}).content.decode()
+
+    assert [row["subject"] for row in api] == ["Rival kettle"]
+    assert "Rival kettle" in page and "New hotel" not in page
+    assert "Rival kettle" in bad and "New hotel" in bad  # a bad kind is left out
 
 
 def test_a_dealer_sends_a_report_about_their_own_business(org):
@@ -570,8 +650,8 @@ def test_a_manager_narrows_the_list_to_their_own_customers(org):
 @pytest.mark.parametrize(
     ("path", "queries", "last_row"),
     [
-        ("/customers/activities/?show=all", 8, "A7"),
-        ("/customers/tickets/", 8, "T7"),
+        ("/customers/activities/?show=all", 9, "A7"),
+        ("/customers/tickets/", 9, "T7"),
         ("/customers/price-lists/", 11, "L7"),
         ("/customers/dealer-reports/", 10, "Grow 7"),
         ("/customers/groups/", 7, "G7"),

@@ -43,6 +43,22 @@ def test_the_product_list_shows_the_catalogue_with_filters(alpha, catalogue):
     assert f"category={catalogue.appliances.pk}&amp;sort=-list_price&amp;format=csv" in body
 
 
+def test_the_product_list_filters_as_the_api_does_and_shows_a_bad_value(alpha, catalogue):
+    owner = alpha.owner()
+    client, api = alpha.client(owner), alpha.api(user=owner)
+    category = catalogue.appliances.pk
+
+    page = client.get("/products/", {"category": category}).content.decode()
+    rows = api.rows("/api/v1/products/", category=category)
+    bad = client.get("/products/", {"category": "999999"})
+
+    assert {row["sku"] for row in rows} == {"KT-100", "TS-200"}
+    assert "KT-100" in page and "TS-200" in page and "PN-001" not in page
+    assert bad.status_code == 200 and 'role="alert"' in bad.content.decode()
+    assert "PN-001" in bad.content.decode()  # the list, unfiltered
+    assert api.get("/api/v1/products/", {"category": "999999"}).status_code == 400
+
+
 def test_the_list_is_in_chinese_for_chinese_readers(alpha, catalogue):
     client = alpha.client(alpha.owner())
 
@@ -182,7 +198,7 @@ def test_the_product_list_takes_the_same_queries_for_few_products_and_many(alpha
                     actor=owner, sku=f"MORE-{index}", name="More", category=catalogue.kettles
                 )
 
-    response = assert_list_queries(lambda: client.get("/products/"), grow, queries=8)
+    response = assert_list_queries(lambda: client.get("/products/"), grow, queries=9)
 
     assert response.content.decode().count("MORE-") == 25
 

@@ -12,6 +12,9 @@ import pytest
 
 from api.urls import router
 from tests.support import factories
+from tradepost.channel.filters import DealerStockReportListFilter
+from tradepost.customers.filters import DealerReportListFilter
+from tradepost.sales.filters import SettlementCreditListFilter
 from tradepost.workspace.saved_filters import LISTS
 
 ROUTES = {
@@ -21,6 +24,16 @@ ROUTES = {
     "opportunities": "opportunities",
     "agreements": "agreements",
     "demand-plans": "demand-plans",
+    "activities": "activities",
+    "tickets": "tickets",
+    "promotions": "promotions",
+    "products": "products",
+}
+# List pages without saved filters: API router prefix → the page's FilterSet.
+PAGES = {
+    "dealer-reports": DealerReportListFilter,
+    "dealer-stock-reports": DealerStockReportListFilter,
+    "settlement-credits": SettlementCreditListFilter,
 }
 
 
@@ -30,6 +43,13 @@ def test_each_list_page_filters_with_its_api_lists_filterset(key):
     api_filterset = viewsets[ROUTES[key]].filterset_class
 
     assert issubclass(LISTS[key].filterset, api_filterset)
+
+
+@pytest.mark.parametrize("prefix", sorted(PAGES))
+def test_each_list_page_without_saved_filters_filters_with_its_api_lists_filterset(prefix):
+    viewsets = {prefix: viewset for prefix, viewset, _ in router.registry}
+
+    assert issubclass(PAGES[prefix], viewsets[prefix].filterset_class)
 
 
 def _order_ids(body: str) -> set[int]:

@@ -1,7 +1,7 @@
 """The FilterSets of the channel documents (agreements, price adjustments, demand
-plans): one per resource, used by its API list (`filterset_class`), and the list page's
-extension of it (`<Resource>ListFilter`, drawn through
-`tradepost.workspace.lists.list_page`)."""
+plans, dealers' stock reports): one per resource, used by its API list
+(`filterset_class`), and the list page's extension of it (`<Resource>ListFilter`, drawn
+through `tradepost.workspace.lists.list_page`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.channel.forms import MonthField
-from tradepost.channel.models import Agreement, DemandPlan, PriceAdjustment
+from tradepost.channel.models import Agreement, DealerStockReport, DemandPlan, PriceAdjustment
 from tradepost.masterdata.models import Product
 from tradepost.workspace.filters import TextSearchFilter, UpdatedSinceFilterSet, choice_filter
 
@@ -92,3 +92,38 @@ class DemandPlanListFilter(DemandPlanFilter):
     )
 
     shown = ("month", "status")
+
+
+# --- Dealers' stock reports ----------------------------------------------------------
+class DealerStockReportFilter(django_filters.FilterSet):
+    dealer = django_filters.NumberFilter(field_name="dealer_id", label="Dealer (customer) id.")
+    product = django_filters.NumberFilter(field_name="product_id", label="Product id.")
+    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte")
+    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte")
+    latest = django_filters.BooleanFilter(
+        method="filter_latest", label="Only the latest report per dealer and product."
+    )
+
+    class Meta:
+        model = DealerStockReport
+        fields = ["dealer", "product", "as_of_from", "as_of_to", "latest"]
+
+    def filter_latest(self, queryset, name, value):
+        if not value:
+            return queryset
+        latest = (
+            queryset.order_by("dealer_id", "product_id", "-as_of", "-pk")
+            .distinct("dealer_id", "product_id")
+            .values("pk")
+        )
+        return queryset.filter(pk__in=latest)
+
+
+class DealerStockReportListFilter(DealerStockReportFilter):
+    """The page lists the latest report per dealer and product already."""
+
+    q = TextSearchFilter(
+        "dealer__name", "product__sku", "product__name", placeholder=_("Dealer or product")
+    )
+
+    shown = ("q",)

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -31,12 +29,20 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.fields import MoneyField
-from api.filters import UpdatedSinceFilterSet
 from api.serializers import ReadSerializer, StrictModelSerializer, StrictSerializer
 from api.views import RolePermissions, ServiceViewSet, ServiceWritesMixin, TradepostViewSet
 from tradepost.customers import selectors, services
 from tradepost.customers.credit import FACTORS
-from tradepost.customers.filters import CustomerFilter
+from tradepost.customers.filters import (
+    ActivityFilter,
+    ContactFilter,
+    CreditRatingFilter,
+    CustomerFilter,
+    CustomerGroupFilter,
+    DealerReportFilter,
+    PriceListFilter,
+    TicketFilter,
+)
 from tradepost.customers.models import (
     Activity,
     Contact,
@@ -53,18 +59,10 @@ from tradepost.customers.prices import SOURCES, price_resolve
 from tradepost.customers.scoped_fields import (
     ScopedChoiceField,
     VisibleCustomerField,
-    scoped_filter,
-    visible_customers,
 )
 from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata.models import Currency, Product
 from tradepost.text import MULTI_LINE
-
-
-def _customer_filter(field_name: str = "customer", label: str = "Only rows of this customer."):
-    return django_filters.ModelChoiceFilter(
-        field_name=field_name, queryset=visible_customers, label=label
-    )
 
 
 # --- Customers -----------------------------------------------------------------------
@@ -284,12 +282,6 @@ class CustomerGroupSerializer(StrictModelSerializer):
         validators: list[Any] = []
 
 
-class CustomerGroupFilter(UpdatedSinceFilterSet):
-    class Meta:
-        model = CustomerGroup
-        fields = ["updated_since"]
-
-
 @extend_schema_view(
     create=extend_schema(responses={status.HTTP_201_CREATED: CustomerGroupSerializer}),
 )
@@ -353,14 +345,6 @@ class ContactCreateSerializer(ContactUpdateSerializer):
 
     class Meta(ContactUpdateSerializer.Meta):
         fields = ["customer", *CONTACT_FIELDS]
-
-
-class ContactFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
-
-    class Meta:
-        model = Contact
-        fields = ["customer", "is_primary", "updated_since"]
 
 
 @extend_schema_view(
@@ -469,21 +453,6 @@ class PriceListCreateSerializer(PriceListUpdateSerializer):
         return attrs
 
 
-class PriceListFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
-    group = scoped_filter(selectors.customer_groups_visible_to)
-    valid_on = django_filters.DateFilter(
-        method="filter_valid_on", label="Only lists valid on this date."
-    )
-
-    class Meta:
-        model = PriceList
-        fields = ["customer", "group", "currency", "valid_on", "updated_since"]
-
-    def filter_valid_on(self, queryset, name, value):
-        return queryset.filter(valid_from__lte=value).exclude(valid_to__lt=value)
-
-
 @extend_schema_view(
     retrieve=extend_schema(responses=PriceListDetailSerializer),
     create=extend_schema(
@@ -565,14 +534,6 @@ class CreditRatingCreateSerializer(StrictSerializer):
     )
 
 
-class CreditRatingFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
-
-    class Meta:
-        model = CreditRating
-        fields = ["customer", "grade", "updated_since"]
-
-
 @extend_schema_view(
     create=extend_schema(
         request=CreditRatingCreateSerializer,
@@ -647,26 +608,6 @@ class ActivityUpdateSerializer(ActivityCreateSerializer):
 
     class Meta(ActivityCreateSerializer.Meta):
         fields = ["kind", "subject", "notes", "due_at", "contact", "owner", "done"]
-
-
-class ActivityFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
-    owner = scoped_filter(selectors.users_visible_to)
-    open = django_filters.BooleanFilter(
-        field_name="done_at", lookup_expr="isnull", label="Only activities not done yet."
-    )
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label="Only open activities past their due time."
-    )
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
-
-    class Meta:
-        model = Activity
-        fields = ["customer", "owner", "kind", "open", "overdue", "due_before", "updated_since"]
-
-    def filter_overdue(self, queryset, name, value):
-        overdue = {"done_at__isnull": True, "due_at__lt": timezone.now()}
-        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
 
 
 @extend_schema_view(
@@ -761,22 +702,6 @@ class TicketCreateSerializer(TicketUpdateSerializer):
         fields = ["customer", "kind", "priority", "subject", "description", "contact", "assignee"]
 
 
-class TicketFilter(UpdatedSinceFilterSet):
-    customer = _customer_filter()
-    assignee = scoped_filter(selectors.users_visible_to)
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label="Only open tickets past their SLA due time."
-    )
-
-    class Meta:
-        model = Ticket
-        fields = ["customer", "status", "kind", "priority", "assignee", "overdue", "updated_since"]
-
-    def filter_overdue(self, queryset, name, value):
-        overdue = {"status__in": Ticket.OPEN_STATUSES, "sla_due_at__lt": timezone.now()}
-        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
-
-
 @extend_schema_view(
     create=extend_schema(
         request=TicketCreateSerializer,
@@ -835,14 +760,6 @@ class DealerReportCreateSerializer(StrictModelSerializer):
     class Meta:
         model = DealerReport
         fields = ["dealer", *DEALER_REPORT_FIELDS]
-
-
-class DealerReportFilter(UpdatedSinceFilterSet):
-    dealer = _customer_filter("dealer", "Only reports of this dealer.")
-
-    class Meta:
-        model = DealerReport
-        fields = ["dealer", "kind", "updated_since"]
 
 
 @extend_schema_view(

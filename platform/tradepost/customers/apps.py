@@ -14,15 +14,31 @@ class CustomersConfig(AppConfig):
 
         # Registers the `customers` and `contacts` resources for import and export.
         from tradepost.customers import importing  # noqa: F401
-        from tradepost.customers.filters import CustomerListFilter
+        from tradepost.customers.filters import (
+            ActivityListFilter,
+            CustomerListFilter,
+            TicketListFilter,
+        )
         from tradepost.workspace.saved_filters import register_list
 
-        # The customer list keeps saved filters.
+        # The customer, activity and ticket lists keep saved filters.
         register_list(
             "customers",
             url_name="customers:list",
             filterset=CustomerListFilter,
             permission="customers.view_customer",
+        )
+        register_list(
+            "activities",
+            url_name="customers:activities",
+            filterset=ActivityListFilter,
+            permission="customers.view_activity",
+        )
+        register_list(
+            "tickets",
+            url_name="customers:tickets",
+            filterset=TicketListFilter,
+            permission="customers.view_ticket",
         )
         from tradepost.masterdata.models import StaffProfile
 

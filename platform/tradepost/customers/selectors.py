@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -425,24 +424,18 @@ def activity_list(
     return activities.order_by("done_at", "due_at", "-pk")
 
 
-def ticket_list(
-    actor: Actor, *, status: str | None = None, overdue: bool = False, now: datetime | None = None
-) -> QuerySet[Ticket]:
-    tickets = tickets_visible_to(actor).select_related("customer", "assignee")
-    if status:
-        tickets = tickets.filter(status=status)
-    if overdue:
-        tickets = tickets.filter(
-            status__in=Ticket.OPEN_STATUSES, sla_due_at__lt=now or timezone.now()
-        )
-    return tickets.order_by("-created_at", "-pk")
+def ticket_list(actor: Actor) -> QuerySet[Ticket]:
+    """The tickets of the list page, newest first (the page's FilterSet narrows them)."""
+    return (
+        tickets_visible_to(actor)
+        .select_related("customer", "assignee")
+        .order_by("-created_at", "-pk")
+    )
 
 
-def dealer_report_list(actor: Actor, *, kind: str | None = None) -> QuerySet[DealerReport]:
-    reports = dealer_reports_visible_to(actor).select_related("dealer")
-    if kind:
-        reports = reports.filter(kind=kind)
-    return reports.order_by("-created_at", "-pk")
+def dealer_report_list(actor: Actor) -> QuerySet[DealerReport]:
+    """The dealer reports of the list page, newest first."""
+    return dealer_reports_visible_to(actor).select_related("dealer").order_by("-created_at", "-pk")
 
 
 def price_list_list(actor: Actor) -> QuerySet[PriceList]:

@@ -19,12 +19,17 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.customers import forms, selectors, services
-from tradepost.customers.filters import CustomerListFilter
-from tradepost.customers.models import PriceList, Ticket
+from tradepost.customers.filters import (
+    ActivityListFilter,
+    CustomerListFilter,
+    DealerReportListFilter,
+    TicketListFilter,
+)
+from tradepost.customers.models import PriceList
 from tradepost.customers.panels import panels_for
 from tradepost.customers.prices import prices_resolve
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import list_page, page_of, query_id, query_without_page
+from tradepost.workspace.lists import list_page, page_of, query_id
 
 CUSTOMERS_PER_PAGE = 25
 ROWS_PER_PAGE = 50
@@ -335,15 +340,12 @@ def contact_delete(request: HttpRequest, customer_id: int, contact_id: int) -> H
 @login_required
 @permission_required("customers.view_activity", raise_exception=True)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    show = request.GET.get("show", "open")
-    activities = selectors.activity_list(
-        request.user, open_only=show != "all", mine=request.GET.get("mine") == "1"
+    context = list_page(
+        request,
+        selectors.activity_list(request.user),
+        ActivityListFilter,
+        saved_filters="activities",
     )
-    context = {
-        "page": page_of(request, activities),
-        "show": show,
-        "query": query_without_page(request),
-    }
     return render(request, "customers/activities.html", context)
 
 
@@ -364,18 +366,9 @@ def activity_done(request: HttpRequest, activity_id: int) -> HttpResponse:
 @login_required
 @permission_required("customers.view_ticket", raise_exception=True)
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status") or ""
-    if status not in Ticket.Status.values:
-        status = ""
-    overdue = request.GET.get("overdue") == "1"
-    tickets = selectors.ticket_list(request.user, status=status or None, overdue=overdue)
-    context = {
-        "page": page_of(request, tickets),
-        "status": status,
-        "overdue": overdue,
-        "statuses": Ticket.Status.choices,
-        "query": query_without_page(request),
-    }
+    context = list_page(
+        request, selectors.ticket_list(request.user), TicketListFilter, saved_filters="tickets"
+    )
     return render(request, "customers/tickets.html", context)
 
 
@@ -431,9 +424,9 @@ def dealer_report_list(request: HttpRequest) -> HttpResponse:
         ):
             messages.success(request, _("Report sent. Thank you."))
             return redirect("customers:dealer_reports")
-    kind = request.GET.get("kind") or None
-    reports = selectors.dealer_report_list(request.user, kind=kind)
-    context = {"page": page_of(request, reports), "form": form, "can_add": can_add, "kind": kind}
+    context = list_page(request, selectors.dealer_report_list(request.user), DealerReportListFilter)
+    kind = context["filters"].form.cleaned_data.get("kind")
+    context.update(form=form, can_add=can_add, kind=kind)
     return render(
         request, "customers/dealer_reports.html", context, status=400 if form.errors else 200
     )

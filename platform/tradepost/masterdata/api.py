@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -14,11 +13,11 @@ from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from api.filters import UpdatedSinceFilterSet
 from api.serializers import StrictModelSerializer
 from api.views import ResourceViewSet, TradepostAPIView
 from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata import selectors, services
+from tradepost.masterdata.filters import ProductFilter, TaxRateFilter, TreeNodeFilter
 from tradepost.masterdata.models import (
     BankAccount,
     Branch,
@@ -63,28 +62,6 @@ def _with_parent_id(queryset):
     return queryset.annotate(
         parent_id=Subquery(model.objects.filter(path=parent_path).values("pk")[:1])
     )
-
-
-class TreeNodeFilter(UpdatedSinceFilterSet):
-    parent = django_filters.NumberFilter(
-        method="filter_parent", label="Only the direct children of this node."
-    )
-    subtree_of = django_filters.NumberFilter(
-        method="filter_subtree", label="This node and everything below it."
-    )
-    is_active = django_filters.BooleanFilter()
-
-    def filter_parent(self, queryset, name, value):
-        parent = queryset.model.objects.filter(pk=value).first()
-        if parent is None:
-            return queryset.none()
-        return queryset.filter(path__startswith=parent.path, depth=parent.depth + 1)
-
-    def filter_subtree(self, queryset, name, value):
-        node = queryset.model.objects.filter(pk=value).first()
-        if node is None:
-            return queryset.none()
-        return queryset.filter(pk__in=selectors.subtree_ids(node))
 
 
 def _tree_serializer(tree_model: type[TreeNode], extra: tuple[str, ...] = ()):
@@ -167,21 +144,6 @@ class ProductSerializer(StrictModelSerializer):
         extra_kwargs: dict[str, Any] = {"sku": {"validators": []}, "barcode": {"validators": []}}
 
 
-class ProductFilter(UpdatedSinceFilterSet):
-    category = django_filters.ModelChoiceFilter(
-        queryset=ProductCategory.objects.all(),
-        method="filter_category",
-        label="Products of this category or any of its sub-categories.",
-    )
-
-    class Meta:
-        model = Product
-        fields = ["category", "is_active", "currency", "tax_rate", "updated_since"]
-
-    def filter_category(self, queryset, name, value):
-        return queryset.filter(category_id__in=selectors.category_subtree_ids(value))
-
-
 class ProductViewSet(ImportExportMixin, _CreateUpdateViewSet):
     """The product catalogue. Every staff role reads it; sales managers and
     customer-information managers (and administrators) add, change and import."""
@@ -221,12 +183,6 @@ class TaxRateSerializer(StrictModelSerializer):
             "is_default": {"validators": []},
             "name": {"validators": []},
         }
-
-
-class TaxRateFilter(UpdatedSinceFilterSet):
-    class Meta:
-        model = TaxRate
-        fields = ["is_active", "is_default", "updated_since"]
 
 
 class TaxRateViewSet(_CreateUpdateViewSet):

@@ -10,3 +10,14 @@ class MasterdataConfig(AppConfig):
     def ready(self) -> None:
         # Registers the `products` resource for import and export.
         from tradepost.masterdata import importing  # noqa: F401
+
+        # The product list keeps saved filters.
+        from tradepost.masterdata.filters import ProductListFilter
+        from tradepost.workspace.saved_filters import register_list
+
+        register_list(
+            "products",
+            url_name="masterdata:product_list",
+            filterset=ProductListFilter,
+            permission="masterdata.view_product",
+        )

@@ -41,42 +41,6 @@ def tree_choice(model: type[TreeNode], label, **kwargs) -> TreeChoiceField:
     )
 
 
-class ProductFilterForm(forms.Form):
-    """The product list's search, filters and sort (GET)."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    category = tree_choice(ProductCategory, _("Category"), empty_label=_("All categories"))
-    active = forms.TypedChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("All")), ("1", _("Active")), ("0", _("Inactive"))],
-        coerce=lambda value: value == "1",
-        empty_value=None,
-    )
-    sort = forms.ChoiceField(
-        label=_("Sort by"),
-        required=False,
-        choices=[
-            ("sku", _("SKU")),
-            ("name", _("Name")),
-            ("list_price", _("Price, low to high")),
-            ("-list_price", _("Price, high to low")),
-            ("-updated_at", _("Recently changed")),
-        ],
-    )
-
-    def filters(self) -> dict:
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
-        return {
-            "search": data["q"].strip(),
-            "category": data["category"],
-            "active": data["active"],
-            "ordering": data["sort"] or "sku",
-        }
-
-
 class ProductForm(forms.Form):
     sku = forms.CharField(label=_("SKU"), max_length=64)
     name = forms.CharField(label=_("Name"), max_length=200)

@@ -111,9 +111,10 @@ def _tax_rate_cell(product: Product) -> str:
 
 def _browser_queryset(actor: Actor, query: Any):
     """Export what the product list shows: its search, filters and sort."""
-    from tradepost.masterdata.forms import ProductFilterForm
+    from tradepost.masterdata.filters import ProductListFilter
+    from tradepost.workspace.lists import filter_query
 
-    return selectors.product_list(actor, **ProductFilterForm(query or None).filters())
+    return filter_query(query or {}, actor, selectors.product_list(actor), ProductListFilter)
 
 
 PRODUCTS = dataio.register(

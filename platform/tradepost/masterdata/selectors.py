@@ -66,25 +66,18 @@ def products_visible(actor: Actor) -> QuerySet[Product]:
     return Product.objects.all()
 
 
-def product_list(
-    actor: Actor,
-    *,
-    search: str = "",
-    category: ProductCategory | None = None,
-    active: bool | None = None,
-    ordering: str = "sku",
-) -> QuerySet[Product]:
-    """The product list as the browser shows it: search over SKU, name and barcode, a
-    category with its sub-categories, active or not, sorted."""
-    products = products_visible(actor).select_related("category", "tax_rate")
-    if search:
-        products = products.filter(
-            Q(sku__icontains=search) | Q(name__icontains=search) | Q(barcode=search)
-        )
-    if category is not None:
-        products = products.filter(category_id__in=category_subtree_ids(category))
-    if active is not None:
-        products = products.filter(is_active=active)
+def product_list(actor: Actor) -> QuerySet[Product]:
+    """The product list as the browser shows it, by SKU (its FilterSet narrows and
+    sorts it: `masterdata.filters.ProductListFilter`)."""
+    return products_visible(actor).select_related("category", "tax_rate").order_by("sku", "pk")
+
+
+def product_search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """`products` whose SKU or name holds `text` or whose barcode is `text`."""
+    return products.filter(Q(sku__icontains=text) | Q(name__icontains=text) | Q(barcode=text))
+
+
+def product_sort(products: QuerySet[Product], ordering: str) -> QuerySet[Product]:
     return products.order_by(*PRODUCT_ORDERINGS.get(ordering, PRODUCT_ORDERINGS["sku"]))
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.masterdata import forms, selectors, services
+from tradepost.masterdata.filters import ProductListFilter
 from tradepost.masterdata.models import (
     BankAccount,
     Branch,
@@ -23,32 +24,25 @@ from tradepost.masterdata.models import (
     TaxRate,
 )
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import page_of
+from tradepost.workspace.lists import list_page
 
 PRODUCTS_PER_PAGE = 50
-
-
-def _page_query(request: HttpRequest) -> str:
-    """The list's query string without `page`, for pagination and export links."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @login_required
 @permission_required("masterdata.view_product", raise_exception=True)
 def product_list(request: HttpRequest) -> HttpResponse:
-    filter_form = forms.ProductFilterForm(request.GET or None)
-    products = selectors.product_list(request.user, **filter_form.filters())
-    page = page_of(request, products, PRODUCTS_PER_PAGE)
-    context = {
-        "page": page,
-        "filter_form": filter_form,
-        "query": _page_query(request),
-        "filtered": any(request.GET.get(name) for name in ("q", "category", "active")),
-        "can_add": request.user.has_perm("masterdata.add_product"),
-        "can_change": request.user.has_perm("masterdata.change_product"),
-    }
+    context = list_page(
+        request,
+        selectors.product_list(request.user),
+        ProductListFilter,
+        per_page=PRODUCTS_PER_PAGE,
+        saved_filters="products",
+    )
+    context.update(
+        can_add=request.user.has_perm("masterdata.add_product"),
+        can_change=request.user.has_perm("masterdata.change_product"),
+    )
     return render(request, "masterdata/product_list.html", context)
 
 

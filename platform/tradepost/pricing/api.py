@@ -9,12 +9,10 @@ fields (400 naming the field) and record an audit entry.
 
 from __future__ import annotations
 
-import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import serializers, status
@@ -22,13 +20,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.fields import MoneyField, PercentField, QuantityField
-from api.filters import UpdatedSinceFilterSet
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import ServiceViewSet
 from tradepost.customers.models import Channel
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Currency, Product
 from tradepost.pricing import promotions as services
+from tradepost.pricing.filters import PromotionFilter
 from tradepost.pricing.models import Promotion
 
 MAX_ID = 2**63 - 1
@@ -215,37 +213,6 @@ def _preview_body(preview: services.PromotionPreview) -> dict:
 
 
 # --- Views ---------------------------------------------------------------------------
-PRODUCT_FILTER_HELP = (
-    "Only promotions that may apply to this product (its own, its categories', or every product's)."
-)
-
-
-class PromotionFilter(UpdatedSinceFilterSet):
-    active = django_filters.BooleanFilter(field_name="is_active", label="Active or not.")
-    kind = django_filters.ChoiceFilter(choices=Promotion.Kind.choices)
-    valid_on = django_filters.DateFilter(
-        method="filter_valid_on", label="Only promotions running on this date."
-    )
-    product = django_filters.ModelChoiceFilter(
-        queryset=Product.objects.all(),
-        method="filter_product",
-        label=PRODUCT_FILTER_HELP,
-    )
-
-    class Meta:
-        model = Promotion
-        fields = ["active", "kind", "valid_on", "product", "currency", "updated_since"]
-
-    def filter_valid_on(self, queryset, name, value):
-        return queryset.filter(starts_on__lte=value, ends_on__gte=value)
-
-    # The parameter is a product id (the filter hands the method the product itself);
-    # the schema cannot tell that from a method filter on a name the model lacks.
-    @extend_schema_field({"type": "integer", "description": PRODUCT_FILTER_HELP})
-    def filter_product(self, queryset, name, value):
-        return services.promotions_for_product(queryset, value)
-
-
 @extend_schema_view(
     list=extend_schema(summary="Promotions", description="Every promotion, newest start first."),
     create=extend_schema(

@@ -14,3 +14,14 @@ class PricingConfig(AppConfig):
         from tradepost.pricing.resolution import prices_resolve
 
         register_resolver(prices_resolve)
+
+        # The promotion list keeps saved filters.
+        from tradepost.pricing.filters import PromotionListFilter
+        from tradepost.workspace.saved_filters import register_list
+
+        register_list(
+            "promotions",
+            url_name="sales:promotions",
+            filterset=PromotionListFilter,
+            permission="pricing.view_promotion",
+        )

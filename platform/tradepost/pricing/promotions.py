@@ -547,13 +547,7 @@ def promotions_filtered(
     """Promotions for a list. `period`: current (running today), upcoming (starting
     later) or past (ended); `valid_on`: running on that date."""
     today = today or timezone.localdate()
-    promotions = promotion_queryset(actor)
-    if period == CURRENT:
-        promotions = promotions.filter(starts_on__lte=today, ends_on__gte=today)
-    elif period == UPCOMING:
-        promotions = promotions.filter(starts_on__gt=today)
-    elif period == PAST:
-        promotions = promotions.filter(ends_on__lt=today)
+    promotions = promotions_in_period(promotion_queryset(actor), period, today)
     if valid_on is not None:
         promotions = promotions.filter(starts_on__lte=valid_on, ends_on__gte=valid_on)
     if kind:
@@ -564,6 +558,21 @@ def promotions_filtered(
         promotions = promotions_for_product(promotions, product)
     if text:
         promotions = promotions.filter(name__icontains=text)
+    return promotions
+
+
+def promotions_in_period(
+    promotions: QuerySet[Promotion], period: str | None, today: datetime.date | None = None
+) -> QuerySet[Promotion]:
+    """`promotions` running today (`current`), starting later (`upcoming`, the soonest
+    first) or ended (`past`); any other period keeps them all. Newest start first."""
+    today = today or timezone.localdate()
+    if period == CURRENT:
+        promotions = promotions.filter(starts_on__lte=today, ends_on__gte=today)
+    elif period == UPCOMING:
+        promotions = promotions.filter(starts_on__gt=today)
+    elif period == PAST:
+        promotions = promotions.filter(ends_on__lt=today)
     order = "-starts_on" if period != UPCOMING else "starts_on"
     return promotions.order_by(order, "name", "pk")
 

@@ -32,6 +32,7 @@ from tradepost.customers.selectors import customer_groups_visible_to, customers_
 from tradepost.masterdata.forms import ProductChoice
 from tradepost.masterdata.models import Currency, Product, ProductCategory
 from tradepost.pricing import promotions as services
+from tradepost.pricing.filters import PERIOD_LABELS, PromotionListFilter
 from tradepost.pricing.models import Promotion
 from tradepost.principals import Actor
 from tradepost.workspace.forms import (
@@ -41,17 +42,11 @@ from tradepost.workspace.forms import (
     add_service_errors,
     service_call,
 )
-from tradepost.workspace.lists import page_of, query_without_page
+from tradepost.workspace.lists import list_page
 
 ROWS_PER_PAGE = 50
 EXTRA_TIER_ROWS = 2
 K = Promotion.Kind
-PERIOD_LABELS = {
-    services.CURRENT: gettext_lazy("Running now"),
-    services.UPCOMING: gettext_lazy("Upcoming"),
-    services.PAST: gettext_lazy("Ended"),
-    "all": gettext_lazy("All"),
-}
 
 
 # --- Forms ---------------------------------------------------------------------------
@@ -257,42 +252,32 @@ def _form_page(request, form, formset, promotion, status=200) -> HttpResponse:
 @login_required
 @permission_required("pricing.view_promotion", raise_exception=True)
 def promotion_list(request: HttpRequest) -> HttpResponse:
-    period = request.GET.get("period", services.CURRENT)
-    if period not in PERIOD_LABELS:
-        period = services.CURRENT
-    kind = request.GET.get("kind", "")
-    if kind not in K.values:
-        kind = ""
-    text = request.GET.get("q", "").strip().replace("\x00", "")[:100]
-    rows = services.promotions_filtered(
-        actor=request.user, period=None if period == "all" else period, kind=kind or None, text=text
+    rows = services.promotion_queryset(request.user)
+    context = list_page(
+        request, rows, PromotionListFilter, per_page=ROWS_PER_PAGE, saved_filters="promotions"
     )
-    page = page_of(request, rows, ROWS_PER_PAGE)
+    filters = context["filters"]
+    period = filters.period_value
     today = timezone.localdate()
-    items = [
-        (
-            promotion,
-            services.promotion_summary(promotion),
-            services.promotion_period(promotion, today),
-        )
-        for promotion in page
-    ]
-    query = query_without_page(request)
-    keep = {key: value for key, value in (("kind", kind), ("q", text)) if value}
-    context = {
-        "page": page,
-        "items": items,
-        "query": query,
-        "period": period,
-        "periods": [
+    values = filters.form.cleaned_data
+    keep = {name: values[name] for name in ("kind", "q") if values.get(name)}
+    context.update(
+        items=[
+            (
+                promotion,
+                services.promotion_summary(promotion),
+                services.promotion_period(promotion, today),
+            )
+            for promotion in context["page"]
+        ],
+        period=period,
+        periods=[
             (code, label, urlencode({"period": code, **keep}))
             for code, label in PERIOD_LABELS.items()
         ],
-        "kind": kind,
-        "kinds": K.choices,
-        "text": text,
-        "filtered": bool(kind or text),
-    }
+        # The period is a tab, not a filter: "filtered" means a search or a type.
+        filtered=bool(keep),
+    )
     return render(request, "pricing/promotions/list.html", context)
 
 

@@ -1,7 +1,7 @@
-"""The FilterSets of the sales documents: one per resource, used by its API list
-(`filterset_class`), and the list page's extension of it (`<Resource>ListFilter`: the
-search box and shortcuts, drawn by `includes/filter_form.html` through
-`tradepost.workspace.lists.list_page`)."""
+"""The FilterSets of the sales documents and the settlement credits: one per resource,
+used by its API list (`filterset_class`), and the list page's extension of it
+(`<Resource>ListFilter`: the search box and shortcuts, drawn by
+`includes/filter_form.html` through `tradepost.workspace.lists.list_page`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers.scoped_fields import scoped_filter
 from tradepost.sales import selectors
-from tradepost.sales.models import Order, Quote
+from tradepost.sales.models import Order, Quote, SettlementCredit
 from tradepost.sales.quotes import OPEN as OPEN_QUOTES
 from tradepost.workspace.filters import (
     CheckboxFilter,
@@ -111,3 +111,26 @@ class QuoteListFilter(QuoteFilter):
             valid_until__gte=today,
             valid_until__lte=today + datetime.timedelta(days=EXPIRING_DAYS),
         ).order_by("valid_until", "pk")
+
+
+# --- Settlement credits --------------------------------------------------------------
+class SettlementCreditFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
+    price_adjustment = django_filters.NumberFilter(
+        field_name="price_adjustment_id", label="Price adjustment id."
+    )
+    order_return = django_filters.NumberFilter(field_name="order_return_id", label="Return id.")
+    status = django_filters.ChoiceFilter(choices=SettlementCredit.Status.choices)
+
+    class Meta:
+        model = SettlementCredit
+        fields = ["customer", "price_adjustment", "order_return", "status", "currency"]
+
+
+class SettlementCreditListFilter(SettlementCreditFilter):
+    q = TextSearchFilter("customer__name", "reason", placeholder=_("Customer or reason"))
+    status = choice_filter(
+        SettlementCredit.Status.choices, empty_label=_("Any status"), label=_("Status")
+    )
+
+    shown = ("q", "status")

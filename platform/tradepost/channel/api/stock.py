@@ -4,7 +4,6 @@ through `channel.stock`, the service the browser calls."""
 
 from __future__ import annotations
 
-import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
@@ -14,6 +13,7 @@ from api.serializers import ReadSerializer, StrictSerializer
 from api.views import ResourceViewSet
 from tradepost.channel import selectors
 from tradepost.channel import stock as services
+from tradepost.channel.filters import DealerStockReportFilter
 from tradepost.channel.models import DealerStockReport
 from tradepost.customers.scoped_fields import VisibleCustomerField
 from tradepost.masterdata.models import Product
@@ -43,30 +43,6 @@ class DealerStockReportCreateSerializer(StrictSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     quantity = QuantityField(help_text="On hand, up to 3 decimal places.")
     as_of = serializers.DateField(required=False, help_text="Default: today; not in the future.")
-
-
-class DealerStockReportFilter(django_filters.FilterSet):
-    dealer = django_filters.NumberFilter(field_name="dealer_id", label="Dealer (customer) id.")
-    product = django_filters.NumberFilter(field_name="product_id", label="Product id.")
-    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte")
-    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte")
-    latest = django_filters.BooleanFilter(
-        method="filter_latest", label="Only the latest report per dealer and product."
-    )
-
-    class Meta:
-        model = DealerStockReport
-        fields = ["dealer", "product", "as_of_from", "as_of_to", "latest"]
-
-    def filter_latest(self, queryset, name, value):
-        if not value:
-            return queryset
-        latest = (
-            queryset.order_by("dealer_id", "product_id", "-as_of", "-pk")
-            .distinct("dealer_id", "product_id")
-            .values("pk")
-        )
-        return queryset.filter(pk__in=latest)
 
 
 @extend_schema_view(

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tradepost.channel import stock
+from tradepost.channel.filters import DealerStockReportListFilter
 from tradepost.channel.forms import StockReportForm
 from tradepost.pricing.lines import decimal_text
 from tradepost.workspace.forms import add_service_errors
-from tradepost.workspace.lists import page_of
+from tradepost.workspace.lists import list_page
 
 
 @login_required
@@ -50,12 +51,14 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
                     },
                 )
                 return redirect("sales:stock_reports")
-    context = {
-        "page": page_of(request, stock.latest_stock_reports(request.user)),
-        "form": form,
-        "can_add": can_add,
-        "has_dealers": bool(form is not None and form.fields["dealer"].queryset.exists()),  # type: ignore[attr-defined]
-    }
+    context = list_page(
+        request, stock.latest_stock_reports(request.user), DealerStockReportListFilter
+    )
+    context.update(
+        form=form,
+        can_add=can_add,
+        has_dealers=bool(form is not None and form.fields["dealer"].queryset.exists()),  # type: ignore[attr-defined]
+    )
     status = 400 if form is not None and form.errors else 200
     return render(request, "channel/stock/list.html", context, status=status)
 

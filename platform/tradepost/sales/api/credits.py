@@ -3,11 +3,11 @@ customer scope (a dealer sees its own; an id outside the scope is a 404)."""
 
 from __future__ import annotations
 
-import django_filters
 from rest_framework import serializers
 
 from api.serializers import ReadSerializer
 from api.views import ResourceViewSet
+from tradepost.sales.filters import SettlementCreditFilter
 from tradepost.sales.models import SettlementCredit
 from tradepost.sales.selectors import settlement_credit_list
 
@@ -29,19 +29,6 @@ class SettlementCreditSerializer(ReadSerializer):
             "status",
             "created_at",
         ]
-
-
-class SettlementCreditFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
-    price_adjustment = django_filters.NumberFilter(
-        field_name="price_adjustment_id", label="Price adjustment id."
-    )
-    order_return = django_filters.NumberFilter(field_name="order_return_id", label="Return id.")
-    status = django_filters.ChoiceFilter(choices=SettlementCredit.Status.choices)
-
-    class Meta:
-        model = SettlementCredit
-        fields = ["customer", "price_adjustment", "order_return", "status", "currency"]
 
 
 class SettlementCreditViewSet(ResourceViewSet):

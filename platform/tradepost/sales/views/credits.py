@@ -8,15 +8,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
+from tradepost.sales.filters import SettlementCreditListFilter
 from tradepost.sales.selectors import settlement_credit_list
-from tradepost.workspace.lists import page_of
+from tradepost.workspace.lists import list_page
 
 
 @login_required
 @permission_required("sales.view_settlementcredit", raise_exception=True)
 def credit_list(request: HttpRequest) -> HttpResponse:
-    page = page_of(request, settlement_credit_list(request.user))
-    return render(request, "sales/credits/list.html", {"page": page})
+    context = list_page(request, settlement_credit_list(request.user), SettlementCreditListFilter)
+    return render(request, "sales/credits/list.html", context)
 
 
 urlpatterns = [
