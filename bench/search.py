@@ -11,7 +11,7 @@ that matches nothing):
              (middleware, API key, permissions, serializer), as the workspace owner
              (all six groups, every record in scope);
   scoped     the search selector as a salesperson (the customer scope joined in);
-  no index   the search selector with the pg_trgm index dropped (the embedded
+  no index   the search selector with the pg_trgm indexes dropped (the embedded
              PostgreSQL, which ships no pg_trgm: same answers, LIKE over every
              document), inside a transaction rolled back afterwards;
   baseline   plain ILIKE over the records' own names and codes, no index, no pinyin
@@ -348,7 +348,8 @@ def run(args, database_url: str) -> dict:
             with transaction.atomic():
                 if has_trgm:
                     with connection.cursor() as cursor:
-                        cursor.execute("DROP INDEX search_document_text_trgm")
+                        for kind in SHARES:
+                            cursor.execute(f"DROP INDEX search_document_trgm_{kind}")
                 samples["no_index"] = timed(
                     lambda o=owner, w=words: selectors.search(o, w), args.runs
                 )

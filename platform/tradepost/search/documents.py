@@ -20,7 +20,7 @@ from typing import Any
 from django.apps import apps as django_apps
 from django.db import models
 
-from tradepost.search.keys import search_key
+from tradepost.search.keys import search_key, short_grams
 from tradepost.search.models import Kind, SearchDocument
 
 BATCH = 2000
@@ -33,6 +33,10 @@ class Source:
 
     def text(self, row: Mapping[str, Any]) -> str:
         return search_key(*(str(row[name] or "") for name in self.fields))
+
+    def document(self, model: Any, kind: str, object_id: int, row: Mapping[str, Any]) -> Any:
+        text = self.text(row)
+        return model(kind=kind, object_id=object_id, text=text, grams=short_grams(text))
 
 
 SOURCES: dict[str, Source] = {
@@ -53,7 +57,7 @@ def _write(documents: list[SearchDocument]) -> None:
         batch_size=BATCH,
         update_conflicts=True,
         unique_fields=["kind", "object_id"],
-        update_fields=["text"],
+        update_fields=["text", "grams"],
     )
 
 
@@ -62,10 +66,11 @@ def refresh(kind: str, records: Iterable[models.Model]) -> None:
     source = SOURCES[kind]
     _write(
         [
-            SearchDocument(
-                kind=kind,
-                object_id=record.pk,
-                text=source.text({name: getattr(record, name) for name in source.fields}),
+            source.document(
+                SearchDocument,
+                kind,
+                record.pk,
+                {name: getattr(record, name) for name in source.fields},
             )
             for record in records
         ]
@@ -85,7 +90,7 @@ def rebuild(get_model: Callable[[str, str], Any] = django_apps.get_model) -> int
         model = get_model(*source.model.split("."))
         batch = []
         for row in model.objects.order_by("pk").values("pk", *source.fields).iterator(BATCH):
-            batch.append(document_model(kind=kind, object_id=row["pk"], text=source.text(row)))
+            batch.append(source.document(document_model, kind, row["pk"], row))
             if len(batch) >= BATCH:
                 document_model.objects.bulk_create(batch)
                 written += len(batch)

@@ -36,6 +36,21 @@ def pinyin_key(text: str) -> str:
     return f"{full} {initials}".casefold()
 
 
+def short_grams(key: str) -> list[str]:
+    """What one- and two-character words are found by, for `key` (a `search_key`):
+    every Chinese character and pair of neighbouring characters, and the first one
+    and two letters of every other word. A trigram index cannot serve
+    `LIKE '%明达%'` (a two-character pattern has no trigram), an array index over these
+    can — without any extension."""
+    grams: set[str] = set()
+    for word in key.split():
+        grams.update((word[:1], word[:2]))
+        for run in _HAN.findall(word):
+            grams.update(run)
+            grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    return sorted(grams)
+
+
 def search_key(*parts: str | None) -> str:
     """The text a record is found by: its parts folded, then the pinyin key of each
     part that has Chinese in it."""

@@ -8,6 +8,8 @@ record's own scope selector, so a document never shows a record by itself.
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +29,8 @@ class SearchDocument(models.Model):
     # Folded text and pinyin keys (`keys.search_key`); matched with LIKE '%word%',
     # through a pg_trgm GIN index where the server has pg_trgm (migration 0002).
     text = models.TextField()
+    # One- and two-character words (`keys.short_grams`), matched by `@>` on a GIN index.
+    grams = ArrayField(models.TextField(), default=list)
 
     class Meta:
         verbose_name = _("search document")
@@ -34,6 +38,7 @@ class SearchDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_record")
         ]
+        indexes = [GinIndex(fields=["grams"], name="search_document_grams")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}"

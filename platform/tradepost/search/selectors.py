@@ -38,6 +38,9 @@ MAX_QUERY_LENGTH = 100
 MAX_WORDS = 8
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 20
+# Words shorter than this match the start of a word or a Chinese pair (`short_grams`);
+# longer ones any part of the text.
+SHORT_WORD = 3
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,10 @@ def parse_kinds(raw: str | None) -> list[str]:
 def _documents(kind: str, words: Sequence[str]) -> QuerySet[SearchDocument, int]:
     documents = SearchDocument.objects.filter(kind=kind)
     for word in words:
-        documents = documents.filter(text__contains=word)
+        if len(word) < SHORT_WORD:  # no trigram in it: the array of short grams
+            documents = documents.filter(grams__contains=[word])
+        else:
+            documents = documents.filter(text__contains=word)
     return documents.values_list("object_id", flat=True)
 
 

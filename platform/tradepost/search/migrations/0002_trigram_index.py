@@ -1,6 +1,9 @@
-"""A pg_trgm GIN index on the documents' text, where the server has pg_trgm.
+"""pg_trgm GIN indexes on the documents' text, one per kind, where the server has
+pg_trgm.
 
-`LIKE '%word%'` then reads the index instead of every document. The extension lives
+`LIKE '%word%'` then reads an index instead of every document; one partial index per
+kind (`WHERE kind = 'customer'` …) holds only that kind's documents, so a common word
+costs a search of one kind no more than the matches of that kind. The extension lives
 in one schema for the whole database (public, unless it was installed elsewhere);
 each workspace schema gets the index, and clones of the template schema copy it.
 PostgreSQL servers without pg_trgm (the embedded `pgserver` build) and database users
@@ -9,7 +12,8 @@ that may not create it get no index: the search gives the same answers, slower.
 
 from django.db import migrations, transaction
 
-INDEX = "search_document_text_trgm"
+KINDS = ("customer", "contact", "order", "quote", "product", "opportunity")
+INDEX = "search_document_trgm_{kind}"
 
 
 def _trgm_schema(cursor) -> str | None:
@@ -34,15 +38,18 @@ def create_index(apps, schema_editor):
             except Exception:  # noqa: BLE001 - no right to create it: no index, same answers
                 return
             schema = _trgm_schema(cursor)
-        cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON search_searchdocument"
-            f" USING gin (text {connection.ops.quote_name(schema)}.gin_trgm_ops)"
-        )
+        for kind in KINDS:
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {INDEX.format(kind=kind)} ON search_searchdocument"
+                f" USING gin (text {connection.ops.quote_name(schema)}.gin_trgm_ops)"
+                f" WHERE kind = '{kind}'"
+            )
 
 
 def drop_index(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+        for kind in KINDS:
+            cursor.execute(f"DROP INDEX IF EXISTS {INDEX.format(kind=kind)}")
 
 
 class Migration(migrations.Migration):
