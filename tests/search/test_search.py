@@ -159,6 +159,8 @@ def test_an_api_key_searches_with_its_role(sales_org, hangzhou, api_key, api_cli
         ({"q": "mingda", "types": "orders,invoice"}, "types"),
         ({"q": "mingda", "limit": "0"}, "limit"),
         ({"q": "mingda", "limit": "many"}, "limit"),
+        ({"q": "mingda", "limit": ""}, "limit"),
+        ({"q": "mingda", "limit": "21"}, "limit"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_parameter(sales_org, params, field):

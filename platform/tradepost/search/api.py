@@ -42,7 +42,7 @@ class SearchResultSerializer(serializers.Serializer):
 
 
 def _limit(raw: str | None) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return selectors.DEFAULT_LIMIT
     try:
         limit = int(raw)
