@@ -7,8 +7,7 @@ wrote in bulk (`dataio.signals.records_imported`), in the same transaction as th
 change. This is an index, not a rule: nothing here decides what anybody may do or see.
 
 `rebuild(get_model)` writes every document of the current schema from scratch — the
-data migration uses it with the historical models, `tradepost rebuild-search` and the
-benchmark with the live ones.
+data migration uses it with the historical models, the benchmark with the live ones.
 """
 
 from __future__ import annotations
