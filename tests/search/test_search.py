@@ -206,6 +206,27 @@ def test_the_api_runs_a_fixed_number_of_queries(sales_org):
 QUERIES_API = 12
 
 
+def test_the_page_runs_a_fixed_number_of_queries(sales_org):
+    """The page runs the API's twelve: the shell's navigation and banners read what the
+    request already holds (roles, permissions)."""
+    client = sales_org.client("owner")
+
+    def more():
+        for index in range(4):
+            grow(sales_org, index)
+
+    grow(sales_org, 99)
+    assert_list_queries(
+        lambda: client.get("/search/?q=grow"),
+        more,
+        queries=QUERIES_PAGE,
+        size=lambda response: response.content.decode().count('<li><a href="/customers/'),
+    )
+
+
+QUERIES_PAGE = 12
+
+
 # --- The page ----------------------------------------------------------------------
 def test_the_page_lists_groups_with_links(sales_org, hangzhou):
     response = sales_org.client("salesperson").get("/search/?q=hzmd")
