@@ -112,6 +112,14 @@ def test_only_records_in_the_callers_scope(sales_org, hangzhou):
     assert _found(_search(sales_org.api("north_rep"), "hzmd"))["customer"] == []
 
 
+def test_a_dealer_finds_only_its_own_record(sales_org, hangzhou):
+    found = _found(_search(sales_org.api("dealer"), "海天"))
+    others = _found(_search(sales_org.api("dealer"), "mingda"))
+
+    assert found.get("customer") == ["Haitian Dealers 海天经销"]
+    assert all(labels == [] for labels in others.values())
+
+
 def test_another_workspace_is_never_searched(sales_org, beta_sales_org, hangzhou):
     """beta's records are named like alpha's, with a B- prefix; both schemas share ids."""
     factories.customer(beta_sales_org, name="B-杭州明达", code="B-HZ-88")
