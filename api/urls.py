@@ -13,6 +13,7 @@ from tradepost.masterdata import api as md_api
 from tradepost.pipeline import api as pipeline_api
 from tradepost.pricing import api as pricing_api
 from tradepost.sales import api as sales_api
+from tradepost.search import api as search_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -44,6 +45,7 @@ app_name = "api"
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("company/", md_api.CompanyProfileView.as_view(), name="company"),
+    path("search/", search_api.SearchView.as_view(), name="search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not
     # inline, and our template links its styles: the page passes the CSP unchanged.

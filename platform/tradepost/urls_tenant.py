@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("billing/", include("billing.urls")),
     path("", include("tradepost.masterdata.urls")),
     path("data/", include("tradepost.dataio.urls")),
+    path("search/", include("tradepost.search.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico whatever the page links: the mark, as SVG.
     path("favicon.ico", favicon),

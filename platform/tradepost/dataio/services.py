@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tradepost.dataio import files
+from tradepost.dataio.signals import records_imported
 from tradepost.dataio.spec import Column, ResourceSpec
 from tradepost.principals import Actor
 
@@ -294,6 +295,8 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Actor) -> I
                         obj.updated_at = now  # type: ignore[attr-defined]  # has_updated_at
                     fields.append("updated_at")
                 bulk_update(spec.model, updates, fields)
+            # Bulk writes send no post_save: tell derived data (search) what changed.
+            records_imported.send(sender=spec.model, records=[*creates, *updates])
             if spec.finished is not None:
                 spec.finished(actor, len(creates), len(updates))
     except IntegrityError as exc:

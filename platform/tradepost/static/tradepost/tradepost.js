@@ -56,6 +56,23 @@
     );
   }
 
+  // Ctrl-K (⌘-K on a Mac) puts the cursor in the header's search box
+  // (<input data-global-search>) from anywhere on the page, even from another field;
+  // Escape there leaves it. The box is a plain GET form to /search/: it works without
+  // JavaScript, only the shortcut needs it.
+  document.addEventListener("keydown", function (event) {
+    var box = document.querySelector("input[data-global-search]");
+    if (!box) return;
+    var key = (event.key || "").toLowerCase();
+    if (key === "k" && (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+    } else if (key === "escape" && document.activeElement === box) {
+      box.blur();
+    }
+  });
+
   function ready() {
     narrowAll(document);
     collapseOnPhone(document);
