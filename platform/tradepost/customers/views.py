@@ -72,7 +72,7 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
     form = forms.CustomerBulkForm(request.POST, actor=request.user)
     ids = _ids(request)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(back)
     action = form.cleaned_data["action"]
     if action == "export":
