@@ -14,13 +14,14 @@ from tradepost.customers.models import Contact
 
 # Of an idempotent create by an administrator's key, in the test's transaction (caches
 # warm, as on a running server): 3 savepoints with their releases (the request's, the
-# service's, the insert's), the search_path, and the 7 below.
-CREATE_QUERIES = 14
+# service's, the insert's), the search_path, and the 8 below.
+CREATE_QUERIES = 15
 # What touches rows: the idempotency lock and lookup, the customer (in the caller's
-# scope), the new id with whether its code is taken, the contact, the audit entry, the
-# idempotency record. An every-customer key needs no second visibility check, a contact
-# that is not primary no lock on its customer, and the answer no re-read.
-CREATE_ROW_QUERIES = 7
+# scope), the new id with whether its code is taken, the contact, its search document
+# (global search, in the same transaction), the audit entry, the idempotency record.
+# An every-customer key needs no second visibility check, a contact that is not
+# primary no lock on its customer, and the answer no re-read.
+CREATE_ROW_QUERIES = 8
 
 
 @pytest.fixture

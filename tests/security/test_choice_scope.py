@@ -73,11 +73,13 @@ KIND_OF_FIELD = {
     "opportunity": "opportunity",
     "agreement": "agreement",
     "contact": "contact",
+    "ids": "customer",  # the customer list's bulk check boxes
 }
 # Choices that are the same for everyone who may open the page: fixed lists of the
 # code (statuses, kinds, currencies, scores) and the shared catalogue and org tree
 # (products, categories and tree parents, readable by every role that reaches them).
 SHARED_FIELDS = {
+    "action",
     "product",
     "products",
     "categories",

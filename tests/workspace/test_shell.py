@@ -72,8 +72,9 @@ def test_the_user_menu_names_the_user_and_signs_out(alpha, make_user):
     assert len(menu) == 1
     assert "sam@alpha.test" in menu[0].text
     assert page.links_in("details", "usermenu") == {"Change password": "/accounts/password/change/"}
-    sign_out = [b for b in page.find_all("button") if b.inside("details", "usermenu")]
-    assert [b.text for b in sign_out] == ["Sign out"]
+    buttons = [b for b in page.find_all("button") if b.inside("details", "usermenu")]
+    assert [b.text for b in buttons] == ["Keyboard shortcuts ?", "Sign out"]
+    sign_out = buttons[1:]
     form = sign_out[0].inside("form")
     assert form.attrs["method"] == "post"
 
@@ -82,8 +83,16 @@ def test_the_user_menu_names_the_user_and_signs_out(alpha, make_user):
     assert client.get("/")["Location"].startswith("/accounts/login/")
 
 
+SHORTCUTS = "/static/tradepost/shortcuts.js"
+
+
 def test_pages_load_only_local_scripts_and_styles(alpha, public_client):
-    for client in (alpha.client(alpha.owner()), public_client):
+    # A signed-in workspace page adds its keyboard shortcuts; the public site does not.
+    expected = {
+        "workspace": [f"/static/{HTMX}", "/static/tradepost/tradepost.js", SHORTCUTS],
+        "public": [f"/static/{HTMX}", "/static/tradepost/tradepost.js"],
+    }
+    for where, client in (("workspace", alpha.client(alpha.owner())), ("public", public_client)):
         page = Page(client.get("/").content.decode())
 
         styles = [
@@ -93,7 +102,7 @@ def test_pages_load_only_local_scripts_and_styles(alpha, public_client):
         ]
         scripts = [s.attrs["src"] for s in page.find_all("script") if "src" in s.attrs]
         assert styles == [f"/static/{STYLESHEET}"]
-        assert scripts == [f"/static/{HTMX}", "/static/tradepost/tradepost.js"]
+        assert scripts == expected[where]
         external = [
             url
             for url in [*(e.attrs.get("href", "") for e in page.find_all("link")), *scripts]

@@ -106,9 +106,21 @@ def _kind_of(model: type[models.Model]) -> str | None:
 
 
 def _saved(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """Write the saved record's document, unless nothing it holds can have changed: a
+    save of other fields only (a status step saves `status` and `updated_at`), or a new
+    record with no words yet (a draft order before its number)."""
     kind = _kind_of(sender)
-    if kind is not None and not kwargs.get("raw"):
-        refresh(kind, [instance])
+    if kind is None or kwargs.get("raw"):
+        return
+    source = SOURCES[kind]
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not set(update_fields) & set(source.fields):
+        return
+    if kwargs.get("created") and not source.text(
+        {name: getattr(instance, name) for name in source.fields}
+    ):
+        return
+    refresh(kind, [instance])
 
 
 def _deleted(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
