@@ -11,7 +11,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.support.browser import sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
@@ -66,14 +66,6 @@ def _stage(run_db, alpha, opportunity_id) -> str:
     return run_db(read)
 
 
-def _sign_in(page, web_server, alpha) -> None:
-    page.goto(web_server.workspace_url(alpha.slug, "/accounts/login/"))
-    page.get_by_label("E-mail").fill(alpha.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
-
-
 def test_the_policy_is_sent_and_refuses_inline_script_and_handlers(
     page, web_server, csp_violations
 ):
@@ -112,7 +104,7 @@ def test_the_main_pages_pass_the_policy_and_their_scripts_work(
 ):
     alpha = platform_workspaces["alpha"]
     url = lambda path: web_server.workspace_url(alpha.slug, path)  # noqa: E731
-    _sign_in(page, web_server, alpha)
+    sign_in(page, web_server, alpha)
 
     page.goto(url("/customers/"))
     expect(page.locator("main")).to_contain_text("Policy Co")

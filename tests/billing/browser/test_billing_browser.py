@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from billing.models import Subscription
 from billing.routing import routing_changed
-from tests.conftest import PASSWORD
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -32,19 +32,11 @@ def alpha_state(run_db, platform_workspaces):
     update(**before)
 
 
-def _sign_in(page, web_server, workspace):
-    page.goto(web_server.workspace_url(workspace.slug, "/accounts/login/"))
-    page.get_by_label("E-mail").fill(workspace.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(web_server.workspace_url(workspace.slug, "/"))
-
-
 def test_the_owner_finds_billing_sees_the_banner_and_a_read_only_refusal(
     page, web_server, platform_workspaces, alpha_state
 ):
     alpha = platform_workspaces["alpha"]
-    _sign_in(page, web_server, alpha)
+    sign_in(page, web_server, alpha)
 
     page.locator("nav.mainnav").get_by_role("link", name="Billing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Billing")

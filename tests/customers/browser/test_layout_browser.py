@@ -11,7 +11,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.support.browser import sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services
 from tradepost.customers.models import Customer
@@ -57,14 +57,6 @@ def many_customers(run_db, platform_workspaces):
     run_db(remove)
 
 
-def _sign_in(page, web_server, alpha):
-    page.goto(web_server.workspace_url(alpha.slug, "/accounts/login/"))
-    page.get_by_label("E-mail").fill(alpha.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
-
-
 def _rows_on_first_screen(page, height: int) -> int:
     return page.evaluate(
         """height => [...document.querySelectorAll("table.list tbody tr")]
@@ -80,7 +72,7 @@ def test_a_laptop_screen_shows_twelve_customers_in_both_languages(
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
     try:
-        _sign_in(page, web_server, alpha)
+        sign_in(page, web_server, alpha)
         for language, heading in (("en", "Customers"), ("zh-hans", "客户")):
             context.add_cookies(
                 [
@@ -113,7 +105,7 @@ def test_on_a_phone_the_first_customer_is_on_the_first_screen(
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        _sign_in(page, web_server, alpha)
+        sign_in(page, web_server, alpha)
         page.goto(web_server.workspace_url(alpha.slug, "/customers/"))
 
         panel = page.locator(".filter-panel")
@@ -137,7 +129,7 @@ def test_keyboard_shortcuts_are_listed_and_work(
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
     try:
-        _sign_in(page, web_server, alpha)
+        sign_in(page, web_server, alpha)
         page.goto(web_server.workspace_url(alpha.slug, "/customers/"))
 
         page.keyboard.press("?")

@@ -10,7 +10,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.support.browser import sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
@@ -68,11 +68,7 @@ def _stored(run_db, alpha, opportunity_id):
 
 
 def _sign_in(page, web_server, alpha):
-    page.goto(web_server.workspace_url(alpha.slug, "/accounts/login/"))
-    page.get_by_label("E-mail").fill(alpha.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
+    sign_in(page, web_server, alpha)
     page.goto(web_server.workspace_url(alpha.slug, "/sales/pipeline/?q=Hangzhou+Hotels"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Pipeline")
 

@@ -10,7 +10,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.support.browser import sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
@@ -47,14 +47,6 @@ def customer(run_db, platform_workspaces):
     run_db(remove)
 
 
-def _sign_in(page, web_server, alpha):
-    page.goto(web_server.workspace_url(alpha.slug, "/accounts/login/"))
-    page.get_by_label("E-mail").fill(alpha.owner_email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
-
-
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
 def test_ctrl_k_then_pinyin_initials_find_the_customer(
     browser, web_server, platform_workspaces, customer, viewport
@@ -64,7 +56,7 @@ def test_ctrl_k_then_pinyin_initials_find_the_customer(
     context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
     page = context.new_page()
     try:
-        _sign_in(page, web_server, alpha)
+        sign_in(page, web_server, alpha)
         box = page.get_by_role("searchbox", name="Search", exact=True)
         expect(box).to_be_in_viewport()
         if not phone:  # the box keeps the top bar one row high next to the whole menu
@@ -98,7 +90,7 @@ def test_ctrl_k_then_pinyin_initials_find_the_customer(
 
 def test_an_empty_search_says_what_to_type(page, web_server, platform_workspaces):
     alpha = platform_workspaces["alpha"]
-    _sign_in(page, web_server, alpha)
+    sign_in(page, web_server, alpha)
 
     page.get_by_role("searchbox", name="Search", exact=True).press("Enter")
 
