@@ -68,3 +68,46 @@ def test_an_order_without_its_number_prints_its_id(sales_org):
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'inline; filename="order-{order.pk}.pdf"'
+
+
+def test_a_confirmed_order_is_e_mailed_to_the_customer(
+    sales_org, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.support.factories import count_rows
+    from tradepost.audit.models import AuditEntry
+
+    order = _confirmed(sales_org)
+    client = sales_org.client("owner")
+
+    assert (
+        "E-mail the confirmation to the customer"
+        in client.get(f"/sales/orders/{order.pk}/").content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/sales/orders/{order.pk}/email/", {"to": "buyer@mingda.example", "message": "谢谢"}
+        )
+    assert response.status_code == 302
+    (sent,) = mail.outbox
+    assert sent.to == ["buyer@mingda.example"] and order.number in sent.subject
+    ((name, content, mimetype),) = sent.attachments
+    assert (name, mimetype) == (f"{order.number}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF") and "谢谢" in sent.body
+    assert count_rows(sales_org, AuditEntry, action="order.emailed") == 1
+
+    # Bad input, a draft, a role that may not change orders, another workspace: refused.
+    assert client.post(f"/sales/orders/{order.pk}/email/", {"to": "x"}).status_code == 400
+    draft = factories.order(sales_org)
+    api = sales_org.api("owner")
+    refused = api.post(f"/api/v1/orders/{draft.pk}/email/", {"to": "a@b.example"})
+    assert refused.status_code == 400 and "status" in refused.json()["errors"]
+    warehouse = sales_org.client("warehouse_manager")
+    assert (
+        warehouse.post(f"/sales/orders/{order.pk}/email/", {"to": "a@b.example"}).status_code == 403
+    )
+    assert len(mail.outbox) == 1
+    assert count_rows(sales_org, AuditEntry, action="order.emailed") == 1
+    reload = client.get(f"/sales/orders/{order.pk}/email/")
+    assert (reload.status_code, reload["Location"]) == (302, f"/sales/orders/{order.pk}/")

@@ -87,6 +87,7 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "quote.updated": _("Quote changed"),
     "quote.sent": _("Quote sent"),
     "quote.emailed": _("Quote e-mailed"),
+    "order.emailed": _("Order confirmation e-mailed"),
     "quote.accepted": _("Quote accepted"),
     "quote.declined": _("Quote declined"),
     "quote.cancelled": _("Quote cancelled"),

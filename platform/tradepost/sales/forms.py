@@ -160,6 +160,19 @@ def line_quantities(data: Mapping[str, str], lines: Iterable[OrderLine]) -> dict
     return quantities
 
 
+class DocumentEmailForm(forms.Form):
+    """E-mailing a quote or an order confirmation: where to, and a few words."""
+
+    to = forms.EmailField(label=_("Send to"), max_length=254)
+    message = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 3}),
+        help_text=_("Above the document's summary; the PDF is attached."),
+    )
+
+
 class CommentForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2})

@@ -41,16 +41,17 @@ from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from billing.access import limit_check
-from tradepost import events
+from billing.access import ensure_writable, limit_check
+from tradepost import events, outreach
 from tradepost.accounts.models import User
 from tradepost.audit.services import audit_record
+from tradepost.background import enqueue_on_commit
 from tradepost.customers.models import Customer
-from tradepost.lifecycle import AnyOf, Lifecycle, Transition
+from tradepost.lifecycle import AnyOf, Lifecycle, Transition, permitted
 from tradepost.lifecycle.rows import lines_replace, rows_lock
 from tradepost.masterdata.services import document_number_next
 from tradepost.pricing import documents
@@ -71,6 +72,9 @@ EDITABLE = (S.DRAFT, S.REJECTED)
 CANCELLABLE_BY_OWNER = (S.DRAFT, S.SUBMITTED, S.REJECTED)
 CANCELLABLE = (S.DRAFT, S.SUBMITTED, S.REJECTED, S.APPROVED, S.CONFIRMED)
 RETURNABLE = (S.DELIVERED, S.CLOSED)
+# Confirmed and later: the order has its number and can go out as a confirmation.
+CONFIRMED = (S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED, S.CLOSED)
+MAX_EMAIL_MESSAGE = 2000
 MAX_DEPOSIT = Decimal("999999999999.99")
 
 
@@ -619,3 +623,25 @@ def order_return_create(
         )
     step.finish(data={"return": order_return.number, "gross_total": str(order_return.gross_total)})
     return order_return
+
+
+# --- Sending the confirmation --------------------------------------------------------
+@transaction.atomic
+def order_email(*, actor: Actor, order: Order, to: str, message: str = "") -> Order:
+    """E-mail the confirmed order's confirmation PDF to `to` (a parsed address) with
+    `message`, in the background after commit (`sales.tasks.order_email_send`), by
+    whoever may change the order; recorded in the order's history."""
+    outreach.require_allowed()  # e-mail goes outside the workspace: confirmed owners only
+    if not permitted(actor, "sales.change_order"):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if not selectors.orders_visible_to(actor).filter(pk=order.pk).exists():
+        raise PermissionDenied(str(LIFECYCLE.not_visible))
+    if len(message) > MAX_EMAIL_MESSAGE:
+        raise ValidationError({"message": [_("Use at most 2000 characters.")]})
+    if order.status not in CONFIRMED:
+        raise LIFECYCLE.status_refusal(order, pgettext_lazy("cannot be …", "e-mailed"))
+    ensure_writable()
+    audit_record(actor=actor, action="order.emailed", target=order, data={"to": to})
+    language = translation.get_language() or "en"
+    enqueue_on_commit("tradepost.sales.tasks.order_email_send", order.pk, to, message, language)
+    return order

@@ -216,6 +216,16 @@ def _lines_map(rows) -> dict[int, Decimal]:
     return {row["line"]: row["quantity"] for row in rows}
 
 
+class OrderEmailSerializer(StrictSerializer):
+    to = serializers.EmailField(max_length=254, help_text="The address the confirmation goes to.")
+    message = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.MAX_EMAIL_MESSAGE,
+        help_text="Text above the order's summary in the e-mail.",
+    )
+
+
 @extend_schema_view(
     create=extend_schema(
         request=OrderCreateSerializer,
@@ -250,6 +260,21 @@ class OrderViewSet(ServiceViewSet):
 
     def get_serializer_class(self):
         return OrderSummarySerializer if self.action == "list" else OrderSerializer
+
+    @extend_schema(
+        request=OrderEmailSerializer,
+        responses={status.HTTP_202_ACCEPTED: OrderSerializer},
+        summary="E-mail the order confirmation as a PDF",
+        description="Queues an e-mail with the confirmation PDF attached to `to`, after "
+        "the optional `message`. For confirmed orders and later, by whoever may change "
+        "the order; recorded in the order's history as `order.emailed`. Refused until "
+        "the workspace owner has confirmed their e-mail address.",
+    )
+    @action(detail=True, methods=["post"])
+    def email(self, request, pk=None):
+        data = self._body(OrderEmailSerializer)
+        order = services.order_email(actor=request.user, order=self.get_object(), **data)
+        return self._read(order, status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         responses={(status.HTTP_200_OK, "application/pdf"): OpenApiTypes.BINARY},

@@ -136,6 +136,10 @@ def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
         "returns": list(order.returns.all()),
         "comment_form": extra.pop("comment_form", None) or forms.CommentForm(),
         "reason_form": extra.pop("reason_form", None) or forms.ReasonForm(),
+        "can_email": order.status in services.CONFIRMED
+        and request.user.has_perm("sales.change_order"),
+        "email_form": extra.pop("email_form", None)
+        or forms.DocumentEmailForm(initial={"to": order.customer.email}),
         **extra,
     }
 
@@ -232,11 +236,44 @@ def order_pdf_download(request: HttpRequest, order_id: int) -> HttpResponse:
     return response
 
 
+@login_required
+@permission_required("sales.view_order", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def order_email(request: HttpRequest, order_id: int) -> HttpResponse:
+    """E-mail the order confirmation's PDF. A GET, or a reload of a refused attempt,
+    goes back to the order."""
+    order = selectors.order_get(request.user, order_id)
+    if request.method == "GET":
+        return redirect("sales:order", order_id=order.pk)
+    form = forms.DocumentEmailForm(request.POST)
+    if form.is_valid():
+        done = service_call(
+            form,
+            lambda: services.order_email(
+                actor=request.user,
+                order=order,
+                to=form.cleaned_data["to"],
+                message=form.cleaned_data["message"],
+            ),
+        )
+        if done:
+            messages.success(
+                request,
+                _("The order confirmation is on its way to %(to)s.")
+                % {"to": form.cleaned_data["to"]},
+            )
+            return redirect("sales:order", order_id=order.pk)
+    order = selectors.order_get(request.user, order_id)
+    context = _detail_context(request, order, email_form=form)
+    return render(request, "sales/orders/detail.html", context, status=400)
+
+
 urlpatterns = [
     path("orders/", order_list, name="orders"),
     path("orders/new/", order_create, name="order_create"),
     path("orders/<int:order_id>/", order_detail, name="order"),
     path("orders/<int:order_id>/edit/", order_edit, name="order_edit"),
     path("orders/<int:order_id>/pdf/", order_pdf_download, name="order_pdf"),
+    path("orders/<int:order_id>/email/", order_email, name="order_email"),
     path("orders/<int:order_id>/<slug:step>/", order_step, name="order_step"),
 ]

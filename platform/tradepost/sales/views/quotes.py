@@ -250,7 +250,7 @@ def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
         "can": can,
         "can_email": can_email,
         "email_form": extra.pop("email_form", None)
-        or QuoteEmailForm(initial={"to": quote.customer.email}),
+        or sales_forms.DocumentEmailForm(initial={"to": quote.customer.email}),
         "expired": expired,
         "orders": orders,
         "history": audit_history(quote),
@@ -277,17 +277,6 @@ def quote_pdf_download(request: HttpRequest, quote_id: int) -> HttpResponse:
     return response
 
 
-class QuoteEmailForm(forms.Form):
-    to = forms.EmailField(label=gettext_lazy("Send to"), max_length=254)
-    message = forms.CharField(
-        label=gettext_lazy("Message"),
-        required=False,
-        max_length=services.MAX_EMAIL_MESSAGE,
-        widget=forms.Textarea({"rows": 3}),
-        help_text=gettext_lazy("Above the quote's summary; the PDF is attached."),
-    )
-
-
 @login_required
 @permission_required("sales.view_quote", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -297,7 +286,7 @@ def quote_email(request: HttpRequest, quote_id: int) -> HttpResponse:
     quote = selectors.quote_get(request.user, quote_id)
     if request.method == "GET":
         return redirect("sales:quote", quote_id=quote.pk)
-    form = QuoteEmailForm(request.POST)
+    form = sales_forms.DocumentEmailForm(request.POST)
     if form.is_valid():
         done = service_call(
             form,
