@@ -23,6 +23,7 @@ from tradepost.sales import orders as services
 from tradepost.sales.filters import OrderListFilter
 from tradepost.sales.models import Order
 from tradepost.sales.pdf import order_pdf, order_pdf_filename
+from tradepost.sales.views.emailing import email_view
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page, query_id
 from tradepost.workspace.steps import Step, step_view
@@ -236,36 +237,21 @@ def order_pdf_download(request: HttpRequest, order_id: int) -> HttpResponse:
     return response
 
 
-@login_required
-@permission_required("sales.view_order", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def order_email(request: HttpRequest, order_id: int) -> HttpResponse:
-    """E-mail the order confirmation's PDF. A GET, or a reload of a refused attempt,
-    goes back to the order."""
-    order = selectors.order_get(request.user, order_id)
-    if request.method == "GET":
-        return redirect("sales:order", order_id=order.pk)
-    form = forms.DocumentEmailForm(request.POST)
-    if form.is_valid():
-        done = service_call(
-            form,
-            lambda: services.order_email(
-                actor=request.user,
-                order=order,
-                to=form.cleaned_data["to"],
-                message=form.cleaned_data["message"],
-            ),
-        )
-        if done:
-            messages.success(
-                request,
-                _("The order confirmation is on its way to %(to)s.")
-                % {"to": form.cleaned_data["to"]},
-            )
-            return redirect("sales:order", order_id=order.pk)
-    order = selectors.order_get(request.user, order_id)
+def _email_failed(request: HttpRequest, order: Order, form) -> HttpResponse:
     context = _detail_context(request, order, email_form=form)
     return render(request, "sales/orders/detail.html", context, status=400)
+
+
+order_email = email_view(
+    permission="sales.view_order",
+    get=selectors.order_get,
+    send=lambda actor, order, to, message: services.order_email(
+        actor=actor, order=order, to=to, message=message
+    ),
+    page=lambda order: reverse("sales:order", args=[order.pk]),
+    done=lambda to: _("The order confirmation is on its way to %(to)s.") % {"to": to},
+    failed=_email_failed,
+)
 
 
 urlpatterns = [

@@ -33,6 +33,7 @@ from tradepost.sales import selectors
 from tradepost.sales.filters import QuoteListFilter
 from tradepost.sales.models import Quote
 from tradepost.sales.pdf import quote_pdf
+from tradepost.sales.views.emailing import email_view
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page, query_id
 from tradepost.workspace.steps import Step, step_view
@@ -277,35 +278,22 @@ def quote_pdf_download(request: HttpRequest, quote_id: int) -> HttpResponse:
     return response
 
 
-@login_required
-@permission_required("sales.view_quote", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def quote_email(request: HttpRequest, quote_id: int) -> HttpResponse:
-    """E-mail the quote's PDF (a draft is marked as sent). A GET, or a reload of a
-    refused attempt, goes back to the quote."""
-    quote = selectors.quote_get(request.user, quote_id)
-    if request.method == "GET":
-        return redirect("sales:quote", quote_id=quote.pk)
-    form = sales_forms.DocumentEmailForm(request.POST)
-    if form.is_valid():
-        done = service_call(
-            form,
-            lambda: services.quote_email(
-                actor=request.user,
-                quote=quote,
-                to=form.cleaned_data["to"],
-                message=form.cleaned_data["message"],
-            ),
-        )
-        if done:
-            messages.success(
-                request,
-                _("The quote is on its way to %(to)s.") % {"to": form.cleaned_data["to"]},
-            )
-            return redirect("sales:quote", quote_id=quote.pk)
-    quote = selectors.quote_get(request.user, quote_id)
+def _email_failed(request: HttpRequest, quote: Quote, form) -> HttpResponse:
     context = _detail_context(request, quote, email_form=form)
     return render(request, "sales/quotes/detail.html", context, status=400)
+
+
+# A draft is marked as sent as it goes (sales.quotes.quote_email).
+quote_email = email_view(
+    permission="sales.view_quote",
+    get=selectors.quote_get,
+    send=lambda actor, quote, to, message: services.quote_email(
+        actor=actor, quote=quote, to=to, message=message
+    ),
+    page=lambda quote: reverse("sales:quote", args=[quote.pk]),
+    done=lambda to: _("The quote is on its way to %(to)s.") % {"to": to},
+    failed=_email_failed,
+)
 
 
 def _step_failed(
