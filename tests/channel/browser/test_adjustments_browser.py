@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.support.browser import sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.channel.models import DealerStockReport, PriceAdjustment, PriceAdjustmentLine
 from tradepost.customers import services as customer_services
@@ -86,11 +86,7 @@ def test_a_phone_user_records_a_price_drop_and_posts_the_dealers_credit(
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     try:
-        page.goto(web_server.workspace_url(alpha.slug, "/accounts/login/"))
-        page.get_by_label("E-mail").fill(alpha.owner_email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
+        sign_in(page, web_server, alpha)
 
         page.goto(web_server.workspace_url(alpha.slug, "/sales/stock-reports/"))
         page.get_by_label("Dealer").select_option(str(dealer_id))

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.support.browser import sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.channel import plans
 from tradepost.channel.models import Agreement, DemandPlan
@@ -87,11 +87,7 @@ def test_a_phone_user_plans_a_dealers_month_and_signs_an_agreement(
     page = context.new_page()
     url = lambda path: web_server.workspace_url(alpha.slug, path)  # noqa: E731
     try:
-        page.goto(url("/accounts/login/"))
-        page.get_by_label("E-mail").fill(alpha.owner_email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(url("/"))
+        sign_in(page, web_server, alpha)
 
         # The plan: three empty rows, one more from the button; fill the last one.
         page.goto(url("/sales/demand-plans/new/"))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.support.browser import sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.pricing.models import Promotion
 
@@ -50,11 +50,7 @@ def test_a_phone_user_enters_a_tiered_promotion(
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        page.goto(web_server.workspace_url(alpha.slug, "/accounts/login/"))
-        page.get_by_label("E-mail").fill(alpha.owner_email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
+        sign_in(page, web_server, alpha)
 
         page.goto(web_server.workspace_url(alpha.slug, "/sales/promotions/"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Promotions")

@@ -10,7 +10,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.support.browser import sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.masterdata import services as md
@@ -77,11 +77,7 @@ def test_a_phone_user_enters_an_order_and_submits_it(
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        page.goto(web_server.workspace_url(alpha.slug, "/accounts/login/"))
-        page.get_by_label("E-mail").fill(alpha.owner_email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
+        sign_in(page, web_server, alpha)
 
         page.goto(
             web_server.workspace_url(alpha.slug, f"/sales/orders/new/?customer={order_setup}")

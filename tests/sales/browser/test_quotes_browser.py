@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.support.browser import sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
@@ -90,11 +90,7 @@ def test_a_phone_user_quotes_and_converts_the_quote_into_an_order(
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        page.goto(web_server.workspace_url(alpha.slug, "/accounts/login/"))
-        page.get_by_label("E-mail").fill(alpha.owner_email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
+        sign_in(page, web_server, alpha)
 
         page.goto(
             web_server.workspace_url(alpha.slug, f"/sales/quotes/new/?customer={customer_id}")
@@ -161,11 +157,7 @@ def test_the_quote_list_on_a_phone(browser, web_server, platform_workspaces, goo
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        page.goto(web_server.workspace_url(alpha.slug, "/accounts/login/"))
-        page.get_by_label("E-mail").fill(alpha.owner_email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(web_server.workspace_url(alpha.slug, "/"))
+        sign_in(page, web_server, alpha)
         page.goto(web_server.workspace_url(alpha.slug, "/sales/quotes/"))
         page.locator(".filter-panel > summary").click()  # folded on a phone
         page.get_by_label("Expiring within 7 days").check()
