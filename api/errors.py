@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tradepost.errors import error_body
+from tradepost.errors import DOMAIN_ERROR_CODES, error_body
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -82,6 +82,23 @@ def _field_errors(detail) -> dict[str, list[str]]:
     return errors
 
 
+def _domain_code(exc: DjangoValidationError) -> str | None:
+    """The code every message of a service's ValidationError shares, when the service
+    named one (`ValidationError(msg, code="insufficient_stock")`), else None."""
+    codes = (
+        {getattr(error, "code", None) for error in exc.error_list}
+        if not hasattr(exc, "error_dict")
+        else {
+            getattr(error, "code", None) for errors in exc.error_dict.values() for error in errors
+        }
+    )
+    if len(codes) == 1:
+        code = codes.pop()
+        if code in DOMAIN_ERROR_CODES:
+            return str(code)
+    return None
+
+
 def exception_handler(exc, context):
     """Map domain and DRF exceptions to the one error shape."""
     from api import idempotency
@@ -89,6 +106,7 @@ def exception_handler(exc, context):
 
     if isinstance(exc, idempotency.IdempotentReplay):
         return idempotency.replay(exc.record)
+    domain_code = _domain_code(exc) if isinstance(exc, DjangoValidationError) else None
     if isinstance(exc, PlanLimitReached):
         exc = PlanLimitExceeded(" ".join(exc.messages))
     elif isinstance(exc, DjangoValidationError):
@@ -111,9 +129,14 @@ def exception_handler(exc, context):
     if response is None:
         return None  # a real bug: let it be a 500 and reach Sentry
     if isinstance(exc, exceptions.ValidationError):
-        response.data = error_body(
-            "invalid", _("The request has invalid fields."), _field_errors(exc.detail)
-        )
+        errors = _field_errors(exc.detail)
+        if domain_code is not None:
+            # A rule with a name of its own (insufficient_stock …): the code says which,
+            # the message is the rule's first sentence.
+            first = next(iter(errors.values()))[0]
+            response.data = error_body(domain_code, first, errors)
+        else:
+            response.data = error_body("invalid", _("The request has invalid fields."), errors)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"

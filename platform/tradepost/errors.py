@@ -16,3 +16,9 @@ def error_body(code: str, message: str, errors: dict[str, list[str]] | None = No
     if errors:
         body["errors"] = errors
     return body
+
+
+# Rules with a name of their own: a service raising `ValidationError(message,
+# code=…)` with one of these codes gets it as the API answer's `code` (instead of
+# "invalid"), so a client can tell "not enough stock" from a typo.
+DOMAIN_ERROR_CODES = frozenset({"insufficient_stock"})

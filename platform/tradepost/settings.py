@@ -85,6 +85,7 @@ TENANT_APPS = [
     "tradepost.pipeline",
     "tradepost.channel",
     "tradepost.sales",
+    "tradepost.inventory",
     "tradepost.search",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

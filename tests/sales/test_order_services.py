@@ -97,6 +97,8 @@ def test_full_lifecycle_numbers_on_confirmation_and_audits_each_step(sales_org):
             "order.confirmed",
             "order.shipped",
             "order.shipped",
+            # Each shipment was a delivery; each one signed for records what arrived.
+            "order.delivered",
             "order.delivered",
             "order.returned",
             "order.closed",

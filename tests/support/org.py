@@ -31,8 +31,16 @@ from tests.support.factories import user_with_role
 from tradepost.accounts.models import User
 from tradepost.customers import credit, services
 from tradepost.customers.models import Customer, CustomerGroup
+from tradepost.inventory.adjustments import adjustment_post
 from tradepost.masterdata import services as md
-from tradepost.masterdata.models import Branch, Product, ProductCategory, SalesRegion, TaxRate
+from tradepost.masterdata.models import (
+    Branch,
+    Location,
+    Product,
+    ProductCategory,
+    SalesRegion,
+    TaxRate,
+)
 
 
 @dataclass
@@ -172,6 +180,19 @@ def make_org(workspace, prefix: str = "") -> Org:
                 currency="USD",
             ),
         }
+        # Opening stock in the workspace's main warehouse, so orders confirm (and the
+        # whole sales suite runs through reservation and delivery).
+        warehouse = Location.objects.get(is_default=True, branch__isnull=True)
+        adjustment_post(
+            actor=owner,
+            location=warehouse,
+            reason="Opening stock",
+            opening=True,
+            lines=[
+                {"product": product, "quantity": Decimal("1000"), "unit_cost": Decimal("50")}
+                for product in products.values()
+            ],
+        )
     return Org(workspace, owner, branches, regions, users, customers, products)
 
 

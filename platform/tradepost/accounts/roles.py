@@ -193,6 +193,42 @@ for _role, _extra in {
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
 
+# Inventory (tradepost.inventory; locations and suppliers are master data). The warehouse
+# runs receipts, transfers, deliveries (sales.ship_order, above), stocktakes and
+# adjustments, keeps locations, suppliers and reorder points, and sees costs; sales
+# staff see availability, not cost; executives and finance read everything with costs;
+# dealers see their own orders' deliveries.
+_STOCK_READ = ["inventory.view_stockbalance", "inventory.view_delivery", "masterdata.view_location"]
+_STOCK_COSTS = [
+    "inventory.view_stock_cost",
+    "inventory.view_stockmove",
+    "masterdata.view_supplier",
+    "inventory.view_receipt",
+    "inventory.view_transfer",
+    "inventory.view_stocktake",
+    "inventory.view_stockadjustment",
+]
+_STOCK_KEEPING = [
+    *(
+        f"inventory.{a}_{m}"
+        for m in ("receipt", "transfer", "stocktake")
+        for a in ("add", "change")
+    ),
+    "inventory.add_stockadjustment",
+    "inventory.change_stockbalance",
+    *(f"masterdata.{a}_{m}" for m in ("location", "supplier") for a in ("add", "change")),
+]
+for _role, _extra in {
+    Role.EXECUTIVE: _STOCK_READ + _STOCK_COSTS,
+    Role.SALES_MANAGER: _STOCK_READ,
+    Role.SALESPERSON: _STOCK_READ,
+    Role.WAREHOUSE_MANAGER: _STOCK_READ + _STOCK_COSTS + _STOCK_KEEPING,
+    Role.FINANCE_MANAGER: _STOCK_READ + _STOCK_COSTS,
+    Role.DEALER: ["inventory.view_delivery"],
+}.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
+
+
 def role_label(code: str) -> str:
     try:
         return str(Role(code).label)

@@ -32,6 +32,9 @@ EVENT_TYPES = {
     "order.approved": _("An order was approved by a reviewer"),
     "order.confirmed": _("An order was confirmed and numbered"),
     "order.cancelled": _("An order was cancelled"),
+    "delivery.shipped": _("A delivery left the warehouse (stock issued)"),
+    "delivery.delivered": _("A delivery was signed for"),
+    "stock.low": _("A product's available stock fell below its reorder point"),
     PING: _("Test event, sent on request to one endpoint"),
 }
 

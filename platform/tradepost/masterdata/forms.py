@@ -113,6 +113,9 @@ DOCUMENT_LABELS = {
     "payment": _("Payment receipts"),
     "return": _("Returns"),
     "transfer": _("Stock transfers"),
+    "receipt": _("Goods receipts"),
+    "stocktake": _("Stocktakes"),
+    "stock_adjustment": _("Stock adjustments"),
     "price_adjustment": _("Price adjustments"),
 }
 

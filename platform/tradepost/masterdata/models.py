@@ -254,6 +254,19 @@ class Product(models.Model):
         related_name="products",
         verbose_name=_("tax rate"),
     )
+    tracks_stock = models.BooleanField(
+        _("track stock"),
+        default=True,
+        help_text=_(
+            "Confirmed orders reserve it and deliveries issue it from a warehouse. "
+            "Off for services and goods you do not keep in stock."
+        ),
+    )
+    lot_tracked = models.BooleanField(
+        _("lots and expiry"),
+        default=False,
+        help_text=_("Every receipt and delivery names a lot number with its expiry date."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
@@ -274,6 +287,80 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
+
+
+class Location(models.Model):
+    """A place that holds stock: a warehouse or a store (仓库/门店), in a branch.
+
+    Each branch may name one default location: orders of the branch's customers (or of
+    a branch below it) reserve and ship from there unless the order says otherwise
+    (`selectors.location_default_for`). Deactivate rather than delete: the stock ledger
+    refers to it.
+    """
+
+    class Kind(models.TextChoices):
+        WAREHOUSE = "warehouse", _("Warehouse")
+        STORE = "store", _("Store")
+
+    name = models.CharField(_("name"), max_length=150)
+    code = models.CharField(_("code"), max_length=40)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.WAREHOUSE)
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="locations",
+        verbose_name=_("branch"),
+    )
+    address = models.TextField(_("address"), blank=True)
+    is_default = models.BooleanField(
+        _("branch default"),
+        default=False,
+        help_text=_("Orders of the branch's customers ship from here."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), name="location_unique_code"),
+            # One default per branch; and one workspace-wide default (no branch).
+            models.UniqueConstraint(
+                "branch",
+                condition=models.Q(is_default=True),
+                name="location_one_default_per_branch",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Supplier(models.Model):
+    """Who the company buys from: the "in" side of receipts (供应商)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    contact_name = models.CharField(_("contact"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        ordering = ["name", "pk"]
+        constraints = [_unique_code("supplier")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class StaffProfile(models.Model):

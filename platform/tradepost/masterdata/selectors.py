@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models.functions import Length
 
 from tradepost.masterdata.models import (
     Branch,
     CompanyProfile,
+    Location,
     Product,
     ProductCategory,
     SalesRegion,
     TreeNode,
 )
 from tradepost.principals import Actor
+from tradepost.versioned_cache import VersionedCache
 
 
 def subtree_ids(node: TreeNode) -> QuerySet[Any, int]:
@@ -42,6 +45,46 @@ def region_subtree_ids(region: SalesRegion) -> QuerySet[Any, int]:
 def category_subtree_ids(category: ProductCategory) -> QuerySet[Any, int]:
     """Ids of `category` and all its sub-categories."""
     return subtree_ids(category)
+
+
+# --- Locations -------------------------------------------------------------------------
+
+
+def location_default_for(branch_id: int | None) -> Location | None:
+    """Where a customer of branch `branch_id` is served from: the default location of
+    that branch or of the nearest branch above it, else the workspace's default (no
+    branch), else None. One query: a branch's ancestors are the prefixes of its
+    materialised path."""
+    candidates = Location.objects.filter(is_default=True, is_active=True)
+    if branch_id is None:
+        return candidates.filter(branch__isnull=True).first()
+    path = Branch.objects.filter(pk=branch_id).values("path")[:1]
+    return (
+        candidates.annotate(customer_path=Subquery(path))
+        .filter(Q(branch__isnull=True) | Q(customer_path__startswith=F("branch__path")))
+        .order_by(Length("branch__path").desc(nulls_last=True), "pk")
+        .first()
+    )
+
+
+# Branch → its default location's id: read on every new order, so kept in the cache
+# and forgotten when a location or a branch changes (`apps.py` connects the signals).
+default_locations = VersionedCache("masterdata:default-location")
+
+
+def location_default_id_for(branch_id: int | None) -> int | None:
+    """`location_default_for(branch_id)`'s id, from the cache when it is warm."""
+
+    def load() -> int | None:
+        location = location_default_for(branch_id)
+        return location.pk if location is not None else None
+
+    result: int | None = default_locations.get(str(branch_id), load)
+    return result
+
+
+def locations_active() -> QuerySet[Location]:
+    return Location.objects.filter(is_active=True).select_related("branch")
 
 
 # --- Products ------------------------------------------------------------------------

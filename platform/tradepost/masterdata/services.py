@@ -235,6 +235,9 @@ DEFAULT_FORMATS = {
     "payment": "RC-{year}-{number:05d}",
     "return": "RT-{year}-{number:05d}",
     "transfer": "TR-{year}-{number:05d}",
+    "receipt": "GR-{year}-{number:05d}",
+    "stocktake": "ST-{year}-{number:05d}",
+    "stock_adjustment": "SA-{year}-{number:05d}",
     "price_adjustment": "PA-{year}-{number:05d}",
     "agreement": "MA-{year}-{number:05d}",
 }

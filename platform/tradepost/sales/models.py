@@ -206,6 +206,18 @@ class Order(DocumentTotals):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    warehouse = models.ForeignKey(
+        "masterdata.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("ship from"),
+        help_text=_(
+            "Where the order reserves and ships its goods; by default the "
+            "warehouse of the customer's branch."
+        ),
+    )
     order_date = models.DateField(_("order date"))
     requested_delivery_date = models.DateField(_("requested delivery"), null=True, blank=True)
     deposit = _money(

@@ -53,11 +53,13 @@ from tradepost.background import enqueue_on_commit
 from tradepost.customers.models import Customer
 from tradepost.lifecycle import AnyOf, Lifecycle, Transition, permitted
 from tradepost.lifecycle.rows import lines_replace, rows_lock
+from tradepost.masterdata.models import Location
+from tradepost.masterdata.selectors import location_default_id_for
 from tradepost.masterdata.services import document_number_next
 from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
 from tradepost.principals import Actor
-from tradepost.sales import order_terms, selectors
+from tradepost.sales import fulfilment, order_terms, selectors
 from tradepost.sales.models import (
     Order,
     OrderLine,
@@ -186,9 +188,9 @@ LIFECYCLE: Lifecycle[Order] = Lifecycle(
             verb=pgettext_lazy("cannot be …", "shipped"),
         ),
         Transition(
-            "deliver",
-            source=[S.SHIPPED],
-            target=S.DELIVERED,
+            "deliver",  # to delivered once everything ordered has arrived
+            source=[S.PARTIALLY_SHIPPED, S.SHIPPED],
+            target=None,
             permission="sales.ship_order",
             action="order.delivered",
             verb=pgettext_lazy("cannot be …", "delivered"),
@@ -231,6 +233,7 @@ class OrderChanges(TypedDict, total=False):
     requested_delivery_date: datetime.date | None
     deposit: Decimal | None
     notes: str
+    warehouse: Location | None
 
 
 def _deposit(value: Decimal | None) -> Decimal:
@@ -249,6 +252,12 @@ def _write_lines(order: Order, priced: list[documents.PricedLine], *, new: bool 
         order.lines, (OrderLine(order=order, **line.fields()) for line in priced), new=new
     )
     documents.attach_lines(order, lines)
+
+
+def _warehouse(location: Location) -> Location:
+    if not location.is_active:
+        raise ValidationError({"warehouse": [_("This location is inactive.")]})
+    return location
 
 
 def _check_deposit(deposit: Decimal, gross_total: Decimal) -> None:
@@ -273,8 +282,11 @@ def order_create(
     agreement: Any = None,  # a channel `Agreement` (sales never imports channel)
     quote: Quote | None = None,
     fixed_prices: Mapping[int, tuple[Decimal, str]] | None = None,
+    warehouse: Location | None = None,
 ) -> Order:
-    """A draft order for `customer` with priced lines (see `documents.lines_price`)."""
+    """A draft order for `customer` with priced lines (see `documents.lines_price`).
+    It ships from `warehouse`, by default the location of the customer's branch
+    (`masterdata.selectors.location_default_for`)."""
     documents.require(actor, "sales.add_order")
     documents.require_customer_visible(actor, customer)
     if not customer.is_active:
@@ -315,6 +327,9 @@ def order_create(
         requested_delivery_date=requested_delivery_date,
         deposit=deposit_amount,
         notes=notes or "",
+        warehouse_id=_warehouse(warehouse).pk
+        if warehouse is not None
+        else location_default_id_for(customer.branch_id),
         created_by=user,
         **documents.totals_fields(totals),
     )
@@ -341,7 +356,7 @@ def order_update(
     requested delivery date, deposit and notes."""
     step = LIFECYCLE.start("edit", actor=actor, document=order)
     order = step.lock()
-    unknown = set(changes) - {"requested_delivery_date", "deposit", "notes"}
+    unknown = set(changes) - {"requested_delivery_date", "deposit", "notes", "warehouse"}
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
     if "requested_delivery_date" in changes:
@@ -359,6 +374,9 @@ def order_update(
         order.notes = changes["notes"] or ""
     if "deposit" in changes:
         order.deposit = _deposit(changes["deposit"])
+    if "warehouse" in changes:
+        chosen = changes["warehouse"]
+        order.warehouse = _warehouse(chosen) if chosen is not None else None
     if lines is not None:
         requests = documents.line_requests(lines)
         customer = order.customer
@@ -440,6 +458,9 @@ def order_confirm(*, actor: Actor, order: Order) -> Order:
             dict(locked.lines.values_list("product_id", "quantity")),
             exclude_order_id=locked.pk,
         )
+    keeper = fulfilment.current()
+    if keeper is not None:  # the lines' stock is held before the number is taken
+        keeper.reserve(actor=actor, order=locked)
     now = timezone.now()
     # Numbering last: the sequence row stays locked until this transaction ends.
     number = document_number_next(key="order", year=timezone.localdate(now).year)
@@ -497,8 +518,31 @@ def _line_quantities(
 def order_ship(
     *, actor: Actor, order: Order, quantities: Mapping[int, Decimal] | None = None
 ) -> Order:
-    """Record a shipment: `quantities` maps line id → quantity shipped now; without it,
-    everything still open ships. The order becomes partially shipped or shipped."""
+    """Ship goods of the order now: `quantities` maps line id → quantity; without it,
+    everything still open ships. With inventory, this is a delivery made and shipped
+    at once (stock issued from the order's warehouse); see `sales.fulfilment`."""
+    keeper = fulfilment.current()
+    if keeper is not None:
+        return keeper.ship(actor=actor, order=order, quantities=quantities)
+    return order_lines_ship(actor=actor, order=order, quantities=quantities)
+
+
+@transaction.atomic
+def order_deliver(*, actor: Actor, order: Order) -> Order:
+    """Everything shipped has arrived (signed delivery notes)."""
+    keeper = fulfilment.current()
+    if keeper is not None:
+        return keeper.deliver(actor=actor, order=order)
+    return order_lines_deliver(actor=actor, order=order)
+
+
+@transaction.atomic
+def order_lines_ship(
+    *, actor: Actor, order: Order, quantities: Mapping[int, Decimal] | None = None
+) -> Order:
+    """The ship step itself: `quantities` (line id → quantity; None: all still open)
+    leave on the order's lines, and the order becomes partially shipped or shipped.
+    Called by whoever issued the goods (a delivery, or `order_ship` without stock)."""
     step = LIFECYCLE.start("ship", actor=actor, document=order)
     locked = step.lock()
     lines = rows_lock(locked.lines.select_related("product"), of=("self",))
@@ -527,14 +571,33 @@ def order_ship(
 
 
 @transaction.atomic
-def order_deliver(*, actor: Actor, order: Order) -> Order:
-    """The customer received everything shipped (signed delivery note)."""
+def order_lines_deliver(
+    *, actor: Actor, order: Order, quantities: Mapping[int, Decimal] | None = None
+) -> Order:
+    """The deliver step itself: `quantities` (line id → quantity; None: everything
+    shipped) arrived. Once all that was ordered has shipped and arrived, the order is
+    delivered; until then it keeps its status."""
     step = LIFECYCLE.start("deliver", actor=actor, document=order)
     locked = step.lock()
-    for line in rows_lock(locked.lines.all()):
-        line.delivered_quantity = line.shipped_quantity
-        line.save(update_fields=["delivered_quantity"])
-    return step.finish(fields={"delivered_at": timezone.now()})
+    lines = rows_lock(locked.lines.all())
+    arrived: dict[str, str] = {}
+    for line in lines:
+        if quantities is None:
+            now_delivered = line.shipped_quantity
+        else:
+            now_delivered = line.delivered_quantity + quantities.get(line.pk, arithmetic.ZERO)
+        if now_delivered > line.shipped_quantity:
+            raise ValidationError({"lines": [_("More would arrive than was shipped.")]})
+        if now_delivered != line.delivered_quantity:
+            arrived[str(line.pk)] = str(now_delivered - line.delivered_quantity)
+            line.delivered_quantity = now_delivered
+            line.save(update_fields=["delivered_quantity"])
+    complete = all(line.delivered_quantity >= line.quantity for line in lines)
+    if complete:
+        return step.finish(
+            to=S.DELIVERED, fields={"delivered_at": timezone.now()}, data={"lines": arrived}
+        )
+    return step.finish(data={"lines": arrived, "complete": False})
 
 
 @transaction.atomic
@@ -553,6 +616,9 @@ def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
     reason = (reason or "").strip()
     if locked.status == S.CONFIRMED and not reason:
         raise ValidationError({"reason": [_("Say why a confirmed order is cancelled.")]})
+    keeper = fulfilment.current()
+    if keeper is not None and locked.status == S.CONFIRMED:
+        keeper.release(actor=actor, order=locked)
     return step.finish(
         fields={"cancelled_at": timezone.now(), "cancel_reason": reason[:300]},
         data={"reason": reason},
@@ -621,6 +687,9 @@ def order_return_create(
             % {"number": order_return.number, "order": locked.number},
             order_return=order_return,
         )
+    keeper = fulfilment.current()
+    if keeper is not None:
+        keeper.returned(actor=actor, order_return=order_return)
     step.finish(data={"return": order_return.number, "gross_total": str(order_return.gross_total)})
     return order_return
 

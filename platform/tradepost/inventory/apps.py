@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InventoryConfig(AppConfig):
+    name = "tradepost.inventory"
+    label = "inventory"
+    verbose_name = _("Inventory")
+
+    def ready(self) -> None:
+        # Orders reserve, ship, deliver and take returns through the stock ledger.
+        from tradepost.inventory.fulfilment import StockFulfilment
+        from tradepost.sales import fulfilment
+
+        fulfilment.register(StockFulfilment())

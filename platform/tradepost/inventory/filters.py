@@ -1,0 +1,141 @@
+"""The FilterSets of stock and the inventory documents: one per resource, used by its
+API list (`filterset_class`) and extended by its list page (`<Resource>ListFilter`,
+drawn by `includes/filter_form.html` through `tradepost.workspace.lists.list_page`)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+
+from tradepost.inventory.models import (
+    Delivery,
+    Receipt,
+    StockAdjustment,
+    StockBalance,
+    StockMove,
+    Stocktake,
+    Transfer,
+)
+from tradepost.inventory.selectors import below_threshold_q
+from tradepost.masterdata.models import ProductCategory
+from tradepost.masterdata.selectors import category_subtree_ids
+from tradepost.workspace.filters import UpdatedSinceFilterSet
+
+
+# --- Stock ---------------------------------------------------------------------------
+class StockBalanceFilter(UpdatedSinceFilterSet):
+    product = django_filters.NumberFilter(field_name="product_id", label="Product id.")
+    warehouse = django_filters.NumberFilter(field_name="location_id", label="Location id.")
+    category = django_filters.NumberFilter(
+        method="_category", label="Product category id (its sub-categories included)."
+    )
+    below_threshold = django_filters.BooleanFilter(
+        method="_below", label="Only balances whose available stock is under the reorder point."
+    )
+    in_stock = django_filters.BooleanFilter(
+        method="_in_stock", label="Only balances with stock on hand or in transit."
+    )
+
+    class Meta:
+        model = StockBalance
+        fields = [
+            "product",
+            "warehouse",
+            "category",
+            "below_threshold",
+            "in_stock",
+            "updated_since",
+        ]
+
+    def _category(self, rows: QuerySet, name: str, value: int) -> QuerySet:
+        category = ProductCategory.objects.filter(pk=value).first()
+        if category is None:
+            return rows.none()
+        return rows.filter(product__category_id__in=category_subtree_ids(category))
+
+    def _below(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return rows
+        return rows.filter(below_threshold_q()) if value else rows.exclude(below_threshold_q())
+
+    def _in_stock(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return rows
+        return rows.exclude(on_hand=0, in_transit=0)
+
+
+class StockMoveFilter(django_filters.FilterSet):
+    product = django_filters.NumberFilter(field_name="product_id", label="Product id.")
+    warehouse = django_filters.NumberFilter(field_name="location_id", label="Location id.")
+    kind = django_filters.ChoiceFilter(choices=StockMove.Kind.choices)
+    lot = django_filters.NumberFilter(field_name="lot_id", label="Lot id.")
+    document_type = django_filters.CharFilter(max_length=30)
+    document_id = django_filters.NumberFilter()
+    created_from = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = StockMove
+        fields = [
+            "product",
+            "warehouse",
+            "kind",
+            "lot",
+            "document_type",
+            "document_id",
+            "created_from",
+            "created_to",
+        ]
+
+
+# --- Documents -----------------------------------------------------------------------
+class DeliveryFilter(UpdatedSinceFilterSet):
+    order = django_filters.NumberFilter(field_name="order_id", label="Order id.")
+    customer = django_filters.NumberFilter(field_name="order__customer_id", label="Customer id.")
+    warehouse = django_filters.NumberFilter(field_name="location_id", label="Location id.")
+    status = django_filters.ChoiceFilter(choices=Delivery.Status.choices)
+    number = django_filters.CharFilter(max_length=40)
+
+    class Meta:
+        model = Delivery
+        fields = ["order", "customer", "warehouse", "status", "number", "updated_since"]
+
+
+class ReceiptFilter(UpdatedSinceFilterSet):
+    supplier = django_filters.NumberFilter(field_name="supplier_id", label="Supplier id.")
+    warehouse = django_filters.NumberFilter(field_name="location_id", label="Location id.")
+    status = django_filters.ChoiceFilter(choices=Receipt.Status.choices)
+    number = django_filters.CharFilter(max_length=40)
+
+    class Meta:
+        model = Receipt
+        fields = ["supplier", "warehouse", "status", "number", "updated_since"]
+
+
+class TransferFilter(UpdatedSinceFilterSet):
+    source = django_filters.NumberFilter(field_name="source_id", label="From location id.")
+    destination = django_filters.NumberFilter(field_name="destination_id", label="To location id.")
+    status = django_filters.ChoiceFilter(choices=Transfer.Status.choices)
+    number = django_filters.CharFilter(max_length=40)
+
+    class Meta:
+        model = Transfer
+        fields = ["source", "destination", "status", "number", "updated_since"]
+
+
+class StocktakeFilter(UpdatedSinceFilterSet):
+    warehouse = django_filters.NumberFilter(field_name="location_id", label="Location id.")
+    status = django_filters.ChoiceFilter(choices=Stocktake.Status.choices)
+
+    class Meta:
+        model = Stocktake
+        fields = ["warehouse", "status", "updated_since"]
+
+
+class StockAdjustmentFilter(django_filters.FilterSet):
+    warehouse = django_filters.NumberFilter(field_name="location_id", label="Location id.")
+    is_opening = django_filters.BooleanFilter()
+
+    class Meta:
+        model = StockAdjustment
+        fields = ["warehouse", "is_opening"]
