@@ -113,6 +113,35 @@ def clone_template(schema_name: str) -> None:
             "SELECT public.clone_schema(%s, %s, 'DATA')",
             [settings.TENANT_BASE_SCHEMA, schema_name],
         )
+        _constraint_names_restore(cursor, settings.TENANT_BASE_SCHEMA, schema_name)
+
+
+# The clone re-creates unique constraints under PostgreSQL's generated names
+# (`<table>_<columns>_key`); a later migration that drops or alters one by its declared
+# name would then fail in every cloned workspace. This puts the template's names back:
+# each constraint of the clone matched to the template's by table, type and definition.
+_RENAMES_SQL = """
+SELECT format('ALTER TABLE %%I.%%I RENAME CONSTRAINT %%I TO %%I',
+              clone_ns.nspname, clone_table.relname, clone_con.conname, template_con.conname)
+FROM pg_constraint template_con
+JOIN pg_class template_table ON template_table.oid = template_con.conrelid
+JOIN pg_namespace template_ns ON template_ns.oid = template_table.relnamespace
+JOIN pg_namespace clone_ns ON clone_ns.nspname = %(clone)s
+JOIN pg_class clone_table
+  ON clone_table.relnamespace = clone_ns.oid AND clone_table.relname = template_table.relname
+JOIN pg_constraint clone_con
+  ON clone_con.conrelid = clone_table.oid AND clone_con.contype = template_con.contype
+ AND pg_get_constraintdef(clone_con.oid) = pg_get_constraintdef(template_con.oid)
+WHERE template_ns.nspname = %(template)s
+  AND template_con.contype IN ('u', 'p', 'x')
+  AND clone_con.conname <> template_con.conname
+"""
+
+
+def _constraint_names_restore(cursor, template: str, clone: str) -> None:  # type: ignore[no-untyped-def]
+    cursor.execute(_RENAMES_SQL, {"template": template, "clone": clone})
+    for (statement,) in cursor.fetchall():
+        cursor.execute(statement)
 
 
 def pool_add() -> Tenant:

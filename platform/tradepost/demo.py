@@ -1,6 +1,7 @@
 """The demo workspace's sales menu: each app seeds its own documents (`<app>/demo.py`),
-in the order they build on each other — the pipeline, pricing (promotions), sales
-(orders and quotes), then the dealer channel (an agreement with an order under it,
+in the order they build on each other — the pipeline, pricing (promotions), stock
+(locations, opening stock, receipts, transfers), sales (orders and quotes, shipped
+through deliveries), then the dealer channel (an agreement with an order under it,
 dealers' stock, demand plans, a price adjustment). Master data and customers come
 first (`cli.py`). Every step is idempotent; running it again adds nothing."""
 
@@ -10,6 +11,7 @@ from django.db import transaction
 
 from tradepost.accounts.models import User
 from tradepost.channel import demo as channel_demo
+from tradepost.inventory import demo as inventory_demo
 from tradepost.pipeline import demo as pipeline_demo
 from tradepost.pricing import demo as pricing_demo
 from tradepost.sales import demo as sales_demo
@@ -21,6 +23,8 @@ def seed_sales_menu(*, actor: User) -> int:
     many orders the sales seed made (0 when the workspace had orders already)."""
     pipeline_demo.seed_demo(actor=actor)
     pricing_demo.seed_demo(actor=actor)
+    inventory_demo.seed_stock(actor=actor)  # orders confirm against it
     made = sales_demo.seed_demo(actor=actor)
+    inventory_demo.seed_deliveries(actor=actor)
     channel_demo.seed_demo(actor=actor)
     return made

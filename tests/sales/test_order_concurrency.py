@@ -27,7 +27,11 @@ def approved_orders(committed_customer, django_db_blocker):  # noqa: F811 - fixt
     with django_db_blocker.unblock():
         with schema_context(workspace.schema):
             product = md.product_create(
-                actor=owner, sku="RACE-KT", name="Race kettle", list_price=Decimal("10.00")
+                actor=owner,
+                sku="RACE-KT",
+                name="Race kettle",
+                list_price=Decimal("10.00"),
+                tracks_stock=False,  # numbering is raced here; stock in tests/inventory
             )
             made = []
             for _ in range(THREADS):

@@ -75,6 +75,10 @@ def _table_counts() -> dict[str, int]:
 
 
 def _migrate(targets) -> MigrationExecutor:
+    # Going back drops the inventory tables the demo wrote to in this transaction:
+    # their deferred foreign-key checks run first, or PostgreSQL refuses the ALTER.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     ContentType.objects.clear_cache()

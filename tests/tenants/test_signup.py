@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
@@ -251,3 +252,21 @@ def test_signup_api_reports_every_field_problem_at_once(public_client):
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) >= {"slug", "owner_email", "password"}
+
+
+def test_a_cloned_workspace_keeps_the_templates_constraint_names(alpha):
+    """Clones carry the declared names of unique constraints (PostgreSQL would name them
+    `<table>_<columns>_key`), so a later migration can drop or change them by name."""
+    query = """
+        SELECT cls.relname, con.conname FROM pg_constraint con
+        JOIN pg_class cls ON cls.oid = con.conrelid
+        JOIN pg_namespace ns ON ns.oid = cls.relnamespace
+        WHERE ns.nspname = %s AND con.contype IN ('u', 'p')
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, [settings.TENANT_BASE_SCHEMA])
+        template = set(cursor.fetchall())
+        cursor.execute(query, [alpha.schema])
+        cloned = set(cursor.fetchall())
+    assert ("inventory_stockbalance", "stockbalance_unique") in template
+    assert cloned == template

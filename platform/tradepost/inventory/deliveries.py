@@ -173,9 +173,8 @@ def delivery_create(
             )
         elif quantity > open_left[line_id]:
             errors.append(
-                _("Line %(position)s (%(sku)s): only %(left)s left to deliver.")
+                _("%(sku)s: only %(left)s left to ship.")
                 % {
-                    "position": line.position,
                     "sku": line.product.sku,
                     "left": decimal_text(max(open_left[line_id], Decimal(0))),
                 }

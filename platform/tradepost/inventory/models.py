@@ -562,9 +562,14 @@ class StocktakeLine(models.Model):
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(
+                fields=["stocktake", "product"],
+                condition=models.Q(lot__isnull=True),
+                name="stocktakeline_unique_product",
+            ),
+            models.UniqueConstraint(
                 fields=["stocktake", "product", "lot"],
-                name="stocktakeline_unique",
-                nulls_distinct=False,
+                condition=models.Q(lot__isnull=False),
+                name="stocktakeline_unique_lot",
             ),
             models.CheckConstraint(
                 condition=models.Q(counted__gte=0) | models.Q(counted__isnull=True),

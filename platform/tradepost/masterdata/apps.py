@@ -9,25 +9,19 @@ class MasterdataConfig(AppConfig):
 
     def ready(self) -> None:
         # New orders read the default location of their customer's branch from the
-        # cache; any change to a location or a branch (a move changes its path) forgets it.
+        # cache; any change to a location forgets it (and so does moving a branch:
+        # `services._move`).
         from django.db.models.signals import post_delete, post_save
 
-        from tradepost.masterdata.models import Branch, Location
+        from tradepost.masterdata.models import Location
         from tradepost.masterdata.selectors import default_locations
 
-        def forget(**kwargs: object) -> None:
-            default_locations.invalidate()
-
-        for model in (Location, Branch):
-            post_save.connect(
-                forget, sender=model, weak=False, dispatch_uid=f"default-location-{model.__name__}"
-            )
-            post_delete.connect(
-                forget,
-                sender=model,
-                weak=False,
-                dispatch_uid=f"default-location-del-{model.__name__}",
-            )
+        post_save.connect(
+            default_locations.invalidate, sender=Location, dispatch_uid="location-saved"
+        )
+        post_delete.connect(
+            default_locations.invalidate, sender=Location, dispatch_uid="location-deleted"
+        )
 
         # Registers the `products` resource for import and export.
         from tradepost.masterdata import importing  # noqa: F401

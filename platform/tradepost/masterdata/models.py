@@ -331,9 +331,13 @@ class Location(models.Model):
             # One default per branch; and one workspace-wide default (no branch).
             models.UniqueConstraint(
                 "branch",
-                condition=models.Q(is_default=True),
+                condition=models.Q(is_default=True, branch__isnull=False),
                 name="location_one_default_per_branch",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                "is_default",
+                condition=models.Q(is_default=True, branch__isnull=True),
+                name="location_one_workspace_default",
             ),
         ]
 

@@ -32,6 +32,7 @@ from tradepost.masterdata.models import (
     TaxRate,
     TreeNode,
 )
+from tradepost.masterdata.selectors import default_locations
 from tradepost.principals import Actor
 
 
@@ -408,12 +409,16 @@ def _move(node: TreeNode, parent: TreeNode | None) -> None:
         return
     if parent is None:
         model.objects.move(node, model.objects.get_first_root_node(), pos="last-sibling")
+        if model is Branch:
+            default_locations.invalidate()
         return
     if not isinstance(parent, model):
         raise ValidationError({"parent": [_("Choose a parent of the same kind.")]})
     if parent.path.startswith(node.path):
         raise ValidationError({"parent": [_("A node cannot be moved under itself.")]})
     model.objects.move(node, parent, pos="last-child")
+    if model is Branch:  # a moved branch may fall under another default location
+        default_locations.invalidate()
 
 
 # --- Products ----------------------------------------------------------------------------
@@ -429,6 +434,8 @@ PRODUCT_FIELDS = (
     "list_price",
     "currency",
     "tax_rate",
+    "tracks_stock",
+    "lot_tracked",
     "is_active",
 )
 
@@ -447,6 +454,8 @@ class ProductFields(TypedDict, total=False):
     list_price: Decimal
     currency: str
     tax_rate: TaxRate | None
+    tracks_stock: bool
+    lot_tracked: bool
     is_active: bool
 
 
@@ -462,6 +471,8 @@ def product_values(changes: Mapping[str, Any]) -> dict[str, Any]:
             values[name] = _product_value(name, value)
         except ValidationError as exc:
             errors.update(exc.message_dict)
+    if values.get("lot_tracked") and values.get("tracks_stock") is False:
+        errors["lot_tracked"] = [_("A product with lots keeps track of its stock.")]
     if errors:
         raise ValidationError(errors)
     return values
@@ -481,7 +492,7 @@ def _product_value(name: str, value: Any) -> Any:
         return money(value, field=name)
     if name == "currency":
         return _currency(value)
-    if name == "is_active":
+    if name in ("is_active", "tracks_stock", "lot_tracked"):
         return bool(value)
     if name == "category":
         if value is not None and not isinstance(value, ProductCategory):

@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'location',
                 'verbose_name_plural': 'locations',
                 'ordering': ['name', 'pk'],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('code'), name='location_unique_code'), models.UniqueConstraint(models.F('branch'), condition=models.Q(('is_default', True)), name='location_one_default_per_branch', nulls_distinct=False)],
+                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('code'), name='location_unique_code'), models.UniqueConstraint(models.F('branch'), condition=models.Q(('branch__isnull', False), ('is_default', True)), name='location_one_default_per_branch'), models.UniqueConstraint(models.F('is_default'), condition=models.Q(('branch__isnull', True), ('is_default', True)), name='location_one_workspace_default')],
             },
         ),
         migrations.AlterField(
