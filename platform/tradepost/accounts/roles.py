@@ -215,6 +215,7 @@ _STOCK_KEEPING = [
         for a in ("add", "change")
     ),
     "inventory.add_stockadjustment",
+    "inventory.add_stockbalance",  # with change: imports opening stock
     "inventory.change_stockbalance",
     *(f"masterdata.{a}_{m}" for m in ("location", "supplier") for a in ("add", "change")),
 ]

@@ -123,6 +123,7 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "stocktake.cancelled": _("Stocktake cancelled"),
     "stock_adjustment.posted": _("Stock adjusted"),
     "stock.reorder_point_set": _("Reorder point set"),
+    "stock.opening_imported": _("Opening stock imported"),
     "location.created": _("Location added"),
     "location.updated": _("Location changed"),
     "supplier.created": _("Supplier added"),

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -193,7 +193,7 @@ def import_validate(
                 values[column.attribute] = parse[column.name](text, report.context)
             except ValidationError as exc:
                 report.add_error(number, column.name, text, " ".join(exc.messages))
-        key = texts.get(key_name, "").casefold()
+        key = (spec.row_key(texts) if spec.row_key else texts.get(key_name, "")).casefold()
         if key:
             if key in seen:
                 report.add_error(
@@ -214,7 +214,10 @@ def import_validate(
 
 
 def _empty_value(spec: ResourceSpec, column: Column) -> Any:
-    field = spec.model._meta.get_field(column.attribute)
+    try:
+        field = spec.model._meta.get_field(column.attribute)
+    except FieldDoesNotExist:
+        return None  # a column of a posted row (ResourceSpec.apply), not a model field
     if isinstance(field, models.BooleanField):
         return field.default if field.has_default() else False
     if field.null:
@@ -226,6 +229,8 @@ def _empty_value(spec: ResourceSpec, column: Column) -> Any:
 
 def _find_existing(spec: ResourceSpec, report: ImportReport, *, actor: Actor, lock: bool) -> None:
     """Match keys to records (ignoring case); keys outside the actor's scope are errors."""
+    if spec.apply is not None:
+        return  # rows are posted, not matched to records
     key_field = spec.key_column.attribute
     keys = list({row.key for row in report.rows if row.key})
     scoped = spec.queryset(actor)
@@ -285,6 +290,8 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Actor) -> I
         (updates if existing is not None else creates).append(obj)
     fields = sorted({column.attribute for column in report.columns} - {key_attribute})
     has_updated_at = any(f.name == "updated_at" for f in spec.model._meta.concrete_fields)
+    if spec.apply is not None:
+        return _posted(spec, report, actor=actor)
     try:
         with transaction.atomic():
             _relock(spec, report, actor=actor)
@@ -314,6 +321,20 @@ def import_apply(spec: ResourceSpec, report: ImportReport, *, actor: Actor) -> I
                 ]
             }
         ) from exc
+    report.applied = True
+    return report
+
+
+def _posted(spec: ResourceSpec, report: ImportReport, *, actor: Actor) -> ImportReport:
+    """`import_apply` for a resource that posts its rows (`ResourceSpec.apply`)."""
+    assert spec.apply is not None
+    try:
+        with transaction.atomic():
+            created, updated = spec.apply(actor, report.rows, report.context)
+            if spec.finished is not None:
+                spec.finished(actor, created, updated)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
     report.applied = True
     return report
 

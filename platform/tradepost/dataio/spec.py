@@ -63,6 +63,14 @@ class ResourceSpec:
     * `list_url` — URL name of the resource's list page (the import page returns there);
     * `browser_queryset(actor, query)` — the list page's filtered records for the
       browser's export button, from its query string (default: `queryset(actor)`).
+
+    A resource whose rows are not records to create or update but entries to post (the
+    opening stock: each row a quantity of a product at a location) sets
+    * `row_key(cells)` — a row's identity from its cells (location + SKU + lot), each
+      appearing once per file, instead of the `key` column alone;
+    * `apply(actor, rows, context)` — writes the checked rows (inside the import's
+      transaction; a ValidationError fails the whole file) and returns how many
+      records it created and updated. Nothing is matched to existing records then.
     """
 
     name: str
@@ -79,6 +87,8 @@ class ResourceSpec:
     export_queryset: Callable[[models.QuerySet], models.QuerySet] = lambda qs: qs
     list_url: str = ""
     browser_queryset: Callable[[Any, Any], models.QuerySet] | None = None
+    row_key: Callable[[dict[str, str]], str] | None = None
+    apply: Callable[[Any, list[Any], dict[str, Any]], tuple[int, int]] | None = None
     max_rows: int = 50_000
 
     @property

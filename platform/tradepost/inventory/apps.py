@@ -13,3 +13,6 @@ class InventoryConfig(AppConfig):
         from tradepost.sales import fulfilment
 
         fulfilment.register(StockFulfilment())
+
+        # Registers the `opening_stock` resource for import and export.
+        from tradepost.inventory import importing  # noqa: F401
