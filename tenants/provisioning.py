@@ -138,7 +138,7 @@ WHERE template_ns.nspname = %(template)s
 """
 
 
-def _constraint_names_restore(cursor, template: str, clone: str) -> None:  # type: ignore[no-untyped-def]
+def _constraint_names_restore(cursor, template: str, clone: str) -> None:
     cursor.execute(_RENAMES_SQL, {"template": template, "clone": clone})
     for (statement,) in cursor.fetchall():
         cursor.execute(statement)

@@ -46,7 +46,7 @@ def _prepare(actor: Actor) -> dict[str, Any]:
     return {"locations": table, "products": {p.sku.casefold(): p for p in products}}
 
 
-_decimal = decimal_parser(StockBalance._meta.get_field("on_hand"))  # type: ignore[arg-type]  # a concrete field
+_decimal = decimal_parser(StockBalance._meta.get_field("on_hand"))
 
 
 def _quantity(text: str, context: dict[str, Any]) -> Decimal:

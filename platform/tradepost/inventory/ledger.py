@@ -33,7 +33,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tradepost import events
-from tradepost.inventory.models import COST, LotBalance, StockBalance, StockMove
+from tradepost.inventory.models import COST_DECIMAL_PLACES, LotBalance, StockBalance, StockMove
 from tradepost.lifecycle.rows import rows_lock
 from tradepost.masterdata.models import Location, Product
 from tradepost.pricing.documents import actor_user
@@ -41,7 +41,7 @@ from tradepost.pricing.lines import decimal_text
 from tradepost.principals import Actor
 
 ZERO = Decimal("0")
-COST_PLACES = Decimal(1).scaleb(-COST["decimal_places"])
+COST_PLACES = Decimal(1).scaleb(-COST_DECIMAL_PLACES)
 
 Key = tuple[int, int]  # (product id, location id)
 

@@ -16,6 +16,7 @@ negative on-hand, a negative reservation and a reservation above what is on hand
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -25,14 +26,20 @@ from tradepost.amounts import QUANTITY
 from tradepost.modelfields import quantity_field as _quantity
 from tradepost.modelfields import user_field as _user
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MIN_QUANTITY = Decimal("0.001")
 # Unit costs carry four places (a 3-for-1.00 item costs 0.3333).
-COST = {"max_digits": 18, "decimal_places": 4}
+COST_MAX_DIGITS = 18
+COST_DECIMAL_PLACES = 4
 
 
-def _cost(verbose_name, **kwargs) -> models.DecimalField:  # type: ignore[no-untyped-def]
+def _cost(verbose_name: StrOrPromise, **kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", Decimal("0"))
-    return models.DecimalField(verbose_name, **COST, **kwargs)
+    return models.DecimalField(
+        verbose_name, max_digits=COST_MAX_DIGITS, decimal_places=COST_DECIMAL_PLACES, **kwargs
+    )
 
 
 class Lot(models.Model):

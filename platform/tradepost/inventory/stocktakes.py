@@ -208,7 +208,7 @@ def stocktake_post(*, actor: Actor, stocktake: Stocktake, reason: str = "") -> S
         current = (
             posting.lot_balances[(row.lot_id, place)].on_hand if row.lot_id else balance.on_hand
         )
-        difference = row.counted - current  # type: ignore[operator]
+        difference = row.counted - current
         if difference == 0:
             continue
         if balance.on_hand + difference < balance.reserved:

@@ -12,10 +12,10 @@ from tradepost.inventory.checks import ledger_mismatches
 class Command(BaseCommand):
     help = "Check that stock balances equal the sums of the stock ledger."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--schema", help="Only this workspace's schema.")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         tenants = get_tenant_model().objects.exclude(schema_name="public")
         if options["schema"]:
             tenants = tenants.filter(schema_name=options["schema"])
