@@ -476,3 +476,23 @@ def test_every_declared_step_has_its_api_endpoint(lifecycle, viewset):
             assert "patch" in viewset.http_method_names, transition.name
         else:
             assert transition.api_path in routes, transition.name
+
+
+def test_goods_found_that_the_sheet_did_not_list_are_counted_in(sales_org, admin, store):
+    sheet = admin.post(STOCKTAKES, {"warehouse": store.pk, "reason": "Opening count"}).json()
+    assert sheet["lines"] == []
+    path = f"{STOCKTAKES}{sheet['id']}/"
+    kettle = sales_org.products["kettle"].pk
+
+    counted = admin.post(f"{path}counts/", {"add": [{"product": kettle, "counted": "5"}]})
+
+    assert counted.status_code == 200, counted.json()
+    assert [
+        (line["product"]["id"], line["expected"], line["counted"])
+        for line in counted.json()["lines"]
+    ] == [(kettle, "0.000", "5.000")]
+    again = admin.post(f"{path}counts/", {"add": [{"product": kettle, "counted": "6"}]})
+    assert again.status_code == 400
+    assert again.json()["errors"]["lines"] == ["KT-1 is on the sheet already."]
+    assert admin.post(f"{path}post/").status_code == 200
+    assert _stock(sales_org, code="SH-STORE").on_hand == Decimal("5")
