@@ -81,6 +81,11 @@ class ReceiptCreateSerializer(StrictSerializer):
 
 class ReceiptUpdateSerializer(ReceiptCreateSerializer):
     warehouse = ActiveLocationField(required=False)
+    supplier = serializers.PrimaryKeyRelatedField(
+        queryset=Supplier.objects.filter(is_active=True),
+        required=False,
+        help_text="Another supplier (a receipt keeps one once named).",
+    )
     lines = ReceiptLineInputSerializer(  # type: ignore[call-arg]
         many=True,
         allow_empty=False,
