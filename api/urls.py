@@ -9,6 +9,7 @@ from api.endpoints.keys import ApiKeyViewSet
 from api.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 from tradepost.channel import api as channel_api
 from tradepost.customers import api as customers_api
+from tradepost.inventory import api as inventory_api
 from tradepost.masterdata import api as md_api
 from tradepost.pipeline import api as pipeline_api
 from tradepost.pricing import api as pricing_api
@@ -36,7 +37,14 @@ router.register("branches", md_api.BranchViewSet, basename="branch")
 router.register("regions", md_api.SalesRegionViewSet, basename="region")
 router.register("tax-rates", md_api.TaxRateViewSet, basename="tax-rate")
 # The sales menu's modules, each listing its viewsets in ROUTES.
-for _area in (pipeline_api, *sales_api.AREAS, pricing_api, *channel_api.AREAS):
+# Inventory: warehouses, suppliers, stock and the stock documents.
+for _area in (
+    pipeline_api,
+    *sales_api.AREAS,
+    pricing_api,
+    *channel_api.AREAS,
+    *inventory_api.AREAS,
+):
     for _prefix, _viewset, _basename in _area.ROUTES:
         router.register(_prefix, _viewset, basename=_basename)
 

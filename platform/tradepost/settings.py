@@ -402,6 +402,12 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "DemandPlanStatusEnum": "tradepost.channel.models.DemandPlan.Status",
         "PriceAdjustmentStatusEnum": "tradepost.channel.models.PriceAdjustment.Status",
         "SettlementCreditStatusEnum": "tradepost.sales.models.SettlementCredit.Status",
+        "LocationKindEnum": "tradepost.masterdata.models.Location.Kind",
+        "StockMoveKindEnum": "tradepost.inventory.models.StockMove.Kind",
+        "DeliveryStatusEnum": "tradepost.inventory.models.Delivery.Status",
+        "ReceiptStatusEnum": "tradepost.inventory.models.Receipt.Status",
+        "TransferStatusEnum": "tradepost.inventory.models.Transfer.Status",
+        "StocktakeStatusEnum": "tradepost.inventory.models.Stocktake.Status",
     }
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)

@@ -12,7 +12,9 @@ from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,10 +27,12 @@ from tradepost.masterdata.models import (
     CompanyProfile,
     Currency,
     DocumentSequence,
+    Location,
     Product,
     ProductCategory,
     SalesRegion,
     StaffProfile,
+    Supplier,
     TaxRate,
     TreeNode,
 )
@@ -86,6 +90,9 @@ _UNIQUE_FIELDS = {
     "productcategory_unique_code": "code",
     "taxrate_unique_name": "name",
     "bankaccount_unique_number": "account_number",
+    "location_unique_code": "code",
+    "location_one_default_per_branch": "is_default",
+    "supplier_unique_code": "code",
 }
 
 
@@ -592,3 +599,197 @@ def staff_profile_set(
         data={"branch_id": branch.pk, "region_id": region.pk if region else None},
     )
     return profile
+
+
+# --- Locations and suppliers ---------------------------------------------------------------
+
+LOCATION_FIELDS = ("name", "code", "kind", "branch", "address", "is_default", "is_active")
+SUPPLIER_FIELDS = ("name", "code", "contact_name", "phone", "email", "address", "is_active")
+
+
+def _code_free(model: type[Location] | type[Supplier], code: str, exclude: int | None) -> None:
+    """Codes are unique ignoring case (the database's constraint says so too)."""
+    if not code:
+        return
+    taken = model.objects.filter(code__iexact=code)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
+    if taken.exists():
+        raise ValidationError(
+            {"code": [_("The code %(code)s is already used by another record.") % {"code": code}]}
+        )
+
+
+def _location_values(changes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(LOCATION_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name in ("name", "code"):
+            max_length = 150 if name == "name" else 40
+            values[name] = _text(value, field=name, max_length=max_length, required=True)
+        elif name == "address":
+            values[name] = _text(value, field=name, max_length=2000)
+        elif name == "kind":
+            if value not in Location.Kind.values:
+                raise ValidationError({name: [_("Choose a warehouse or a store.")]})
+            values[name] = str(value)
+        elif name == "branch":
+            if value is not None and not isinstance(value, Branch):
+                raise ValidationError({name: [_("Choose a branch.")]})
+            values[name] = value
+        else:  # is_default, is_active
+            values[name] = bool(value)
+    return values
+
+
+def _location_default_take(location: Location) -> None:
+    """`location` becomes its branch's default: the branch's previous default (locked
+    first, so two at once queue) stops being one, in the caller's transaction."""
+    same_branch = (
+        Q(branch__isnull=True) if location.branch_id is None else Q(branch_id=location.branch_id)
+    )
+    previous = list(
+        Location.objects.select_for_update()
+        .filter(same_branch, is_default=True)
+        .exclude(pk=location.pk)
+    )
+    for other in previous:
+        other.is_default = False
+        other.save(update_fields=["is_default", "updated_at"])
+
+
+def _location_check(location: Location) -> None:
+    if location.is_default and not location.is_active:
+        raise ValidationError(
+            {
+                "is_active": [
+                    _("A branch's default location must be active; choose another default first.")
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def location_create(
+    *,
+    actor: Actor,
+    name: str,
+    code: str,
+    kind: str = Location.Kind.WAREHOUSE,
+    branch: Branch | None = None,
+    address: str = "",
+    is_default: bool = False,
+    is_active: bool = True,
+) -> Location:
+    """Add a warehouse or store. Codes are unique ignoring case; making it its branch's
+    default (the workspace's, without a branch) takes the flag from the previous one."""
+    _require(actor, "masterdata.add_location")
+    values = _location_values(
+        {
+            "name": name,
+            "code": code,
+            "kind": kind,
+            "branch": branch,
+            "address": address,
+            "is_default": is_default,
+            "is_active": is_active,
+        }
+    )
+    _code_free(Location, values["code"], None)
+    location = Location(**values)
+    _location_check(location)
+    if location.is_default:
+        _location_default_take(location)
+    _saved(location)
+    audit_record(actor=actor, action="location.created", target=location)
+    return location
+
+
+@transaction.atomic
+def location_update(*, actor: Actor, location: Location, **changes: Any) -> Location:
+    """Change a location's fields. Deactivate rather than delete: the stock ledger
+    refers to it. Making it the default unsets its branch's previous default."""
+    _require(actor, "masterdata.change_location")
+    values = _location_values(changes)
+    location = Location.objects.select_for_update().get(pk=location.pk)
+    if "code" in values:
+        _code_free(Location, values["code"], location.pk)
+    for name, value in values.items():
+        setattr(location, name, value)
+    _location_check(location)
+    if location.is_default:
+        _location_default_take(location)
+    _saved(location, update_fields=[*values, "updated_at"])
+    audit_record(actor=actor, action="location.updated", target=location, data=_changed(values))
+    return location
+
+
+def _supplier_values(changes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(SUPPLIER_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    values: dict[str, Any] = {}
+    limits = {"name": 200, "code": 40, "contact_name": 150, "phone": 50, "email": 254}
+    for name, value in changes.items():
+        if name == "is_active":
+            values[name] = bool(value)
+        elif name == "address":
+            values[name] = _text(value, field=name, max_length=2000)
+        else:
+            text = _text(value, field=name, max_length=limits[name], required=name == "name")
+            if name == "email" and text:
+                try:
+                    validate_email(text)
+                except ValidationError:
+                    raise ValidationError({name: [_("Enter a valid e-mail address.")]}) from None
+            values[name] = text
+    return values
+
+
+@transaction.atomic
+def supplier_create(
+    *,
+    actor: Actor,
+    name: str,
+    code: str = "",
+    contact_name: str = "",
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    is_active: bool = True,
+) -> Supplier:
+    """Add a supplier; a code, when given, is unique ignoring case."""
+    _require(actor, "masterdata.add_supplier")
+    values = _supplier_values(
+        {
+            "name": name,
+            "code": code,
+            "contact_name": contact_name,
+            "phone": phone,
+            "email": email,
+            "address": address,
+            "is_active": is_active,
+        }
+    )
+    _code_free(Supplier, values["code"], None)
+    supplier = Supplier(**values)
+    _saved(supplier)
+    audit_record(actor=actor, action="supplier.created", target=supplier)
+    return supplier
+
+
+@transaction.atomic
+def supplier_update(*, actor: Actor, supplier: Supplier, **changes: Any) -> Supplier:
+    """Change a supplier's fields; deactivate rather than delete (receipts refer to it)."""
+    _require(actor, "masterdata.change_supplier")
+    values = _supplier_values(changes)
+    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    if "code" in values:
+        _code_free(Supplier, values["code"], supplier.pk)
+    for name, value in values.items():
+        setattr(supplier, name, value)
+    _saved(supplier, update_fields=[*values, "updated_at"])
+    audit_record(actor=actor, action="supplier.updated", target=supplier, data=_changed(values))
+    return supplier

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import permissions, serializers, status
@@ -23,7 +24,7 @@ from api.lifecycle import AllowedActionsField
 from api.serializers import ReadSerializer, StrictSerializer
 from api.views import CanView, ResourceViewSet, ServiceViewSet
 from tradepost.customers.scoped_fields import VisibleCustomerField
-from tradepost.masterdata.models import Currency
+from tradepost.masterdata.models import Currency, Location
 from tradepost.sales import orders as services
 from tradepost.sales import selectors
 from tradepost.sales.api.common import (
@@ -67,6 +68,7 @@ class OrderSummarySerializer(ReadSerializer):
             "owner",
             "quote",
             "agreement",
+            "warehouse",
             "currency",
             "order_date",
             "requested_delivery_date",
@@ -91,6 +93,7 @@ class OrderSummarySerializer(ReadSerializer):
         ]
         extra_kwargs = {
             "number": {"help_text": "Empty until the order is confirmed."},
+            "warehouse": {"help_text": "The location (id) the order reserves and ships from."},
             "net_total": {"help_text": "Tax-exclusive total."},
             "gross_total": {"help_text": "Tax-inclusive total."},
         }
@@ -108,6 +111,20 @@ class OrderSerializer(OrderSummarySerializer):
 
 
 # --- Writing -------------------------------------------------------------------------
+class WarehouseField(serializers.PrimaryKeyRelatedField):
+    """An active location (warehouse or store), by id."""
+
+    default_error_messages = {
+        "does_not_exist": _("Choose an active warehouse (no active location has id {pk_value})."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Location.objects.filter(is_active=True))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class VisibleAgreementField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
@@ -130,6 +147,10 @@ class OrderCreateSerializer(LinesBatchMixin, StrictSerializer):
     agreement = VisibleAgreementField(
         required=False, allow_null=True, help_text="Place the order under this agreement."
     )
+    warehouse = WarehouseField(
+        help_text="Where the order reserves and ships from. Default: the default location "
+        "of the customer's branch (or of the nearest branch above it, else the workspace's)."
+    )
 
 
 class OrderUpdateSerializer(LinesBatchMixin, StrictSerializer):
@@ -145,6 +166,7 @@ class OrderUpdateSerializer(LinesBatchMixin, StrictSerializer):
     notes = serializers.CharField(
         required=False, allow_blank=True, max_length=5000, style=MULTI_LINE
     )
+    warehouse = WarehouseField(help_text="Where the order reserves and ships from.")
 
 
 class CommentSerializer(StrictSerializer):
