@@ -177,7 +177,7 @@ def test_shipping_a_delivery_queues_the_delivery_shipped_webhook(sales_org, admi
 @pytest.mark.parametrize(
     ("lines", "words"),
     [
-        ([{"order_line": "LINE", "quantity": "4"}], "only 3 left to deliver"),
+        ([{"order_line": "LINE", "quantity": "4"}], "only 3 left to ship"),
         ([{"order_line": 999999, "quantity": "1"}], "is not a line of this order"),
         (
             [{"order_line": "LINE", "quantity": "1"}, {"order_line": "LINE", "quantity": "1"}],

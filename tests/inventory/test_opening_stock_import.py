@@ -112,3 +112,30 @@ def test_only_who_keeps_stock_imports_and_only_who_sees_costs_exports(stock_org)
     hidden = org.client("salesperson").get("/data/opening_stock/export/?format=csv")
     hidden_text = b"".join(hidden.streaming_content).decode("utf-8-sig")
     assert org.products["kettle"].sku not in hidden_text
+
+
+def test_the_api_imports_opening_stock_and_exports_it_only_with_costs(stock_org):
+    org = stock_org
+    kettle = org.products["kettle"].sku
+    bad = org.api("warehouse_manager").post(
+        "/api/v1/stock/import/", {"file": csv_file([["S1", kettle, "x"]], HEADERS[:3], "s.csv")}
+    )
+    assert bad.status_code == 400
+    assert [(e["row"], e["column"]) for e in bad.json()["report"]["errors"]] == [(2, "quantity")]
+    good = org.api("warehouse_manager").post(
+        "/api/v1/stock/import/", {"file": csv_file([["S1", kettle, "7"]], HEADERS[:3], "s.csv")}
+    )
+    assert good.status_code == 200, good.content
+    assert _on_hand(org)[("S1", kettle)] == Decimal(7)
+    assert (
+        org.api("salesperson")
+        .post(
+            "/api/v1/stock/import/", {"file": csv_file([["S1", kettle, "7"]], HEADERS[:3], "s.csv")}
+        )
+        .status_code
+        == 403
+    )
+    exported = org.api("finance_manager").get("/api/v1/stock/export/?format=csv")
+    assert kettle in b"".join(exported.streaming_content).decode("utf-8-sig")
+    hidden = org.api("salesperson").get("/api/v1/stock/export/?format=csv")
+    assert kettle not in b"".join(hidden.streaming_content).decode("utf-8-sig")

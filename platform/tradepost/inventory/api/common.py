@@ -12,7 +12,7 @@ from api.fields import QuantityField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
 from api.views import CanView, ServiceViewSet
 from tradepost.inventory.lines import StockLineInput
-from tradepost.inventory.models import COST, Lot
+from tradepost.inventory.models import COST_DECIMAL_PLACES, COST_MAX_DIGITS, Lot
 from tradepost.masterdata.models import Location, Product
 
 COST_PERMISSION = "inventory.view_stock_cost"
@@ -48,9 +48,7 @@ class CostField(serializers.DecimalField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
-        super().__init__(
-            max_digits=COST["max_digits"], decimal_places=COST["decimal_places"], **kwargs
-        )
+        super().__init__(max_digits=COST_MAX_DIGITS, decimal_places=COST_DECIMAL_PLACES, **kwargs)
 
 
 class ActiveLocationField(serializers.PrimaryKeyRelatedField):

@@ -10,11 +10,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.exceptions import MethodNotAllowed
 
 from api.fields import QuantityField
 from api.serializers import ReadSerializer, StrictSerializer
 from api.views import ResourceViewSet, ServiceWritesMixin
-from tradepost.inventory import selectors, thresholds
+from tradepost.dataio.api import ImportExportMixin
+from tradepost.inventory import importing, selectors, thresholds
 from tradepost.inventory.api.common import (
     CostField,
     LocationBriefSerializer,
@@ -88,19 +90,29 @@ class ReorderPointSerializer(StrictSerializer):
         "point does not emit `stock.low`: the ledger emits it when stock falls below.",
     ),
 )
-class StockBalanceViewSet(ServiceWritesMixin, ResourceViewSet):
+class StockBalanceViewSet(ImportExportMixin, ServiceWritesMixin, ResourceViewSet):
     """What each location holds of each product, by product and location. Costs are
-    shown only to callers with `inventory.view_stock_cost`."""
+    shown only to callers with `inventory.view_stock_cost`. `import/` posts opening
+    stock from a file and `export/` writes stock on hand with its cost (the
+    `opening_stock` resource, `inventory.importing`)."""
 
+    dataio_spec = "opening_stock"
     filterset_class = StockBalanceApiFilter
     search_fields = ["product__sku", "product__name"]
     ordering_fields = ["on_hand", "reserved", "updated_at"]
     ordering = ["product__sku", "location__name", "pk"]
     update_serializer_class = ReorderPointSerializer
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.balances().order_by("product__sku", "location__name", "pk")
+        rows = selectors.balances().order_by("product__sku", "location__name", "pk")
+        if self.action == "export":  # the file carries costs: only for who may see them
+            return rows.filter(on_hand__gt=0) & importing.OPENING_STOCK.queryset(self.request.user)
+        return rows
+
+    def create(self, request, *args, **kwargs):
+        # POST serves `import/` only: balances come from the ledger, never by hand.
+        raise MethodNotAllowed(request.method)
 
     def get_serializer_class(self):
         if sees_cost(self.get_serializer_context()):
