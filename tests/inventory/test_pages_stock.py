@@ -95,13 +95,21 @@ def test_the_lookup_finds_a_product_by_barcode_or_sku(sales_org):
     missing = client.get("/inventory/products/lookup/?code=nope")
     assert missing.status_code == 404 and "nope" in missing.json()["error"]
     assert client.get("/inventory/products/lookup/?code=").status_code == 400
-    assert sales_org.client("dealer").get("/inventory/products/lookup/?code=KT-1").status_code == 403
+    assert (
+        sales_org.client("dealer").get("/inventory/products/lookup/?code=KT-1").status_code == 403
+    )
 
 
 def test_roles_see_the_stock_pages_and_the_menu_they_may(sales_org):
     kettle = sales_org.products["kettle"]
-    allowed = {"owner", "executive", "sales_manager", "salesperson", "warehouse_manager",
-               "finance_manager"}
+    allowed = {
+        "owner",
+        "executive",
+        "sales_manager",
+        "salesperson",
+        "warehouse_manager",
+        "finance_manager",
+    }
     for role in ROLES:
         client = sales_org.client(role)
         expected = 200 if role in allowed else 403
