@@ -122,7 +122,9 @@ stocktake_step = step_view(
         "count": Step(_count, done=gettext_lazy("Counts saved.")),
         "post": Step(
             lambda request, stocktake: services.stocktake_post(
-                actor=request.user, stocktake=stocktake, reason=request.POST.get("reason", "")
+                actor=request.user,
+                stocktake=stocktake,
+                reason=request.POST.get("reason", "").strip(),
             ),
             done=gettext_lazy("Stocktake posted: the differences are in the stock."),
         ),
