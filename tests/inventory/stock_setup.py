@@ -37,7 +37,7 @@ def store(org, code: str = "ST-1", name: str = "Nanjing Road store 南京路店"
 
 def supplier(org, name: str = "Guangzhou Appliances 广州电器"):
     with schema_context(org.schema):
-        return supplier_create(actor=org.owner, name=name, code=f"S-{name[:3]}")
+        return supplier_create(actor=org.owner, name=name, code=f"S-{name}"[:40])
 
 
 def received(org, quantity: str = "5", product: str = "kettle", location=None):
