@@ -218,3 +218,15 @@ def test_the_list_runs_the_same_queries_for_many_rows(sales_org):
         queries=8,
         size=lambda response: response.content.decode().count("<tr"),
     )
+
+
+def test_the_customer_page_shows_availability_and_deliveries(sales_org):
+    order = confirmed_order(sales_org, "3")
+    delivery = _delivery(sales_org, order, tracking_number="YT-55")
+    customer = sales_org.customers["rep_own"]
+    page = sales_org.client("salesperson").get(f"/customers/{customer.pk}/").content.decode()
+    assert "Stock and deliveries" in page and "Main warehouse" in page
+    assert "KT-1" in page and "997" in page and delivery.number in page and "YT-55" in page
+    # Without stock access (the customer-information manager) the section is not there.
+    other = sales_org.client("customer_information_manager").get(f"/customers/{customer.pk}/")
+    assert other.status_code == 200 and "Stock and deliveries" not in other.content.decode()
