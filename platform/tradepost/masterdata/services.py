@@ -437,8 +437,6 @@ PRODUCT_FIELDS = (
     "tracks_stock",
     "lot_tracked",
     "is_active",
-    "tracks_stock",
-    "lot_tracked",
 )
 
 
@@ -459,8 +457,6 @@ class ProductFields(TypedDict, total=False):
     tracks_stock: bool
     lot_tracked: bool
     is_active: bool
-    tracks_stock: bool
-    lot_tracked: bool
 
 
 def product_values(changes: Mapping[str, Any]) -> dict[str, Any]:
