@@ -5,6 +5,7 @@ deliveries."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from tradepost.customers.panels import CustomerPanel, register_panel
 
@@ -25,14 +26,14 @@ def _context(request, customer) -> dict:
         customer=customer,
         status__in=[Order.Status.CONFIRMED, Order.Status.PARTIALLY_SHIPPED],
     )
-    products = {}
+    products: dict[int, Any] = {}
     for line in (
         OrderLine.objects.filter(order__in=open_orders, product__tracks_stock=True)
         .select_related("product")
         .order_by("product__sku")[:200]
     ):
         products.setdefault(line.product_id, line.product)
-    balances = {}
+    balances: dict[int, Any] = {}
     if place is not None and products:
         balances = {
             row.product_id: row
