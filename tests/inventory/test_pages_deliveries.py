@@ -89,7 +89,7 @@ def test_bad_delivery_input_is_400_and_writes_nothing(sales_org):
         assert response.status_code == 400, data
         assert 'role="alert"' in response.content.decode(), data
     too_many = client.post(url, {f"line-{line.pk}": "5"}).content.decode()
-    assert "only 3 left to deliver" in too_many
+    assert "KT-1: only 3 left to ship." in too_many
     assert count_rows(sales_org, Delivery) == 0
 
     delivery = _delivery(sales_org, order)
