@@ -48,6 +48,8 @@ def test_a_count_is_entered_and_posted(sales_org):
     )
     assert bad.status_code == 400
     assert "KT-1: enter a quantity of zero or more." in bad.content.decode()
+    assert f'name="count-{kettle.pk}" aria-label' in bad.content.decode()
+    assert 'value="lots"' in bad.content.decode()  # what was typed stays to correct
     assert _lines(sales_org, stocktake_id)["KT-1"].counted is None
 
     saved = client.post(
@@ -85,6 +87,7 @@ def test_posting_without_a_reason_or_a_count_is_refused(sales_org):
     assert no_reason.status_code == 400
     assert "Say why the stock is counted" in no_reason.content.decode()
     no_count = client.post(f"/inventory/stocktakes/{sheet.pk}/post/", {"reason": "Spot check"})
+    assert 'name="count-' in no_count.content.decode()
     assert no_count.status_code == 400
     assert "Enter at least one count before posting." in no_count.content.decode()
     assert count_rows(sales_org, StockMove, kind="stocktake") == 0

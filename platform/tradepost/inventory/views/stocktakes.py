@@ -21,6 +21,7 @@ from tradepost.inventory import forms
 from tradepost.inventory import stocktakes as services
 from tradepost.inventory.filters import StocktakeListFilter
 from tradepost.inventory.models import Stocktake
+from tradepost.pricing.lines import decimal_text
 from tradepost.principals import Actor
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page
@@ -68,23 +69,29 @@ def stocktake_create(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stocktakes/form.html", {"form": form}, status=status)
 
 
-def _lines(stocktake: Stocktake) -> list[Any]:
+def _lines(stocktake: Stocktake, posted=None) -> list[Any]:
+    """The sheet's lines with what their count box shows: what was just typed when a
+    save failed, else the saved count."""
     lines: list[Any] = list(stocktake.lines.select_related("product", "lot"))
     for line in lines:
         codes = [line.product.sku, line.product.barcode]
         line.codes = " ".join(code for code in codes if code and " " not in code)
         line.label = forms.count_label(line)
         line.difference = None if line.counted is None else line.counted - line.expected
+        line.entered = (
+            posted.get(f"count-{line.pk}", "")
+            if posted is not None
+            else ("" if line.counted is None else decimal_text(line.counted))
+        )
     return lines
 
 
 def _detail_context(request: HttpRequest, stocktake: Stocktake, **extra) -> dict:
     return {
         "stocktake": stocktake,
-        "lines": _lines(stocktake),
+        "lines": _lines(stocktake, extra.pop("posted_data", None)),
         "can": services.LIFECYCLE.buttons(request.user, stocktake),
         "history": audit_history(stocktake),
-        "posted_data": extra.pop("posted_data", None),
         **extra,
     }
 
@@ -109,9 +116,9 @@ def _count(request: HttpRequest, stocktake: Stocktake) -> Stocktake:
 def _step_failed(
     request: HttpRequest, stocktake: Stocktake, step: str, exc: ValidationError
 ) -> HttpResponse:
-    context = _detail_context(
-        request, stocktake, step_errors=exc.messages, posted_data=request.POST
-    )
+    # A refused save keeps what was typed; a refused post shows the saved counts.
+    typed = request.POST if step == "count" else None
+    context = _detail_context(request, stocktake, step_errors=exc.messages, posted_data=typed)
     return render(request, "inventory/stocktakes/detail.html", context, status=400)
 
 
