@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("tradepost.accounts.urls")),
     path("customers/", include("tradepost.customers.urls")),
     path("sales/", include((SALES_MENU_PAGES, "sales"))),
+    path("inventory/", include("tradepost.inventory.urls")),
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
     path("settings/webhooks/", include("api.webhooks.urls")),

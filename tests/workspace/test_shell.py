@@ -28,6 +28,7 @@ def test_the_owner_sees_every_module_and_the_current_one_marked(alpha):
         "Products": "/products/",
         "Customers": "/customers/",
         "Sales": "/sales/",
+        "Inventory": "/inventory/stock/",
         "Users": "/accounts/users/",
         "API keys": "/settings/api-keys/",
         "Webhooks": "/settings/webhooks/",

@@ -9,10 +9,13 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         # Orders reserve, ship, deliver and take returns through the stock ledger.
+        from tradepost.inventory import panels
         from tradepost.inventory.fulfilment import StockFulfilment
         from tradepost.sales import fulfilment
 
         fulfilment.register(StockFulfilment())
+        # The customer 360° page shows what is available where the customer is served.
+        panels.register()
 
         # Registers the `opening_stock` resource for import and export.
         from tradepost.inventory import importing  # noqa: F401

@@ -7,6 +7,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tradepost.inventory.models import (
     Delivery,
@@ -20,7 +21,13 @@ from tradepost.inventory.models import (
 from tradepost.inventory.selectors import below_threshold_q
 from tradepost.masterdata.models import Location, ProductCategory, Supplier
 from tradepost.masterdata.selectors import category_subtree_ids
-from tradepost.workspace.filters import UpdatedSinceFilterSet
+from tradepost.workspace.filters import (
+    CheckboxFilter,
+    SortFilter,
+    TextSearchFilter,
+    UpdatedSinceFilterSet,
+    choice_filter,
+)
 
 
 # --- Stock ---------------------------------------------------------------------------
@@ -210,3 +217,190 @@ class SupplierFilter(UpdatedSinceFilterSet):
     class Meta:
         model = Supplier
         fields = ["is_active", "updated_since"]
+
+
+# --- List pages ----------------------------------------------------------------------
+# The pages' extensions of the FilterSets above (the search box, choices drawn as
+# selects, column sorts), and the pages' filters of locations and suppliers.
+def _active_locations(request):
+    return Location.objects.filter(is_active=True).order_by("name", "pk")
+
+
+def _categories(request):
+    return ProductCategory.objects.order_by("path")
+
+
+class StockBalanceListFilter(StockBalanceFilter):
+    q = TextSearchFilter(
+        "product__sku",
+        "product__name",
+        "product__barcode",
+        label=_("Product"),
+        placeholder=_("SKU, name or barcode"),
+    )
+    product_category = django_filters.ModelChoiceFilter(
+        queryset=_categories,
+        method="_category_chosen",
+        label=_("Category"),
+        empty_label=_("Any category"),
+    )
+    location = django_filters.ModelChoiceFilter(
+        queryset=_active_locations,
+        field_name="location",
+        label=_("Location"),
+        empty_label=_("Every location"),
+    )
+    low = CheckboxFilter(label=_("Below reorder point"), method="_low")
+    sort = SortFilter(
+        {
+            "sku": ("product__sku",),
+            "product": ("product__name",),
+            "location": ("location__name",),
+            "on_hand": ("on_hand",),
+            "reserved": ("reserved",),
+            "available": ("available_quantity",),
+            "in_transit": ("in_transit",),
+        }
+    )
+
+    shown = ("q", "product_category", "location", "low")
+
+    def _category_chosen(self, rows: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return rows
+        return rows.filter(product__category_id__in=category_subtree_ids(value))
+
+    def _low(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return rows.filter(below_threshold_q()) if value else rows
+
+
+class DeliveryListFilter(DeliveryFilter):
+    q = TextSearchFilter(
+        "number",
+        "order__number",
+        "order__customer__name",
+        "tracking_number",
+        placeholder=_("Delivery, order, customer or tracking no."),
+    )
+    status = choice_filter(Delivery.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    sort = SortFilter(
+        {
+            "number": ("number",),
+            "order": ("order__number",),
+            "customer": ("order__customer__name",),
+            "status": ("status",),
+            "created": ("created_at",),
+        }
+    )
+
+    shown = ("q", "status")
+
+
+class ReceiptListFilter(ReceiptFilter):
+    q = TextSearchFilter(
+        "number", "supplier__name", "supplier_reference", placeholder=_("Receipt no. or supplier")
+    )
+    status = choice_filter(Receipt.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    location = django_filters.ModelChoiceFilter(
+        queryset=_active_locations,
+        field_name="location",
+        label=_("Location"),
+        empty_label=_("Every location"),
+    )
+    sort = SortFilter(
+        {
+            "number": ("number",),
+            "supplier": ("supplier__name",),
+            "location": ("location__name",),
+            "status": ("status",),
+            "created": ("created_at",),
+        }
+    )
+
+    shown = ("q", "status", "location")
+
+
+class TransferListFilter(TransferFilter):
+    q = TextSearchFilter("number", placeholder=_("Transfer no."))
+    status = choice_filter(Transfer.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    sort = SortFilter(
+        {
+            "number": ("number",),
+            "source": ("source__name",),
+            "destination": ("destination__name",),
+            "status": ("status",),
+            "created": ("created_at",),
+        }
+    )
+
+    shown = ("q", "status")
+
+
+class StocktakeListFilter(StocktakeFilter):
+    status = choice_filter(Stocktake.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    location = django_filters.ModelChoiceFilter(
+        queryset=_active_locations,
+        field_name="location",
+        label=_("Location"),
+        empty_label=_("Every location"),
+    )
+    sort = SortFilter(
+        {
+            "number": ("number",),
+            "location": ("location__name",),
+            "status": ("status",),
+            "created": ("created_at",),
+        }
+    )
+
+    shown = ("status", "location")
+
+
+class StockAdjustmentListFilter(StockAdjustmentFilter):
+    q = TextSearchFilter("number", "reason", placeholder=_("Adjustment no. or reason"))
+    location = django_filters.ModelChoiceFilter(
+        queryset=_active_locations,
+        field_name="location",
+        label=_("Location"),
+        empty_label=_("Every location"),
+    )
+    sort = SortFilter(
+        {"number": ("number",), "location": ("location__name",), "created": ("created_at",)}
+    )
+
+    shown = ("q", "location")
+
+
+class LocationListFilter(django_filters.FilterSet):
+    q = TextSearchFilter("name", "code", "address", placeholder=_("Name, code or address"))
+    kind = choice_filter(Location.Kind.choices, empty_label=_("Any type"), label=_("Type"))
+    inactive = CheckboxFilter(label=_("Show inactive"), method="_inactive")
+    sort = SortFilter({"name": ("name",), "code": ("code",), "kind": ("kind",)})
+
+    class Meta:
+        model = Location
+        fields = ["q", "kind", "inactive"]
+
+    shown = ("q", "kind", "inactive")
+
+    def _inactive(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        # The page starts from the active ones and from all with the box ticked.
+        return rows
+
+
+class SupplierListFilter(django_filters.FilterSet):
+    q = TextSearchFilter(
+        "name", "code", "contact_name", "phone", placeholder=_("Name, code, contact or phone")
+    )
+    inactive = CheckboxFilter(label=_("Show inactive"), method="_inactive")
+    sort = SortFilter({"name": ("name",), "code": ("code",)})
+
+    class Meta:
+        model = Supplier
+        fields = ["q", "inactive"]
+
+    shown = ("q", "inactive")
+
+    def _inactive(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        # The page starts from the active ones and from all with the box ticked.
+        return rows

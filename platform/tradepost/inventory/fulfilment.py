@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 
 from tradepost.inventory import deliveries
 from tradepost.inventory.ledger import Posting
-from tradepost.inventory.models import Delivery, DeliveryLine, Reservation, StockMove
+from tradepost.inventory.models import (
+    Delivery,
+    DeliveryLine,
+    Reservation,
+    StockBalance,
+    StockMove,
+)
 from tradepost.lifecycle.rows import rows_lock
 from tradepost.pricing.lines import decimal_text
 from tradepost.principals import Actor
@@ -28,6 +34,19 @@ from tradepost.sales.orders import order_lines_deliver
 
 
 class StockFulfilment:
+    def available(self, *, order: Order) -> Mapping[int, Decimal]:
+        """Per stock-tracked line: available at the order's warehouse (one query)."""
+        if order.warehouse_id is None:
+            return {}
+        lines = [line for line in order.lines.all() if line.product.tracks_stock]
+        balances = {
+            product_id: on_hand - reserved
+            for product_id, on_hand, reserved in StockBalance.objects.filter(
+                location_id=order.warehouse_id, product_id__in={line.product_id for line in lines}
+            ).values_list("product_id", "on_hand", "reserved")
+        }
+        return {line.pk: balances.get(line.product_id, Decimal(0)) for line in lines}
+
     def reserve(self, *, actor: Actor, order: Order) -> None:
         lines = [
             line for line in order.lines.select_related("product") if line.product.tracks_stock

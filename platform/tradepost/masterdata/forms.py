@@ -54,6 +54,17 @@ class ProductForm(forms.Form):
     )
     image = forms.ImageField(label=_("Image"), required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    tracks_stock = forms.BooleanField(
+        label=_("Track stock"),
+        required=False,
+        initial=True,
+        help_text=Product._meta.get_field("tracks_stock").help_text,
+    )
+    lot_tracked = forms.BooleanField(
+        label=_("Lots and expiry"),
+        required=False,
+        help_text=Product._meta.get_field("lot_tracked").help_text,
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 

@@ -92,6 +92,8 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
         "image": product.image,
         "description": product.description,
         "is_active": product.is_active,
+        "tracks_stock": product.tracks_stock,
+        "lot_tracked": product.lot_tracked,
     }
     form = forms.ProductForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -21,6 +21,7 @@ from tradepost.customers.forms import CustomerChoice, DateInput
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.masterdata.forms import ProductChoice, active_products
 from tradepost.masterdata.models import Currency
+from tradepost.masterdata.selectors import locations_active
 from tradepost.pricing.documents import LineInput
 from tradepost.pricing.lines import decimal_text
 from tradepost.principals import Actor
@@ -122,11 +123,19 @@ class OrderForm(forms.Form):
         required=False,
         help_text=_("Its prices apply and its quantity caps count this order."),
     )
+    warehouse = forms.ModelChoiceField(  # type: ignore[var-annotated]
+        queryset=None,
+        label=_("Ship from"),
+        required=False,
+        empty_label=_("The customer's branch default"),
+        help_text=_("The warehouse or store that reserves and ships the goods."),
+    )
     deposit = MoneyField(label=_("Deposit"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
 
     def __init__(self, *args, actor: Actor, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = locations_active().order_by("name", "pk")  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["customer"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             customers_visible_to(actor).filter(is_active=True).order_by("name")
         )

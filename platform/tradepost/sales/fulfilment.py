@@ -41,6 +41,10 @@ class Fulfilment(Protocol):
     def returned(self, *, actor: Actor, order_return: OrderReturn) -> None:
         """The goods of `order_return` came back."""
 
+    def available(self, *, order: Order) -> Mapping[int, Decimal]:
+        """Per line id of `order` whose product tracks stock: what is available (on
+        hand less reserved) at the order's warehouse now — for the order's page."""
+
 
 _registered: list[Fulfilment] = []
 
@@ -52,3 +56,9 @@ def register(fulfilment: Fulfilment) -> None:
 
 def current() -> Fulfilment | None:
     return _registered[0] if _registered else None
+
+
+def available_for(order: Order) -> Mapping[int, Decimal]:
+    """`Fulfilment.available` of the registered one; nothing without one."""
+    fulfilment = current()
+    return fulfilment.available(order=order) if fulfilment is not None else {}

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
-from tradepost.sales import forms, selectors
+from tradepost.sales import forms, fulfilment, selectors
 from tradepost.sales import orders as services
 from tradepost.sales.filters import OrderListFilter
 from tradepost.sales.models import Order
@@ -71,6 +71,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 deposit=fields.get("deposit"),
                 notes=fields.get("notes", ""),
                 agreement=fields.get("agreement"),
+                warehouse=fields.get("warehouse"),
                 lines=formset.line_items(),
             ),
             formset=formset,
@@ -96,6 +97,7 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
         "requested_delivery_date": order.requested_delivery_date,
         "deposit": order.deposit,
         "notes": order.notes,
+        "warehouse": order.warehouse_id,
     }
     form = forms.OrderForm(data, actor=request.user, editing=True, initial=initial)
     formset = forms.line_formset(data, lines=order.lines.all())
@@ -110,6 +112,8 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
                 requested_delivery_date=fields.get("requested_delivery_date"),
                 deposit=fields.get("deposit"),
                 notes=fields.get("notes", ""),
+                # Left empty: the order keeps where it ships from.
+                **({"warehouse": fields["warehouse"]} if fields.get("warehouse") else {}),
             ),
             formset=formset,
         ).result
@@ -129,9 +133,14 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
+    lines = list(order.lines.all())
+    available = fulfilment.available_for(order) if order.warehouse_id else {}
+    for line in lines:
+        line.available = available.get(line.pk)  # type: ignore[attr-defined]
     return {
         "order": order,
-        "lines": list(order.lines.all()),
+        "lines": lines,
+        "show_available": bool(available),
         "can": services.LIFECYCLE.buttons(request.user, order),
         "history": audit_history(order),
         "returns": list(order.returns.all()),
