@@ -190,3 +190,10 @@ def test_stock_lists_take_the_same_queries_for_one_row_and_many(
     assert_list_queries(
         lambda: admin.get(path), lambda: _grow(sales_org, store), queries=queries, size=list_count
     )
+
+
+def test_a_date_out_of_range_in_a_moves_filter_is_a_400(sales_org):
+    api = sales_org.api("warehouse_manager")
+    response = api.get(MOVES, {"created_from": "0001-01-01T00:00:00+23:00"})
+    assert response.status_code == 400
+    assert response.json()["errors"]["created_at"] == ["Date out of range."]

@@ -26,6 +26,7 @@ from tradepost.workspace.filters import (
     SortFilter,
     TextSearchFilter,
     UpdatedSinceFilterSet,
+    UtcIsoDateTimeFilter,
     choice_filter,
 )
 
@@ -79,8 +80,8 @@ class StockMoveFilter(django_filters.FilterSet):
     lot = django_filters.NumberFilter(field_name="lot_id", label="Lot id.")
     document_type = django_filters.CharFilter(max_length=30)
     document_id = django_filters.NumberFilter()
-    created_from = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_from = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_to = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = StockMove
