@@ -180,7 +180,7 @@ def seed_stock(*, actor: User) -> int:
     # Reorder points: comfortable for most, one product running low at a store.
     StockBalance.objects.filter(location=hq).update(reorder_point=Decimal(20))
     StockBalance.objects.filter(location=guangzhou, product=products[7]).update(
-        reorder_point=Decimal(15)
+        reorder_point=Decimal(40)  # 30 on hand at most: below it
     )
     return StockMove.objects.count()
 
