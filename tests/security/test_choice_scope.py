@@ -119,6 +119,15 @@ SHARED_FIELDS = {
     "basis",
     "key",
     "event_types",
+    # Stock places and suppliers: the company's own warehouses, stores and suppliers,
+    # the same for every role whose pages pick them (no customer or person in them).
+    "location",
+    "warehouse",
+    "source",
+    "destination",
+    "supplier",
+    "lot",
+    "product_category",
 }
 SKIPPED_ROUTES = ("api/", "i18n/", "accounts/logout", "accounts/password", "billing/")
 SKIPPED_NAMES = {"export", "quote_pdf", "handoff", "invitation_accept"}
