@@ -352,6 +352,21 @@ def run(args, database_url: str) -> dict:
         assert response.status_code == 200, response.status_code
 
     listing["page /inventory/stock/"] = orders_bench.latencies(timed(html, args.runs))
+    # Where the page's time goes: its queries, slowest first (for the report).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        html()
+        whole = time.perf_counter() - started
+    queries = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+    report["page_profile"] = {
+        "total_ms": round(whole * 1000, 1),
+        "queries": len(queries),
+        "query_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1),
+        "slowest": [(round(float(q["time"]) * 1000, 1), q["sql"][:90]) for q in queries[:4]],
+    }
     report["balances"] = listing
     report["environment"]["load_average_end"] = orders_bench.load_average()
     return report
@@ -403,6 +418,14 @@ def print_table(report: dict) -> None:
     print(f"\n{'balances':26}{'p50':>8}{'p95':>8}  (ms; target p95 ≤ {TARGET_LIST_P95_MS:.0f})")
     for label, r in report["balances"].items():
         print(f"{label:26}{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}")
+    profile = report.get("page_profile")
+    if profile:
+        print(
+            f"\n/inventory/stock/ once: {profile['total_ms']} ms, {profile['queries']} "
+            f"queries taking {profile['query_ms']} ms; slowest:"
+        )
+        for ms, sql in profile["slowest"]:
+            print(f"  {ms:>7.1f} ms  {sql}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -100,12 +100,12 @@ class StockBalanceViewSet(ImportExportMixin, ServiceWritesMixin, ResourceViewSet
     filterset_class = StockBalanceApiFilter
     search_fields = ["product__sku", "product__name"]
     ordering_fields = ["on_hand", "reserved", "updated_at"]
-    ordering = ["product__sku", "location__name", "pk"]
+    ordering = ["product_id", "location__name", "pk"]
     update_serializer_class = ReorderPointSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        rows = selectors.balances().order_by("product__sku", "location__name", "pk")
+        rows = selectors.balances().order_by("product_id", "location__name", "pk")
         if self.action == "export":  # the file carries costs: only for who may see them
             return rows.filter(on_hand__gt=0) & importing.OPENING_STOCK.queryset(self.request.user)
         return rows

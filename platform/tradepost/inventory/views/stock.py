@@ -56,7 +56,7 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
             available_quantity=ExpressionWrapper(F("on_hand") - F("reserved"), output_field=_QTY),
             stock_value=ExpressionWrapper(F("on_hand") * F("average_cost"), output_field=_VALUE),
         )
-        .order_by("product__sku", "location__name", "pk")
+        .order_by("product_id", "location__name", "pk")  # the (product, location) index
     )
     context = list_page(request, rows, StockBalanceListFilter, per_page=ROWS_PER_PAGE)
     context["totals"] = _totals(context["page"].paginator.object_list)
