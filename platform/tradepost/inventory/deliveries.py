@@ -118,7 +118,7 @@ def _text(value: str | None, field: str) -> str:
     return value
 
 
-def _open_quantities(order: Order, lines: list[OrderLine]) -> dict[int, Decimal]:
+def open_quantities(order: Order, lines: list[OrderLine]) -> dict[int, Decimal]:
     """Per order line: ordered − shipped − on pick lists not shipped yet."""
     picking = dict(
         DeliveryLine.objects.filter(order_line__order=order, delivery__status=S.PICKING)
@@ -158,7 +158,7 @@ def delivery_create(
         raise ValidationError({"warehouse": [_("Choose the warehouse this order ships from.")]})
     lines = list(locked.lines.select_related("product"))
     by_id = {line.pk: line for line in lines}
-    open_left = _open_quantities(locked, lines)
+    open_left = open_quantities(locked, lines)
     if quantities is None:
         quantities = {pk: left for pk, left in open_left.items() if left > 0}
     errors = []

@@ -19,13 +19,22 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from tradepost.inventory.models import Delivery
 from tradepost.pricing.lines import decimal_text
-from tradepost.sales.pdf import MARGIN, _company_lines, _customer_lines, _footer, _paragraph
+from tradepost.sales.pdf import (
+    _company_lines,
+    _customer_lines,
+    _paragraph,
+    a4_document,
+    build,
+    letterhead,
+    lines_table,
+    notes_block,
+    parties,
+)
 
 # #, product, quantity, lot, expires (points; A4 less margins)
 COLUMN_WIDTHS = [18, 250, 80, 85, 72]
@@ -93,80 +102,16 @@ def delivery_note_pdf(delivery: Delivery, *, compress: bool = True) -> bytes:
     readable (for tests that look for the printed text)."""
     content = delivery_note_content(delivery)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=content.title,
-        author=content.company[0] if content.company else "",
-        pageCompression=1 if compress else 0,
-    )
-    story: list = []
-    head = Table(
-        [
-            [
-                [_paragraph(content.company[0], size=13, bold=True)]
-                + [_paragraph(text, size=8) for text in content.company[1:]],
-                [_paragraph(content.title, size=15, bold=True, right=True)],
-            ]
-        ],
-        colWidths=[110 * mm, None],
-    )
-    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [head, Spacer(1, 6 * mm)]
-
-    parties = Table(
-        [
-            [
-                [_paragraph(_("Ship to"), size=8, bold=True)]
-                + [_paragraph(text) for text in content.customer],
-                Table(
-                    [
-                        [_paragraph(label, size=8), _paragraph(value, right=True)]
-                        for label, value in content.details
-                    ],
-                    colWidths=[28 * mm, 47 * mm],
-                ),
-            ]
-        ],
-        colWidths=[95 * mm, None],
-    )
-    parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [parties, Spacer(1, 6 * mm)]
-
-    numeric = {0, 2}
-    table_rows = [
-        [
-            _paragraph(text, size=8, bold=True, right=index in numeric)
-            for index, text in enumerate(content.header)
-        ]
-    ]
-    for row in content.rows:
-        table_rows.append(
-            [_paragraph(text, size=9, right=index in numeric) for index, text in enumerate(row)]
-        )
-    lines = Table(table_rows, colWidths=COLUMN_WIDTHS, repeatRows=1)
-    lines.setStyle(
-        TableStyle(
-            [
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
+    author = content.company[0] if content.company else ""
+    doc = a4_document(buffer, title=content.title, author=author, compress=compress)
+    story: list = letterhead(content.company, content.title)
+    story += parties(_("Ship to"), content.customer, content.details, widths=(95 * mm, 47 * mm))
+    story.append(
+        lines_table(
+            content.header, content.rows, numeric={0, 2}, widths=COLUMN_WIDTHS, size=9, padding=4
         )
     )
-    story += [lines]
-    if content.notes:
-        story += [
-            Spacer(1, 6 * mm),
-            _paragraph(_("Notes"), size=8, bold=True),
-            _paragraph(content.notes),
-        ]
+    story += notes_block(content.notes)
 
     # The receiver signs on paper: three labelled lines side by side.
     signature = Table(
@@ -188,7 +133,5 @@ def delivery_note_pdf(delivery: Delivery, *, compress: bool = True) -> bytes:
         )
     )
     story += [Spacer(1, 14 * mm), signature]
-
-    footer = _footer(content.number)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    build(doc, story, content.number)
     return buffer.getvalue()

@@ -21,6 +21,7 @@ dates and salesperson instead of the quote's validity.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -258,75 +259,125 @@ def order_pdf(order: Order, *, compress: bool = True) -> bytes:
     return _render(order_pdf_content(order), compress=compress)
 
 
-def _render(content: DocumentContent, *, compress: bool) -> bytes:
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+# --- Building blocks, shared with the delivery note (inventory.pdf) ------------------
+def a4_document(
+    buffer: io.BytesIO, *, title: str, author: str, compress: bool
+) -> SimpleDocTemplate:
+    """An A4 document with the house margins, writing into `buffer`."""
+    return SimpleDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=content.title,
-        author=content.company[0] if content.company else "",
+        title=title,
+        author=author,
         pageCompression=1 if compress else 0,
     )
-    story: list = []
 
+
+def letterhead(company: list[str], title: str) -> list:
+    """The company's name and address on the left, the document's title on the right."""
     head = Table(
         [
             [
-                [_paragraph(content.company[0], size=13, bold=True)]
-                + [_paragraph(text, size=8) for text in content.company[1:]],
-                [_paragraph(content.title, size=15, bold=True, right=True)],
+                [_paragraph(company[0], size=13, bold=True)]
+                + [_paragraph(text, size=8) for text in company[1:]],
+                [_paragraph(title, size=15, bold=True, right=True)],
             ]
         ],
         colWidths=[110 * mm, None],
     )
     head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [head, Spacer(1, 6 * mm)]
+    return [head, Spacer(1, 6 * mm)]
 
-    parties = Table(
+
+def parties(
+    label: str, customer: list[str], details: list[tuple[str, str]], *, widths: tuple[float, float]
+) -> list:
+    """The customer's block (under `label`) beside the document's details; `widths`:
+    the customer block's and the details' value column's."""
+    table = Table(
         [
             [
-                [_paragraph(_("To"), size=8, bold=True)]
-                + [_paragraph(text) for text in content.customer],
+                [_paragraph(label, size=8, bold=True)] + [_paragraph(text) for text in customer],
                 Table(
                     [
-                        [_paragraph(label, size=8), _paragraph(value, right=True)]
-                        for label, value in content.details
+                        [_paragraph(name, size=8), _paragraph(value, right=True)]
+                        for name, value in details
                     ],
-                    colWidths=[28 * mm, 42 * mm],
+                    colWidths=[28 * mm, widths[1]],
                 ),
             ]
         ],
-        colWidths=[100 * mm, None],
+        colWidths=[widths[0], None],
     )
-    parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [parties, Spacer(1, 6 * mm)]
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return [table, Spacer(1, 6 * mm)]
 
-    numeric = {0, 2, 3, 5, 6}
+
+def lines_table(
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    numeric: set[int],
+    widths: Sequence[float],
+    size: float,
+    padding: float,
+) -> Table:
+    """The document's lines under a ruled header that repeats on every page; the
+    `numeric` columns right-aligned."""
     table_rows = [
         [
             _paragraph(text, size=8, bold=True, right=index in numeric)
-            for index, text in enumerate(content.header)
+            for index, text in enumerate(header)
         ]
     ]
-    for row in content.rows:
+    for row in rows:
         table_rows.append(
-            [_paragraph(text, size=8.5, right=index in numeric) for index, text in enumerate(row)]
+            [_paragraph(text, size=size, right=index in numeric) for index, text in enumerate(row)]
         )
-    lines = Table(table_rows, colWidths=COLUMN_WIDTHS, repeatRows=1)
-    lines.setStyle(
+    table = Table(table_rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
         TableStyle(
             [
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), padding),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
             ]
         )
+    )
+    return table
+
+
+def notes_block(notes: str) -> list:
+    if not notes:
+        return []
+    return [Spacer(1, 6 * mm), _paragraph(_("Notes"), size=8, bold=True), _paragraph(notes)]
+
+
+def build(doc: SimpleDocTemplate, story: list, number: str) -> None:
+    """Lay out `story`, every page footed with the document's number and page."""
+    footer = _footer(number)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+
+
+def _render(content: DocumentContent, *, compress: bool) -> bytes:
+    buffer = io.BytesIO()
+    author = content.company[0] if content.company else ""
+    doc = a4_document(buffer, title=content.title, author=author, compress=compress)
+    story: list = letterhead(content.company, content.title)
+    story += parties(_("To"), content.customer, content.details, widths=(100 * mm, 42 * mm))
+    lines = lines_table(
+        content.header,
+        content.rows,
+        numeric={0, 2, 3, 5, 6},
+        widths=COLUMN_WIDTHS,
+        size=8.5,
+        padding=3,
     )
     story += [lines, Spacer(1, 4 * mm)]
 
@@ -343,14 +394,6 @@ def _render(content: DocumentContent, *, compress: bool) -> bytes:
     )
     totals.setStyle(TableStyle([("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black)]))
     story.append(totals)
-
-    if content.notes:
-        story += [
-            Spacer(1, 6 * mm),
-            _paragraph(_("Notes"), size=8, bold=True),
-            _paragraph(content.notes),
-        ]
-
-    footer = _footer(content.number)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    story += notes_block(content.notes)
+    build(doc, story, content.number)
     return buffer.getvalue()

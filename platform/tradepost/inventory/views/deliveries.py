@@ -62,7 +62,7 @@ def _order_lines(order: Order) -> list[Any]:
     """The order's lines with what is still open to deliver and what is available at
     the order's warehouse (stock-tracked products)."""
     lines: list[Any] = list(order.lines.select_related("product").order_by("position", "pk"))
-    open_left = services._open_quantities(order, lines)
+    open_left = services.open_quantities(order, lines)
     available = {}
     if order.warehouse_id is not None:
         available = {
