@@ -21,4 +21,4 @@ def error_body(code: str, message: str, errors: dict[str, list[str]] | None = No
 # Rules with a name of their own: a service raising `ValidationError(message,
 # code=…)` with one of these codes gets it as the API answer's `code` (instead of
 # "invalid"), so a client can tell "not enough stock" from a typo.
-DOMAIN_ERROR_CODES = frozenset({"insufficient_stock"})
+DOMAIN_ERROR_CODES = frozenset({"insufficient_stock", "credit_limit_exceeded"})

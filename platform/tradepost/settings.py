@@ -86,6 +86,7 @@ TENANT_APPS = [
     "tradepost.channel",
     "tradepost.sales",
     "tradepost.inventory",
+    "tradepost.settlement",
     "tradepost.search",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing.models import Subscription
+from tests.support.settlement import settlement_rows_delete
 from tradepost.audit.models import AuditEntry
 from tradepost.channel import adjustments, stock
 from tradepost.channel.models import DealerStockReport, PriceAdjustment, PriceAdjustmentLine
@@ -311,7 +312,15 @@ def test_review_correct_approve_and_post_credits_each_dealer_once(sales_org):
             franchise.pk: Decimal("98.02"),
         }
         credit = credits[dealer.pk]
-        assert credit.currency == "CNY" and credit.status == SettlementCredit.Status.OPEN
+        # Settlement turned each credit into an issued credit note on the dealer's account.
+        assert credit.currency == "CNY" and credit.status == SettlementCredit.Status.SETTLED
+        note = credit.credit_notes.get()
+        assert (note.status, note.kind, note.gross_total) == (
+            "issued",
+            "credit_note",
+            credit.amount,
+        )
+        assert note.entry.amount == -credit.amount
         assert adjustment.number in credit.reason and "KT-1" in credit.reason
 
         with pytest.raises(ValidationError) as again:
@@ -709,6 +718,7 @@ def committed_approved(platform_workspaces, django_db_blocker):
         connection.set_schema_to_public()
         yield workspace, owner, adjustment
         with schema_context(workspace.schema):
+            settlement_rows_delete(d.pk for d in dealers)
             SettlementCredit.objects.filter(price_adjustment=adjustment).delete()
             PriceAdjustmentLine.objects.filter(adjustment=adjustment).delete()
             PriceAdjustment.objects.filter(pk=adjustment.pk).delete()

@@ -230,6 +230,44 @@ for _role, _extra in {
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
 
+# Settlement (tradepost.settlement). Finance owns invoices, payments, adjustments (调帐),
+# overrides and exchange rates; executives read everything; sales staff and dealers read
+# the receivables, invoices and payments of the customers in their scope (the customer
+# scope decides which), so a dealer sees its own statement, invoices and credits.
+_SETTLEMENT_READ = [
+    "settlement.view_invoice",
+    "settlement.view_payment",
+    "settlement.view_ledgerentry",
+    "settlement.view_customeraccount",
+]
+_SETTLEMENT_FINANCE = [
+    *(f"settlement.{a}_{m}" for m in ("invoice", "payment") for a in ("add", "change")),
+    "settlement.issue_invoice",
+    "settlement.cancel_invoice",
+    "settlement.adjust_receivable",
+    "settlement.view_creditoverride",
+    "settlement.add_creditoverride",
+    "settlement.view_exchangerate",
+    "settlement.add_exchangerate",
+    "settlement.change_exchangerate",
+    "settlement.view_settlementsettings",
+    "settlement.change_settlementsettings",
+    "settlement.change_customeraccount",
+]
+for _role, _extra in {
+    Role.EXECUTIVE: [
+        *_SETTLEMENT_READ,
+        "settlement.view_creditoverride",
+        "settlement.view_exchangerate",
+    ],
+    Role.SALES_MANAGER: [*_SETTLEMENT_READ, "settlement.view_creditoverride"],
+    Role.SALESPERSON: _SETTLEMENT_READ,
+    Role.FINANCE_MANAGER: _SETTLEMENT_READ + _SETTLEMENT_FINANCE,
+    Role.DEALER: _SETTLEMENT_READ,
+}.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
+
+
 def role_label(code: str) -> str:
     try:
         return str(Role(code).label)

@@ -73,6 +73,7 @@ from tradepost.masterdata.services import document_number_next, product_update
 from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
 from tradepost.principals import Actor
+from tradepost.sales import settlement
 from tradepost.sales.models import OrderLine, SettlementCredit
 
 S = PriceAdjustment.Status
@@ -476,6 +477,7 @@ def price_adjustment_post(*, actor: Actor, adjustment: PriceAdjustment) -> Price
         for line in locked.lines.filter(amount__gt=0).order_by("pk")
     ]
     SettlementCredit.objects.bulk_create(credits)
+    settlement.credits_posted(actor=actor, credits=credits)
     return step.finish(
         fields={"posted_at": timezone.now()},
         data={"credits": len(credits), "total": str(locked.total)},

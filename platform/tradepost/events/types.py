@@ -35,6 +35,8 @@ EVENT_TYPES = {
     "delivery.shipped": _("A delivery left the warehouse (stock issued)"),
     "delivery.delivered": _("A delivery was signed for"),
     "stock.low": _("A product's available stock fell below its reorder point"),
+    "invoice.issued": _("An invoice or a credit note was issued"),
+    "invoice.paid": _("An invoice was paid in full"),
     PING: _("Test event, sent on request to one endpoint"),
 }
 

@@ -240,6 +240,7 @@ DEFAULT_FORMATS = {
     "order": "SO-{year}-{number:05d}",
     "delivery": "DN-{year}-{number:05d}",
     "invoice": "INV-{year}-{number:05d}",
+    "credit_note": "CN-{year}-{number:05d}",
     "payment": "RC-{year}-{number:05d}",
     "return": "RT-{year}-{number:05d}",
     "transfer": "TR-{year}-{number:05d}",

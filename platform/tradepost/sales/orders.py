@@ -59,7 +59,7 @@ from tradepost.masterdata.services import document_number_next
 from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
 from tradepost.principals import Actor
-from tradepost.sales import fulfilment, order_terms, selectors
+from tradepost.sales import fulfilment, order_terms, selectors, settlement
 from tradepost.sales.models import (
     Order,
     OrderLine,
@@ -461,6 +461,9 @@ def order_confirm(*, actor: Actor, order: Order) -> Order:
     keeper = fulfilment.current()
     if keeper is not None:  # the lines' stock is held before the number is taken
         keeper.reserve(actor=actor, order=locked)
+    accounts = settlement.current()
+    if accounts is not None:  # the customer's credit allows it; the deposit is booked
+        accounts.confirming(actor=actor, order=locked)
     now = timezone.now()
     # Numbering last: the sequence row stays locked until this transaction ends.
     number = document_number_next(key="order", year=timezone.localdate(now).year)
@@ -679,7 +682,7 @@ def order_return_create(
     order_return.gross_total = net_total + tax_total
     order_return.save(update_fields=["net_total", "tax_total", "gross_total"])
     if order_return.gross_total > 0:
-        SettlementCredit.objects.create(
+        credit = SettlementCredit.objects.create(
             customer_id=locked.customer_id,
             amount=order_return.gross_total,
             currency=locked.currency,
@@ -687,6 +690,7 @@ def order_return_create(
             % {"number": order_return.number, "order": locked.number},
             order_return=order_return,
         )
+        settlement.credits_posted(actor=actor, credits=[credit])
     keeper = fulfilment.current()
     if keeper is not None:
         keeper.returned(actor=actor, order_return=order_return)

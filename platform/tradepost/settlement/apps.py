@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SettlementConfig(AppConfig):
+    name = "tradepost.settlement"
+    label = "settlement"
+    verbose_name = _("Settlement")
+
+    def ready(self) -> None:
+        # Confirming an order checks the customer's credit and turns its deposit into a
+        # payment on account; returns and price adjustments credit through here.
+        from tradepost.sales import settlement
+        from tradepost.settlement.credit import AccountSettlement
+
+        settlement.register(AccountSettlement())
