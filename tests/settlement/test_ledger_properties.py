@@ -97,9 +97,7 @@ def _run(org, customer, step) -> None:
                     actor=finance, payment=entry.payment, amount=min(amount, entry.open_amount)
                 )
         elif kind == "unallocate":
-            made = list(
-                Allocation.objects.filter(debit__customer=customer, debit__kind=K.INVOICE)
-            )
+            made = list(Allocation.objects.filter(debit__customer=customer, debit__kind=K.INVOICE))
             if made:
                 payments.allocation_remove(actor=finance, allocation=made[extra % len(made)])
 
