@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers.forms import DateInput
 from tradepost.inventory.lines import MAX_LINES, StockLineInput
-from tradepost.inventory.models import StocktakeLine
+from tradepost.inventory.models import Lot, StocktakeLine
 from tradepost.masterdata.forms import ProductChoice
 from tradepost.masterdata.models import Branch, Location, Product, Supplier
 from tradepost.workspace.forms import QuantityField
@@ -241,6 +241,26 @@ def line_quantities(
     if errors:
         raise ValidationError({"lines": errors})
     return values
+
+
+def chosen_lots(
+    data: Mapping[str, str], order_line_ids: Iterable[int], *, prefix: str = "lot"
+) -> dict[int, Lot | None]:
+    """Order line id → the lot chosen in `<prefix>-<id>` (None: "first to expire",
+    an empty choice). Lines without the field are left out; an id that is no lot is
+    refused. The service checks that the lot fits the line."""
+    raw: dict[int, str] = {}
+    for pk in order_line_ids:
+        name = f"{prefix}-{pk}"
+        if name in data:
+            raw[pk] = (data.get(name) or "").strip()
+    wanted = {text for text in raw.values() if text}
+    if any(not text.isdigit() or len(text) > 18 for text in wanted):
+        raise ValidationError({"lines": [_("Choose a lot from the list.")]})
+    found = Lot.objects.in_bulk([int(text) for text in wanted])
+    if len(found) != len(wanted):
+        raise ValidationError({"lines": [_("Choose a lot from the list.")]})
+    return {pk: (found[int(text)] if text else None) for pk, text in raw.items()}
 
 
 def count_label(line: StocktakeLine) -> str:
