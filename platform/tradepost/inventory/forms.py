@@ -20,11 +20,13 @@ from django.utils.translation import gettext_lazy as _
 from tradepost.customers.forms import DateInput
 from tradepost.inventory.lines import MAX_LINES, StockLineInput
 from tradepost.inventory.models import Lot, StocktakeLine
+from tradepost.inventory.stocktakes import FoundCount
 from tradepost.masterdata.forms import ProductChoice
 from tradepost.masterdata.models import Branch, Location, Product, Supplier
 from tradepost.workspace.forms import QuantityField
 
 EXTRA_LINE_ROWS = 1
+MAX_FOUND = 200
 
 
 def stock_products():
@@ -148,6 +150,78 @@ StockLineFormSet = forms.formset_factory(
 
 def line_formset(kind: str, data=None) -> BaseStockLineFormSet:
     return StockLineFormSet(data, prefix="lines", kind=kind)  # type: ignore[call-arg,return-value]
+
+
+class FoundCountForm(BigInputs, forms.Form):
+    """A product found on the shelf that the count sheet did not list. The count is
+    named `quantity` so that the scan box fills it as it fills a stock line."""
+
+    product = ProductChoice(queryset=None, label=_("Product found"), required=False)
+    quantity = QuantityField(label=_("Counted"), required=False)
+    lot_number = forms.CharField(label=_("Lot number"), max_length=60, required=False)
+    expires_on = forms.DateField(label=_("Expires"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = stock_products()  # type: ignore[attr-defined]
+        self.fields["quantity"].widget.attrs["inputmode"] = "decimal"
+        self._enlarge()
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("product") and data.get("quantity") is None:
+            self.add_error("quantity", _("Enter what was counted."))
+        elif data.get("quantity") is not None and not data.get("product"):
+            self.add_error("product", _("Select a product."))
+        return data
+
+    def is_blank(self) -> bool:
+        return not self.cleaned_data.get("product") and self.cleaned_data.get("quantity") is None
+
+
+class BaseFoundCountFormSet(forms.BaseFormSet):
+    def found_items(self) -> list[FoundCount]:
+        items: list[FoundCount] = []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.is_blank():
+                continue
+            data = form.cleaned_data
+            items.append(
+                {
+                    "product": data["product"],
+                    "counted": data["quantity"],
+                    "lot_number": data.get("lot_number") or "",
+                    "expires_on": data.get("expires_on"),
+                }
+            )
+        return items
+
+    def messages(self) -> list[str]:
+        """Each row's errors, named by its place in the list (for the page's summary)."""
+        found = []
+        for index, errors in enumerate(self.errors):
+            for field_errors in errors.values():
+                for message in field_errors:
+                    found.append(
+                        _("Product found %(n)s: %(error)s") % {"n": index + 1, "error": message}
+                    )
+        found.extend(str(message) for message in self.non_form_errors())
+        return found
+
+
+FoundCountFormSet = forms.formset_factory(
+    FoundCountForm,
+    formset=BaseFoundCountFormSet,
+    extra=EXTRA_LINE_ROWS,
+    max_num=MAX_FOUND,
+    validate_max=True,
+)
+
+
+def found_formset(data=None) -> BaseFoundCountFormSet:
+    return FoundCountFormSet(data, prefix="found")  # type: ignore[return-value]
 
 
 # --- Document headers ----------------------------------------------------------------
