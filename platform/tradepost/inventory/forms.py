@@ -15,14 +15,16 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers.forms import DateInput
 from tradepost.inventory.lines import MAX_LINES, StockLineInput
-from tradepost.inventory.models import Lot, StocktakeLine
+from tradepost.inventory.models import Lot, Receipt, StocktakeLine
 from tradepost.inventory.stocktakes import FoundCount
 from tradepost.masterdata.forms import ProductChoice
 from tradepost.masterdata.models import Branch, Location, Product, Supplier
+from tradepost.pricing.lines import decimal_text
 from tradepost.workspace.forms import QuantityField
 
 EXTRA_LINE_ROWS = 1
@@ -109,6 +111,11 @@ class BaseStockLineFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "kind": self.kind}
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this line")
+
     @property
     def empty_form(self):
         form = self.form(
@@ -126,6 +133,8 @@ class BaseStockLineFormSet(forms.BaseFormSet):
         items: list[StockLineInput] = []
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.is_blank():
+                continue
+            if self.can_delete and self._should_delete_form(form):
                 continue
             data = form.cleaned_data
             item: StockLineInput = {"product": data["product"], "quantity": data["quantity"]}
@@ -148,8 +157,39 @@ StockLineFormSet = forms.formset_factory(
 )
 
 
-def line_formset(kind: str, data=None) -> BaseStockLineFormSet:
+# A document's lines changed on its edit page: each row may be removed.
+StockLineEditFormSet = forms.formset_factory(
+    StockLineForm,
+    formset=BaseStockLineFormSet,
+    extra=EXTRA_LINE_ROWS,
+    max_num=MAX_LINES,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+def line_formset(kind: str, data=None, *, initial=None) -> BaseStockLineFormSet:
+    """The lines of a new document; with `initial` (a dict per saved line), the lines
+    of one being changed, each with "Remove this line"."""
+    if initial is not None:
+        return StockLineEditFormSet(  # type: ignore[call-arg,return-value]
+            data, prefix="lines", kind=kind, initial=initial
+        )
     return StockLineFormSet(data, prefix="lines", kind=kind)  # type: ignore[call-arg,return-value]
+
+
+def receipt_line_initial(lines) -> list[dict]:
+    """A receipt's saved lines as the edit page's rows show them."""
+    return [
+        {
+            "product": line.product_id,
+            "quantity": decimal_text(line.quantity),
+            "unit_cost": decimal_text(line.unit_cost),
+            "lot_number": line.lot_number,
+            "expires_on": line.expires_on,
+        }
+        for line in lines
+    ]
 
 
 class FoundCountForm(BigInputs, forms.Form):
@@ -240,9 +280,27 @@ class ReceiptForm(BigInputs, forms.Form):
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 2}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, receipt: Receipt | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if receipt is not None and receipt.supplier_id is not None:
+            # A receipt keeps a supplier once named (another may be chosen); its own
+            # stays on the list even if it has been deactivated since.
+            supplier = self.fields["supplier"]
+            supplier.queryset = Supplier.objects.filter(  # type: ignore[attr-defined]
+                Q(is_active=True) | Q(pk=receipt.supplier_id)
+            ).order_by("name", "pk")
+            supplier.required = True
+            supplier.empty_label = None  # type: ignore[attr-defined]
         self._enlarge()
+
+
+def receipt_initial(receipt: Receipt) -> dict:
+    return {
+        "location": receipt.location_id,
+        "supplier": receipt.supplier_id,
+        "supplier_reference": receipt.supplier_reference,
+        "notes": receipt.notes,
+    }
 
 
 class TransferForm(BigInputs, forms.Form):
