@@ -134,7 +134,7 @@ class BaseStockLineFormSet(forms.BaseFormSet):
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.is_blank():
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if form.cleaned_data.get("DELETE"):
                 continue
             data = form.cleaned_data
             item: StockLineInput = {"product": data["product"], "quantity": data["quantity"]}
@@ -203,7 +203,7 @@ class FoundCountForm(BigInputs, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = stock_products()  # type: ignore[attr-defined]
+        self.fields["product"].queryset = stock_products()
         self.fields["quantity"].widget.attrs["inputmode"] = "decimal"
         self._enlarge()
 
@@ -241,8 +241,8 @@ class BaseFoundCountFormSet(forms.BaseFormSet):
     def messages(self) -> list[str]:
         """Each row's errors, named by its place in the list (for the page's summary)."""
         found = []
-        for index, errors in enumerate(self.errors):
-            for field_errors in errors.values():
+        for index, form in enumerate(self.forms):
+            for field_errors in form.errors.values():
                 for message in field_errors:
                     found.append(
                         _("Product found %(n)s: %(error)s") % {"n": index + 1, "error": message}
