@@ -156,6 +156,11 @@ def test_the_count_page_adds_what_was_found(sales_org, beta_sales_org):
     assert half.status_code == 400 and "Product found 1: Enter what was counted." in (
         half.content.decode()
     )
+    no_product = client.post(
+        f"{url}count/", {**management_form("found"), "found-0-lot_number": "L-9"}
+    )
+    assert no_product.status_code == 400
+    assert "Product found 1: Select a product." in no_product.content.decode()
     saved = client.post(
         f"{url}count/",
         {

@@ -213,12 +213,18 @@ class FoundCountForm(BigInputs, forms.Form):
             return data
         if data.get("product") and data.get("quantity") is None:
             self.add_error("quantity", _("Enter what was counted."))
-        elif data.get("quantity") is not None and not data.get("product"):
+        elif not data.get("product") and not self.is_blank():
             self.add_error("product", _("Select a product."))
         return data
 
     def is_blank(self) -> bool:
-        return not self.cleaned_data.get("product") and self.cleaned_data.get("quantity") is None
+        data = self.cleaned_data
+        return not (
+            data.get("product")
+            or data.get("quantity") is not None
+            or data.get("lot_number")
+            or data.get("expires_on")
+        )
 
 
 class BaseFoundCountFormSet(forms.BaseFormSet):
