@@ -122,6 +122,7 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "credit_override.granted": _("Credit override granted"),
     "credit_override.used": _("Credit override used"),
     "exchange_rate.saved": _("Exchange rate entered"),
+    "payment_reminder.sent": _("Payment reminder e-mailed"),
     "settlement_settings.updated": _("Settlement settings changed"),
     "receipt.created": _("Receipt entered"),
     "receipt.updated": _("Receipt changed"),

@@ -72,6 +72,21 @@ class SettlementSettings(models.Model):
             "this many days. Empty: overdue invoices do not hold orders."
         ),
     )
+    reminders_enabled = models.BooleanField(
+        _("send payment reminders"),
+        default=False,
+        help_text=_("E-mail customers a list of their overdue invoices."),
+    )
+    reminder_every_days = models.PositiveSmallIntegerField(
+        _("remind every (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    # The accounting export's chart of accounts (defaults: 小企业会计准则 codes).
+    account_receivable = models.CharField(_("receivables account"), max_length=20, default="1122")
+    account_revenue = models.CharField(_("revenue account"), max_length=20, default="6001")
+    account_tax = models.CharField(_("output tax account"), max_length=20, default="2221")
+    account_bank = models.CharField(_("bank account"), max_length=20, default="1002")
+    account_cash = models.CharField(_("cash account"), max_length=20, default="1001")
+    account_adjustment = models.CharField(_("adjustments account"), max_length=20, default="6711")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -128,6 +143,7 @@ class CustomerAccount(models.Model):
         default=True,
         help_text=_("Send this customer reminders of overdue invoices."),
     )
+    reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -534,3 +550,41 @@ class CreditOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.reason}"
+
+
+class CollectionNote(models.Model):
+    """What a salesperson or finance noted while collecting (催款): a call, a visit, or
+    the customer's promise to pay an amount by a date."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        PROMISE = "promise", _("Promise to pay")
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="collection_notes",
+        verbose_name=_("customer"),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.NOTE)
+    text = models.CharField(_("note"), max_length=500)
+    promised_on = models.DateField(_("promised for"), null=True, blank=True)
+    promised_amount = _money(_("promised amount"))
+    created_by = _user("+", _("by"))
+    created_at = models.DateTimeField(_("noted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("collection note")
+        verbose_name_plural = _("collection notes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="note")
+                | models.Q(promised_on__isnull=False, promised_amount__gt=0),
+                name="collectionnote_promise_complete",
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="collectionnote_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.text[:40]}"
