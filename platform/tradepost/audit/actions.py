@@ -122,6 +122,7 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "credit_override.granted": _("Credit override granted"),
     "credit_override.used": _("Credit override used"),
     "exchange_rate.saved": _("Exchange rate entered"),
+    "exchange_rate.imported": _("Exchange rates imported"),
     "payment_reminder.sent": _("Payment reminder e-mailed"),
     "expense.created": _("Expense claim entered"),
     "expense.updated": _("Expense claim changed"),
