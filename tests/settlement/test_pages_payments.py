@@ -189,4 +189,4 @@ def test_the_payment_list_runs_the_same_queries_for_many_rows(sales_org):
     )
 
 
-QUERIES_PAYMENT_LIST = 0
+QUERIES_PAYMENT_LIST = 8

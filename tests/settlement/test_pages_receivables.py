@@ -228,7 +228,7 @@ def test_the_finance_menu_follows_permissions(sales_org):
 
 def test_the_receivables_list_runs_the_same_queries_for_many_rows(sales_org):
     org = sales_org
-    _issued(org, "rep_own")
+    _issued(org, "rep_own", days_ago=45)
     client = org.client("finance_manager")
 
     def grow():
@@ -251,10 +251,11 @@ def test_the_receivables_list_runs_the_same_queries_for_many_rows(sales_org):
         )
     assert_list_queries(
         lambda: client.get("/finance/receivables/overdue/"),
-        lambda: None,
+        lambda: _issued(org, "north", days_ago=45),
         queries=QUERIES_OVERDUE,
+        size=lambda response: response.content.decode().count("<li>"),
     )
 
 
-QUERIES_RECEIVABLES = {"": 0, "?group=branch": 0}
-QUERIES_OVERDUE = 0
+QUERIES_RECEIVABLES = {"": 10, "?group=branch": 10}
+QUERIES_OVERDUE = 8

@@ -17,7 +17,7 @@ reportlab, for tests; `tax_lines(lines)` is the per-rate summary the invoice pag
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -246,7 +246,7 @@ def _render(
     content: PrintedDocument,
     *,
     numeric: set[int],
-    widths: list[float],
+    widths: Sequence[float],
     extra_title: str,
     compress: bool,
 ) -> bytes:

@@ -98,7 +98,10 @@ def invoice_from_order(request: HttpRequest, order_id: int) -> HttpResponse:
         "nothing_left": not any(line.left for line in lines),
     }
     return render(
-        request, "settlement/invoices/from_order.html", context, status=400 if data else 200
+        request,
+        "settlement/invoices/from_order.html",
+        context,
+        status=400 if data is not None else 200,
     )
 
 
@@ -141,7 +144,10 @@ def invoice_from_delivery(request: HttpRequest, delivery_id: int) -> HttpRespons
         "nothing_left": not left,
     }
     return render(
-        request, "settlement/invoices/from_delivery.html", context, status=400 if data else 200
+        request,
+        "settlement/invoices/from_delivery.html",
+        context,
+        status=400 if data is not None else 200,
     )
 
 
@@ -181,7 +187,10 @@ def credit_note_create(request: HttpRequest, customer_id: int) -> HttpResponse:
             return redirect("settlement:invoice", invoice_id=done.result.pk)
     context = {"customer": customer, "form": form}
     return render(
-        request, "settlement/invoices/credit_note_form.html", context, status=400 if data else 200
+        request,
+        "settlement/invoices/credit_note_form.html",
+        context,
+        status=400 if data is not None else 200,
     )
 
 

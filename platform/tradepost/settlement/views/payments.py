@@ -130,7 +130,9 @@ def payment_create(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("settlement:payment", payment_id=done.result.pk)
     context = {"customer": customer, "form": form, "open_invoices": rows}
-    return render(request, "settlement/payments/form.html", context, status=400 if data else 200)
+    return render(
+        request, "settlement/payments/form.html", context, status=400 if data is not None else 200
+    )
 
 
 def _detail_context(request: HttpRequest, payment: Payment, **extra: Any) -> dict:
