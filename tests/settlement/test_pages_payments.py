@@ -190,3 +190,23 @@ def test_the_payment_list_runs_the_same_queries_for_many_rows(sales_org):
 
 
 QUERIES_PAYMENT_LIST = 8
+
+
+def test_a_get_of_an_action_url_goes_back_to_its_page(sales_org):
+    org = sales_org
+    with schema_context(org.schema):
+        payment = payments.payment_receive(
+            actor=org.users["finance_manager"],
+            customer=org.customers["rep_own"],
+            amount=D("10"),
+            allocate="none",
+        )
+    client = org.client("finance_manager")
+    for action in ("allocate", "refund", "cancel"):
+        response = client.get(f"/finance/payments/{payment.pk}/{action}/")
+        assert response.status_code == 302, action
+        assert response["Location"] == f"/finance/payments/{payment.pk}/"
+    customer = org.customers["rep_own"]
+    back = client.get(f"/finance/receivables/{customer.pk}/adjust/")
+    assert back.status_code == 302 and back["Location"] == f"/finance/receivables/{customer.pk}/"
+    assert count_rows(org, Payment, status="posted") == 1

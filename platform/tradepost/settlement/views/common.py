@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 
 from tradepost.customers.models import Customer
 from tradepost.customers.selectors import customers_visible_to
@@ -34,3 +39,24 @@ def customer_in_scope(actor: Actor, customer_id: int) -> Customer:
     return get_object_or_404(
         customers_visible_to(actor).select_related("owner", "branch", "region"), pk=customer_id
     )
+
+
+def post_or_back(
+    page: Callable[..., str],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """An action that takes POST; a GET of its URL (a reload of its refused answer, a
+    language switch) goes back to the page it belongs to, `page(**url_kwargs)`, instead
+    of stranding the user on a URL that only takes POST."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            if request.method == "GET":
+                return redirect(page(**kwargs))
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["GET", "POST"])
+            return view(request, **kwargs)
+
+        return wrapped
+
+    return decorate

@@ -17,14 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from tradepost.customers.models import Customer
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.settlement import forms, payments, selectors
 from tradepost.settlement.filters import PaymentListFilter
 from tradepost.settlement.models import Allocation, Invoice, LedgerEntry, Payment
-from tradepost.settlement.views.common import customer_in_scope, payment_get
+from tradepost.settlement.views.common import customer_in_scope, payment_get, post_or_back
 from tradepost.workspace.forms import add_service_errors, service_call
 from tradepost.workspace.lists import list_page, query_id
 
@@ -187,7 +187,7 @@ def _failed(request: HttpRequest, payment_id: int, **extra: Any) -> HttpResponse
 
 @login_required
 @permission_required("settlement.change_payment", raise_exception=True)
-@require_POST
+@post_or_back(lambda payment_id: reverse("settlement:payment", args=[payment_id]))
 def payment_allocate(request: HttpRequest, payment_id: int) -> HttpResponse:
     payment = payment_get(request.user, payment_id)
     form = forms.AllocateForm(request.POST)
@@ -212,7 +212,7 @@ def payment_allocate(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 @login_required
 @permission_required("settlement.change_payment", raise_exception=True)
-@require_POST
+@post_or_back(lambda payment_id: reverse("settlement:payment", args=[payment_id]))
 def payment_refund(request: HttpRequest, payment_id: int) -> HttpResponse:
     payment = payment_get(request.user, payment_id)
     form = forms.RefundForm(request.POST)
@@ -238,7 +238,7 @@ def payment_refund(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 @login_required
 @permission_required("settlement.change_payment", raise_exception=True)
-@require_POST
+@post_or_back(lambda payment_id: reverse("settlement:payment", args=[payment_id]))
 def payment_cancel(request: HttpRequest, payment_id: int) -> HttpResponse:
     payment = payment_get(request.user, payment_id)
     form = forms.ReasonForm(request.POST)
@@ -257,7 +257,7 @@ def payment_cancel(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 @login_required
 @permission_required("settlement.change_payment", raise_exception=True)
-@require_POST
+@post_or_back(lambda allocation_id: reverse("settlement:payments"))
 def allocation_remove(request: HttpRequest, allocation_id: int) -> HttpResponse:
     """Remove one allocation; back to the page it was removed from (`next`: the
     payment's or the invoice's)."""

@@ -15,12 +15,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from tradepost.customers.models import Customer
 from tradepost.settlement import credit, forms, payments, selectors
@@ -28,7 +27,9 @@ from tradepost.settlement.filters import ReceivableListFilter
 from tradepost.settlement.models import LedgerEntry
 from tradepost.settlement.pdf import statement_pdf
 from tradepost.settlement.selectors import BUCKET_KEYS, BUCKETS
-from tradepost.settlement.views.common import customer_in_scope
+from tradepost.settlement.views.common import customer_in_scope, post_or_back
+from tradepost.settlement.views.payments import open_invoices
+from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import filter_rows, query_without_page
 
 ROWS_PER_PAGE = 100
@@ -154,8 +155,6 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
 
 
 def _account_context(request: HttpRequest, customer: Customer, **extra: Any) -> dict:
-    from tradepost.settlement.views.payments import open_invoices
-
     return {
         "customer": customer,
         "aging": selectors.aging_of(customer.pk),
@@ -187,11 +186,9 @@ def customer_account(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @login_required
 @permission_required("settlement.adjust_receivable", raise_exception=True)
-@require_POST
+@post_or_back(lambda customer_id: reverse("settlement:customer_account", args=[customer_id]))
 def customer_adjust(request: HttpRequest, customer_id: int) -> HttpResponse:
     """调帐: move the balance by an amount (+ owes more, − owes less) with a reason."""
-    from tradepost.workspace.forms import service_call
-
     customer = customer_in_scope(request.user, customer_id)
     form = forms.AdjustmentForm(request.POST)
     if form.is_valid():
