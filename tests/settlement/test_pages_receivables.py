@@ -259,3 +259,34 @@ def test_the_receivables_list_runs_the_same_queries_for_many_rows(sales_org):
 
 QUERIES_RECEIVABLES = {"": 10, "?group=branch": 10}
 QUERIES_OVERDUE = 8
+
+
+def test_the_exchange_rate_list_runs_the_same_queries_for_many_rows(sales_org):
+    from tradepost.settlement import services
+
+    org = sales_org
+    finance = org.users["finance_manager"]
+    today = timezone.localdate()
+    with schema_context(org.schema):
+        services.exchange_rate_set(actor=finance, currency="USD", rate=D("7.1"), rate_date=today)
+    client = org.client("finance_manager")
+
+    def grow():
+        with schema_context(org.schema):
+            for days in (1, 2, 3):
+                services.exchange_rate_set(
+                    actor=finance,
+                    currency="EUR",
+                    rate=D("7.8"),
+                    rate_date=today - datetime.timedelta(days=days),
+                )
+
+    assert_list_queries(
+        lambda: client.get("/finance/exchange-rates/"),
+        grow,
+        queries=QUERIES_RATES,
+        size=lambda response: response.content.decode().count("<tr"),
+    )
+
+
+QUERIES_RATES = 7
