@@ -262,3 +262,30 @@ def test_the_invoice_list_runs_the_same_queries_for_many_rows(sales_org):
 
 
 QUERIES_INVOICE_LIST = 8
+
+
+def test_the_finance_pages_and_pdf_in_chinese(sales_org):
+    org = sales_org
+    invoice = _issued(org, confirmed_order(org, lines=kettles(org, "2")))
+    customer = org.customers["rep_own"]
+    client = org.client("finance_manager")
+    client.cookies["django_language"] = "zh-hans"
+    for url in (
+        "/finance/invoices/",
+        f"/finance/invoices/{invoice.pk}/",
+        "/finance/payments/",
+        f"/finance/payments/new/?customer={customer.pk}",
+        "/finance/receivables/",
+        "/finance/receivables/overdue/",
+        f"/finance/receivables/{customer.pk}/",
+        f"/finance/receivables/{customer.pk}/statement/",
+        "/finance/exchange-rates/",
+        "/finance/settings/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="zh-hans">' in response.content.decode(), url
+    pdf = client.get(f"/finance/invoices/{invoice.pk}/pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    statement = client.get(f"/finance/receivables/{customer.pk}/statement/pdf/")
+    assert statement.status_code == 200 and statement.content.startswith(b"%PDF")
