@@ -254,15 +254,27 @@ _SETTLEMENT_FINANCE = [
     "settlement.change_settlementsettings",
     "settlement.change_customeraccount",
 ]
+# Rebates (返利): finance keeps the rules, computes, reviews and posts; executives and
+# sales managers read the rules and the rebates of the customers in their scope.
+_REBATES_READ = ["settlement.view_rebaterule", "settlement.view_rebate"]
+_REBATES_FINANCE = [
+    *_REBATES_READ,
+    "settlement.add_rebaterule",
+    "settlement.change_rebaterule",
+    "settlement.add_rebate",
+    "settlement.review_rebate",
+    "settlement.post_rebate",
+]
 for _role, _extra in {
     Role.EXECUTIVE: [
         *_SETTLEMENT_READ,
         "settlement.view_creditoverride",
         "settlement.view_exchangerate",
+        *_REBATES_READ,
     ],
-    Role.SALES_MANAGER: [*_SETTLEMENT_READ, "settlement.view_creditoverride"],
+    Role.SALES_MANAGER: [*_SETTLEMENT_READ, "settlement.view_creditoverride", *_REBATES_READ],
     Role.SALESPERSON: _SETTLEMENT_READ,
-    Role.FINANCE_MANAGER: _SETTLEMENT_READ + _SETTLEMENT_FINANCE,
+    Role.FINANCE_MANAGER: _SETTLEMENT_READ + _SETTLEMENT_FINANCE + _REBATES_FINANCE,
     Role.DEALER: _SETTLEMENT_READ,
 }.items():
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
