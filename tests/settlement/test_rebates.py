@@ -23,6 +23,7 @@ from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.sales import orders
 from tradepost.settlement import invoices, ledger, rebates, tasks
+from tradepost.settlement.demo import seed_rebates
 from tradepost.settlement.models import (
     CustomerAccount,
     Invoice,
@@ -437,3 +438,14 @@ def test_the_rebate_list_reads_in_a_fixed_number_of_queries(sales_org):
         assert len(rows) == 4
     # The actor's scope, then one query for the rows, however many there are.
     assert len(many) == len(few) <= 3
+
+
+def test_the_demo_seeds_a_rule_and_computes_last_month_once(sales_org):
+    org = sales_org
+    with schema_context(org.schema):
+        made = seed_rebates(actor=org.owner)
+        assert made >= 1
+        assert RebateRule.objects.get().tiers.count() == 2
+        assert set(Rebate.objects.values_list("period_end", flat=True)) == {LAST_END}
+        assert seed_rebates(actor=org.owner) == 0
+        assert Rebate.objects.count() == made
