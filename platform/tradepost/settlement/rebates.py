@@ -70,7 +70,7 @@ from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer, CustomerGroup
 from tradepost.customers.selectors import scope_q
 from tradepost.lifecycle import Lifecycle, Transition
-from tradepost.lifecycle.rows import row_lock
+from tradepost.lifecycle.rows import row_lock, rows_lock
 from tradepost.masterdata.models import Product, ProductCategory
 from tradepost.masterdata.selectors import category_subtree_ids
 from tradepost.pricing import documents
@@ -413,7 +413,7 @@ class ComputeResult:
 
 def counted_lines(
     rule: RebateRule, start: datetime.date, end: datetime.date
-) -> QuerySet[Any, dict[str, Any]]:
+) -> QuerySet[OrderLine, Any]:
     """The order lines `rule` counts from `start` to `end` (both included), in a
     fixed order (customer, order date, order number, position)."""
     lines = OrderLine.objects.filter(
@@ -567,7 +567,7 @@ def _compute_rule(
                 found[customer_id] = figures
     existing = {
         row.customer_id: row
-        for row in Rebate.objects.select_for_update().filter(rule=rule, period_start=start)
+        for row in rows_lock(Rebate.objects.filter(rule=rule, period_start=start))
     }
     now = timezone.now()
     for customer_id, figures in sorted(found.items()):
