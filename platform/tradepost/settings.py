@@ -219,6 +219,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.webhooks.tasks.requeue_stalled_deliveries",
         "schedule": 300.0,
     },
+    "settlement-payment-reminders": {
+        "task": "tradepost.settlement.tasks.payment_reminders",
+        "schedule": 86400.0,
+    },
     # Rebates (返利) of the periods that ended with last month, in every workspace.
     "settlement-rebates-compute": {
         "task": "tradepost.settlement.tasks.rebates_compute_due",

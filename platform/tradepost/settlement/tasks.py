@@ -1,18 +1,27 @@
-"""Background work for settlement. Tasks run in the schema they were sent for (beat
-sends a per-workspace entry once to every active workspace: tradepost.celery)."""
+"""Background work for settlement. Periodic tasks run once in every active workspace
+(settings.CELERY_BEAT_SCHEDULE), in its schema."""
 
 from __future__ import annotations
 
 import datetime
 import logging
 
+from django.conf import settings
 from django.db import connection
+from django_tenants.utils import get_tenant_model
 
 from billing.access import WorkspaceReadOnly
 from tradepost.celery import app
-from tradepost.settlement import rebates
+from tradepost.settlement import collections, rebates
 
 logger = logging.getLogger(__name__)
+
+
+@app.task(name="tradepost.settlement.tasks.payment_reminders")
+def payment_reminders() -> int:
+    """E-mail today's payment reminders of this workspace (`settlement.collections`)."""
+    tenant = get_tenant_model().objects.get(schema_name=connection.schema_name)  # type: ignore[attr-defined]  # django-tenants
+    return collections.reminders_run(workspace=tenant.name, language=settings.LANGUAGE_CODE)
 
 
 @app.task(name="tradepost.settlement.tasks.rebates_compute_due")
