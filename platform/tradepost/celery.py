@@ -22,6 +22,7 @@ app.autodiscover_tasks(
         "tradepost.accounts",
         "tradepost.dataio",
         "tradepost.sales",
+        "tradepost.settlement",
         "tenants",
         "api",
         "api.webhooks",

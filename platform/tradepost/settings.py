@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.env import env_bool, env_int, env_list, env_str
@@ -221,6 +222,11 @@ CELERY_BEAT_SCHEDULE = {
     "settlement-payment-reminders": {
         "task": "tradepost.settlement.tasks.payment_reminders",
         "schedule": 86400.0,
+    },
+    # Rebates (返利) of the periods that ended with last month, in every workspace.
+    "settlement-rebates-compute": {
+        "task": "tradepost.settlement.tasks.rebates_compute_due",
+        "schedule": crontab(minute=30, hour=1, day_of_month=1),
     },
     "billing-expire-trials": {
         "task": "billing.tasks.expire_trials",

@@ -260,12 +260,24 @@ _SETTLEMENT_FINANCE = [
 # pays; executives and finance read every claim.
 _EXPENSES_CLAIM = ["settlement.add_expenseclaim", "settlement.change_expenseclaim"]
 _EXPENSES_FINANCE = ["settlement.view_expenseclaim", "settlement.pay_expenseclaim"]
+# Rebates (返利): finance keeps the rules, computes, reviews and posts; executives and
+# sales managers read the rules and the rebates of the customers in their scope.
+_REBATES_READ = ["settlement.view_rebaterule", "settlement.view_rebate"]
+_REBATES_FINANCE = [
+    *_REBATES_READ,
+    "settlement.add_rebaterule",
+    "settlement.change_rebaterule",
+    "settlement.add_rebate",
+    "settlement.review_rebate",
+    "settlement.post_rebate",
+]
 for _role, _extra in {
     Role.EXECUTIVE: [
         *_SETTLEMENT_READ,
         "settlement.view_creditoverride",
         "settlement.view_exchangerate",
         "settlement.view_expenseclaim",
+        *_REBATES_READ,
     ],
     Role.SALES_MANAGER: [
         *_SETTLEMENT_READ,
@@ -273,6 +285,7 @@ for _role, _extra in {
         "settlement.add_collectionnote",
         *_EXPENSES_CLAIM,
         "settlement.review_expenseclaim",
+        *_REBATES_READ,
     ],
     Role.SALESPERSON: [*_SETTLEMENT_READ, "settlement.add_collectionnote", *_EXPENSES_CLAIM],
     Role.FINANCE_MANAGER: [
@@ -281,6 +294,7 @@ for _role, _extra in {
         *_EXPENSES_CLAIM,
         "settlement.review_expenseclaim",
         *_EXPENSES_FINANCE,
+        *_REBATES_FINANCE,
     ],
     # A dealer reads its own statement, invoices and credits, not the collectors' notes.
     Role.DEALER: [p for p in _SETTLEMENT_READ if p != "settlement.view_collectionnote"],

@@ -1,5 +1,6 @@
 """Demo settlement: exchange rates, invoices in every state, partial payments, customers
-overdue in each aging bucket, a credit hold and an override.
+overdue in each aging bucket, a credit hold and an override; and (`seed_rebates`) a
+rebate rule with two tiers and last month's rebates computed.
 
 `seed_demo()` runs inside the demo workspace's schema after the sales and inventory
 seeds (`tradepost.demo`), and writes through the services, so the audit log, the
@@ -24,8 +25,8 @@ from tradepost.masterdata.demo import demo_products
 from tradepost.sales import orders
 from tradepost.sales.demo import demo_lines
 from tradepost.sales.models import Order
-from tradepost.settlement import credit, invoices, money, payments, services
-from tradepost.settlement.models import Invoice
+from tradepost.settlement import credit, invoices, money, payments, rebates, services
+from tradepost.settlement.models import Invoice, Rebate, RebateRule
 
 # Days past due of the invoices of the aging story: not yet due, then one per bucket.
 OVERDUE_DAYS = (-12, 15, 45, 75, 120)
@@ -140,3 +141,49 @@ def seed_demo(*, actor: User) -> int:
                 orders.order_confirm(actor=actor, order=order)
     services.settings_update(actor=actor, overdue_block_days=90)
     return len(made)
+
+
+@transaction.atomic
+def seed_rebates(*, actor: User) -> int:
+    """A rebate rule on every customer's CNY orders (1 % of the net amount from 1,000, 2 %
+    from 5,000 a month), two customers' orders of last month, and last month computed
+    (the rebates wait for review). Idempotent: nothing when any rule exists. Returns
+    how many rebates were computed."""
+    if RebateRule.objects.exists():
+        return 0
+    customers = [c for c in demo_customers() if c.currency == "CNY"]
+    products = demo_products()
+    if len(customers) < 2 or not products:
+        return 0
+    today = timezone.localdate()
+    period_end = rebates.last_period_end(today)
+    rebates.rebate_rule_create(
+        actor=actor,
+        name="Monthly volume rebate 月度返利",
+        basis=RebateRule.Basis.AMOUNT,
+        reward=RebateRule.Reward.PERCENT,
+        period=RebateRule.Period.MONTH,
+        valid_from=period_end.replace(month=1, day=1),
+        currency="CNY",
+        tiers=[
+            {"threshold": Decimal("1000"), "rate": Decimal("1")},
+            {"threshold": Decimal("5000"), "rate": Decimal("2")},
+        ],
+    )
+    order_date = period_end.replace(day=min(12, period_end.day))
+    for index, customer in enumerate(customers[:2]):
+        order = orders.order_create(
+            actor=actor,
+            customer=customer,
+            lines=demo_lines(products, 10 + index, min(2 + index, len(products))),
+            order_date=order_date,
+        )
+        order = orders.order_submit(actor=actor, order=order)
+        order = orders.order_approve(actor=actor, order=order, comment="OK")
+        try:
+            with transaction.atomic():
+                orders.order_confirm(actor=actor, order=order)
+        except ValidationError:
+            continue  # held by the credit rules: it does not count
+    rebates.rebates_compute(actor=actor, period_end=period_end)
+    return Rebate.objects.count()

@@ -691,3 +691,251 @@ class ExpenseClaim(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- Rebates (返利) ----------------------------------------------------------------------
+REBATE_THRESHOLD_DIGITS = 15
+REBATE_THRESHOLD_PLACES = 3
+
+
+class RebateRule(models.Model):
+    """A rebate scheme: who earns it, on what, over which periods, and its tiers.
+
+    Customers: one customer, one customer group, or everyone (neither set). Products:
+    one product, one category with its sub-categories, or everything (neither set).
+    The tier reached is chosen by the `basis` total of the period (quantity or net
+    amount); its `RebateTier.rate` is read by `reward`: a percentage of the net amount
+    counted, or a fixed amount per unit counted, applied to the whole period (see
+    `settlement.rebates`).
+    """
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("Monthly")
+        QUARTER = "quarter", _("Quarterly")
+        YEAR = "year", _("Yearly")
+
+    class Basis(models.TextChoices):
+        QUANTITY = "quantity", _("Quantity")
+        AMOUNT = "amount", _("Net amount")
+
+    class Reward(models.TextChoices):
+        PERCENT = "percent", _("Percentage of the net amount")
+        PER_UNIT = "per_unit", _("Fixed amount per unit")
+
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rebate_rules",
+        verbose_name=_("customer"),
+    )
+    customer_group = models.ForeignKey(
+        "customers.CustomerGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rebate_rules",
+        verbose_name=_("customer group"),
+    )
+    product = models.ForeignKey(
+        "masterdata.Product",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    category = models.ForeignKey(
+        "masterdata.ProductCategory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product category"),
+        help_text=_("Its sub-categories count too."),
+    )
+    period = models.CharField(
+        _("period"), max_length=10, choices=Period.choices, default=Period.MONTH
+    )
+    basis = models.CharField(_("basis"), max_length=10, choices=Basis.choices)
+    reward = models.CharField(
+        _("rebate"), max_length=10, choices=Reward.choices, default=Reward.PERCENT
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    currency = _currency()
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = _user("+", _("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rebate rule")
+        verbose_name_plural = _("rebate rules")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=True) | models.Q(customer_group__isnull=True),
+                name="rebaterule_customer_or_group",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(product__isnull=True) | models.Q(category__isnull=True),
+                name="rebaterule_product_or_category",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="rebaterule_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RebateTier(models.Model):
+    """From `threshold` (≥, in the rule's basis: units or net amount) on, the whole
+    period earns `rate`: a percentage (≤ 100) or an amount per unit, by the rule's
+    `reward`."""
+
+    rule = models.ForeignKey(
+        RebateRule, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("rule")
+    )
+    threshold = models.DecimalField(
+        _("from (≥)"),
+        max_digits=REBATE_THRESHOLD_DIGITS,
+        decimal_places=REBATE_THRESHOLD_PLACES,
+        validators=[MinValueValidator(ZERO)],
+    )
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Percent of the net amount, or an amount per unit (see the rule)."),
+    )
+
+    class Meta:
+        verbose_name = _("rebate tier")
+        verbose_name_plural = _("rebate tiers")
+        ordering = ["rule", "threshold"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "threshold"], name="rebatetier_one_threshold"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="rebatetier_rate_positive"),
+            models.CheckConstraint(
+                condition=models.Q(threshold__gte=0), name="rebatetier_threshold_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}: ≥ {self.threshold} → {self.rate}"
+
+
+class Rebate(models.Model):
+    """What one customer earned under one rule in one period (返利).
+
+    computed → approved → posted (an issued credit note settles the customer's oldest
+    open invoices); computed or approved → rejected. Computing the period again
+    replaces a row still `computed`; approved, posted and rejected rows stay as they
+    are. `explanation` holds the order lines counted and the tier arithmetic, so the
+    amount can be checked by hand (see `settlement.rebates`).
+    """
+
+    class Status(models.TextChoices):
+        COMPUTED = "computed", _("Computed")
+        APPROVED = "approved", _("Approved")
+        POSTED = "posted", _("Posted")
+        REJECTED = "rejected", _("Rejected")
+
+    rule = models.ForeignKey(
+        RebateRule, on_delete=models.PROTECT, related_name="rebates", verbose_name=_("rule")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="rebates",
+        verbose_name=_("customer"),
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    currency = _currency()
+    quantity = _quantity(_("quantity counted"))
+    net_amount = _money(_("net amount counted"), help_text=_("Rounded to the cent for display."))
+    basis_total = models.DecimalField(
+        _("basis total"),
+        max_digits=REBATE_THRESHOLD_DIGITS,
+        decimal_places=REBATE_THRESHOLD_PLACES,
+        default=Decimal("0"),
+        help_text=_("The quantity or the net amount the tiers were read against."),
+    )
+    tier = models.ForeignKey(
+        RebateTier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tier"),
+    )
+    threshold = models.DecimalField(
+        _("tier from (≥)"),
+        max_digits=REBATE_THRESHOLD_DIGITS,
+        decimal_places=REBATE_THRESHOLD_PLACES,
+        default=Decimal("0"),
+    )
+    rate = models.DecimalField(_("rate"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount = _money(_("rebate"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.COMPUTED,
+        db_index=True,
+    )
+    explanation = models.JSONField(_("explanation"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed"))
+    reviewed_by = _user("+", _("reviewed by"))
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reject_reason = models.CharField(_("reason for rejecting"), max_length=300, blank=True)
+    credit_note = models.OneToOneField(
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rebate",
+        verbose_name=_("credit note"),
+    )
+    posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rebate")
+        verbose_name_plural = _("rebates")
+        ordering = ["-period_start", "rule", "customer", "pk"]
+        permissions = [
+            ("review_rebate", _("Can approve or reject rebates")),
+            ("post_rebate", _("Can post rebates as credit notes")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "customer", "period_start"], name="rebate_one_per_period"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="rebate_positive"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="rebate_period_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="posted") | models.Q(credit_note__isnull=False),
+                name="rebate_posted_has_credit_note",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-period_start"], name="rebate_customer"),
+            models.Index(fields=["status", "-period_start"], name="rebate_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.customer_id} {self.period_start.isoformat()}"
