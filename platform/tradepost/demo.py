@@ -29,4 +29,5 @@ def seed_sales_menu(*, actor: User) -> int:
     inventory_demo.seed_deliveries(actor=actor)
     channel_demo.seed_demo(actor=actor)
     settlement_demo.seed_demo(actor=actor)  # invoices the orders above
+    settlement_demo.seed_rebates(actor=actor)
     return made

@@ -13,7 +13,7 @@ from tradepost.masterdata.demo import seed_demo as seed_masterdata
 from tradepost.sales.models import Order
 from tradepost.settlement import ledger, selectors
 from tradepost.settlement.demo import seed_demo
-from tradepost.settlement.models import CreditOverride, Invoice, LedgerEntry, Payment
+from tradepost.settlement.models import CreditOverride, Invoice, LedgerEntry, Payment, Rebate
 
 
 def test_seed_demo_fills_settlement_once(alpha, make_user):
@@ -44,4 +44,5 @@ def test_seed_demo_fills_settlement_once(alpha, make_user):
         held = Order.objects.filter(status="approved", customer__credit_limit=1000)
         assert held.exists()  # refused for credit, waiting
         assert CreditOverride.objects.filter(used_at__isnull=False).count() == 1
+        assert Rebate.objects.filter(status="computed").exists()  # last month, for review
         assert ledger.discrepancies() == []
