@@ -47,12 +47,12 @@ def overdue_q(today: datetime.date, prefix: str = "") -> Q:
     )
 
 
-class InvoiceApiFilter(UpdatedSinceFilterSet):
+class _DocumentApiFilter(UpdatedSinceFilterSet):
+    """What invoices and credit notes are both filtered by."""
+
     customer = _id("customer_id", "Customer id.")
     order = _id("order_id", "Order id.")
-    delivery = _id("delivery_id", "Delivery id.")
     status = django_filters.ChoiceFilter(choices=Invoice.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=Invoice.Kind.choices)
     number = django_filters.CharFilter(max_length=40, label="The exact number.")
     issued_from = django_filters.DateFilter(
         field_name="issue_date", lookup_expr="gte", label="Issued on or after this day."
@@ -60,22 +60,26 @@ class InvoiceApiFilter(UpdatedSinceFilterSet):
     issued_to = django_filters.DateFilter(
         field_name="issue_date", lookup_expr="lte", label="Issued on or before this day."
     )
-    overdue = django_filters.BooleanFilter(
-        method="_overdue",
-        label="true: only issued invoices with money open past their due date; false: every other.",
-    )
 
     class Meta:
         model = Invoice
+        fields = ["customer", "order", "status", "number", "issued_from", "issued_to"]
+
+
+class InvoiceApiFilter(_DocumentApiFilter):
+    delivery = _id("delivery_id", "Delivery id.")
+    kind = django_filters.ChoiceFilter(choices=Invoice.Kind.choices)
+    overdue = django_filters.BooleanFilter(
+        method="_overdue",
+        label="true: only issued invoices with money open past their due date; "
+        "false: every other.",
+    )
+
+    class Meta(_DocumentApiFilter.Meta):
         fields = [
-            "customer",
-            "order",
+            *_DocumentApiFilter.Meta.fields,
             "delivery",
-            "status",
             "kind",
-            "number",
-            "issued_from",
-            "issued_to",
             "overdue",
             "updated_since",
         ]
@@ -87,24 +91,11 @@ class InvoiceApiFilter(UpdatedSinceFilterSet):
         return rows.filter(condition) if value else rows.exclude(condition)
 
 
-class CreditNoteApiFilter(InvoiceApiFilter):
+class CreditNoteApiFilter(_DocumentApiFilter):
     credited_invoice = _id("credited_invoice_id", "The invoice the credit note credits.")
-    # Not a credit note's: every credit note is one kind, ships nothing, is never due.
-    kind = None
-    delivery = None
-    overdue = None
 
-    class Meta(InvoiceApiFilter.Meta):
-        fields = [
-            "customer",
-            "order",
-            "status",
-            "number",
-            "credited_invoice",
-            "issued_from",
-            "issued_to",
-            "updated_since",
-        ]
+    class Meta(_DocumentApiFilter.Meta):
+        fields = [*_DocumentApiFilter.Meta.fields, "credited_invoice", "updated_since"]
 
 
 class PaymentApiFilter(django_filters.FilterSet):
