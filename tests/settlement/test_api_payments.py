@@ -271,3 +271,18 @@ def test_the_payment_list_takes_the_same_queries_for_one_row_and_many(sales_org,
     issued(sales_org)
     receive("rep_own", "100.00")
     assert_list_queries(lambda: admin.get(PAYMENTS), grow, queries=5, size=list_count)
+
+
+def test_a_payment_sent_twice_with_one_idempotency_key_is_posted_once(sales_org):
+    books = sales_org.api("finance_manager")
+    body = {"customer": _customer(sales_org), "amount": "120.00", "reference": "BANK-9"}
+
+    first = books.post(PAYMENTS, body, idempotency_key="bank-slip-9")
+    again = books.post(PAYMENTS, body, idempotency_key="bank-slip-9")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert counts(sales_org)[1:] == (1, 1)
+    other = books.post(PAYMENTS, {**body, "amount": "121.00"}, idempotency_key="bank-slip-9")
+    assert other.status_code == 422
+    assert counts(sales_org)[1:] == (1, 1)

@@ -71,8 +71,7 @@ class InvoiceApiFilter(_DocumentApiFilter):
     kind = django_filters.ChoiceFilter(choices=Invoice.Kind.choices)
     overdue = django_filters.BooleanFilter(
         method="_overdue",
-        label="true: only issued invoices with money open past their due date; "
-        "false: every other.",
+        label="true: only issued invoices with money open past their due date; false: every other.",
     )
 
     class Meta(_DocumentApiFilter.Meta):

@@ -181,7 +181,9 @@ class InvoiceSerializer(ReadSerializer):
 
 
 class InvoiceLineInputSerializer(StrictSerializer):
-    order_line = serializers.IntegerField(min_value=1, help_text="Order line id.")
+    order_line = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Order line id."
+    )
     quantity = QuantityField(help_text="No more than is left to invoice on the line.")
 
 

@@ -34,6 +34,7 @@ from tradepost.settlement.models import Allocation, LedgerEntry, Payment
 from tradepost.text import MULTI_LINE
 
 MAX_ALLOCATIONS = 200
+MAX_ID = 2**63 - 1
 
 
 class AllocationSerializer(serializers.Serializer):
@@ -134,7 +135,9 @@ class PaymentSerializer(ReadSerializer):
 
 
 class AllocationInputSerializer(StrictSerializer):
-    invoice = serializers.IntegerField(min_value=1, help_text="An issued invoice's id.")
+    invoice = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="An issued invoice's id."
+    )
     amount = MoneyField(help_text="In the account's currency; more than zero.")
 
 
@@ -148,7 +151,7 @@ _ALLOCATE_SCHEMA = {
             "items": {
                 "type": "object",
                 "properties": {
-                    "invoice": {"type": "integer", "minimum": 1},
+                    "invoice": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                     "amount": {"type": "string", "format": "decimal"},
                 },
                 "required": ["invoice", "amount"],
