@@ -54,6 +54,7 @@ bench: install
 	-$(BIN)/python bench/signup_http.py
 	-$(BIN)/python bench/search.py
 	-$(BIN)/python bench/stock.py
+	-$(BIN)/python bench/settlement.py
 	$(BIN)/python bench/summary.py
 
 constraints: install

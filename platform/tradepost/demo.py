@@ -15,6 +15,7 @@ from tradepost.inventory import demo as inventory_demo
 from tradepost.pipeline import demo as pipeline_demo
 from tradepost.pricing import demo as pricing_demo
 from tradepost.sales import demo as sales_demo
+from tradepost.settlement import demo as settlement_demo
 
 
 @transaction.atomic
@@ -27,4 +28,5 @@ def seed_sales_menu(*, actor: User) -> int:
     made = sales_demo.seed_demo(actor=actor)
     inventory_demo.seed_deliveries(actor=actor)
     channel_demo.seed_demo(actor=actor)
+    settlement_demo.seed_demo(actor=actor)  # invoices the orders above
     return made

@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.webhooks.tasks.requeue_stalled_deliveries",
         "schedule": 300.0,
     },
+    "settlement-payment-reminders": {
+        "task": "tradepost.settlement.tasks.payment_reminders",
+        "schedule": 86400.0,
+    },
     "billing-expire-trials": {
         "task": "billing.tasks.expire_trials",
         "schedule": 3600.0,

@@ -81,7 +81,7 @@ def test_goods_received_reserved_by_an_order_picked_shipped_and_signed_for(sales
     assert picked.status_code == 201, picked.json()
     delivery = picked.json()
     assert delivery["number"].startswith("DN-") and delivery["status"] == "picking"
-    assert delivery["allowed_actions"] == ["edit", "ship", "cancel"]
+    assert delivery["allowed_actions"] == ["edit", "pick", "ship", "cancel"]
     assert (delivery["warehouse"], delivery["customer"]) == (
         wh.pk,
         sales_org.customers["rep_own"].pk,

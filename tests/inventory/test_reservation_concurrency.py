@@ -12,17 +12,13 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from api.keys import api_key_create
-from api.models import ApiKey, IdempotencyRecord
+from tests.inventory.workspaces import workspace_drop, workspace_signup
+from tradepost.customers.services import customer_create
 from tradepost.inventory.adjustments import adjustment_post
 from tradepost.inventory.checks import ledger_mismatches
-from tradepost.inventory.models import (
-    Reservation,
-    StockAdjustment,
-    StockBalance,
-    StockMove,
-)
+from tradepost.inventory.models import Reservation, StockBalance
 from tradepost.masterdata import services as md
-from tradepost.masterdata.models import DocumentSequence, Location, Product
+from tradepost.masterdata.models import Location, Product
 from tradepost.sales import orders
 from tradepost.sales.models import Order
 
@@ -31,45 +27,43 @@ UNITS = Decimal("10")
 
 
 @pytest.fixture
-def racing_orders(committed_customer, django_db_blocker):
+def racing_orders(platform_workspaces, django_db_blocker):
     """Fifty approved orders of one unit each of a product with ten units in stock,
-    committed in alpha; every row they made is removed afterwards."""
-    workspace, owner, customer = committed_customer
+    committed in a workspace of this test's own, dropped afterwards (the ledger keeps
+    its moves: only dropping the workspace removes them)."""
     with django_db_blocker.unblock():
-        with schema_context(workspace.schema):
-            product = md.product_create(
-                actor=owner, sku="RACE-STOCK", name="Last units 最后十件", list_price=Decimal("5")
-            )
-            warehouse = Location.objects.get(is_default=True, branch__isnull=True)
-            adjustment_post(
-                actor=owner,
-                location=warehouse,
-                reason="Race stock",
-                opening=True,
-                lines=[{"product": product, "quantity": UNITS}],
-            )
-            made = []
-            for _ in range(RACERS):
-                order = orders.order_create(
+        workspace = workspace_signup("race")
+        try:
+            with schema_context(workspace.schema):
+                owner = workspace.owner()
+                customer = customer_create(actor=owner, name="Race 竞争客户", code="RACE-1")
+                product = md.product_create(
                     actor=owner,
-                    customer=customer,
-                    lines=[{"product": product, "quantity": Decimal("1")}],
+                    sku="RACE-STOCK",
+                    name="Last units 最后十件",
+                    list_price=Decimal("5"),
                 )
-                order = orders.order_submit(actor=owner, order=order)
-                made.append(orders.order_approve(actor=owner, order=order).pk)
-        connection.set_schema_to_public()
-        yield workspace, owner, product, warehouse, made
-        with schema_context(workspace.schema):
-            Reservation.objects.filter(product=product).delete()
-            Order.objects.filter(customer=customer).delete()
-            StockMove.objects.filter(product=product).delete()
-            StockBalance.objects.filter(product=product).delete()
-            StockAdjustment.objects.filter(reason="Race stock").delete()
-            Product.objects.filter(pk=product.pk).delete()
-            DocumentSequence.objects.filter(key__in=["order", "stock_adjustment"]).delete()
-            ApiKey.objects.filter(name="race").delete()
-            IdempotencyRecord.objects.all().delete()
-        connection.set_schema_to_public()
+                warehouse = Location.objects.get(is_default=True, branch__isnull=True)
+                adjustment_post(
+                    actor=owner,
+                    location=warehouse,
+                    reason="Race stock",
+                    opening=True,
+                    lines=[{"product": product, "quantity": UNITS}],
+                )
+                made = []
+                for _ in range(RACERS):
+                    order = orders.order_create(
+                        actor=owner,
+                        customer=customer,
+                        lines=[{"product": product, "quantity": Decimal("1")}],
+                    )
+                    order = orders.order_submit(actor=owner, order=order)
+                    made.append(orders.order_approve(actor=owner, order=order).pk)
+            connection.set_schema_to_public()
+            yield workspace, owner, product, warehouse, made
+        finally:
+            workspace_drop(workspace)
 
 
 def _race(schema: str, jobs: list) -> tuple[list, list[BaseException]]:

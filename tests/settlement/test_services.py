@@ -24,13 +24,13 @@ from tradepost.inventory.models import Delivery
 from tradepost.sales import orders
 from tradepost.sales.models import Order, SettlementCredit
 from tradepost.settlement import credit, invoices, ledger, payments, selectors
+from tradepost.settlement import services as settlement_services
 from tradepost.settlement.models import (
     CreditOverride,
     CustomerAccount,
     Invoice,
     LedgerEntry,
     Payment,
-    SettlementSettings,
 )
 
 D = Decimal
@@ -335,7 +335,11 @@ def test_an_invoice_overdue_beyond_the_workspace_days_holds_new_orders(sales_org
     org = sales_org
     invoice = _issued(org, confirmed_order(org, lines=kettles(org, "1")))
     with schema_context(org.schema):
-        SettlementSettings.objects.create(overdue_block_days=10)
+        with pytest.raises(PermissionDenied):
+            settlement_services.settings_update(
+                actor=org.users["salesperson"], overdue_block_days=1
+            )
+        settlement_services.settings_update(actor=_finance(org), overdue_block_days=10)
         LedgerEntry.objects.filter(pk=invoice.entry_id).update(
             due_date=timezone.localdate() - datetime.timedelta(days=11)
         )

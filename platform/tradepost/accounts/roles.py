@@ -235,6 +235,7 @@ for _role, _extra in {
 # the receivables, invoices and payments of the customers in their scope (the customer
 # scope decides which), so a dealer sees its own statement, invoices and credits.
 _SETTLEMENT_READ = [
+    "settlement.view_collectionnote",
     "settlement.view_invoice",
     "settlement.view_payment",
     "settlement.view_ledgerentry",
@@ -253,17 +254,36 @@ _SETTLEMENT_FINANCE = [
     "settlement.view_settlementsettings",
     "settlement.change_settlementsettings",
     "settlement.change_customeraccount",
+    "settlement.add_collectionnote",
 ]
+# Sales expenses: salespeople and managers claim; managers and finance review; finance
+# pays; executives and finance read every claim.
+_EXPENSES_CLAIM = ["settlement.add_expenseclaim", "settlement.change_expenseclaim"]
+_EXPENSES_FINANCE = ["settlement.view_expenseclaim", "settlement.pay_expenseclaim"]
 for _role, _extra in {
     Role.EXECUTIVE: [
         *_SETTLEMENT_READ,
         "settlement.view_creditoverride",
         "settlement.view_exchangerate",
+        "settlement.view_expenseclaim",
     ],
-    Role.SALES_MANAGER: [*_SETTLEMENT_READ, "settlement.view_creditoverride"],
-    Role.SALESPERSON: _SETTLEMENT_READ,
-    Role.FINANCE_MANAGER: _SETTLEMENT_READ + _SETTLEMENT_FINANCE,
-    Role.DEALER: _SETTLEMENT_READ,
+    Role.SALES_MANAGER: [
+        *_SETTLEMENT_READ,
+        "settlement.view_creditoverride",
+        "settlement.add_collectionnote",
+        *_EXPENSES_CLAIM,
+        "settlement.review_expenseclaim",
+    ],
+    Role.SALESPERSON: [*_SETTLEMENT_READ, "settlement.add_collectionnote", *_EXPENSES_CLAIM],
+    Role.FINANCE_MANAGER: [
+        *_SETTLEMENT_READ,
+        *_SETTLEMENT_FINANCE,
+        *_EXPENSES_CLAIM,
+        "settlement.review_expenseclaim",
+        *_EXPENSES_FINANCE,
+    ],
+    # A dealer reads its own statement, invoices and credits, not the collectors' notes.
+    Role.DEALER: [p for p in _SETTLEMENT_READ if p != "settlement.view_collectionnote"],
 }.items():
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 

@@ -4,7 +4,10 @@
 
 * `delivery_create` — a pick list for what is still open on the order's lines (or the
   quantities given). Lot-tracked products get their lots first-expiring first (FEFO)
-  among the unexpired lots on hand, unless a lot is chosen.
+  among the unexpired lots on hand, unless a lot is chosen (of the product, unexpired,
+  with enough on hand at the warehouse).
+* `delivery_pick` — while picking, choose another lot for an order line's goods (or
+  go back to first-expiring first).
 * `delivery_ship` — the goods leave: the order's lines record the shipment (the order
   becomes partially shipped or shipped), the stock is issued from the reservation, an
   expired lot is refused. Emits `delivery.shipped`.
@@ -35,7 +38,14 @@ from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
 from tradepost.inventory import selectors
 from tradepost.inventory.ledger import Posting
-from tradepost.inventory.models import Delivery, DeliveryLine, Lot, Reservation, StockMove
+from tradepost.inventory.models import (
+    Delivery,
+    DeliveryLine,
+    Lot,
+    LotBalance,
+    Reservation,
+    StockMove,
+)
 from tradepost.lifecycle import Lifecycle, Transition
 from tradepost.lifecycle.rows import row_lock, rows_lock
 from tradepost.masterdata.services import document_number_next
@@ -80,6 +90,14 @@ LIFECYCLE: Lifecycle[Delivery] = Lifecycle(
             action="delivery.updated",
             verb=pgettext_lazy("cannot be …", "changed"),
             endpoint=None,
+        ),
+        Transition(
+            "pick",
+            source=[S.PICKING],
+            target=None,
+            permission="sales.ship_order",
+            action="delivery.updated",
+            verb=pgettext_lazy("cannot be …", "re-picked"),
         ),
         Transition(
             "ship",
@@ -185,7 +203,7 @@ def delivery_create(
         raise ValidationError({"lines": errors})
     if not chosen:
         raise ValidationError({"lines": [_("Nothing is left to deliver on this order.")]})
-    rows = _pick(locked, [by_id[pk] for pk in chosen], chosen, lots or {})
+    rows = _pick(locked.warehouse_id, [by_id[pk] for pk in chosen], chosen, lots or {})
     delivery = Delivery.objects.create(
         number=document_number_next(key="delivery"),
         order=locked,
@@ -208,24 +226,34 @@ def delivery_create(
 
 
 def _pick(
-    order: Order,
+    location_id: int,
     lines: list[OrderLine],
     quantities: Mapping[int, Decimal],
     lots: Mapping[int, Lot],
 ) -> list[DeliveryLine]:
-    """Delivery lines for `quantities`; a lot-tracked product's split over its lots
-    first-expiring first (or taken from the chosen lot)."""
+    """Delivery lines for `quantities` at `location_id`; a lot-tracked product's split
+    over its lots first-expiring first, or taken from the chosen lot — which must be
+    the product's, not expired and hold the quantity there."""
     today = timezone.localdate()
     rows: list[DeliveryLine] = []
     errors = []
+    chosen_on_hand = dict(
+        LotBalance.objects.filter(
+            lot__in=[lot.pk for lot in lots.values()], location_id=location_id
+        ).values_list("lot_id", "on_hand")
+    )
     for line in lines:
         quantity = quantities[line.pk]
         product = line.product
         if not (product.tracks_stock and product.lot_tracked):
+            if line.pk in lots:
+                errors.append(_("%(sku)s does not track lots.") % {"sku": product.sku})
+                continue
             rows.append(DeliveryLine(order_line=line, product=product, quantity=quantity))
             continue
         lot = lots.get(line.pk)
         if lot is not None:
+            on_hand = chosen_on_hand.get(lot.pk, Decimal(0))
             if lot.product_id != product.pk:
                 errors.append(
                     _("Lot %(lot)s is not a lot of %(sku)s.")
@@ -233,13 +261,18 @@ def _pick(
                 )
             elif lot.expires_on is not None and lot.expires_on < today:
                 errors.append(_expired(lot, product.sku))
+            elif on_hand < quantity:
+                errors.append(
+                    _("Lot %(lot)s of %(sku)s: only %(left)s on hand where the order ships from.")
+                    % {"lot": lot.number, "sku": product.sku, "left": decimal_text(on_hand)}
+                )
             else:
                 rows.append(
                     DeliveryLine(order_line=line, product=product, lot=lot, quantity=quantity)
                 )
             continue
         left = quantity
-        for balance in selectors.lots_fefo(product.pk, order.warehouse_id, on=today):  # type: ignore[arg-type]
+        for balance in selectors.lots_fefo(product.pk, location_id, on=today):
             take = min(left, balance.on_hand)
             rows.append(
                 DeliveryLine(order_line=line, product=product, lot=balance.lot, quantity=take)
@@ -263,6 +296,43 @@ def _expired(lot: Lot, sku: str) -> str:
         "sku": sku,
         "date": lot.expires_on.isoformat() if lot.expires_on else "",
     }
+
+
+@transaction.atomic
+def delivery_pick(*, actor: Actor, delivery: Delivery, lots: Mapping[int, Lot | None]) -> Delivery:
+    """Pick the goods of lot-tracked order lines again: `lots` maps order line id → the
+    lot to take them all from (checked as on creation), or None for first-expiring
+    first. Only while picking; the quantities stay as they are."""
+    step = LIFECYCLE.start("pick", actor=actor, document=delivery)
+    locked = step.lock()
+    current = list(locked.lines.select_related("product", "order_line__product"))
+    by_order_line: dict[int, list[DeliveryLine]] = defaultdict(list)
+    for row in current:
+        by_order_line[row.order_line_id].append(row)
+    errors = []
+    for order_line_id in lots:
+        rows = by_order_line.get(order_line_id)
+        if not rows:
+            errors.append(_("Line %(id)s is not on this delivery.") % {"id": order_line_id})
+        elif not rows[0].product.lot_tracked:
+            errors.append(_("%(sku)s does not track lots.") % {"sku": rows[0].product.sku})
+    if errors:
+        raise ValidationError({"lines": errors})
+    if not lots:
+        raise ValidationError({"lines": [_("Choose the lot of at least one line.")]})
+    order_lines = [by_order_line[pk][0].order_line for pk in lots]
+    totals = {pk: sum((row.quantity for row in by_order_line[pk]), Decimal(0)) for pk in lots}
+    chosen = {pk: lot for pk, lot in lots.items() if lot is not None}
+    rows = _pick(locked.location_id, order_lines, totals, chosen)
+    for row in rows:
+        row.delivery = locked
+    DeliveryLine.objects.filter(delivery=locked, order_line_id__in=list(lots)).delete()
+    DeliveryLine.objects.bulk_create(rows)
+    return step.finish(
+        data={
+            "lots": {str(pk): (lot.number if lot is not None else None) for pk, lot in lots.items()}
+        }
+    )
 
 
 @transaction.atomic

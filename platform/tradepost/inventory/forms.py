@@ -15,16 +15,20 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers.forms import DateInput
 from tradepost.inventory.lines import MAX_LINES, StockLineInput
-from tradepost.inventory.models import StocktakeLine
+from tradepost.inventory.models import Lot, Receipt, StocktakeLine
+from tradepost.inventory.stocktakes import FoundCount
 from tradepost.masterdata.forms import ProductChoice
 from tradepost.masterdata.models import Branch, Location, Product, Supplier
+from tradepost.pricing.lines import decimal_text
 from tradepost.workspace.forms import QuantityField
 
 EXTRA_LINE_ROWS = 1
+MAX_FOUND = 200
 
 
 def stock_products():
@@ -107,6 +111,11 @@ class BaseStockLineFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "kind": self.kind}
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this line")
+
     @property
     def empty_form(self):
         form = self.form(
@@ -124,6 +133,8 @@ class BaseStockLineFormSet(forms.BaseFormSet):
         items: list[StockLineInput] = []
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.is_blank():
+                continue
+            if form.cleaned_data.get("DELETE"):
                 continue
             data = form.cleaned_data
             item: StockLineInput = {"product": data["product"], "quantity": data["quantity"]}
@@ -146,8 +157,117 @@ StockLineFormSet = forms.formset_factory(
 )
 
 
-def line_formset(kind: str, data=None) -> BaseStockLineFormSet:
+# A document's lines changed on its edit page: each row may be removed.
+StockLineEditFormSet = forms.formset_factory(
+    StockLineForm,
+    formset=BaseStockLineFormSet,
+    extra=EXTRA_LINE_ROWS,
+    max_num=MAX_LINES,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+def line_formset(kind: str, data=None, *, initial=None) -> BaseStockLineFormSet:
+    """The lines of a new document; with `initial` (a dict per saved line), the lines
+    of one being changed, each with "Remove this line"."""
+    if initial is not None:
+        return StockLineEditFormSet(  # type: ignore[call-arg,return-value]
+            data, prefix="lines", kind=kind, initial=initial
+        )
     return StockLineFormSet(data, prefix="lines", kind=kind)  # type: ignore[call-arg,return-value]
+
+
+def receipt_line_initial(lines) -> list[dict]:
+    """A receipt's saved lines as the edit page's rows show them."""
+    return [
+        {
+            "product": line.product_id,
+            "quantity": decimal_text(line.quantity),
+            "unit_cost": decimal_text(line.unit_cost),
+            "lot_number": line.lot_number,
+            "expires_on": line.expires_on,
+        }
+        for line in lines
+    ]
+
+
+class FoundCountForm(BigInputs, forms.Form):
+    """A product found on the shelf that the count sheet did not list. The count is
+    named `quantity` so that the scan box fills it as it fills a stock line."""
+
+    product = ProductChoice(queryset=None, label=_("Product found"), required=False)
+    quantity = QuantityField(label=_("Counted"), required=False)
+    lot_number = forms.CharField(label=_("Lot number"), max_length=60, required=False)
+    expires_on = forms.DateField(label=_("Expires"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = stock_products()
+        self.fields["quantity"].widget.attrs["inputmode"] = "decimal"
+        self._enlarge()
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("product") and data.get("quantity") is None:
+            self.add_error("quantity", _("Enter what was counted."))
+        elif not data.get("product") and not self.is_blank():
+            self.add_error("product", _("Select a product."))
+        return data
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not (
+            data.get("product")
+            or data.get("quantity") is not None
+            or data.get("lot_number")
+            or data.get("expires_on")
+        )
+
+
+class BaseFoundCountFormSet(forms.BaseFormSet):
+    def found_items(self) -> list[FoundCount]:
+        items: list[FoundCount] = []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.is_blank():
+                continue
+            data = form.cleaned_data
+            items.append(
+                {
+                    "product": data["product"],
+                    "counted": data["quantity"],
+                    "lot_number": data.get("lot_number") or "",
+                    "expires_on": data.get("expires_on"),
+                }
+            )
+        return items
+
+    def messages(self) -> list[str]:
+        """Each row's errors, named by its place in the list (for the page's summary)."""
+        found = []
+        for index, form in enumerate(self.forms):
+            for field_errors in form.errors.values():
+                for message in field_errors:
+                    found.append(
+                        _("Product found %(n)s: %(error)s") % {"n": index + 1, "error": message}
+                    )
+        found.extend(str(message) for message in self.non_form_errors())
+        return found
+
+
+FoundCountFormSet = forms.formset_factory(
+    FoundCountForm,
+    formset=BaseFoundCountFormSet,
+    extra=EXTRA_LINE_ROWS,
+    max_num=MAX_FOUND,
+    validate_max=True,
+)
+
+
+def found_formset(data=None) -> BaseFoundCountFormSet:
+    return FoundCountFormSet(data, prefix="found")  # type: ignore[return-value]
 
 
 # --- Document headers ----------------------------------------------------------------
@@ -166,9 +286,27 @@ class ReceiptForm(BigInputs, forms.Form):
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 2}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, receipt: Receipt | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if receipt is not None and receipt.supplier_id is not None:
+            # A receipt keeps a supplier once named (another may be chosen); its own
+            # stays on the list even if it has been deactivated since.
+            supplier = self.fields["supplier"]
+            supplier.queryset = Supplier.objects.filter(  # type: ignore[attr-defined]
+                Q(is_active=True) | Q(pk=receipt.supplier_id)
+            ).order_by("name", "pk")
+            supplier.required = True
+            supplier.empty_label = None  # type: ignore[attr-defined]
         self._enlarge()
+
+
+def receipt_initial(receipt: Receipt) -> dict:
+    return {
+        "location": receipt.location_id,
+        "supplier": receipt.supplier_id,
+        "supplier_reference": receipt.supplier_reference,
+        "notes": receipt.notes,
+    }
 
 
 class TransferForm(BigInputs, forms.Form):
@@ -241,6 +379,26 @@ def line_quantities(
     if errors:
         raise ValidationError({"lines": errors})
     return values
+
+
+def chosen_lots(
+    data: Mapping[str, str], order_line_ids: Iterable[int], *, prefix: str = "lot"
+) -> dict[int, Lot | None]:
+    """Order line id → the lot chosen in `<prefix>-<id>` (None: "first to expire",
+    an empty choice). Lines without the field are left out; an id that is no lot is
+    refused. The service checks that the lot fits the line."""
+    raw: dict[int, str] = {}
+    for pk in order_line_ids:
+        name = f"{prefix}-{pk}"
+        if name in data:
+            raw[pk] = (data.get(name) or "").strip()
+    wanted = {text for text in raw.values() if text}
+    if any(not text.isdigit() or len(text) > 18 for text in wanted):
+        raise ValidationError({"lines": [_("Choose a lot from the list.")]})
+    found = Lot.objects.in_bulk([int(text) for text in wanted])
+    if len(found) != len(wanted):
+        raise ValidationError({"lines": [_("Choose a lot from the list.")]})
+    return {pk: (found[int(text)] if text else None) for pk, text in raw.items()}
 
 
 def count_label(line: StocktakeLine) -> str:

@@ -162,7 +162,8 @@ class LotBalance(models.Model):
 class StockMove(models.Model):
     """One line of the stock ledger: `quantity` (signed) of a product (and lot) came
     into (+) or left (−) a location, caused by the document `document_type` /
-    `document_id` (its number in `reference`). Never updated, never deleted."""
+    `document_id` (its number in `reference`). Never updated, never deleted: a database
+    trigger refuses both (migration 0002); a mistake is corrected by a new move."""
 
     class Kind(models.TextChoices):
         OPENING = "opening", _("Opening stock")

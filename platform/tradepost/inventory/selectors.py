@@ -64,6 +64,25 @@ def lots_fefo(product_id: int, location_id: int, *, on: datetime.date) -> list[L
     )
 
 
+def lots_to_choose(
+    product_ids: list[int], location_id: int, *, on: datetime.date
+) -> dict[int, list[LotBalance]]:
+    """Per product: its unexpired lots with stock at the location, first-expiring first —
+    what a delivery may be picked from (one query)."""
+    choices: dict[int, list[LotBalance]] = {pk: [] for pk in product_ids}
+    rows = (
+        LotBalance.objects.filter(
+            lot__product_id__in=product_ids, location_id=location_id, on_hand__gt=0
+        )
+        .filter(Q(lot__expires_on__isnull=True) | Q(lot__expires_on__gte=on))
+        .select_related("lot")
+        .order_by(F("lot__expires_on").asc(nulls_last=True), "lot__number", "pk")
+    )
+    for row in rows:
+        choices[row.lot.product_id].append(row)
+    return choices
+
+
 def stock_card(product_id: int, location_id: int | None = None) -> QuerySet[StockMove]:
     """The product's moves, oldest first (for a running balance)."""
     moves = StockMove.objects.filter(product_id=product_id).select_related(

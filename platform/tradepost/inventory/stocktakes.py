@@ -4,17 +4,20 @@
 
 Starting one lists every product (and lot) the location holds with what the ledger
 expects then; counts are entered (a phone in the aisle, a line at a time or all at
-once); posting compares each count with the stock *at posting time* and writes the
-difference as a `stocktake` move with the reason. A count below what is reserved for
-confirmed orders is refused: cancel or move those orders first. Warehouse managers
-run them (`inventory.add_stocktake`, `change_stocktake`).
+once), and goods found on the shelf that the sheet did not list are added to it with
+an expected 0 (a lot-tracked product by its lot, created if new); posting compares
+each count with the stock *at posting time* and writes the difference as a
+`stocktake` move with the reason. A count below what is reserved for confirmed orders
+is refused: cancel or move those orders first. Warehouse managers run them
+(`inventory.add_stocktake`, `change_stocktake`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +28,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
 from tradepost.inventory.ledger import Posting
+from tradepost.inventory.lines import lot_get_or_create
 from tradepost.inventory.models import (
     LotBalance,
     StockBalance,
@@ -129,16 +133,28 @@ def stocktake_create(*, actor: Actor, location: Location, reason: str = "") -> S
     return stocktake
 
 
+class FoundCount(TypedDict):
+    """A product found on the shelf that the sheet did not list, and how many: a
+    lot-tracked one names its lot (and the expiry of a lot not seen before)."""
+
+    product: Product
+    counted: Decimal
+    lot_number: NotRequired[str]
+    expires_on: NotRequired[datetime.date | None]
+
+
 @transaction.atomic
 def stocktake_count(
     *,
     actor: Actor,
     stocktake: Stocktake,
     counts: Mapping[int, Decimal | None],
-    add: Mapping[Product, Decimal] | None = None,
+    add: Sequence[FoundCount] = (),
 ) -> Stocktake:
     """Enter counts: `counts` maps line id → counted quantity (None clears it); `add`
-    counts a product the sheet did not list (found on the shelf)."""
+    puts products found on the shelf on the sheet (expected 0, so the count posts as
+    stock found). A found lot-tracked product needs its lot number; a lot not seen
+    before is created with the expiry given."""
     step = LIFECYCLE.start("count", actor=actor, document=stocktake)
     locked = step.lock()
     lines = {line.pk: line for line in locked.lines.all()}
@@ -154,28 +170,56 @@ def stocktake_count(
             continue
         line.counted = counted
         changed.append(line)
+    on_sheet = {(line.product_id, line.lot_id) for line in lines.values()}
     new_rows = []
-    for product, counted in (add or {}).items():
-        if not product.tracks_stock or product.lot_tracked:
-            errors.append(
-                _("%(sku)s: add lot-tracked or untracked products by a receipt or an adjustment.")
-                % {"sku": product.sku}
-            )
+    for found in add:
+        product, counted = found["product"], found["counted"]
+        number = (found.get("lot_number") or "").strip()
+        if not product.tracks_stock:
+            errors.append(_("%(sku)s does not track stock.") % {"sku": product.sku})
             continue
-        if any(line.product_id == product.pk for line in lines.values()):
-            errors.append(_("%(sku)s is on the sheet already.") % {"sku": product.sku})
-            continue
-        if counted < 0:
+        if counted is None or counted < 0 or counted > documents.MAX_QUANTITY:
             errors.append(_("%(sku)s: enter a count of zero or more.") % {"sku": product.sku})
             continue
+        lot = None
+        if product.lot_tracked:
+            if not number:
+                errors.append(
+                    _("%(sku)s: enter the lot number of what was found.") % {"sku": product.sku}
+                )
+                continue
+            if len(number) > 60:
+                errors.append(
+                    _("%(sku)s: a lot number has at most 60 characters.") % {"sku": product.sku}
+                )
+                continue
+            try:
+                lot = lot_get_or_create(product, number, found.get("expires_on"))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+                continue
+        elif number:
+            errors.append(_("%(sku)s does not track lots.") % {"sku": product.sku})
+            continue
+        key = (product.pk, lot.pk if lot is not None else None)
+        listed = key in on_sheet or (lot is None and any(p == product.pk for p, _l in on_sheet))
+        if listed:
+            errors.append(
+                _("%(sku)s is on the sheet already.") % {"sku": product.sku}
+                if lot is None
+                else _("%(sku)s lot %(lot)s is on the sheet already.")
+                % {"sku": product.sku, "lot": lot.number}
+            )
+            continue
+        on_sheet.add(key)
         new_rows.append(
-            StocktakeLine(stocktake=locked, product=product, expected=0, counted=counted)
+            StocktakeLine(stocktake=locked, product=product, lot=lot, expected=0, counted=counted)
         )
     if errors:
         raise ValidationError({"lines": errors})
     StocktakeLine.objects.bulk_update(changed, ["counted"])
     StocktakeLine.objects.bulk_create(new_rows)
-    return step.finish(data={"counted": len(changed) + len(new_rows)})
+    return step.finish(data={"counted": len(changed), "found": len(new_rows)})
 
 
 @transaction.atomic

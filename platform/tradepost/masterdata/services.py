@@ -241,6 +241,7 @@ DEFAULT_FORMATS = {
     "delivery": "DN-{year}-{number:05d}",
     "invoice": "INV-{year}-{number:05d}",
     "credit_note": "CN-{year}-{number:05d}",
+    "expense": "EX-{year}-{number:05d}",
     "payment": "RC-{year}-{number:05d}",
     "return": "RT-{year}-{number:05d}",
     "transfer": "TR-{year}-{number:05d}",

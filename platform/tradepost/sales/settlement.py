@@ -39,9 +39,10 @@ class Settlement(Protocol):
 _registered: list[Settlement] = []
 
 
-def register(settlement: Settlement) -> None:
-    """Make `settlement` the one the sales services use (called once, at start-up)."""
-    _registered[:] = [settlement]
+def register(settlement: Settlement | None) -> None:
+    """Make `settlement` the one the sales services use (called once, at start-up);
+    None leaves sales on its own (a benchmark's baseline)."""
+    _registered[:] = [settlement] if settlement is not None else []
 
 
 def current() -> Settlement | None:

@@ -14,3 +14,6 @@ class SettlementConfig(AppConfig):
         from tradepost.settlement.credit import AccountSettlement
 
         settlement.register(AccountSettlement())
+
+        # Registers the `exchange_rates` resource for import and export.
+        from tradepost.settlement import importing  # noqa: F401

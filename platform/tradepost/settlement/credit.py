@@ -40,8 +40,8 @@ from tradepost.pricing import documents
 from tradepost.principals import Actor
 from tradepost.sales.models import Order, SettlementCredit
 from tradepost.settlement import invoices, ledger, money, payments, selectors
-from tradepost.settlement.models import CreditOverride, CustomerAccount, Invoice, SettlementSettings
-from tradepost.settlement.services import settings_get
+from tradepost.settlement.models import CreditOverride, CustomerAccount, Invoice
+from tradepost.settlement.services import overdue_hold_days
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -72,10 +72,6 @@ class CreditPosition:
     @property
     def overdue_hold(self) -> bool:
         return self.hold_days is not None and self.overdue_days > self.hold_days
-
-
-def settings() -> SettlementSettings:
-    return settings_get()
 
 
 def uninvoiced(customer_id: int, currency: str, *, exclude_order: int | None = None) -> Decimal:
@@ -115,9 +111,13 @@ def position(
     *,
     adding: Decimal = ZERO,
     order: int | None = None,
+    hold_days: int | None,
+    overdue: bool = True,
 ) -> CreditPosition:
     """The customer's figures now, with `adding` (the order being confirmed, in the
-    account's currency) on top."""
+    account's currency) on top; `hold_days` is the workspace's overdue hold
+    (`overdue_hold_days()`). `overdue=False` skips reading the oldest overdue invoice
+    when nothing depends on it (no hold)."""
     open_orders = uninvoiced(customer.pk, account.currency, exclude_order=order) + adding
     exposure = account.balance + open_orders
     limit = customer.credit_limit
@@ -128,8 +128,8 @@ def position(
         uninvoiced=open_orders,
         exposure=exposure,
         available=limit - exposure if limit > 0 else None,
-        overdue_days=selectors.oldest_overdue_days(customer.pk),
-        hold_days=settings().overdue_block_days,
+        overdue_days=selectors.oldest_overdue_days(customer.pk) if overdue else 0,
+        hold_days=hold_days,
     )
 
 
@@ -167,13 +167,18 @@ def _refusal(position: CreditPosition, order: Order) -> ValidationError:
 def credit_check(*, actor: Actor, order: Order, account: CustomerAccount) -> CreditPosition | None:
     """Refuse the locked `order` if the credit rules do not allow it (see the module
     docstring); use up its override if they do not but one was granted."""
-    customer = Customer.objects.get(pk=order.customer_id)
-    hold_days = settings().overdue_block_days
+    customer = account.customer  # read with the account's lock
+    hold_days = overdue_hold_days()
     if customer.credit_limit <= 0 and hold_days is None:
         return None  # no limit set and overdue invoices hold nothing: nothing to check
     rate = money.factor(order.currency, account.currency, timezone.localdate())
     figures = position(
-        account, customer, adding=money.converted(order.gross_total, rate), order=order.pk
+        account,
+        customer,
+        adding=money.converted(order.gross_total, rate),
+        order=order.pk,
+        hold_days=hold_days,
+        overdue=hold_days is not None,
     )
     if not (figures.over_limit or figures.overdue_hold):
         return figures
@@ -213,6 +218,7 @@ def credit_override_grant(*, actor: Actor, order: Order, reason: str) -> CreditO
             order.gross_total, money.factor(order.currency, account.currency, timezone.localdate())
         ),
         order=order.pk,
+        hold_days=overdue_hold_days(),
     )
     override = CreditOverride.objects.create(
         order=order,
@@ -237,7 +243,7 @@ def credit_position(customer: Customer) -> CreditPosition:
     account = CustomerAccount.objects.filter(customer=customer).first() or CustomerAccount(
         customer=customer, currency=customer.currency
     )
-    return position(account, customer)
+    return position(account, customer, hold_days=overdue_hold_days())
 
 
 class AccountSettlement:

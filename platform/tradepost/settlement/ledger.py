@@ -26,7 +26,6 @@ from django.db.models.functions import Abs, Coalesce
 from django.utils.translation import gettext as _
 
 from tradepost.customers.models import Customer
-from tradepost.lifecycle.rows import row_lock
 from tradepost.pricing.documents import actor_user
 from tradepost.principals import Actor
 from tradepost.settlement.models import Allocation, CustomerAccount, LedgerEntry
@@ -38,10 +37,11 @@ K = LedgerEntry.Kind
 
 def account_lock(customer: Customer | int) -> CustomerAccount:
     """The customer's account row, locked until the transaction ends (created on first
-    use, in the customer's currency)."""
+    use, in the customer's currency), with its customer read in the same query."""
     customer_id = customer if isinstance(customer, int) else customer.pk
+    accounts = CustomerAccount.objects.select_related("customer").select_for_update(of=("self",))
     try:
-        return row_lock(CustomerAccount.objects.all(), customer_id)
+        return accounts.get(pk=customer_id)
     except CustomerAccount.DoesNotExist:
         pass
     currency = (
@@ -54,7 +54,7 @@ def account_lock(customer: Customer | int) -> CustomerAccount:
             CustomerAccount.objects.create(customer_id=customer_id, currency=currency)
     except IntegrityError:
         pass  # another transaction opened it first; its row is the one to lock
-    return row_lock(CustomerAccount.objects.all(), customer_id)
+    return accounts.get(pk=customer_id)
 
 
 def post(

@@ -28,9 +28,11 @@ once, at its date's rate, rounded half up to cents (`settlement.money`).
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Abs
@@ -72,6 +74,21 @@ class SettlementSettings(models.Model):
             "this many days. Empty: overdue invoices do not hold orders."
         ),
     )
+    reminders_enabled = models.BooleanField(
+        _("send payment reminders"),
+        default=False,
+        help_text=_("E-mail customers a list of their overdue invoices."),
+    )
+    reminder_every_days = models.PositiveSmallIntegerField(
+        _("remind every (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    # The accounting export's chart of accounts (defaults: 小企业会计准则 codes).
+    account_receivable = models.CharField(_("receivables account"), max_length=20, default="1122")
+    account_revenue = models.CharField(_("revenue account"), max_length=20, default="6001")
+    account_tax = models.CharField(_("output tax account"), max_length=20, default="2221")
+    account_bank = models.CharField(_("bank account"), max_length=20, default="1002")
+    account_cash = models.CharField(_("cash account"), max_length=20, default="1001")
+    account_adjustment = models.CharField(_("adjustments account"), max_length=20, default="6711")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -128,6 +145,7 @@ class CustomerAccount(models.Model):
         default=True,
         help_text=_("Send this customer reminders of overdue invoices."),
     )
+    reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -534,3 +552,142 @@ class CreditOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.reason}"
+
+
+class CollectionNote(models.Model):
+    """What a salesperson or finance noted while collecting (催款): a call, a visit, or
+    the customer's promise to pay an amount by a date."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        PROMISE = "promise", _("Promise to pay")
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="collection_notes",
+        verbose_name=_("customer"),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.NOTE)
+    text = models.CharField(_("note"), max_length=500)
+    promised_on = models.DateField(_("promised for"), null=True, blank=True)
+    promised_amount = _money(_("promised amount"))
+    created_by = _user("+", _("by"))
+    created_at = models.DateTimeField(_("noted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("collection note")
+        verbose_name_plural = _("collection notes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="note")
+                | models.Q(promised_on__isnull=False, promised_amount__gt=0),
+                name="collectionnote_promise_complete",
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="collectionnote_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.text[:40]}"
+
+
+def expense_receipt_path(instance: ExpenseClaim, filename: str) -> str:
+    """An unguessable name under the workspace's media (the tenant storage adds the
+    schema); the file is served only through the claim's page, never linked directly."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"expenses/{uuid.uuid4().hex}.{suffix[:8]}"
+
+
+class ExpenseClaim(models.Model):
+    """A sales expense (销售费用) a salesperson claims: against a customer, an order or a
+    branch, with the receipt; approved by a manager, paid by finance.
+
+    draft → submitted → approved → paid;  submitted → rejected → (edited) → submitted
+    """
+
+    class Category(models.TextChoices):
+        TRAVEL = "travel", _("Travel")
+        ENTERTAINMENT = "entertainment", _("Entertainment")
+        SAMPLES = "samples", _("Samples and gifts")
+        FREIGHT = "freight", _("Freight")
+        MARKETING = "marketing", _("Marketing")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        PAID = "paid", _("Paid")
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="expense_claims",
+        verbose_name=_("claimed by"),
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="expense_claims",
+        verbose_name=_("customer"),
+    )
+    order = models.ForeignKey(
+        "sales.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="expense_claims",
+        verbose_name=_("order"),
+    )
+    branch = models.ForeignKey(
+        "masterdata.Branch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="expense_claims",
+        verbose_name=_("branch"),
+    )
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, default=Category.OTHER
+    )
+    description = models.CharField(_("description"), max_length=300)
+    incurred_on = models.DateField(_("date"))
+    currency = _currency()
+    amount = _money(_("amount"))
+    receipt = models.FileField(
+        _("receipt"), upload_to=expense_receipt_path, blank=True, max_length=200
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    reviewed_by = _user("+", _("reviewed by"))
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_comment = models.CharField(_("review comment"), max_length=300, blank=True)
+    paid_by = _user("+", _("paid by"))
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("expense claim")
+        verbose_name_plural = _("expense claims")
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("review_expenseclaim", _("Can approve or reject expense claims")),
+            ("pay_expenseclaim", _("Can mark expense claims paid")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="expenseclaim_positive")
+        ]
+        indexes = [
+            models.Index(fields=["claimant", "-created_at"], name="expenseclaim_claimant"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -18,8 +18,11 @@ from tradepost.pricing import documents
 from tradepost.principals import Actor
 from tradepost.settlement import money
 from tradepost.settlement.models import ExchangeRate, SettlementSettings
+from tradepost.versioned_cache import VersionedCache
 
 MAX_RATE = Decimal("9999999999")
+# The overdue hold is read by every order confirmation: kept in the shared cache.
+hold_days_cache = VersionedCache("settlement:overdue-hold")
 MAX_HOLD_DAYS = 3650
 
 
@@ -61,6 +64,12 @@ def settings_get() -> SettlementSettings:
     return SettlementSettings.objects.first() or SettlementSettings()
 
 
+def overdue_hold_days() -> int | None:
+    """`SettlementSettings.overdue_block_days`, from the shared cache."""
+    found: int | None = hold_days_cache.get("days", lambda: settings_get().overdue_block_days)
+    return found
+
+
 @transaction.atomic
 def settings_update(*, actor: Actor, overdue_block_days: int | None) -> SettlementSettings:
     """Set after how many days overdue invoices hold a customer's new orders (None:
@@ -74,6 +83,7 @@ def settings_update(*, actor: Actor, overdue_block_days: int | None) -> Settleme
     settings, _created = SettlementSettings.objects.get_or_create(singleton=True)
     settings.overdue_block_days = overdue_block_days
     settings.save()
+    hold_days_cache.invalidate()
     audit_record(
         actor=actor,
         action="settlement_settings.updated",

@@ -11,11 +11,10 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
+from tests.inventory.workspaces import workspace_drop, workspace_signup
 from tests.support.browser import sign_in
-from tradepost.audit.models import AuditEntry
-from tradepost.inventory.models import Receipt, StockBalance, StockMove
+from tradepost.inventory.models import StockBalance
 from tradepost.masterdata import services as md
-from tradepost.masterdata.models import Product
 
 pytestmark = pytest.mark.e2e
 
@@ -25,14 +24,13 @@ BARCODE = "6909990001112"
 
 @pytest.fixture
 def scan_products(run_db, platform_workspaces):
-    """Two committed stock products in alpha, one with a barcode; removed afterwards
-    with the receipts and stock the test made."""
-    alpha = platform_workspaces["alpha"]
+    """A workspace of the test's own with two stock products, one with a barcode;
+    dropped afterwards with everything the test made (stock moves are never deleted)."""
+    workspace = run_db(workspace_signup, "e2e-inv")
 
     def create():
-        with schema_context(alpha.schema):
-            owner = alpha.owner()
-            last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        with schema_context(workspace.schema):
+            owner = workspace.owner()
             kettle = md.product_create(
                 actor=owner,
                 sku="E2E-INV-KT",
@@ -43,32 +41,23 @@ def scan_products(run_db, platform_workspaces):
             lamp = md.product_create(
                 actor=owner, sku="E2E-INV-LP", name="Lamp", list_price=Decimal("30.00")
             )
-            return [kettle.pk, lamp.pk], last
+            return [kettle.pk, lamp.pk]
 
-    product_ids, last_audit = run_db(create)
-
-    def remove():
-        with schema_context(alpha.schema):
-            StockMove.objects.filter(product_id__in=product_ids).delete()
-            StockBalance.objects.filter(product_id__in=product_ids).delete()
-            Receipt.objects.filter(lines__product_id__in=product_ids).delete()
-            Product.objects.filter(pk__in=product_ids).delete()
-            AuditEntry.objects.filter(pk__gt=last_audit).delete()
-
-    yield product_ids
-    run_db(remove)
+    try:
+        yield workspace, run_db(create)
+    finally:
+        run_db(workspace_drop, workspace)
 
 
 def test_a_receipt_scanned_on_a_phone_shows_in_the_stock(
-    browser, web_server, platform_workspaces, scan_products, run_db
+    browser, web_server, scan_products, run_db
 ):
-    alpha = platform_workspaces["alpha"]
-    kettle_id, lamp_id = scan_products
+    workspace, (kettle_id, lamp_id) = scan_products
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        sign_in(page, web_server, alpha)
-        new_receipt = web_server.workspace_url(alpha.slug, "/inventory/receipts/new/")
+        sign_in(page, web_server, workspace)
+        new_receipt = web_server.workspace_url(workspace.slug, "/inventory/receipts/new/")
         page.goto(new_receipt)
         expect(page.get_by_role("heading", level=1)).to_have_text("Receive goods")
         page.select_option("#id_location", label="Main warehouse (WH)")
@@ -108,7 +97,7 @@ def test_a_receipt_scanned_on_a_phone_shows_in_the_stock(
         )
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-        page.goto(web_server.workspace_url(alpha.slug, "/inventory/stock/?q=E2E-INV"))
+        page.goto(web_server.workspace_url(workspace.slug, "/inventory/stock/?q=E2E-INV"))
         rows = page.locator("table.stock-list tbody tr")
         expect(rows).to_have_count(2)
         expect(page.locator("tfoot")).to_contain_text("3")
@@ -119,8 +108,8 @@ def test_a_receipt_scanned_on_a_phone_shows_in_the_stock(
     desktop = browser.new_context(viewport={"width": 1280, "height": 900})
     page = desktop.new_page()
     try:
-        sign_in(page, web_server, alpha)
-        page.goto(web_server.workspace_url(alpha.slug, "/inventory/stock/?q=E2E-INV"))
+        sign_in(page, web_server, workspace)
+        page.goto(web_server.workspace_url(workspace.slug, "/inventory/stock/?q=E2E-INV"))
         page.get_by_role("link", name="On hand").click()
         first = page.locator("table.stock-list tbody tr").first
         expect(first).to_contain_text("E2E-INV-LP")  # 1 before 2
@@ -133,9 +122,9 @@ def test_a_receipt_scanned_on_a_phone_shows_in_the_stock(
         desktop.close()
 
     def stored():
-        with schema_context(alpha.schema):
+        with schema_context(workspace.schema):
             return sorted(
-                StockBalance.objects.filter(product_id__in=scan_products).values_list(
+                StockBalance.objects.filter(product_id__in=[kettle_id, lamp_id]).values_list(
                     "on_hand", flat=True
                 )
             )

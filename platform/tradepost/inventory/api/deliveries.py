@@ -1,6 +1,7 @@
 """`/api/v1/deliveries/`: the goods of an order leaving its warehouse, with their lines
-(lots picked first-expiring first), PATCH for the carrier and tracking number, and the
-steps `ship/`, `deliver/` and `cancel/` (`inventory.deliveries`).
+(lots picked first-expiring first unless a line names its `lot`), PATCH for the carrier
+and tracking number, and the steps `pick/` (choose the lots again while picking),
+`ship/`, `deliver/` and `cancel/` (`inventory.deliveries`).
 
 Deliveries are read in the scope of their orders (`selectors.deliveries_visible_to`):
 a dealer sees its own orders' deliveries, the warehouse every one. Creating and the
@@ -111,6 +112,19 @@ class DeliveryCreateSerializer(StrictSerializer):
     notes = StringField(required=False, allow_blank=True, max_length=5000, style=MULTI_LINE)
 
 
+class DeliveryLotSerializer(StrictSerializer):
+    order_line = serializers.IntegerField(min_value=1, help_text="Order line id.")
+    lot = serializers.PrimaryKeyRelatedField(
+        queryset=Lot.objects.all(),
+        allow_null=True,
+        help_text="Lot id to take the line's goods from; null: first-expiring first.",
+    )
+
+
+class DeliveryPickSerializer(StrictSerializer):
+    lines = DeliveryLotSerializer(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]
+
+
 class DeliveryUpdateSerializer(StrictSerializer):
     carrier = StringField(required=False, allow_blank=True, max_length=100)
     tracking_number = StringField(required=False, allow_blank=True, max_length=100)
@@ -190,6 +204,27 @@ class DeliveryViewSet(WarehouseDocumentViewSet):
 
     def service_update(self, instance: Delivery, data: dict[str, Any]) -> Delivery:
         return services.delivery_update(actor=self.request.user, delivery=instance, **data)
+
+    @extend_schema(
+        request=DeliveryPickSerializer,
+        responses=DeliverySerializer,
+        summary="Choose the lots to pick",
+        description="While picking: take a lot-tracked order line's goods from the lot "
+        "given (the product's, not expired, with enough on hand at the warehouse), or "
+        "first-expiring first (null). The quantities stay as they are.",
+    )
+    @action(detail=True, methods=["post"])
+    def pick(self, request, pk=None):
+        delivery = self.get_object()
+        data = self._body(DeliveryPickSerializer)
+        lots: dict[int, Lot | None] = {}
+        for row in data["lines"]:
+            if row["order_line"] in lots:
+                raise serializers.ValidationError(
+                    {"lines": [_("Order line %(id)s is given twice.") % {"id": row["order_line"]}]}
+                )
+            lots[row["order_line"]] = row["lot"]
+        return self._read(services.delivery_pick(actor=request.user, delivery=delivery, lots=lots))
 
     @extend_schema(
         request=DeliveryShipSerializer,

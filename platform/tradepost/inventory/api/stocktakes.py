@@ -27,6 +27,7 @@ from tradepost.inventory.api.common import (
 )
 from tradepost.inventory.filters import StocktakeApiFilter
 from tradepost.inventory.models import Stocktake, StocktakeLine
+from tradepost.inventory.stocktakes import FoundCount
 from tradepost.masterdata.models import Location
 
 
@@ -83,8 +84,19 @@ class StocktakeCountSerializer(StrictSerializer):
 
 
 class StocktakeFoundSerializer(StrictSerializer):
-    product = StockProductField(help_text="A product the sheet did not list (not lot-tracked).")
+    product = StockProductField(help_text="A product (or lot) the sheet did not list.")
     counted = QuantityField()
+    lot_number = StringField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="The lot found, for a lot-tracked product (required for those).",
+    )
+    expires_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The lot's expiry, when the lot is new (an existing lot keeps its own).",
+    )
 
 
 class StocktakeCountsSerializer(StrictSerializer):
@@ -153,7 +165,9 @@ class StocktakeViewSet(WarehouseDocumentViewSet):
         responses=StocktakeSerializer,
         summary="Enter counts",
         description="`lines`: counted quantities by line id (null clears one); `add`: "
-        "products found that the sheet did not list. May be sent many times while counting.",
+        "products found that the sheet did not list (a lot-tracked one with its "
+        "`lot_number`, and `expires_on` for a lot not seen before), put on the sheet with "
+        "an expected 0. May be sent many times while counting.",
     )
     @action(detail=True, methods=["post"])
     def counts(self, request, pk=None):
@@ -162,9 +176,16 @@ class StocktakeViewSet(WarehouseDocumentViewSet):
         lines = data.get("lines", [])
         found = data.get("add", [])
         _unique(lines, "line", "lines")
-        _unique(found, "product", "add")
         counts: dict[int, Decimal | None] = {row["line"]: row["counted"] for row in lines}
-        added = {row["product"]: row["counted"] for row in found}
+        added: list[FoundCount] = [
+            {
+                "product": row["product"],
+                "counted": row["counted"],
+                "lot_number": row.get("lot_number", ""),
+                "expires_on": row.get("expires_on"),
+            }
+            for row in found
+        ]
         return self._read(
             services.stocktake_count(
                 actor=request.user, stocktake=stocktake, counts=counts, add=added

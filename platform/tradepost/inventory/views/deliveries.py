@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -71,7 +72,18 @@ def _order_lines(order: Order) -> list[Any]:
                 location_id=order.warehouse_id, product_id__in=[line.product_id for line in lines]
             )
         }
+    lot_choices: dict[int, list[Any]] = {}
+    if order.warehouse_id is not None:
+        lot_choices = selectors.lots_to_choose(
+            [line.product_id for line in lines if line.product.lot_tracked],
+            order.warehouse_id,
+            on=timezone.localdate(),
+        )
     for line in lines:
+        line.lot_field = f"lot-{line.pk}"
+        line.lot_choices = (
+            lot_choices.get(line.product_id, []) if line.product.lot_tracked else None
+        )
         line.open_quantity = max(open_left[line.pk], Decimal(0))
         line.available = (
             available.get(line.product_id, Decimal(0)) if line.product.tracks_stock else None
@@ -98,16 +110,19 @@ def delivery_create(request: HttpRequest, order_id: int) -> HttpResponse:
             typed = forms.line_quantities(
                 data, [(line.pk, line.label) for line in lines], prefix="line"
             )
+            chosen = forms.chosen_lots(data, [line.pk for line in lines])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             quantities = {pk: value or Decimal(0) for pk, value in typed.items()}
+            lots = {pk: lot for pk, lot in chosen.items() if lot is not None}
             delivery = service_call(
                 form,
                 lambda: services.delivery_create(
                     actor=request.user,
                     order=order,
                     quantities=quantities,
+                    lots=lots,
                     carrier=fields.get("carrier", ""),
                     tracking_number=fields.get("tracking_number", ""),
                     notes=fields.get("notes", ""),
@@ -126,6 +141,7 @@ def delivery_create(request: HttpRequest, order_id: int) -> HttpResponse:
             if data is not None
             else (decimal_text(line.open_quantity) if line.open_quantity else "")
         )
+        line.lot_entered = data.get(f"lot-{line.pk}", "") if data is not None else ""
     status = 400 if data is not None else 200
     context = {
         "order": order,
@@ -136,11 +152,51 @@ def delivery_create(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(request, "inventory/deliveries/form.html", context, status=status)
 
 
+def _lot_groups(delivery: Delivery, lines: list[Any], posted=None) -> list[dict[str, Any]]:
+    """The lot-tracked order lines of a delivery being picked, each with its quantity,
+    the lots it may be picked from and the one shown chosen (the line's single lot, what
+    was just posted, or "first to expire")."""
+    groups: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        if not line.product.lot_tracked:
+            continue
+        group = groups.setdefault(
+            line.order_line_id,
+            {
+                "order_line_id": line.order_line_id,
+                "field": f"lot-{line.order_line_id}",
+                "product": line.product,
+                "quantity": Decimal(0),
+                "lots": set(),
+            },
+        )
+        group["quantity"] += line.quantity
+        group["lots"].add(line.lot_id)
+    if not groups:
+        return []
+    choices = selectors.lots_to_choose(
+        list({group["product"].pk for group in groups.values()}),
+        delivery.location_id,
+        on=timezone.localdate(),
+    )
+    for group in groups.values():
+        group["choices"] = choices[group["product"].pk]
+        current = group.pop("lots")
+        if posted is not None:
+            group["selected"] = posted.get(group["field"], "")
+        else:
+            group["selected"] = str(next(iter(current))) if len(current) == 1 else ""
+    return list(groups.values())
+
+
 def _detail_context(request: HttpRequest, delivery: Delivery, **extra) -> dict:
     can = services.LIFECYCLE.buttons(request.user, delivery)
+    lines = list(delivery.lines.select_related("product", "lot", "order_line").order_by("pk"))
+    posted = extra.pop("posted_lots", None)
     return {
         "delivery": delivery,
-        "lines": list(delivery.lines.select_related("product", "lot", "order_line").order_by("pk")),
+        "lines": lines,
+        "lot_groups": _lot_groups(delivery, lines, posted) if can["pick"] else [],
         "can": can,
         "history": audit_history(delivery),
         "edit_form": extra.pop("edit_form", None)
@@ -192,6 +248,29 @@ def delivery_edit(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 @login_required
 @permission_required("inventory.view_delivery", raise_exception=True)
+@require_POST
+def delivery_pick(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """The lot of each lot-tracked line while picking (`lot-<order line id>`: a lot id,
+    or empty for first-expiring first); the service checks `sales.ship_order`."""
+    delivery = delivery_get(request.user, delivery_id)
+    order_line_ids = delivery.lines.values_list("order_line_id", flat=True).distinct()
+    try:
+        lots = forms.chosen_lots(request.POST, list(order_line_ids))
+        services.delivery_pick(actor=request.user, delivery=delivery, lots=lots)
+    except ValidationError as exc:
+        context = _detail_context(
+            request,
+            delivery_get(request.user, delivery_id),
+            step_errors=exc.messages,
+            posted_lots=request.POST,
+        )
+        return render(request, "inventory/deliveries/detail.html", context, status=400)
+    messages.success(request, _("Lots chosen."))
+    return redirect("inventory:delivery", delivery_id=delivery.pk)
+
+
+@login_required
+@permission_required("inventory.view_delivery", raise_exception=True)
 def delivery_pdf_download(request: HttpRequest, delivery_id: int) -> HttpResponse:
     """The delivery note as an A4 PDF, shown in the browser (saved as `<number>.pdf`)."""
     delivery = delivery_get(request.user, delivery_id)
@@ -239,6 +318,7 @@ urlpatterns = [
     path("deliveries/new/<int:order_id>/", delivery_create, name="delivery_create"),
     path("deliveries/<int:delivery_id>/", delivery_detail, name="delivery"),
     path("deliveries/<int:delivery_id>/edit/", delivery_edit, name="delivery_edit"),
+    path("deliveries/<int:delivery_id>/lots/", delivery_pick, name="delivery_pick"),
     path("deliveries/<int:delivery_id>/pdf/", delivery_pdf_download, name="delivery_pdf"),
     path("deliveries/<int:delivery_id>/<slug:step>/", delivery_step, name="delivery_step"),
 ]

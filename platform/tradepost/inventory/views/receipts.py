@@ -1,5 +1,5 @@
-"""Receipt pages: the list, entering one (on a phone, with the scan box), its page
-with the steps "Receive" and "Cancel"."""
+"""Receipt pages: the list, entering one (on a phone, with the scan box), changing a
+draft (the same form, filled in), its page with the steps "Receive" and "Cancel"."""
 
 from __future__ import annotations
 
@@ -73,6 +73,50 @@ def receipt_create(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/receipts/form.html", context, status=status)
 
 
+@login_required
+@permission_required("inventory.change_receipt", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def receipt_edit(request: HttpRequest, receipt_id: int) -> HttpResponse:
+    """A draft's header and lines, changed before it is received (the service refuses
+    a receipt past draft; the page then says so on the receipt)."""
+    receipt = receipt_get(request.user, receipt_id)
+    if not services.LIFECYCLE.allows("edit", request.user, receipt):
+        refusal = services.LIFECYCLE.status_refusal(receipt, services.LIFECYCLE["edit"].verb)
+        if request.method == "GET":
+            messages.error(request, " ".join(refusal.messages))
+            return redirect("inventory:receipt", receipt_id=receipt.pk)
+        context = _detail_context(request, receipt, step_errors=refusal.messages)
+        return render(request, "inventory/receipts/detail.html", context, status=400)
+    data = request.POST if request.method == "POST" else None
+    form = forms.ReceiptForm(data, receipt=receipt, initial=forms.receipt_initial(receipt))
+    formset = forms.line_formset(
+        "receipt",
+        data,
+        initial=forms.receipt_line_initial(receipt.lines.select_related("product")),
+    )
+    if data is not None and form.is_valid() & formset.is_valid():
+        fields = form.cleaned_data
+        done = service_call(
+            form,
+            lambda: services.receipt_update(
+                actor=request.user,
+                receipt=receipt,
+                location=fields["location"],
+                supplier=fields.get("supplier"),
+                supplier_reference=fields.get("supplier_reference", ""),
+                notes=fields.get("notes", ""),
+                lines=formset.line_items(),
+            ),
+            formset=formset,
+        )
+        if done:
+            messages.success(request, _("Changes saved."))
+            return redirect("inventory:receipt", receipt_id=receipt.pk)
+    status = 400 if data is not None else 200
+    context = {"form": form, "formset": formset, "receipt": receipt}
+    return render(request, "inventory/receipts/form.html", context, status=status)
+
+
 def _detail_context(request: HttpRequest, receipt: Receipt, **extra) -> dict:
     return {
         "receipt": receipt,
@@ -119,5 +163,6 @@ urlpatterns = [
     path("receipts/", receipt_list, name="receipts"),
     path("receipts/new/", receipt_create, name="receipt_create"),
     path("receipts/<int:receipt_id>/", receipt_detail, name="receipt"),
+    path("receipts/<int:receipt_id>/edit/", receipt_edit, name="receipt_edit"),
     path("receipts/<int:receipt_id>/<slug:step>/", receipt_step, name="receipt_step"),
 ]

@@ -1,6 +1,6 @@
 """Stocktake pages: the list, starting a count of a location, and its count sheet:
-counts entered per line (a scanner adds one per scan), saved, then posted with a
-reason; or cancelled."""
+counts entered per line (a scanner adds one per scan; a product the sheet did not list
+is added below it as found), saved, then posted with a reason; or cancelled."""
 
 from __future__ import annotations
 
@@ -87,10 +87,19 @@ def _lines(stocktake: Stocktake, posted=None) -> list[Any]:
 
 
 def _detail_context(request: HttpRequest, stocktake: Stocktake, **extra) -> dict:
+    can = services.LIFECYCLE.buttons(request.user, stocktake)
+    posted = extra.pop("posted_data", None)
+    found = None
+    if can["count"]:
+        bound = posted is not None and "found-TOTAL_FORMS" in posted
+        found = forms.found_formset(posted if bound else None)
+        if bound:
+            found.is_valid()  # its rows show their errors again
     return {
         "stocktake": stocktake,
-        "lines": _lines(stocktake, extra.pop("posted_data", None)),
-        "can": services.LIFECYCLE.buttons(request.user, stocktake),
+        "lines": _lines(stocktake, posted),
+        "found_formset": found,
+        "can": can,
         "history": audit_history(stocktake),
         **extra,
     }
@@ -104,13 +113,22 @@ def stocktake_detail(request: HttpRequest, stocktake_id: int) -> HttpResponse:
 
 
 def _count(request: HttpRequest, stocktake: Stocktake) -> Stocktake:
-    """The sheet's `count-<line id>` fields: a blank one is left as it was."""
+    """The sheet's `count-<line id>` fields (a blank one is left as it was) and the
+    products found that it did not list (`found-<n>-…`, blank rows ignored)."""
     lines = list(stocktake.lines.select_related("product", "lot"))
     values = forms.line_quantities(
         request.POST, [(line.pk, forms.count_label(line)) for line in lines], prefix="count"
     )
     counts = {pk: value for pk, value in values.items() if value is not None}
-    return services.stocktake_count(actor=request.user, stocktake=stocktake, counts=counts)
+    found: list[services.FoundCount] = []
+    if "found-TOTAL_FORMS" in request.POST:
+        formset = forms.found_formset(request.POST)
+        if not formset.is_valid():
+            raise ValidationError({"found": formset.messages()})
+        found = formset.found_items()
+    return services.stocktake_count(
+        actor=request.user, stocktake=stocktake, counts=counts, add=found
+    )
 
 
 def _step_failed(

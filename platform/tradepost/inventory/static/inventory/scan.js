@@ -6,7 +6,8 @@
 //     1 to the line that already has the product (a lot-tracked product always gets
 //     its own line, for its lot number);
 //   * on a stocktake's count sheet ([data-scan="count"]) finds the sheet's row whose
-//     data-codes hold the code, adds 1 to its count and shows it.
+//     data-codes hold the code, adds 1 to its count and shows it; a code the sheet
+//     does not list is looked up and added to the "found" lines below it.
 // "Add a line" ([data-add-line]) appends an empty line from the <template>.
 (function () {
   function addLine(lines) {
@@ -50,48 +51,64 @@
     return row;
   }
 
+  // Asks the server for the product of `code`; `found(product)` gets the answer.
+  function lookup(box, code, found) {
+    fetch(box.getAttribute("data-lookup-url") + "?code=" + encodeURIComponent(code), {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          return { ok: response.ok, body: body };
+        });
+      })
+      .then(function (answer) {
+        if (!answer.ok) {
+          say(box, answer.body.error || code, true);
+          return;
+        }
+        found(answer.body);
+      })
+      .catch(function () {
+        say(box, box.getAttribute("data-offline-message") || "", true);
+      });
+  }
+
+  function addScanned(box, lines, product) {
+    var input = box.querySelector("input");
+    var row = addProduct(lines, product);
+    var lot = product.lot_tracked && row.querySelector('input[name$="-lot_number"]');
+    if (lot && !lot.value) lot.focus();
+    else input.focus();
+    return row;
+  }
+
   function setupLines(box) {
     var lines = document.querySelector("[data-stock-lines]");
     var input = box.querySelector("input");
-    var url = box.getAttribute("data-lookup-url");
     input.addEventListener("keydown", function (event) {
       if (event.key !== "Enter") return;
       event.preventDefault();
       var code = input.value.trim();
       if (!code) return;
       input.value = "";
-      fetch(url + "?code=" + encodeURIComponent(code), {
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
-      })
-        .then(function (response) {
-          return response.json().then(function (body) {
-            return { ok: response.ok, body: body };
-          });
-        })
-        .then(function (answer) {
-          if (!answer.ok) {
-            say(box, answer.body.error || code, true);
-            return;
-          }
-          var row = addProduct(lines, answer.body);
-          say(box, answer.body.sku + " — " + answer.body.name, false);
-          var lot = answer.body.lot_tracked && row.querySelector('input[name$="-lot_number"]');
-          if (lot) lot.focus();
-          else input.focus();
-        })
-        .catch(function () {
-          say(box, box.getAttribute("data-offline-message") || "", true);
-        });
+      lookup(box, code, function (product) {
+        addScanned(box, lines, product);
+        say(box, product.sku + " — " + product.name, false);
+      });
     });
   }
 
+  // A code not on the count sheet: the product goes to the "found" lines under it
+  // (one more of it when it is there already), to be saved with the counts.
   function setupCount(box) {
     var input = box.querySelector("input");
+    var found = document.querySelector("[data-stock-lines]");
     input.addEventListener("keydown", function (event) {
       if (event.key !== "Enter") return;
       event.preventDefault();
-      var code = input.value.trim().toLowerCase();
+      var typed = input.value.trim();
+      var code = typed.toLowerCase();
       if (!code) return;
       input.value = "";
       var rows = document.querySelectorAll("[data-codes]");
@@ -99,13 +116,28 @@
         var codes = rows[i].getAttribute("data-codes").toLowerCase().split(" ");
         if (codes.indexOf(code) !== -1) {
           var count = rows[i].querySelector("input");
+          if (!count) break;
           bump(count);
           say(box, rows[i].getAttribute("data-label") + ": " + count.value, false);
           rows[i].scrollIntoView({ block: "center" });
           return;
         }
       }
-      say(box, box.getAttribute("data-missing-message") || code, true);
+      if (!found) {
+        say(box, box.getAttribute("data-missing-message") || typed, true);
+        return;
+      }
+      lookup(box, typed, function (product) {
+        var row = addScanned(box, found, product);
+        var quantity = row.querySelector('input[name$="-quantity"]');
+        say(
+          box,
+          product.sku + " — " + product.name + ": " + quantity.value + " · " +
+            (box.getAttribute("data-found-message") || ""),
+          false
+        );
+        row.scrollIntoView({ block: "center" });
+      });
     });
   }
 
