@@ -25,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("customers/", include("tradepost.customers.urls")),
     path("sales/", include((SALES_MENU_PAGES, "sales"))),
     path("inventory/", include("tradepost.inventory.urls")),
+    path("finance/", include("tradepost.settlement.urls")),
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
     path("settings/webhooks/", include("api.webhooks.urls")),

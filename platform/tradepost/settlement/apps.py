@@ -11,9 +11,12 @@ class SettlementConfig(AppConfig):
         # Confirming an order checks the customer's credit and turns its deposit into a
         # payment on account; returns and price adjustments credit through here.
         from tradepost.sales import settlement
+        from tradepost.settlement import panels
         from tradepost.settlement.credit import AccountSettlement
 
         settlement.register(AccountSettlement())
+        # The credit section of the customer 360° page.
+        panels.register()
 
         # Registers the `exchange_rates` resource for import and export.
         from tradepost.settlement import importing  # noqa: F401

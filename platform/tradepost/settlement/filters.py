@@ -1,5 +1,5 @@
-"""The FilterSets of settlement: one per resource, used by its API list
-(`filterset_class`) and extended by its list page (`<Resource>ListFilter`).
+"""The FilterSets of settlement's lists: the API's (`filterset_class` of the settlement
+API) and the list pages' (`/finance/…`).
 
 The API's lists take ids as whole numbers (`?customer=0.5` is a 400, as the schema
 says) and dates as ISO dates."""
@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tradepost.masterdata.models import Branch, SalesRegion
 from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
@@ -22,7 +23,13 @@ from tradepost.settlement.models import (
     LedgerEntry,
     Payment,
 )
-from tradepost.workspace.filters import UpdatedSinceFilterSet
+from tradepost.workspace.filters import (
+    CheckboxFilter,
+    SortFilter,
+    TextSearchFilter,
+    UpdatedSinceFilterSet,
+    choice_filter,
+)
 
 
 # --- API filters -----------------------------------------------------------------------
@@ -217,3 +224,147 @@ class CreditOverrideApiFilter(django_filters.FilterSet):
     class Meta:
         model = CreditOverride
         fields = ["customer", "order", "used"]
+
+
+# --- Page list filters ---------------------------------------------------------------
+# The list pages' filters (`/finance/…`), drawn by `includes/filter_form.html` through
+# `tradepost.workspace.lists.list_page`. `customer` is not drawn: a customer's page
+# links `?customer=<id>`, and the panel keeps it as a hidden field.
+def overdue_invoices_q(prefix: str = "") -> Q:
+    """Issued invoices with money still open after their due date."""
+    return Q(
+        **{
+            f"{prefix}kind": Invoice.Kind.INVOICE,
+            f"{prefix}status": Invoice.Status.ISSUED,
+            f"{prefix}entry__open_amount__gt": 0,
+            f"{prefix}due_date__lt": timezone.localdate(),
+        }
+    )
+
+
+class InvoiceListFilter(django_filters.FilterSet):
+    q = TextSearchFilter(
+        "number",
+        "customer__name",
+        "customer__code",
+        "order__number",
+        placeholder=_("Number, customer or order"),
+    )
+    status = choice_filter(Invoice.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    kind = choice_filter(
+        Invoice.Kind.choices, empty_label=_("Invoices and credit notes"), label=_("Type")
+    )
+    overdue = CheckboxFilter(label=_("Overdue only"), method="_overdue")
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+    sort = SortFilter(
+        {
+            "number": ("number",),
+            "customer": ("customer__name",),
+            "date": ("issue_date",),
+            "due": ("due_date",),
+            "total": ("gross_total",),
+            "status": ("status",),
+        }
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["q", "status", "kind", "overdue", "customer"]
+
+    shown = ("q", "status", "kind", "overdue")
+
+    def _overdue(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return rows.filter(overdue_invoices_q()) if value else rows
+
+
+class PaymentListFilter(django_filters.FilterSet):
+    q = TextSearchFilter(
+        "number",
+        "reference",
+        "customer__name",
+        "customer__code",
+        placeholder=_("Number, reference or customer"),
+    )
+    method = choice_filter(Payment.Method.choices, empty_label=_("Any method"), label=_("Method"))
+    kind = choice_filter(
+        Payment.Kind.choices, empty_label=_("Payments and refunds"), label=_("Type")
+    )
+    status = choice_filter(Payment.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    on_account = CheckboxFilter(label=_("With money on account"), method="_on_account")
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+    sort = SortFilter(
+        {
+            "number": ("number",),
+            "customer": ("customer__name",),
+            "date": ("received_on",),
+            "amount": ("amount",),
+        }
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["q", "method", "kind", "status", "on_account", "customer"]
+
+    shown = ("q", "method", "kind", "status", "on_account")
+
+    def _on_account(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return rows
+        return rows.filter(
+            kind=Payment.Kind.RECEIPT, status=Payment.Status.POSTED, entry__open_amount__gt=0
+        )
+
+
+def _branches(request):
+    return Branch.objects.order_by("name", "pk")
+
+
+def _regions(request):
+    return SalesRegion.objects.order_by("name", "pk")
+
+
+class ReceivableListFilter(django_filters.FilterSet):
+    """Filters the ledger entries the aging is summed from (by their customer)."""
+
+    q = TextSearchFilter(
+        "customer__name", "customer__code", label=_("Customer"), placeholder=_("Name or code")
+    )
+    branch = django_filters.ModelChoiceFilter(
+        queryset=_branches,
+        field_name="customer__branch",
+        label=_("Branch"),
+        empty_label=_("Every branch"),
+    )
+    region = django_filters.ModelChoiceFilter(
+        queryset=_regions,
+        field_name="customer__region",
+        label=_("Region"),
+        empty_label=_("Every region"),
+    )
+    overdue = CheckboxFilter(label=_("Customers with overdue invoices"), method="_overdue")
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["q", "branch", "region", "overdue"]
+
+    shown = ("q", "branch", "region", "overdue")
+
+    def _overdue(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return rows
+        late = LedgerEntry.objects.filter(
+            amount__gt=0, open_amount__gt=0, due_date__lt=timezone.localdate()
+        ).values("customer_id")
+        return rows.filter(customer_id__in=late)
+
+
+class ExchangeRateListFilter(django_filters.FilterSet):
+    currency = django_filters.CharFilter(
+        field_name="currency", lookup_expr="iexact", label=_("Currency"), max_length=3
+    )
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency"]
+
+    shown = ("currency",)

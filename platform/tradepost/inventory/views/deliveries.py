@@ -208,6 +208,8 @@ def _detail_context(request: HttpRequest, delivery: Delivery, **extra) -> dict:
             }
         ),
         "can_see_order": request.user.has_perm("sales.view_order"),
+        "can_invoice": delivery.status in (Delivery.Status.SHIPPED, Delivery.Status.DELIVERED)
+        and request.user.has_perm("settlement.add_invoice"),
         **extra,
     }
 

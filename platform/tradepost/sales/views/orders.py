@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
-from tradepost.sales import forms, fulfilment, selectors
+from tradepost.sales import forms, fulfilment, selectors, settlement
 from tradepost.sales import orders as services
 from tradepost.sales.filters import OrderListFilter
 from tradepost.sales.models import Order
@@ -150,8 +150,26 @@ def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
         and request.user.has_perm("sales.change_order"),
         "email_form": extra.pop("email_form", None)
         or forms.DocumentEmailForm(initial={"to": order.customer.email}),
+        "credit": _credit(request, order),
+        "can_invoice": order.status in services.CONFIRMED
+        and request.user.has_perm("settlement.add_invoice"),
         **extra,
     }
+
+
+def _credit(request: HttpRequest, order: Order) -> dict | None:
+    """The customer's credit position (settlement's, through the seam) for those who
+    read receivables; `refused`: the order, approved, would go over the credit rules."""
+    if not request.user.has_perm("settlement.view_customeraccount"):
+        return None
+    position = settlement.position_for(order.customer)
+    if position is None:
+        return None
+    available = position["available"]
+    position["refused"] = order.status == Order.Status.APPROVED and (
+        position["overdue_hold"] or (available is not None and available < order.gross_total)
+    )
+    return position
 
 
 def _quantities(request: HttpRequest, order: Order) -> dict[int, Decimal]:
