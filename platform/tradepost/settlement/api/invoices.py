@@ -10,7 +10,6 @@ cancelling `settlement.issue_invoice` / `cancel_invoice`, which the service chec
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 
 from api.fields import MoneyField, PercentField, QuantityField
@@ -35,9 +34,11 @@ from tradepost.settlement.api.common import (
     VisibleCustomerField,
     VisibleDeliveryField,
     VisibleOrderField,
+    pdf_response,
 )
 from tradepost.settlement.filters import CreditNoteApiFilter, InvoiceApiFilter
 from tradepost.settlement.models import Invoice, InvoiceLine
+from tradepost.settlement.pdf import invoice_pdf, invoice_pdf_filename, tax_lines
 from tradepost.text import MULTI_LINE
 
 PAYMENT_STATES = [
@@ -84,20 +85,14 @@ class TaxLinesField(serializers.Field):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, value: Invoice) -> list[dict[str, str]]:
-        sums: dict[Decimal, list[Decimal]] = defaultdict(lambda: [Decimal("0.00")] * 3)
-        for line in value.lines.all():
-            row = sums[line.tax_rate]
-            row[0] += line.net_amount
-            row[1] += line.tax_amount
-            row[2] += line.gross_amount
         return [
             {
-                "tax_rate": f"{rate:.2f}",
-                "net_amount": f"{net:.2f}",
-                "tax_amount": f"{tax:.2f}",
-                "gross_amount": f"{gross:.2f}",
+                "tax_rate": f"{line.rate:.2f}",
+                "net_amount": f"{line.net:.2f}",
+                "tax_amount": f"{line.tax:.2f}",
+                "gross_amount": f"{line.gross:.2f}",
             }
-            for rate, (net, tax, gross) in sorted(sums.items())
+            for line in tax_lines(value.lines.all())
         ]
 
 
@@ -311,6 +306,24 @@ class _DocumentViewSet(SettlementViewSet):
             )
         )
 
+    @extend_schema(
+        responses={(status.HTTP_200_OK, "application/pdf"): OpenApiTypes.BINARY},
+        summary="As a PDF",
+        description="A4, with the company profile and its bank accounts, the customer, "
+        "the lines, tax per rate and the totals; file name `<number>.pdf` "
+        "(`invoice-draft-<id>.pdf` before it is issued).",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        content_negotiation_class=PdfWhateverAccept,
+    )
+    def pdf(self, request, pk=None):
+        invoice = self.get_object()
+        return pdf_response(invoice_pdf(invoice), invoice_pdf_filename(invoice))
+
 
 @extend_schema_view(
     create=extend_schema(
@@ -341,24 +354,6 @@ class InvoiceViewSet(_DocumentViewSet):
         return services.invoice_from_order(
             actor=self.request.user, order=data["order"], quantities=quantities, notes=notes
         )
-
-    @extend_schema(
-        responses={(status.HTTP_200_OK, "application/pdf"): OpenApiTypes.BINARY},
-        summary="The invoice as a PDF",
-        description="A4, with the company profile and its bank accounts, the customer, "
-        "the lines, tax per rate and the totals; file name `<number>.pdf`. 404 while the "
-        "printable invoice is not available in this version.",
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        filter_backends=[],
-        pagination_class=None,
-        content_negotiation_class=PdfWhateverAccept,
-    )
-    def pdf(self, request, pk=None):
-        self.get_object()
-        raise exceptions.NotFound(_("The printable invoice is not ready yet."))
 
 
 @extend_schema_view(
