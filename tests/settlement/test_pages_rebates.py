@@ -395,3 +395,26 @@ def test_the_rule_list_runs_the_same_queries_for_many_rows(sales_org):
 
 
 QUERIES_RULE_LIST = 8
+
+
+def test_the_rebate_pages_in_chinese_group_amounts_by_thousands(sales_org):
+    org = sales_org
+    rule = _rule(org)
+    _bought(org, "north", quantity="500")
+    _computed(org)
+    rebate = _rebate_of(org, "north")
+    client = org.client("finance_manager")
+    client.cookies["django_language"] = "zh-hans"
+    for url in (
+        "/finance/rebates/",
+        f"/finance/rebates/{rebate.pk}/",
+        "/finance/rebates/rules/",
+        "/finance/rebates/rules/new/",
+        f"/finance/rebates/rules/{rule.pk}/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="zh-hans">' in response.content.decode(), url
+    assert "2,985.00" in client.get("/finance/rebates/").content.decode()
+    detail = client.get(f"/finance/rebates/{rebate.pk}/").content.decode()
+    assert "99,500 × 3 % = 2,985 → 2,985.00" in detail
