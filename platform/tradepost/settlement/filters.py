@@ -16,12 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from tradepost.masterdata.models import Branch, SalesRegion
 from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
+from tradepost.settlement.forms import MonthField, month_end
 from tradepost.settlement.models import (
     CreditOverride,
     ExchangeRate,
     Invoice,
     LedgerEntry,
     Payment,
+    Rebate,
+    RebateRule,
 )
 from tradepost.workspace.filters import (
     CheckboxFilter,
@@ -368,3 +371,68 @@ class ExchangeRateListFilter(django_filters.FilterSet):
         fields = ["currency"]
 
     shown = ("currency",)
+
+
+# --- Rebates -------------------------------------------------------------------------
+class MonthFilter(django_filters.Filter):
+    """`?period=YYYY-MM`: the rebates whose period holds that month (a month's own,
+    and the quarter's and year's it belongs to)."""
+
+    field_class = MonthField
+
+    def filter(self, qs: QuerySet, value: datetime.date | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(period_start__lte=month_end(value), period_end__gte=value)
+
+
+def _rebate_rules(request):
+    return RebateRule.objects.only("pk", "name").order_by("name", "pk")
+
+
+class RebateListFilter(django_filters.FilterSet):
+    q = TextSearchFilter(
+        "customer__name", "customer__code", label=_("Customer"), placeholder=_("Name or code")
+    )
+    status = choice_filter(Rebate.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    period = MonthFilter(label=_("Period"))
+    rule = django_filters.ModelChoiceFilter(
+        queryset=_rebate_rules, label=_("Rule"), empty_label=_("Every rule")
+    )
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+    sort = SortFilter(
+        {
+            "period": ("period_start",),
+            "rule": ("rule__name",),
+            "customer": ("customer__name",),
+            "amount": ("amount",),
+            "status": ("status",),
+        }
+    )
+
+    class Meta:
+        model = Rebate
+        fields = ["q", "status", "period", "rule", "customer"]
+
+    shown = ("q", "status", "period", "rule")
+
+
+class RebateRuleListFilter(django_filters.FilterSet):
+    q = TextSearchFilter(
+        "name",
+        "customer__name",
+        "customer_group__name",
+        "product__sku",
+        "category__name",
+        placeholder=_("Rule, customer, group, product or category"),
+    )
+    active = CheckboxFilter(label=_("Active only"), method="_active")
+
+    class Meta:
+        model = RebateRule
+        fields = ["q", "active"]
+
+    shown = ("q", "active")
+
+    def _active(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return rows.filter(is_active=True) if value else rows

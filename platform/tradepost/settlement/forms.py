@@ -3,19 +3,35 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tradepost.amounts import MONEY, decimal_kwargs
+from tradepost.customers.forms import CustomerChoice
+from tradepost.customers.models import Customer, CustomerGroup
+from tradepost.customers.selectors import customer_groups_visible_to, scope_q
+from tradepost.masterdata.forms import ProductChoice, TreeChoiceField
+from tradepost.masterdata.models import Currency, Product, ProductCategory
+from tradepost.masterdata.selectors import products_visible
 from tradepost.pricing.lines import CENT
-from tradepost.settlement.models import Payment
+from tradepost.principals import Actor
+from tradepost.settlement.models import (
+    REBATE_THRESHOLD_DIGITS,
+    REBATE_THRESHOLD_PLACES,
+    Payment,
+    RebateRule,
+)
+from tradepost.settlement.rebates import MAX_TIERS as REBATE_MAX_TIERS
 from tradepost.workspace.forms import MoneyField, PercentField
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -216,3 +232,175 @@ class CreditOverrideForm(forms.Form):
             "Why this order may go over the credit rules (kept in the audit log)."
         ),
     )
+
+
+# --- Rebates ---------------------------------------------------------------------------
+MONTH = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "maxlength": 7})
+MONTH_TEXT = re.compile(r"(\d{4})-(\d{2})")
+
+
+class MonthField(forms.Field):
+    """A month typed as YYYY-MM (what `<input type="month">` sends), cleaned to its
+    first day."""
+
+    widget = MONTH
+
+    def to_python(self, value):
+        text = (value or "").strip() if isinstance(value, str) else value
+        if not text:
+            return None
+        if isinstance(text, datetime.date):
+            return text.replace(day=1)
+        found = MONTH_TEXT.fullmatch(text[:8])
+        if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1900:
+            raise ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-11."), code="invalid")
+        return datetime.date(int(found[1]), int(found[2]), 1)
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime.date):
+            return value.strftime("%Y-%m")
+        return value
+
+
+def month_end(first: datetime.date) -> datetime.date:
+    """The last day of the month that starts on `first`."""
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+class RebateComputeForm(forms.Form):
+    """The month whose rebates to compute: monthly rules for that month, quarterly and
+    yearly ones when their period ends with it."""
+
+    period = MonthField(label=gettext_lazy("Month"))
+
+    def period_end(self) -> datetime.date:
+        return month_end(self.cleaned_data["period"])
+
+
+class RebateRuleForm(forms.Form):
+    """A rebate rule's fields; its tiers are `RebateTierFormSet`. The choice lists are
+    the caller's (customers and groups of their scope, the products they may see), so
+    an id posted from outside them is a form error and nothing is written."""
+
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+    customer = CustomerChoice(
+        label=gettext_lazy("Customer"),
+        queryset=Customer.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("— every customer, or the group below —"),
+    )
+    customer_group = forms.ModelChoiceField(
+        label=gettext_lazy("Customer group"),
+        queryset=CustomerGroup.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("— no group —"),
+        help_text=gettext_lazy(
+            "A customer or a group, not both. Neither: every customer earns on their own purchases."
+        ),
+    )
+    product = ProductChoice(
+        label=gettext_lazy("Product"),
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("— every product, or the category below —"),
+    )
+    category = TreeChoiceField(
+        label=gettext_lazy("Product category"),
+        queryset=ProductCategory.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("— no category —"),
+        help_text=gettext_lazy("A product or a category (its sub-categories count too)."),
+    )
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"), choices=RebateRule.Period.choices, initial="month"
+    )
+    basis = forms.ChoiceField(
+        label=gettext_lazy("Tiers are reached by"), choices=RebateRule.Basis.choices
+    )
+    reward = forms.ChoiceField(
+        label=gettext_lazy("Rebate"), choices=RebateRule.Reward.choices, initial="percent"
+    )
+    valid_from = forms.DateField(label=gettext_lazy("Valid from"), widget=DATE)
+    valid_to = forms.DateField(
+        label=gettext_lazy("Valid to"),
+        widget=DATE,
+        required=False,
+        help_text=gettext_lazy("Empty: no end."),
+    )
+    currency = forms.ChoiceField(
+        label=gettext_lazy("Currency"),
+        choices=[("", gettext_lazy("The customer's, or the base currency")), *Currency.choices],
+        required=False,
+        help_text=gettext_lazy("Only orders in this currency count."),
+    )
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, actor: Actor, rule: RebateRule | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The rule's own customer stays selectable, so saving it unchanged is never refused.
+        in_scope = scope_q(actor)
+        if rule is not None and rule.customer_id is not None:
+            in_scope |= Q(pk=rule.customer_id)
+        customers = Customer.objects.filter(in_scope)
+        fields = self.fields
+        fields["customer"].queryset = customers.order_by("name", "pk")  # type: ignore[attr-defined]
+        fields["customer_group"].queryset = customer_groups_visible_to(actor).order_by(  # type: ignore[attr-defined]
+            "name", "pk"
+        )
+        fields["product"].queryset = products_visible(actor).order_by("sku", "pk")  # type: ignore[attr-defined]
+        fields["category"].queryset = (  # type: ignore[attr-defined]
+            ProductCategory.objects.order_by("path")
+            if actor.has_perm("masterdata.view_productcategory")
+            else ProductCategory.objects.none()
+        )
+
+
+class RebateTierForm(forms.Form):
+    threshold = forms.DecimalField(
+        label=gettext_lazy("From (≥)"),
+        required=False,
+        min_value=0,
+        max_digits=REBATE_THRESHOLD_DIGITS,
+        decimal_places=REBATE_THRESHOLD_PLACES,
+    )
+    rate = forms.DecimalField(
+        label=gettext_lazy("Rate"),
+        required=False,
+        min_value=CENT,
+        max_digits=14,
+        decimal_places=2,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if (data.get("threshold") is None) != (data.get("rate") is None):
+            raise ValidationError(_("Give both a threshold and a rate, or neither."))
+        return data
+
+
+class BaseRebateTierFormSet(forms.BaseFormSet):
+    def tiers(self) -> list[dict[str, Decimal]]:
+        """The filled rows, in the order typed (the service checks that they rise)."""
+        return [
+            {"threshold": form.cleaned_data["threshold"], "rate": form.cleaned_data["rate"]}
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and form.cleaned_data.get("threshold") is not None
+        ]
+
+
+RebateTierFormSet = forms.formset_factory(
+    RebateTierForm,
+    formset=BaseRebateTierFormSet,
+    extra=2,
+    max_num=REBATE_MAX_TIERS,
+    validate_max=True,
+)

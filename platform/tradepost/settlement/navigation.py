@@ -17,6 +17,11 @@ FINANCE_NAVIGATION: list[NavEntry] = [
     NavEntry(_("Settings"), "settlement:settings", "settlement.change_settlementsettings"),
 ]
 
+# Rebates (返利): the rebates of the customers in scope; their rules are reached from there.
+FINANCE_NAVIGATION += [
+    NavEntry(_("Rebates"), "settlement:rebates", "settlement.view_rebate"),
+]
+
 
 def finance_entries_for(user) -> list[tuple[NavEntry, str]]:
     return [

@@ -1,6 +1,6 @@
 """The finance pages, mounted at `/finance/` under the namespace `settlement`."""
 
-from tradepost.settlement.views import invoices, payments, receivables, setup
+from tradepost.settlement.views import invoices, payments, rebates, receivables, setup
 
 app_name = "settlement"
 
@@ -10,3 +10,6 @@ urlpatterns = [
     *receivables.urlpatterns,
     *setup.urlpatterns,
 ]
+
+# Rebates (返利): the rebates, their review and the rules.
+urlpatterns += rebates.urlpatterns
