@@ -1,6 +1,6 @@
 """The finance pages, mounted at `/finance/` under the namespace `settlement`."""
 
-from tradepost.settlement.views import invoices, payments, receivables, setup
+from tradepost.settlement.views import expenses, invoices, journal, payments, receivables, setup
 
 app_name = "settlement"
 
@@ -9,4 +9,9 @@ urlpatterns = [
     *payments.urlpatterns,
     *receivables.urlpatterns,
     *setup.urlpatterns,
+]
+# Expenses and the accounting export.
+urlpatterns += [
+    *expenses.urlpatterns,
+    *journal.urlpatterns,
 ]
