@@ -98,8 +98,9 @@ def test_a_salesperson_claims_with_a_receipt_and_submits_it(sales_org):
     receipt = rep.get(f"/finance/expenses/{claim_id}/receipt/")
     assert receipt.status_code == 200 and b"".join(receipt.streaming_content) == PDF
     assert receipt["Content-Type"] == "application/pdf"
-    assert "attachment" in receipt["Content-Disposition"] and claim.number in (
-        receipt["Content-Disposition"]
+    assert (
+        "attachment" in receipt["Content-Disposition"]
+        and claim.number in (receipt["Content-Disposition"])
     )
     assert "sandbox" in receipt["Content-Security-Policy"]
 
