@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tradepost.amounts import MONEY, decimal_kwargs
 from tradepost.customers.forms import CustomerChoice, NodeChoice
@@ -336,7 +336,7 @@ class ExpenseClaimForm(forms.Form):
         help_text=gettext_lazy("For an expense of the branch rather than one customer."),
     )
     receipt = forms.FileField(
-        label=gettext_lazy("Receipt"),
+        label=pgettext_lazy("expense", "Receipt"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/*"}),
     )
@@ -388,8 +388,8 @@ JOURNAL_FORMATS = [("csv", "CSV"), ("xlsx", gettext_lazy("Excel"))]
 
 
 class JournalExportForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), widget=DATE)
-    end = forms.DateField(label=gettext_lazy("To"), widget=DATE)
+    start = forms.DateField(label=pgettext_lazy("period", "From"), widget=DATE)
+    end = forms.DateField(label=pgettext_lazy("period", "To"), widget=DATE)
     format = forms.ChoiceField(
         label=gettext_lazy("Format"),
         choices=JOURNAL_FORMATS,

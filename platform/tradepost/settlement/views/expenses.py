@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -212,7 +213,7 @@ def expense_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def expense_receipt(request: HttpRequest, claim_id: int) -> HttpResponse:
+def expense_receipt(request: HttpRequest, claim_id: int) -> HttpResponseBase:
     """The claim's receipt, to whoever sees the claim. A photo shows in the browser; a
     PDF downloads. Either way the response may run nothing (a sandboxing policy)."""
     _require_expense_pages(request)

@@ -46,7 +46,7 @@ def journal_export(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-            response["Content-Disposition"] = content_disposition_header(  # type: ignore[assignment]
+            response["Content-Disposition"] = content_disposition_header(
                 as_attachment=True, filename=f"journal-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
             )
             return response
