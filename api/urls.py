@@ -15,6 +15,7 @@ from tradepost.pipeline import api as pipeline_api
 from tradepost.pricing import api as pricing_api
 from tradepost.sales import api as sales_api
 from tradepost.search import api as search_api
+from tradepost.settlement import api as settlement_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -37,13 +38,15 @@ router.register("branches", md_api.BranchViewSet, basename="branch")
 router.register("regions", md_api.SalesRegionViewSet, basename="region")
 router.register("tax-rates", md_api.TaxRateViewSet, basename="tax-rate")
 # The sales menu's modules, each listing its viewsets in ROUTES.
-# Inventory: warehouses, suppliers, stock and the stock documents.
+# Inventory: warehouses, suppliers, stock and the stock documents. Settlement: invoices,
+# payments, receivables, the ledger, exchange rates and credit overrides.
 for _area in (
     pipeline_api,
     *sales_api.AREAS,
     pricing_api,
     *channel_api.AREAS,
     *inventory_api.AREAS,
+    *settlement_api.AREAS,
 ):
     for _prefix, _viewset, _basename in _area.ROUTES:
         router.register(_prefix, _viewset, basename=_basename)

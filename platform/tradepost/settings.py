@@ -419,6 +419,13 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "ReceiptStatusEnum": "tradepost.inventory.models.Receipt.Status",
         "TransferStatusEnum": "tradepost.inventory.models.Transfer.Status",
         "StocktakeStatusEnum": "tradepost.inventory.models.Stocktake.Status",
+        "InvoiceKindEnum": "tradepost.settlement.models.Invoice.Kind",
+        "InvoiceStatusEnum": "tradepost.settlement.models.Invoice.Status",
+        "PaymentKindEnum": "tradepost.settlement.models.Payment.Kind",
+        "PaymentStatusEnum": "tradepost.settlement.models.Payment.Status",
+        "PaymentMethodEnum": "tradepost.settlement.models.Payment.Method",
+        "LedgerEntryKindEnum": "tradepost.settlement.models.LedgerEntry.Kind",
+        "PaymentStateEnum": "tradepost.settlement.api.invoices.PAYMENT_STATES",
     }
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from django_tenants.utils import schema_context
 
 from tests.support import factories
 from tradepost.sales import orders
 from tradepost.sales.models import Order
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded receipts land in a directory of the test's own, not the workspace's
+    media (whose size the billing page meters)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def confirmed_order(org, customer: str = "rep_own", *, lines=None, **fields) -> Order:

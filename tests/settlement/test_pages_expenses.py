@@ -26,11 +26,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
 
 
-@pytest.fixture(autouse=True)
-def _receipts_in_a_temporary_folder(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-
-
 def _form(org, customer="rep_own", **fields) -> dict:
     values = {
         "description": "Dinner with the buyer 客户晚餐",

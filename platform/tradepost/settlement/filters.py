@@ -1,8 +1,15 @@
-"""The FilterSets of settlement's lists."""
+"""The FilterSets of settlement's lists: the API's (`filterset_class` of the settlement
+API) and the list pages' (`/finance/…`).
+
+The API's lists take ids as whole numbers (`?customer=0.5` is a 400, as the schema
+says) and dates as ISO dates."""
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,14 +17,217 @@ from django.utils.translation import gettext_lazy as _
 from tradepost.customers.forms import UserChoice
 from tradepost.customers.selectors import users_visible_to
 from tradepost.masterdata.models import Branch, SalesRegion
-from tradepost.settlement.models import ExchangeRate, ExpenseClaim, Invoice, LedgerEntry, Payment
+from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
+from tradepost.settlement.models import (
+    CreditOverride,
+    ExchangeRate,
+    ExpenseClaim,
+    Invoice,
+    LedgerEntry,
+    Payment,
+)
 from tradepost.workspace.filters import (
     CheckboxFilter,
     MineFilter,
     SortFilter,
     TextSearchFilter,
+    UpdatedSinceFilterSet,
     choice_filter,
 )
+
+
+# --- API filters -----------------------------------------------------------------------
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number."""
+
+    field_class = forms.IntegerField
+
+
+def _id(field_name: str, label: str) -> IdFilter:
+    return IdFilter(field_name=field_name, label=label)
+
+
+def overdue_q(today: datetime.date, prefix: str = "") -> Q:
+    """Open debits past their due date (`prefix`: the path to the ledger entry)."""
+    return Q(
+        **{
+            f"{prefix}amount__gt": 0,
+            f"{prefix}open_amount__gt": 0,
+            f"{prefix}due_date__lt": today,
+        }
+    )
+
+
+class _DocumentApiFilter(UpdatedSinceFilterSet):
+    """What invoices and credit notes are both filtered by."""
+
+    customer = _id("customer_id", "Customer id.")
+    order = _id("order_id", "Order id.")
+    status = django_filters.ChoiceFilter(choices=Invoice.Status.choices)
+    number = django_filters.CharFilter(max_length=40, label="The exact number.")
+    issued_from = django_filters.DateFilter(
+        field_name="issue_date", lookup_expr="gte", label="Issued on or after this day."
+    )
+    issued_to = django_filters.DateFilter(
+        field_name="issue_date", lookup_expr="lte", label="Issued on or before this day."
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["customer", "order", "status", "number", "issued_from", "issued_to"]
+
+
+class InvoiceApiFilter(_DocumentApiFilter):
+    delivery = _id("delivery_id", "Delivery id.")
+    kind = django_filters.ChoiceFilter(choices=Invoice.Kind.choices)
+    overdue = django_filters.BooleanFilter(
+        method="_overdue",
+        label="true: only issued invoices with money open past their due date; false: every other.",
+    )
+
+    class Meta(_DocumentApiFilter.Meta):
+        fields = [
+            *_DocumentApiFilter.Meta.fields,
+            "delivery",
+            "kind",
+            "overdue",
+            "updated_since",
+        ]
+
+    def _overdue(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return rows
+        condition = Q(status=Invoice.Status.ISSUED) & overdue_q(timezone.localdate(), "entry__")
+        return rows.filter(condition) if value else rows.exclude(condition)
+
+
+class CreditNoteApiFilter(_DocumentApiFilter):
+    credited_invoice = _id("credited_invoice_id", "The invoice the credit note credits.")
+
+    class Meta(_DocumentApiFilter.Meta):
+        fields = [*_DocumentApiFilter.Meta.fields, "credited_invoice", "updated_since"]
+
+
+class PaymentApiFilter(django_filters.FilterSet):
+    customer = _id("customer_id", "Customer id.")
+    order = _id("order_id", "Order id (an order's deposit).")
+    kind = django_filters.ChoiceFilter(choices=Payment.Kind.choices)
+    status = django_filters.ChoiceFilter(choices=Payment.Status.choices)
+    method = django_filters.ChoiceFilter(choices=Payment.Method.choices)
+    number = django_filters.CharFilter(max_length=40, label="The exact number.")
+    received_from = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="gte", label="Received on or after this day."
+    )
+    received_to = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="lte", label="Received on or before this day."
+    )
+    on_account = django_filters.BooleanFilter(
+        method="_on_account", label="true: only payments with money left on account."
+    )
+
+    class Meta:
+        model = Payment
+        fields = [
+            "customer",
+            "order",
+            "kind",
+            "status",
+            "method",
+            "number",
+            "received_from",
+            "received_to",
+            "on_account",
+        ]
+
+    def _on_account(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return rows
+        condition = Q(kind=Payment.Kind.RECEIPT, entry__open_amount__gt=0)
+        return rows.filter(condition) if value else rows.exclude(condition)
+
+
+class LedgerEntryApiFilter(django_filters.FilterSet):
+    customer = _id("customer_id", "Customer id.")
+    kind = django_filters.ChoiceFilter(choices=LedgerEntry.Kind.choices)
+    date_from = django_filters.DateFilter(
+        field_name="entry_date", lookup_expr="gte", label="Dated on or after this day."
+    )
+    date_to = django_filters.DateFilter(
+        field_name="entry_date", lookup_expr="lte", label="Dated on or before this day."
+    )
+    open = django_filters.BooleanFilter(
+        method="_open", label="true: only entries not fully matched yet."
+    )
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["customer", "kind", "date_from", "date_to", "open"]
+
+    def _open(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return rows
+        return rows.filter(open_amount__gt=0) if value else rows.filter(open_amount=0)
+
+
+class ReceivableApiFilter(django_filters.FilterSet):
+    """Filters the ledger entries the receivables list adds up per customer."""
+
+    customer = _id("customer_id", "Customer id.")
+    salesperson = _id("customer__owner_id", "The customers' owner (a user id).")
+    branch = IdFilter(method="_branch", label="Branch id (its sub-branches included).")
+    region = IdFilter(method="_region", label="Sales region id (the regions inside included).")
+    overdue_only = django_filters.BooleanFilter(
+        method="_overdue_only", label="true: only customers with an invoice past due."
+    )
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["customer", "salesperson", "branch", "region", "overdue_only"]
+
+    def _branch(self, rows: QuerySet, name: str, value: int) -> QuerySet:
+        branch = Branch.objects.filter(pk=value).first()
+        if branch is None:
+            return rows.none()
+        return rows.filter(customer__branch_id__in=branch_subtree_ids(branch))
+
+    def _region(self, rows: QuerySet, name: str, value: int) -> QuerySet:
+        region = SalesRegion.objects.filter(pk=value).first()
+        if region is None:
+            return rows.none()
+        return rows.filter(customer__region_id__in=region_subtree_ids(region))
+
+    def _overdue_only(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return rows
+        overdue = LedgerEntry.objects.filter(overdue_q(timezone.localdate())).values("customer_id")
+        return rows.filter(customer_id__in=overdue)
+
+
+class ExchangeRateApiFilter(django_filters.FilterSet):
+    currency = django_filters.CharFilter(max_length=3, label="Currency code (ISO 4217).")
+    date = django_filters.DateFilter(field_name="rate_date", label="The rates of this day.")
+    date_from = django_filters.DateFilter(
+        field_name="rate_date", lookup_expr="gte", label="Rates on or after this day."
+    )
+    date_to = django_filters.DateFilter(
+        field_name="rate_date", lookup_expr="lte", label="Rates on or before this day."
+    )
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "date", "date_from", "date_to"]
+
+
+class CreditOverrideApiFilter(django_filters.FilterSet):
+    customer = _id("customer_id", "Customer id.")
+    order = _id("order_id", "Order id.")
+    used = django_filters.BooleanFilter(
+        field_name="used_at", lookup_expr="isnull", exclude=True, label="true: used up."
+    )
+
+    class Meta:
+        model = CreditOverride
+        fields = ["customer", "order", "used"]
 
 
 # --- Page list filters ---------------------------------------------------------------

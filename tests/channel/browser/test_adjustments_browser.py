@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.support.browser import sign_in
+from tests.support.settlement import settlement_rows_delete
 from tradepost.audit.models import AuditEntry
 from tradepost.channel.models import DealerStockReport, PriceAdjustment, PriceAdjustmentLine
 from tradepost.customers import services as customer_services
@@ -52,6 +53,7 @@ def dealer_and_product(run_db, platform_workspaces):
     def remove():
         with schema_context(alpha.schema):
             made = PriceAdjustment.objects.filter(product_id=product_id)
+            settlement_rows_delete([dealer_id])
             SettlementCredit.objects.filter(price_adjustment__in=made).delete()
             PriceAdjustmentLine.objects.filter(adjustment__in=made).delete()
             made.delete()
