@@ -14,12 +14,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tradepost.customers.forms import UserChoice
+from tradepost.customers.selectors import users_visible_to
 from tradepost.masterdata.models import Branch, SalesRegion
 from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
 from tradepost.settlement.forms import MonthField, month_end
 from tradepost.settlement.models import (
     CreditOverride,
     ExchangeRate,
+    ExpenseClaim,
     Invoice,
     LedgerEntry,
     Payment,
@@ -28,6 +31,7 @@ from tradepost.settlement.models import (
 )
 from tradepost.workspace.filters import (
     CheckboxFilter,
+    MineFilter,
     SortFilter,
     TextSearchFilter,
     UpdatedSinceFilterSet,
@@ -436,3 +440,64 @@ class RebateRuleListFilter(django_filters.FilterSet):
 
     def _active(self, rows: QuerySet, name: str, value: bool | None) -> QuerySet:
         return rows.filter(is_active=True) if value else rows
+
+
+# --- Expenses ----------------------------------------------------------------------------
+class _ClaimantFilter(django_filters.ModelChoiceFilter):
+    field_class = UserChoice
+
+
+def _claimants(request):
+    return users_visible_to(getattr(request, "user", None)).order_by("full_name", "pk")
+
+
+def sees_others_claims(user) -> bool:
+    """Whether the expense list holds other people's claims for `user` (a reviewer,
+    finance, an executive): only then does it offer the claimant filters."""
+    return any(
+        user.has_perm(f"settlement.{name}_expenseclaim") for name in ("review", "pay", "view")
+    )
+
+
+class ExpenseListFilter(django_filters.FilterSet):
+    """The expense claims list. A salesperson sees only their own claims, so the
+    claimant filters ("Claimed by", "My claims") show only to who sees others'."""
+
+    q = TextSearchFilter(
+        "number",
+        "description",
+        "customer__name",
+        "customer__code",
+        placeholder=_("Number, description or customer"),
+    )
+    status = choice_filter(
+        ExpenseClaim.Status.choices, empty_label=_("Any status"), label=_("Status")
+    )
+    category = choice_filter(
+        ExpenseClaim.Category.choices, empty_label=_("Any category"), label=_("Category")
+    )
+    claimant = _ClaimantFilter(queryset=_claimants, label=_("Claimed by"), empty_label=_("Anyone"))
+    mine = MineFilter(field_name="claimant_id", label=_("My claims"))
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+    sort = SortFilter(
+        {
+            "number": ("number",),
+            "date": ("incurred_on",),
+            "amount": ("amount",),
+            "status": ("status",),
+        }
+    )
+
+    class Meta:
+        model = ExpenseClaim
+        fields = ["q", "status", "category", "claimant", "mine", "customer"]
+
+    shown: tuple[str, ...] = ("q", "status", "category", "claimant", "mine")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if user is None or not sees_others_claims(user):
+            for name in ("claimant", "mine"):
+                del self.filters[name]
+            self.shown = tuple(name for name in self.shown if name not in ("claimant", "mine"))

@@ -14,20 +14,30 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tradepost.amounts import MONEY, decimal_kwargs
-from tradepost.customers.forms import CustomerChoice
+from tradepost.customers.forms import CustomerChoice, NodeChoice
 from tradepost.customers.models import Customer, CustomerGroup
-from tradepost.customers.selectors import customer_groups_visible_to, scope_q
+from tradepost.customers.selectors import (
+    branches_visible_to,
+    customer_groups_visible_to,
+    customers_visible_to,
+    scope_q,
+)
 from tradepost.masterdata.forms import ProductChoice, TreeChoiceField
-from tradepost.masterdata.models import Currency, Product, ProductCategory
+from tradepost.masterdata.models import Branch, Currency, Product, ProductCategory
 from tradepost.masterdata.selectors import products_visible
 from tradepost.pricing.lines import CENT
 from tradepost.principals import Actor
+from tradepost.sales.models import Order
+from tradepost.sales.selectors import orders_visible_to
+from tradepost.settlement.expenses import MAX_RECEIPT_BYTES
+from tradepost.settlement.journal import MAX_DAYS
 from tradepost.settlement.models import (
     REBATE_THRESHOLD_DIGITS,
     REBATE_THRESHOLD_PLACES,
+    ExpenseClaim,
     Payment,
     RebateRule,
 )
@@ -211,6 +221,9 @@ class ExchangeRateForm(forms.Form):
         return self.cleaned_data["currency"].strip().upper()
 
 
+ACCOUNT_KEYS = ("receivable", "revenue", "tax", "bank", "cash", "adjustment")
+
+
 class SettlementSettingsForm(forms.Form):
     overdue_block_days = forms.IntegerField(
         label=gettext_lazy("Hold orders when overdue by more than (days)"),
@@ -222,6 +235,50 @@ class SettlementSettingsForm(forms.Form):
             "this many days. Empty: overdue invoices do not hold orders."
         ),
     )
+    reminders_enabled = forms.BooleanField(
+        label=gettext_lazy("Send payment reminders"),
+        required=False,
+        help_text=gettext_lazy(
+            "E-mail customers the list of their overdue invoices (not those who opted out)."
+        ),
+    )
+    reminder_every_days = forms.IntegerField(
+        label=gettext_lazy("Remind every (days)"), min_value=1, max_value=365, initial=7
+    )
+    account_receivable = forms.CharField(
+        label=gettext_lazy("Receivables account"), max_length=20, initial="1122"
+    )
+    account_revenue = forms.CharField(
+        label=gettext_lazy("Revenue account"), max_length=20, initial="6001"
+    )
+    account_tax = forms.CharField(
+        label=gettext_lazy("Output tax account"), max_length=20, initial="2221"
+    )
+    account_bank = forms.CharField(
+        label=gettext_lazy("Bank account"), max_length=20, initial="1002"
+    )
+    account_cash = forms.CharField(
+        label=gettext_lazy("Cash account"), max_length=20, initial="1001"
+    )
+    account_adjustment = forms.CharField(
+        label=gettext_lazy("Adjustments account"), max_length=20, initial="6711"
+    )
+
+    groups = (
+        (gettext_lazy("Credit hold"), ("overdue_block_days",)),
+        (gettext_lazy("Payment reminders"), ("reminders_enabled", "reminder_every_days")),
+        (
+            gettext_lazy("Accounting export: accounts"),
+            tuple(f"account_{key}" for key in ACCOUNT_KEYS),
+        ),
+    )
+
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields by group, for the page's fieldsets."""
+        return [(str(title), [self[name] for name in names]) for title, names in self.groups]
+
+    def accounts(self) -> dict[str, str]:
+        return {key: self.cleaned_data[f"account_{key}"] for key in ACCOUNT_KEYS}
 
 
 class CreditOverrideForm(forms.Form):
@@ -404,3 +461,149 @@ RebateTierFormSet = forms.formset_factory(
     max_num=REBATE_MAX_TIERS,
     validate_max=True,
 )
+# --- Expense claims --------------------------------------------------------------------
+# The orders a claim may name: the caller's latest (a phone-sized choice, not every
+# order of the workspace), newest first.
+CLAIM_ORDER_CHOICES = 100
+
+
+class OrderChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.number} — {obj.customer.name}"
+
+
+def claim_orders(actor: Actor, keep: int | None = None):
+    """The orders in the actor's scope a claim may name (not cancelled, the latest
+    `CLAIM_ORDER_CHOICES`), plus `keep` (the claim's own order, when editing)."""
+    latest = (
+        orders_visible_to(actor)
+        .exclude(status=Order.Status.CANCELLED)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:CLAIM_ORDER_CHOICES]
+    )
+    chosen = Q(pk__in=latest)
+    if keep is not None:
+        chosen |= Q(pk=keep) & Q(pk__in=orders_visible_to(actor).values("pk"))
+    return Order.objects.filter(chosen).select_related("customer").order_by("-created_at", "-pk")
+
+
+class ExpenseClaimForm(forms.Form):
+    """A new claim or a change to a draft or rejected one. The customer, order and
+    branch offered are the caller's own (their scope); the service checks them again,
+    and caps and checks the receipt."""
+
+    description = forms.CharField(label=gettext_lazy("What was it for?"), max_length=300)
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"),
+        choices=ExpenseClaim.Category.choices,
+        initial=ExpenseClaim.Category.OTHER,
+    )
+    amount = MoneyField(label=gettext_lazy("Amount"), min_value=CENT)
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=Currency.choices)
+    incurred_on = forms.DateField(label=gettext_lazy("Date"), widget=DATE)
+    customer = CustomerChoice(
+        label=gettext_lazy("Customer"),
+        required=False,
+        queryset=Customer.objects.none(),
+        empty_label=gettext_lazy("None"),
+    )
+    order = OrderChoice(
+        label=gettext_lazy("Order"),
+        required=False,
+        queryset=Order.objects.none(),
+        empty_label=gettext_lazy("None"),
+        help_text=gettext_lazy("The claim then counts for the order's customer."),
+    )
+    branch = NodeChoice(
+        label=gettext_lazy("Branch"),
+        required=False,
+        queryset=Branch.objects.none(),
+        empty_label=gettext_lazy("None"),
+        help_text=gettext_lazy("For an expense of the branch rather than one customer."),
+    )
+    receipt = forms.FileField(
+        label=pgettext_lazy("expense", "Receipt"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "application/pdf,image/*"}),
+    )
+
+    def __init__(self, *args, actor: Actor, claim: ExpenseClaim | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A claim being changed keeps its own customer and branch selectable.
+        active = Q(is_active=True)
+        if claim is not None and claim.customer_id is not None:
+            active |= Q(pk=claim.customer_id)
+        customers = customers_visible_to(actor).filter(active)
+        branches = branches_visible_to(actor)
+        if claim is not None and claim.branch_id is not None:
+            branches = Branch.objects.filter(
+                Q(pk__in=branches.values("pk")) | Q(pk=claim.branch_id)
+            ).order_by("path")
+        self.fields["customer"].queryset = customers.order_by("name", "pk")  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["order"].queryset = claim_orders(  # type: ignore[attr-defined]  # a ModelChoiceField
+            actor, keep=claim.order_id if claim is not None else None
+        )
+        self.fields["branch"].queryset = branches  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["receipt"].help_text = _(
+            "A PDF or a photo (JPEG, PNG or WebP) of at most %(mb)d MB."
+        ) % {"mb": MAX_RECEIPT_BYTES // 2**20}
+        if claim is not None:
+            self.fields["receipt"].help_text += " " + _("Leave empty to keep the one sent.")
+
+
+class ReviewForm(forms.Form):
+    review_comment = forms.CharField(
+        label=gettext_lazy("Comment"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy("Needed to reject: the claimant reads it."),
+    )
+
+
+class PayForm(forms.Form):
+    reference = forms.CharField(
+        label=gettext_lazy("Payment reference"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("Bank transfer, cash voucher …"),
+    )
+
+
+# --- Accounting export ---------------------------------------------------------------
+JOURNAL_FORMATS = [("csv", "CSV"), ("xlsx", gettext_lazy("Excel"))]
+
+
+class JournalExportForm(forms.Form):
+    start = forms.DateField(label=pgettext_lazy("period", "From"), widget=DATE)
+    end = forms.DateField(label=pgettext_lazy("period", "To"), widget=DATE)
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=JOURNAL_FORMATS,
+        initial="xlsx",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["end"].help_text = _("At most %(days)d days at a time.") % {"days": MAX_DAYS}
+
+
+def journal_default_period() -> dict[str, datetime.date]:
+    """Last month: what the bookkeeper usually takes."""
+    first = timezone.localdate().replace(day=1)
+    previous = first - datetime.timedelta(days=1)
+    return {"start": previous.replace(day=1), "end": previous}
+
+
+# --- Collection notes ------------------------------------------------------------------
+class CollectionNoteForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("What was said on the call or visit."),
+    )
+    promised_on = forms.DateField(
+        label=gettext_lazy("Promised to pay by"), widget=DATE, required=False
+    )
+    promised_amount = MoneyField(label=gettext_lazy("Promised amount"), required=False)

@@ -1,11 +1,14 @@
 """The finance menu (the bar above every finance page). The header's "Finance" entry
-shows with `settlement.view_invoice`; each page here with its own permission."""
+shows with `settlement.view_invoice` (every role that claims expenses holds it); each
+page here with its own permission, or its rule in `RULES`."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tradepost.lifecycle import Permission, permitted
+from tradepost.settlement.views.common import EXPENSE_PAGES, JOURNAL_EXPORT
 from tradepost.workspace.navigation import NavEntry
 
 FINANCE_NAVIGATION: list[NavEntry] = [
@@ -21,11 +24,24 @@ FINANCE_NAVIGATION: list[NavEntry] = [
 FINANCE_NAVIGATION += [
     NavEntry(_("Rebates"), "settlement:rebates", "settlement.view_rebate"),
 ]
+# Expenses and the accounting export: pages that more than one permission opens (any
+# of the expense permissions; both of the export's), by `RULES`.
+FINANCE_NAVIGATION += [
+    NavEntry(_("Expenses"), "settlement:expenses"),
+    NavEntry(_("Accounting export"), "settlement:journal"),
+]
+RULES: dict[str, Permission] = {
+    "settlement:expenses": EXPENSE_PAGES,
+    "settlement:journal": JOURNAL_EXPORT,
+}
 
 
 def finance_entries_for(user) -> list[tuple[NavEntry, str]]:
-    return [
-        (entry, reverse(entry.url_name))
-        for entry in FINANCE_NAVIGATION
-        if not entry.permission or user.has_perm(entry.permission)
-    ]
+    return [(entry, reverse(entry.url_name)) for entry in FINANCE_NAVIGATION if _shown(user, entry)]
+
+
+def _shown(user, entry: NavEntry) -> bool:
+    rule = RULES.get(entry.url_name)
+    if rule is not None:
+        return permitted(user, rule)
+    return not entry.permission or user.has_perm(entry.permission)

@@ -5,6 +5,8 @@ settings. Finance keeps both (`settlement.add_exchangerate`, `change_exchangerat
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -70,24 +72,71 @@ def overdue_hold_days() -> int | None:
     return found
 
 
+# An account code goes into the bookkeeping system's import as it is: letters, digits
+# and the separators charts of accounts use, starting with a letter or a digit (so a
+# spreadsheet never reads one as a formula).
+ACCOUNT_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,19}")
+ACCOUNT_FIELDS = ("receivable", "revenue", "tax", "bank", "cash", "adjustment")
+MAX_REMINDER_DAYS = 365
+
+
+def _accounts_checked(accounts: Mapping[str, str]) -> dict[str, str]:
+    unknown = set(accounts) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown accounts {sorted(unknown)}")
+    checked: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for key, code in accounts.items():
+        code = (code or "").strip()
+        if not ACCOUNT_CODE.fullmatch(code):
+            errors[f"account_{key}"] = [
+                _("Enter the account's code: letters, digits, “.”, “-” or “_”, at most 20.")
+            ]
+        checked[key] = code
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
 @transaction.atomic
-def settings_update(*, actor: Actor, overdue_block_days: int | None) -> SettlementSettings:
+def settings_update(
+    *,
+    actor: Actor,
+    overdue_block_days: int | None,
+    reminders_enabled: bool | None = None,
+    reminder_every_days: int | None = None,
+    accounts: Mapping[str, str] | None = None,
+) -> SettlementSettings:
     """Set after how many days overdue invoices hold a customer's new orders (None:
-    never)."""
+    never); and, when given, whether payment reminders go out and how often (1 to
+    365 days), and the accounting export's account codes (`accounts`: key of
+    `ACCOUNT_FIELDS` → code). What is not given stays as it is."""
     documents.require(actor, "settlement.change_settlementsettings")
     ensure_writable()
     if overdue_block_days is not None and not 0 <= overdue_block_days <= MAX_HOLD_DAYS:
         raise ValidationError(
             {"overdue_block_days": [_("Enter 0 to %(max)d days.") % {"max": MAX_HOLD_DAYS}]}
         )
-    settings, _created = SettlementSettings.objects.get_or_create(singleton=True)
+    if reminder_every_days is not None and not 1 <= reminder_every_days <= MAX_REMINDER_DAYS:
+        raise ValidationError(
+            {"reminder_every_days": [_("Enter 1 to %(max)d days.") % {"max": MAX_REMINDER_DAYS}]}
+        )
+    codes = _accounts_checked(accounts) if accounts is not None else {}
+    settings, _created = SettlementSettings.objects.select_for_update().get_or_create(
+        singleton=True
+    )
     settings.overdue_block_days = overdue_block_days
+    changed: dict[str, object] = {"overdue_block_days": overdue_block_days}
+    if reminders_enabled is not None:
+        settings.reminders_enabled = reminders_enabled
+        changed["reminders_enabled"] = reminders_enabled
+    if reminder_every_days is not None:
+        settings.reminder_every_days = reminder_every_days
+        changed["reminder_every_days"] = reminder_every_days
+    for key, code in codes.items():
+        setattr(settings, f"account_{key}", code)
+        changed[f"account_{key}"] = code
     settings.save()
     hold_days_cache.invalidate()
-    audit_record(
-        actor=actor,
-        action="settlement_settings.updated",
-        target=settings,
-        data={"overdue_block_days": overdue_block_days},
-    )
+    audit_record(actor=actor, action="settlement_settings.updated", target=settings, data=changed)
     return settings

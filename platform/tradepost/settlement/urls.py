@@ -1,6 +1,14 @@
 """The finance pages, mounted at `/finance/` under the namespace `settlement`."""
 
-from tradepost.settlement.views import invoices, payments, rebates, receivables, setup
+from tradepost.settlement.views import (
+    expenses,
+    invoices,
+    journal,
+    payments,
+    rebates,
+    receivables,
+    setup,
+)
 
 app_name = "settlement"
 
@@ -13,3 +21,8 @@ urlpatterns = [
 
 # Rebates (返利): the rebates, their review and the rules.
 urlpatterns += rebates.urlpatterns
+# Expenses and the accounting export.
+urlpatterns += [
+    *expenses.urlpatterns,
+    *journal.urlpatterns,
+]

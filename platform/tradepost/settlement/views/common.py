@@ -1,4 +1,5 @@
-"""What the finance views share: scoped look-ups."""
+"""What the finance views share: scoped look-ups, and the permissions of the pages
+that more than one permission opens."""
 
 from __future__ import annotations
 
@@ -11,9 +12,22 @@ from django.shortcuts import get_object_or_404, redirect
 
 from tradepost.customers.models import Customer
 from tradepost.customers.selectors import customers_visible_to
+from tradepost.lifecycle import AnyOf, Permission
 from tradepost.principals import Actor
 from tradepost.settlement import selectors
-from tradepost.settlement.models import Invoice, Payment
+from tradepost.settlement.expenses import expenses_visible_to
+from tradepost.settlement.models import ExpenseClaim, Invoice, Payment
+
+# Who uses the expense pages: whoever claims (salespeople, who read only their own
+# claims), reviews, pays or reads claims (executives, who claim nothing).
+EXPENSE_PAGES: Permission = AnyOf(
+    "settlement.add_expenseclaim",
+    "settlement.review_expenseclaim",
+    "settlement.pay_expenseclaim",
+    "settlement.view_expenseclaim",
+)
+# The accounting export: finance, who reads the ledger and maps its accounts.
+JOURNAL_EXPORT: Permission = ("settlement.view_ledgerentry", "settlement.change_settlementsettings")
 
 
 def invoice_get(actor: Actor, invoice_id: int) -> Invoice:
@@ -32,6 +46,16 @@ def payment_get(actor: Actor, payment_id: int) -> Payment:
             "customer", "entry", "order", "refund_of", "created_by"
         ),
         pk=payment_id,
+    )
+
+
+def claim_get(actor: Actor, claim_id: int) -> ExpenseClaim:
+    """The expense claim, if the actor sees it (`expenses_visible_to`); otherwise 404."""
+    return get_object_or_404(
+        expenses_visible_to(actor).select_related(
+            "claimant", "customer", "order", "branch", "reviewed_by", "paid_by"
+        ),
+        pk=claim_id,
     )
 
 

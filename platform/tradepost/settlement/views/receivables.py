@@ -1,8 +1,9 @@
 """Receivables pages: aging by customer (or summed by salesperson, branch or region)
 with a totals row, the overdue customers of the user's scope (a salesperson's "my
 overdue customers", made for a phone), a customer's account (aging, open items,
-credit position, the adjustment 调帐 form for finance) and the customer statement for
-a period (page and PDF)."""
+credit position, the collectors' notes and promises to pay with the form to add one,
+the adjustment 调帐 form for finance) and the customer statement for a period (page
+and PDF)."""
 
 from __future__ import annotations
 
@@ -22,17 +23,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tradepost.customers.models import Customer
-from tradepost.settlement import credit, forms, payments, selectors
+from tradepost.lifecycle import permitted
+from tradepost.settlement import collections, credit, forms, payments, selectors
 from tradepost.settlement.filters import ReceivableListFilter
-from tradepost.settlement.models import LedgerEntry
+from tradepost.settlement.models import CollectionNote, LedgerEntry
 from tradepost.settlement.pdf import statement_pdf
 from tradepost.settlement.selectors import BUCKET_KEYS, BUCKETS
-from tradepost.settlement.views.common import customer_in_scope, post_or_back
+from tradepost.settlement.views.common import EXPENSE_PAGES, customer_in_scope, post_or_back
 from tradepost.settlement.views.payments import open_invoices
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import filter_rows, query_without_page
 
 ROWS_PER_PAGE = 100
+NOTES_SHOWN = 20
 GROUPS = {
     "customer": gettext_lazy("Customer"),
     "owner": gettext_lazy("Salesperson"),
@@ -149,12 +152,40 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
         row["customer"] = customers[row["customer_id"]]
         row["overdue"] = sum((row[key] for key in BUCKET_KEYS[1:]), Decimal("0.00"))
     rows.sort(key=lambda row: (-row["overdue"], row["customer"].name))
+    promises = _latest_promises(request, [row["customer_id"] for row in rows])
+    for row in rows:
+        row["promise"] = promises.get(row["customer_id"])
     return render(
-        request, "settlement/receivables/overdue.html", {"rows": rows, "buckets": BUCKETS}
+        request,
+        "settlement/receivables/overdue.html",
+        {"rows": rows, "buckets": BUCKETS, "today": today},
     )
 
 
+def _latest_promises(request: HttpRequest, customer_ids: list[int]) -> dict[int, CollectionNote]:
+    """Each customer's latest promise to pay, in one query (none for who may not read
+    the collectors' notes)."""
+    if not customer_ids or not request.user.has_perm("settlement.view_collectionnote"):
+        return {}
+    latest = (
+        CollectionNote.objects.filter(
+            customer_id__in=customer_ids, kind=CollectionNote.Kind.PROMISE
+        )
+        .order_by("customer_id", "-created_at", "-pk")
+        .distinct("customer_id")
+    )
+    return {note.customer_id: note for note in latest}
+
+
 def _account_context(request: HttpRequest, customer: Customer, **extra: Any) -> dict:
+    user = request.user
+    notes: list[CollectionNote] = []
+    if user.has_perm("settlement.view_collectionnote"):
+        notes = list(
+            CollectionNote.objects.filter(customer=customer)
+            .select_related("created_by")
+            .order_by("-created_at", "-pk")[:NOTES_SHOWN]
+        )
     return {
         "customer": customer,
         "aging": selectors.aging_of(customer.pk),
@@ -170,7 +201,13 @@ def _account_context(request: HttpRequest, customer: Customer, **extra: Any) -> 
         ),
         "adjust_form": extra.pop("adjust_form", None)
         or forms.AdjustmentForm(initial={"entry_date": timezone.localdate()}),
-        "can_adjust": request.user.has_perm("settlement.adjust_receivable"),
+        "can_adjust": user.has_perm("settlement.adjust_receivable"),
+        "notes": notes,
+        "can_read_notes": user.has_perm("settlement.view_collectionnote"),
+        "can_note": user.has_perm("settlement.add_collectionnote"),
+        "note_form": extra.pop("note_form", None) or forms.CollectionNoteForm(),
+        "can_see_expenses": permitted(user, EXPENSE_PAGES),
+        "today": timezone.localdate(),
         **extra,
     }
 
@@ -207,6 +244,35 @@ def customer_adjust(request: HttpRequest, customer_id: int) -> HttpResponse:
             messages.success(request, _("Adjustment posted."))
             return redirect("settlement:customer_account", customer_id=customer.pk)
     context = _account_context(request, customer, adjust_form=form)
+    return render(request, "settlement/receivables/account.html", context, status=400)
+
+
+@login_required
+@permission_required("settlement.add_collectionnote", raise_exception=True)
+@post_or_back(lambda customer_id: reverse("settlement:customer_account", args=[customer_id]))
+def customer_note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Note a call or visit, or the customer's promise to pay (催款): with a date and
+    an amount, a promise."""
+    customer = customer_in_scope(request.user, customer_id)
+    form = forms.CollectionNoteForm(request.POST)
+    if form.is_valid():
+        fields = form.cleaned_data
+        done = service_call(
+            form,
+            lambda: collections.collection_note_add(
+                actor=request.user,
+                customer=customer,
+                text=fields["text"],
+                promised_on=fields.get("promised_on"),
+                promised_amount=fields.get("promised_amount"),
+            ),
+        )
+        if done:
+            messages.success(request, _("Note added."))
+            return redirect(
+                reverse("settlement:customer_account", args=[customer.pk]) + "#notes-title"
+            )
+    context = _account_context(request, customer, note_form=form)
     return render(request, "settlement/receivables/account.html", context, status=400)
 
 
@@ -252,6 +318,7 @@ urlpatterns = [
     path("receivables/overdue/", overdue_list, name="overdue"),
     path("receivables/<int:customer_id>/", customer_account, name="customer_account"),
     path("receivables/<int:customer_id>/adjust/", customer_adjust, name="customer_adjust"),
+    path("receivables/<int:customer_id>/notes/", customer_note_add, name="customer_note_add"),
     path("receivables/<int:customer_id>/statement/", customer_statement, name="statement"),
     path(
         "receivables/<int:customer_id>/statement/pdf/",

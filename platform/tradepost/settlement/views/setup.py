@@ -1,6 +1,7 @@
 """Finance's own files: exchange rates (the list, and a rate entered for a day), the
-settlement settings (after how many days overdue invoices hold orders) and the credit
-override of an order refused for credit."""
+settlement settings (after how many days overdue invoices hold orders, the payment
+reminders, the accounting export's accounts) and the credit override of an order
+refused for credit."""
 
 from __future__ import annotations
 
@@ -67,16 +68,29 @@ def exchange_rates(request: HttpRequest) -> HttpResponse:
 @permission_required("settlement.change_settlementsettings", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def settlement_settings(request: HttpRequest) -> HttpResponse:
+    """The credit hold, the payment reminders (on or off, how often) and the accounts
+    the accounting export posts to."""
     current = services.settings_get()
-    form = forms.SettlementSettingsForm(initial={"overdue_block_days": current.overdue_block_days})
+    form = forms.SettlementSettingsForm(
+        initial={
+            "overdue_block_days": current.overdue_block_days,
+            "reminders_enabled": current.reminders_enabled,
+            "reminder_every_days": current.reminder_every_days,
+            **{f"account_{key}": getattr(current, f"account_{key}") for key in forms.ACCOUNT_KEYS},
+        }
+    )
     if request.method == "POST":
         form = forms.SettlementSettingsForm(request.POST)
         if form.is_valid():
+            fields = form.cleaned_data
             done = service_call(
                 form,
                 lambda: services.settings_update(
                     actor=request.user,
-                    overdue_block_days=form.cleaned_data["overdue_block_days"],
+                    overdue_block_days=fields["overdue_block_days"],
+                    reminders_enabled=fields["reminders_enabled"],
+                    reminder_every_days=fields["reminder_every_days"],
+                    accounts=form.accounts(),
                 ),
             )
             if done:
