@@ -87,6 +87,20 @@ def test_the_journal_balances_every_entry_on_the_mapped_accounts(sales_org):
         assert sheet.max_row == len(lines) + 1
 
 
+def test_a_customer_name_is_never_a_formula_in_the_export(sales_org):
+    org = sales_org
+    with schema_context(org.schema):
+        customer_services.customer_update(
+            actor=org.owner, customer=org.customers["rep_own"], name="=HYPERLINK(1)"
+        )
+        payments.payment_receive(
+            actor=org.users["finance_manager"], customer=org.customers["rep_own"], amount=D("5")
+        )
+        text = journal.journal_csv(TODAY, TODAY).decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert {row["customer"] for row in rows} == {"'=HYPERLINK(1)"}
+
+
 def test_a_cancelled_invoice_is_reversed_in_the_journal(sales_org):
     org = sales_org
     invoice = _issued(org, confirmed_order(org, lines=kettles(org, "1")))

@@ -462,7 +462,7 @@ def _read_xlsx(upload: IO[bytes], max_rows: int) -> Table:
 # --- Writing -------------------------------------------------------------------------
 
 
-def _safe_text(value: Any) -> Any:
+def safe_text(value: Any) -> Any:
     """Text a spreadsheet would run as a formula gets a leading apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return GUARD + value
@@ -470,7 +470,7 @@ def _safe_text(value: Any) -> Any:
 
 
 def unguard(text: str) -> str:
-    """Undo `_safe_text` on import: "'=1+1" reads back as "=1+1", so an exported file
+    """Undo `safe_text` on import: "'=1+1" reads back as "=1+1", so an exported file
     imports to the values it was made from. Only an apostrophe before a formula
     character is removed (the one export adds); "'quoted" stays as it is."""
     if text.startswith(GUARD) and text[1:].startswith(FORMULA_START):
@@ -483,7 +483,7 @@ def _csv_value(value: Any) -> Any:
         return "true" if value else "false"
     if value is None:
         return ""
-    return _safe_text(value)
+    return safe_text(value)
 
 
 class _Echo:
@@ -514,7 +514,7 @@ def xlsx_file(headers: list[str], rows: Iterable[list[Any]], title: str) -> IO[b
         cells = []
         for value in row:
             if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=_safe_text(value))
+                cell = WriteOnlyCell(sheet, value=safe_text(value))
                 cell.data_type = "s"  # text stays text, even "=1+1"
                 cells.append(cell)
             else:

@@ -36,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tradepost.dataio.files import safe_text
 from tradepost.settlement import money
 from tradepost.settlement.models import Invoice, LedgerEntry, Payment, SettlementSettings
 from tradepost.settlement.services import settings_get
@@ -87,7 +88,9 @@ class JournalLine:
     exchange_rate: Decimal
 
     def values(self) -> list[object]:
-        return [getattr(self, column) for column in COLUMNS]
+        """The row's cells; text a spreadsheet would run as a formula (a customer named
+        "=…") is guarded as in every other export (`dataio.files.safe_text`)."""
+        return [safe_text(getattr(self, column)) for column in COLUMNS]
 
 
 def period_check(start: datetime.date, end: datetime.date) -> None:
