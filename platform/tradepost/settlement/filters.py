@@ -399,7 +399,7 @@ class RebateListFilter(django_filters.FilterSet):
         "customer__name", "customer__code", label=_("Customer"), placeholder=_("Name or code")
     )
     status = choice_filter(Rebate.Status.choices, empty_label=_("Any status"), label=_("Status"))
-    period = MonthFilter(label=_("Period"))
+    period = MonthFilter(label=_("Rebate period"))
     rule = django_filters.ModelChoiceFilter(
         queryset=_rebate_rules, label=_("Rule"), empty_label=_("Every rule")
     )

@@ -370,7 +370,7 @@ class RebateRuleForm(forms.Form):
         help_text=gettext_lazy("A product or a category (its sub-categories count too)."),
     )
     period = forms.ChoiceField(
-        label=gettext_lazy("Period"), choices=RebateRule.Period.choices, initial="month"
+        label=gettext_lazy("Rebate period"), choices=RebateRule.Period.choices, initial="month"
     )
     basis = forms.ChoiceField(
         label=gettext_lazy("Tiers are reached by"), choices=RebateRule.Basis.choices
