@@ -49,6 +49,7 @@ from tradepost.pipeline.models import Opportunity
 from tradepost.pricing.models import Promotion
 from tradepost.sales import selectors as sales_selectors
 from tradepost.sales.models import Order, Quote
+from tradepost.settlement import selectors as settlement_selectors
 
 EVERYTHING_ROLES = {
     Role.SYSTEM_ADMINISTRATOR,
@@ -74,6 +75,10 @@ KIND_OF_FIELD = {
     "agreement": "agreement",
     "contact": "contact",
     "ids": "customer",  # the customer list's bulk check boxes
+    "claimant": "user",
+    "customer_group": "group",
+    "order": "order",
+    "credited_invoice": "invoice",
 }
 # Choices that are the same for everyone who may open the page: fixed lists of the
 # code (statuses, kinds, currencies, scores) and the shared catalogue and org tree
@@ -128,6 +133,14 @@ SHARED_FIELDS = {
     "supplier",
     "lot",
     "product_category",
+    # Settlement's fixed lists and company-wide rules (no customer or person in them).
+    "method",
+    "rule",
+    "allocate",
+    "reward",
+    "period",
+    "reminders_enabled",
+    "on_account",
 }
 SKIPPED_ROUTES = ("api/", "i18n/", "accounts/logout", "accounts/password", "billing/")
 SKIPPED_NAMES = {"export", "quote_pdf", "handoff", "invitation_accept"}
@@ -356,6 +369,8 @@ def _allowed(role, user, outsider) -> dict[str, set]:
         ),
         "agreement": set(sales_selectors.agreements_visible_to(user).values_list("pk", flat=True)),
         "contact": set(customer_selectors.contacts_visible_to(user).values_list("pk", flat=True)),
+        "order": set(sales_selectors.orders_visible_to(user).values_list("pk", flat=True)),
+        "invoice": set(settlement_selectors.invoices_visible_to(user).values_list("pk", flat=True)),
     }
 
 

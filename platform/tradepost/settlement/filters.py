@@ -15,7 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.customers.forms import UserChoice
-from tradepost.customers.selectors import users_visible_to
+from tradepost.customers.selectors import (
+    branches_visible_to,
+    regions_visible_to,
+    users_visible_to,
+)
 from tradepost.masterdata.models import Branch, SalesRegion
 from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
 from tradepost.settlement.forms import MonthField, month_end
@@ -323,11 +327,12 @@ class PaymentListFilter(django_filters.FilterSet):
 
 
 def _branches(request):
-    return Branch.objects.order_by("name", "pk")
+    """The branches the caller may pick (a dealer only its own record's)."""
+    return branches_visible_to(getattr(request, "user", None))
 
 
 def _regions(request):
-    return SalesRegion.objects.order_by("name", "pk")
+    return regions_visible_to(getattr(request, "user", None))
 
 
 class ReceivableListFilter(django_filters.FilterSet):
