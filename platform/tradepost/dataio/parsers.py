@@ -6,6 +6,7 @@ context; it returns the value or raises ValidationError with a message for peopl
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -69,6 +70,15 @@ def integer(text: str, context: dict[str, Any]) -> int:
         return int(text)
     except ValueError:
         raise ValidationError(_("Enter a whole number.")) from None
+
+
+def iso_date(text: str, context: dict[str, Any]) -> datetime.date:
+    """2027-03-31 or 2027/3/31 (an Excel date cell reads as the first)."""
+    try:
+        year, month, day = (int(part) for part in text[:10].replace("/", "-").split("-"))
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise ValidationError(_("Enter a date such as 2027-03-31.")) from None
 
 
 def choice_parser(choices: list[tuple[Any, Any]]) -> Callable[[str, dict[str, Any]], Any]:

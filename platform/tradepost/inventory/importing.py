@@ -14,7 +14,6 @@ costs (`inventory.view_stock_cost`).
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -26,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from tradepost.audit.services import audit_record
 from tradepost.dataio import spec as dataio
-from tradepost.dataio.parsers import decimal_parser, lookup_parser, lookup_table
+from tradepost.dataio.parsers import decimal_parser, iso_date, lookup_parser, lookup_table
 from tradepost.inventory.adjustments import adjustment_post
 from tradepost.inventory.lines import StockLineInput
 from tradepost.inventory.models import StockBalance
@@ -60,15 +59,6 @@ def _text(text: str, context: dict[str, Any]) -> str:
     if len(text) > 60:
         raise ValidationError(_("Use at most 60 characters."))
     return text
-
-
-def _date(text: str, context: dict[str, Any]) -> datetime.date:
-    """2027-03-31 or 2027/3/31 (an Excel date cell reads as the first)."""
-    try:
-        year, month, day = (int(part) for part in text[:10].replace("/", "-").split("-"))
-        return datetime.date(year, month, day)
-    except ValueError:
-        raise ValidationError(_("Enter a date such as 2027-03-31.")) from None
 
 
 def _check(rows: list[Any], context: dict[str, Any], report: Any) -> None:
@@ -156,7 +146,7 @@ OPENING_STOCK = dataio.register(
             ),
             dataio.Column(
                 "expires_on",
-                parse=_date,
+                parse=iso_date,
                 export=lambda balance: "",
                 aliases=("expiry", "有效期", "到期日"),
             ),

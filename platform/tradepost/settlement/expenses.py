@@ -39,6 +39,7 @@ from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
 from tradepost.principals import Actor
 from tradepost.sales.models import Order
+from tradepost.settlement import money
 from tradepost.settlement.models import ExpenseClaim
 
 S = ExpenseClaim.Status
@@ -204,14 +205,8 @@ def _fields(
         ),
         "incurred_on": incurred_on,
         "category": category,
-        "currency": documents.currency_value(currency, _base_currency()),
+        "currency": documents.currency_value(currency, money.base_currency()),
     }
-
-
-def _base_currency() -> str:
-    from tradepost.settlement.money import base_currency
-
-    return base_currency()
 
 
 @transaction.atomic

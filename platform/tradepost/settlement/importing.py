@@ -10,29 +10,19 @@ transaction, through `services.exchange_rate_set`. Export: every rate entered.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tradepost.audit.services import audit_record
 from tradepost.dataio import spec as dataio
+from tradepost.dataio.parsers import iso_date
 from tradepost.principals import Actor
 from tradepost.settlement import money
 from tradepost.settlement.models import ExchangeRate
 from tradepost.settlement.services import exchange_rate_set
-
-
-def _date(text: str, context: dict[str, Any]) -> datetime.date:
-    """2026-12-01 or 2026/12/1 (an Excel date cell reads as the first)."""
-    try:
-        year, month, day = (int(part) for part in text[:10].replace("/", "-").split("-"))
-        return datetime.date(year, month, day)
-    except ValueError:
-        raise ValidationError(_("Enter a date such as 2026-12-01.")) from None
 
 
 def _check(rows: list[Any], context: dict[str, Any], report: Any) -> None:
@@ -85,7 +75,7 @@ EXCHANGE_RATES = dataio.register(
             dataio.Column(
                 "rate_date",
                 required=True,
-                parse=_date,
+                parse=iso_date,
                 export=lambda rate: rate.rate_date.isoformat(),
                 aliases=("date", "日期"),
             ),

@@ -41,6 +41,7 @@ from tradepost.sales.models import Order
 from tradepost.settlement import ledger, money
 from tradepost.settlement.invoices import paid_notify
 from tradepost.settlement.models import Allocation, Invoice, LedgerEntry, Payment
+from tradepost.settlement.selectors import ledger_entries_visible_to, payments_visible_to
 
 K = LedgerEntry.Kind
 Allocate = Literal["oldest", "none"] | Mapping[int, Decimal]
@@ -217,8 +218,6 @@ def deposit_book(*, actor: Actor, order: Order, account: Any) -> Payment | None:
 def _payment_locked(actor: Actor, payment: Payment, permission: str) -> tuple[Any, Payment]:
     documents.require(actor, permission)
     ensure_writable()
-    from tradepost.settlement.selectors import payments_visible_to
-
     if not payments_visible_to(actor).filter(pk=payment.pk).exists():
         raise PermissionDenied(_("This payment is not yours to change."))
     account = ledger.account_lock(payment.customer_id)
@@ -357,8 +356,6 @@ def allocation_remove(*, actor: Actor, allocation: Allocation) -> None:
     """Undo an allocation made by mistake: both sides are open again by its amount."""
     documents.require(actor, "settlement.change_payment")
     ensure_writable()
-    from tradepost.settlement.selectors import ledger_entries_visible_to
-
     if not ledger_entries_visible_to(actor).filter(pk=allocation.debit_id).exists():
         raise PermissionDenied(_("This allocation is not yours to change."))
     ledger.account_lock(allocation.debit.customer_id)
