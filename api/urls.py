@@ -13,6 +13,7 @@ from tradepost.inventory import api as inventory_api
 from tradepost.masterdata import api as md_api
 from tradepost.pipeline import api as pipeline_api
 from tradepost.pricing import api as pricing_api
+from tradepost.reports import api as reports_api
 from tradepost.sales import api as sales_api
 from tradepost.search import api as search_api
 from tradepost.settlement import api as settlement_api
@@ -47,6 +48,7 @@ for _area in (
     *channel_api.AREAS,
     *inventory_api.AREAS,
     *settlement_api.AREAS,
+    reports_api,
 ):
     for _prefix, _viewset, _basename in _area.ROUTES:
         router.register(_prefix, _viewset, basename=_basename)

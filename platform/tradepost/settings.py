@@ -89,6 +89,7 @@ TENANT_APPS = [
     "tradepost.inventory",
     "tradepost.settlement",
     "tradepost.search",
+    "tradepost.reports",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -227,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
     "settlement-rebates-compute": {
         "task": "tradepost.settlement.tasks.rebates_compute_due",
         "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
+    # The monthly stock report (进销存月报) of last month rebuilt from the ledger and closed.
+    "reports-stock-monthly-close": {
+        "task": "tradepost.reports.tasks.stock_monthly_close",
+        "schedule": crontab(minute=15, hour=0, day_of_month=1),
     },
     "billing-expire-trials": {
         "task": "billing.tasks.expire_trials",
