@@ -146,9 +146,9 @@ def stock_monthly_pdf(
     head += [_paragraph(str(label), size=7, bold=True, right=True) for _name, label in FIGURES]
     rows: list[list] = [head]
 
-    def line(first: str, second: str, figures: dict[str, Decimal]) -> list:
+    def line(first: list[str], second: str, figures: dict[str, Decimal]) -> list:
         return [
-            _paragraph(first, size=7),
+            [_paragraph(text, size=7) for text in first if text],
             _paragraph(second, size=7),
             *(
                 _paragraph(_cell(figures, name, show_cost=show_cost), size=7, right=True)
@@ -158,8 +158,8 @@ def stock_monthly_pdf(
 
     record: StockMonthlyRow
     for record in report:
-        rows.append(line(f"{record.sku}\n{record.product}", record.location, record.figures))
-    rows.append(line(_("Total"), "", report.totals))
+        rows.append(line([record.sku, record.product], record.location, record.figures))
+    rows.append(line([_("Total")], "", report.totals))
     usable = page[0] - 2 * MARGIN
     widths = [0.2 * usable, 0.12 * usable] + [0.085 * usable] * len(FIGURES)
     table = Table(rows, colWidths=widths, repeatRows=1)
