@@ -59,12 +59,17 @@ def two_months_of_moves(org) -> History:
     keeper = org.users["warehouse_manager"]
     with schema_context(org.schema):
         tea = md.product_create(
-            actor=org.owner, sku="RPT-TEA", name="Longjing tea 龙井茶", list_price=D("30"),
+            actor=org.owner,
+            sku="RPT-TEA",
+            name="Longjing tea 龙井茶",
+            list_price=D("30"),
             category=org.categories["kitchen"],
         )
         mug = md.product_create(actor=org.owner, sku="RPT-MUG", name="Mug 杯子", list_price=D("9"))
         warehouse = Location.objects.get(code="WH")
-        store = md.location_create(actor=org.owner, name="Report store 报表门店", code="RPT-ST", kind="store")
+        store = md.location_create(
+            actor=org.owner, name="Report store 报表门店", code="RPT-ST", kind="store"
+        )
 
     with schema_context(org.schema), posted_on(first, 1):
         adjustment_post(
@@ -84,9 +89,7 @@ def two_months_of_moves(org) -> History:
             ],
         )
         receipts.receipt_receive(actor=keeper, receipt=receipt)
-    order = factories.order(
-        org, "rep_own", lines=[{"product": tea, "quantity": D("25")}]
-    )
+    order = factories.order(org, "rep_own", lines=[{"product": tea, "quantity": D("25")}])
     with schema_context(org.schema), posted_on(first, 10):
         order = orders.order_submit(actor=org.owner, order=order)
         order = orders.order_approve(actor=org.owner, order=order, comment="")
@@ -108,7 +111,9 @@ def two_months_of_moves(org) -> History:
         order.refresh_from_db()
         line = order.lines.get()
         orders.order_return_create(
-            actor=org.users["finance_manager"], order=order, quantities={line.pk: D("4")},
+            actor=org.users["finance_manager"],
+            order=order,
+            quantities={line.pk: D("4")},
             reason="Damaged tin",
         )
     with schema_context(org.schema), posted_on(second, 15):

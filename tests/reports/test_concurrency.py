@@ -33,7 +33,9 @@ def racing_stock(platform_workspaces, django_db_blocker):
             with schema_context(workspace.schema):
                 owner = workspace.owner()
                 products = [
-                    md.product_create(actor=owner, sku=f"RACE-{n}", name=f"Race {n} 竞争", list_price=Decimal("1"))
+                    md.product_create(
+                        actor=owner, sku=f"RACE-{n}", name=f"Race {n} 竞争", list_price=Decimal("1")
+                    )
                     for n in (1, 2)
                 ]
                 warehouse = Location.objects.get(is_default=True, branch__isnull=True)
@@ -58,7 +60,11 @@ def test_concurrent_postings_for_one_product_and_location_all_land_in_the_rollup
                         location=warehouse,
                         reason="Found 找到",
                         lines=[
-                            {"product": product, "quantity": Decimal(quantity), "unit_cost": Decimal(cost)}
+                            {
+                                "product": product,
+                                "quantity": Decimal(quantity),
+                                "unit_cost": Decimal(cost),
+                            }
                             for product in order
                         ],
                     )
@@ -85,8 +91,13 @@ def test_concurrent_postings_for_one_product_and_location_all_land_in_the_rollup
             figures = {name: getattr(row, name) for name in ledger[(product.pk, warehouse.pk)]}
             assert figures == ledger[(product.pk, warehouse.pk)]
             assert row.adjustments_qty == POSTINGS * Decimal("3.5")
-            assert row.adjustments_value == POSTINGS * (Decimal("1.5") * Decimal("2.25") + 2 * Decimal("3.1"))
-            assert row.closing_qty == StockBalance.objects.get(product=product, location=warehouse).on_hand
+            assert row.adjustments_value == POSTINGS * (
+                Decimal("1.5") * Decimal("2.25") + 2 * Decimal("3.1")
+            )
+            assert (
+                row.closing_qty
+                == StockBalance.objects.get(product=product, location=warehouse).on_hand
+            )
     connection.set_schema_to_public()
 
 

@@ -29,7 +29,9 @@ def _report(month) -> dict[tuple[int, int], dict[str, Decimal]]:
 def _identity_holds(f: dict[str, Decimal], unit: str) -> bool:
     inflow = f[f"receipts_{unit}"] + f[f"transfers_in_{unit}"] + f[f"returns_{unit}"]
     outflow = f[f"deliveries_{unit}"] + f[f"transfers_out_{unit}"]
-    return f[f"closing_{unit}"] == f[f"opening_{unit}"] + inflow - outflow + f[f"adjustments_{unit}"]
+    return (
+        f[f"closing_{unit}"] == f[f"opening_{unit}"] + inflow - outflow + f[f"adjustments_{unit}"]
+    )
 
 
 def test_every_figure_of_every_row_equals_the_ledger(sales_org):

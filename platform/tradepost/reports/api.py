@@ -11,6 +11,7 @@ import dataclasses
 from decimal import ROUND_HALF_UP
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers
@@ -102,7 +103,7 @@ class StockMonthlyViewSet(mixins.ListModelMixin, TradepostViewSet):
             errors.update({name: list(messages) for name, messages in form.errors.items()})
         product = params.get("product", "")
         if product and not (product.isascii() and product.isdigit() and len(product) < 19):
-            errors["product"] = ["Enter a product's id (a whole number)."]
+            errors["product"] = [_("Enter a product's id (a whole number).")]
         if errors:
             raise ValidationError(errors)
         chosen = form.report_filter()

@@ -49,9 +49,7 @@ def header(*, show_cost: bool) -> list[str]:
     for _name, label in FIGURES:
         columns.append(pgettext("stock report column", "%(figure)s qty") % {"figure": label})
         if show_cost:
-            columns.append(
-                pgettext("stock report column", "%(figure)s value") % {"figure": label}
-            )
+            columns.append(pgettext("stock report column", "%(figure)s value") % {"figure": label})
     return columns
 
 
@@ -142,7 +140,10 @@ def stock_monthly_pdf(
     if location:
         story.append(_paragraph(_("Location: %(location)s") % {"location": location}, size=9))
     story.append(Spacer(1, 4 * mm))
-    head = [_paragraph(_("Product"), size=7, bold=True), _paragraph(_("Location"), size=7, bold=True)]
+    head = [
+        _paragraph(_("Product"), size=7, bold=True),
+        _paragraph(_("Location"), size=7, bold=True),
+    ]
     head += [_paragraph(str(label), size=7, bold=True, right=True) for _name, label in FIGURES]
     rows: list[list] = [head]
 
@@ -187,4 +188,3 @@ def stock_monthly_pdf(
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
-

@@ -45,11 +45,11 @@ def parse_month(text: str) -> datetime.date:
 class MonthField(forms.CharField):
     widget = forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}"})
 
-    def to_python(self, value):  # type: ignore[no-untyped-def]
+    def to_python(self, value):
         text = super().to_python(value)
         return parse_month(text) if text else None
 
-    def prepare_value(self, value):  # type: ignore[no-untyped-def]
+    def prepare_value(self, value):
         return f"{value:%Y-%m}" if isinstance(value, datetime.date) else value
 
 

@@ -17,6 +17,7 @@ exactly; pages and files round them to cents.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,7 @@ from django.utils.translation import pgettext_lazy
 
 from tradepost.amounts import QUANTITY
 
-VALUE: dict[str, int] = {"max_digits": 26, "decimal_places": 7}
+VALUE: dict[str, Any] = {"max_digits": 26, "decimal_places": 7}
 ZERO = Decimal("0")
 
 # The figures of a row, in their column order: (name, label).

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -78,7 +79,7 @@ def current_month() -> datetime.date:
 
 
 # --- As moves post -------------------------------------------------------------------
-def _deltas(moves: Sequence[StockMove]) -> list[list]:
+def _deltas(moves: Sequence[StockMove]) -> list[list[Any]]:
     """One row per (month, product, location): its movement figures, then the net
     change in quantity and value."""
     rows: dict[tuple[datetime.date, int, int], dict[str, Decimal]] = {}
@@ -92,8 +93,14 @@ def _deltas(moves: Sequence[StockMove]) -> list[list]:
         sums["net_qty"] = sums.get("net_qty", Decimal(0)) + move.quantity
         sums["net_value"] = sums.get("net_value", Decimal(0)) + value
     return [
-        [month, product, location, *(sums.get(c, Decimal(0)) for c in COLUMNS),
-         sums["net_qty"], sums["net_value"]]
+        [
+            month,
+            product,
+            location,
+            *(sums.get(c, Decimal(0)) for c in COLUMNS),
+            sums["net_qty"],
+            sums["net_value"],
+        ]
         for (month, product, location), sums in sorted(rows.items())
     ]
 
@@ -155,7 +162,9 @@ def _sum_sql(figure: str, unit: str, also: str = "") -> str:
 
 
 _SUMS = ",\n".join(
-    f"{_sum_sql(figure, unit)} AS {figure}_{unit}" for figure in MOVEMENTS for unit in ("qty", "value")
+    f"{_sum_sql(figure, unit)} AS {figure}_{unit}"
+    for figure in MOVEMENTS
+    for unit in ("qty", "value")
 )
 _REBUILD_SQL = f"""
 WITH before AS (
@@ -234,10 +243,13 @@ SELECT m.product_id, m.location_id,
        COALESCE(SUM(m.quantity) FILTER (WHERE m.created_at < %(start)s), 0) AS opening_qty,
        COALESCE(SUM(m.quantity * m.unit_cost) FILTER (WHERE m.created_at < %(start)s), 0)
            AS opening_value,
-       {", ".join(
-           f"{_sum_sql(figure, unit, ' AND m.created_at >= %(start)s')} AS {figure}_{unit}"
-           for figure in MOVEMENTS for unit in ("qty", "value")
-       )},
+       {
+    ", ".join(
+        f"{_sum_sql(figure, unit, ' AND m.created_at >= %(start)s')} AS {figure}_{unit}"
+        for figure in MOVEMENTS
+        for unit in ("qty", "value")
+    )
+},
        SUM(m.quantity) AS closing_qty, SUM(m.quantity * m.unit_cost) AS closing_value,
        BOOL_OR(m.created_at >= %(start)s) AS moved
   FROM {StockMove._meta.db_table} AS m

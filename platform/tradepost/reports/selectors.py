@@ -12,6 +12,7 @@ and name.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, overload
@@ -98,9 +99,10 @@ def _report_sql(report: StockMonthlyFilter) -> tuple[str, dict[str, Any]]:
         conditions.append("b.product_id = %(product)s")
         params["product"] = report.product_id
     if report.category_id is not None:
+        categories = ProductCategory._meta.db_table
         conditions.append(
-            f"p.category_id IN (SELECT c.id FROM {ProductCategory._meta.db_table} AS c"
-            f" JOIN {ProductCategory._meta.db_table} AS chosen"
+            f"p.category_id IN (SELECT c.id FROM {categories} AS c"  # noqa: S608 - a model's table
+            f" JOIN {categories} AS chosen"
             " ON c.path LIKE chosen.path || '%%' WHERE chosen.id = %(category)s)"
         )
         params["category"] = report.category_id
@@ -139,7 +141,10 @@ class StockMonthlyReport:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT COUNT(*), {sums} FROM ({sql}) AS report", params)  # noqa: S608
                 count, *values = cursor.fetchone()
-            self._summary = {"count": count, "totals": dict(zip(FIGURE_COLUMNS, values, strict=True))}
+            self._summary = {
+                "count": count,
+                "totals": dict(zip(FIGURE_COLUMNS, values, strict=True)),
+            }
         return self._summary
 
     def count(self) -> int:
@@ -150,7 +155,8 @@ class StockMonthlyReport:
 
     @property
     def totals(self) -> dict[str, Decimal]:
-        return self._summarise()["totals"]
+        totals: dict[str, Decimal] = self._summarise()["totals"]
+        return totals
 
     @overload
     def __getitem__(self, index: int) -> StockMonthlyRow: ...
@@ -166,7 +172,7 @@ class StockMonthlyReport:
         limit = None if index.stop is None else max(0, index.stop - start)
         return self._rows(start, limit)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[StockMonthlyRow]:
         return iter(self._rows(0, None))
 
     def _rows(self, offset: int, limit: int | None) -> list[StockMonthlyRow]:
@@ -196,7 +202,9 @@ class StockMonthlyReport:
                 location_id=location_id,
                 figures=dict(zip(FIGURE_COLUMNS, figures, strict=True)),
             )
-            for sku, name, unit, category, location, code, product_id, location_id, *figures in found
+            for (sku, name, unit, category, location, code, product_id, location_id, *figures) in (
+                found
+            )
         ]
 
 
@@ -204,5 +212,3 @@ def stock_monthly_report(report: StockMonthlyFilter) -> StockMonthlyReport:
     """The month's report under `report`'s filters (see the module docstring). Who may
     read it is the caller's check (`reports.view_stockmonthly`)."""
     return StockMonthlyReport(report)
-
-

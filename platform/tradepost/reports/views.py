@@ -6,9 +6,9 @@ show only to who may see what stock cost (`inventory.view_stock_cost`). `rebuild
 
 from __future__ import annotations
 
-from django.contrib import messages
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tradepost.reports import exports, rollup
-from tradepost.reports.forms import StockMonthlyForm, parse_month
+from tradepost.reports.forms import StockMonthlyForm, default_month, parse_month
 from tradepost.reports.models import FIGURES
 from tradepost.reports.selectors import figure_cells, stock_monthly_report
 from tradepost.workspace.lists import page_of, query_without_page
@@ -41,7 +41,10 @@ FILES = {
 @permission_required(VIEW, raise_exception=True)
 @require_GET
 def stock_monthly(request: HttpRequest) -> HttpResponse:
-    form = StockMonthlyForm(request.GET)
+    data = request.GET.copy()
+    if not data.get("month"):
+        data["month"] = f"{default_month():%Y-%m}"  # the month picker shows last month
+    form = StockMonthlyForm(data)
     show_cost = request.user.has_perm(COST)
     fmt = request.GET.get("format", "")
     if not form.is_valid() or (fmt and fmt not in FILES):
