@@ -125,6 +125,7 @@ def test_another_workspace_sees_none_of_it(sales_org, beta_sales_org):
         ({"location": "abc"}, "location"),
         ({"location": "999999"}, "location"),
         ({"product": "x1"}, "product"),
+        ({"location": ""}, "location"),
         ({"page": "0"}, "page"),
     ],
 )
@@ -134,7 +135,7 @@ def test_bad_input_is_a_400_that_says_what_to_fix(sales_org, params, field):
     assert response.status_code == 400
     body = response.json()
     assert field in body["errors"] and all(body["errors"][field]), body
-    if field in ("month", "location"):
+    if field in ("month", "location") and all(params.values()):  # a blank box is no filter
         page = sales_org.client("owner").get(PAGE, params)
         assert page.status_code == 400
         assert 'role="alert"' in page.content.decode()

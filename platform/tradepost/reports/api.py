@@ -97,8 +97,18 @@ class StockMonthlyViewSet(mixins.ListModelMixin, TradepostViewSet):
 
     def _report(self):
         params = self.request.query_params
-        form = StockMonthlyForm({name: params.get(name, "") for name in FILTERS[:-1]})
         errors: dict[str, list[str]] = {}
+        # As every list's filters (api.filters.StrictFilterBackend): a parameter given
+        # empty or twice is a 400, not silently ignored.
+        for name in FILTERS:
+            values = params.getlist(name)
+            if len(values) > 1:
+                errors[name] = [_("Give this parameter once.")]
+            elif values == [""]:
+                errors[name] = [_("Must not be empty; leave the parameter out instead.")]
+        if errors:
+            raise ValidationError(errors)
+        form = StockMonthlyForm({name: params.get(name, "") for name in FILTERS[:-1]})
         if not form.is_valid():
             errors.update({name: list(messages) for name, messages in form.errors.items()})
         product = params.get("product", "")
