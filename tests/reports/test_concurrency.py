@@ -8,12 +8,12 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from tests.inventory.workspaces import workspace_drop, workspace_signup
 from tradepost.inventory.adjustments import adjustment_post
-from tradepost.inventory.models import StockBalance
+from tradepost.inventory.models import StockBalance, StockMove
 from tradepost.masterdata import services as md
 from tradepost.masterdata.models import Location
 from tradepost.reports import rollup
@@ -110,23 +110,24 @@ def test_concurrent_first_rows_of_a_month_are_added_up_not_lost(racing_stock):
     month = rollup.current_month()
 
     def post(quantity: str) -> None:
-        from django.db import transaction
-
-        from tradepost.inventory.models import StockMove
-
         try:
             with schema_context(workspace.schema), transaction.atomic():
-                moment = rollup.month_start(month)
-                move = StockMove(
-                    kind=StockMove.Kind.RECEIPT,
-                    product_id=products[0].pk,
-                    location_id=warehouse.pk,
-                    quantity=Decimal(quantity),
-                    unit_cost=Decimal("4"),
+                moves = StockMove.objects.bulk_create(
+                    [
+                        StockMove(
+                            kind=StockMove.Kind.RECEIPT,
+                            product_id=products[0].pk,
+                            location_id=warehouse.pk,
+                            quantity=Decimal(quantity),
+                            unit_cost=Decimal("4"),
+                            document_type="test",
+                            document_id=1,
+                            reference="RACE",
+                        )
+                    ]
                 )
-                move.created_at = moment
                 barrier.wait()
-                rollup.stock_monthly_record([move])
+                rollup.stock_monthly_record(moves)
         except BaseException as exc:  # noqa: BLE001 - asserted below
             failures.append(exc)
         finally:

@@ -1,8 +1,9 @@
 """Keeping the monthly stock rollup (`StockMonthly`) equal to the stock ledger.
 
 As moves post: the ledger (`inventory.ledger.Posting.save`) calls
-`stock_monthly_record(moves)` inside the posting's transaction. One statement adds the
-moves' figures to their month's row of each product and location —
+`stock_monthly_record(moves)` inside the posting's transaction. One statement reads the
+moves back as stored and adds their figures to their month's row of each product and
+location —
 `INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x`, so two postings never lose
 each other's figures whatever order they commit in — and shifts the opening and closing
 of any later month's rows by the same net change. A new row opens with the closing of
@@ -27,7 +28,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -79,36 +79,33 @@ def current_month() -> datetime.date:
 
 
 # --- As moves post -------------------------------------------------------------------
-def _deltas(moves: Sequence[StockMove]) -> list[list[Any]]:
-    """One row per (month, product, location): its movement figures, then the net
-    change in quantity and value."""
-    rows: dict[tuple[datetime.date, int, int], dict[str, Decimal]] = {}
-    for move in moves:
-        figure, sign = KIND_FIGURE[move.kind]
-        key = (month_of(move.created_at), move.product_id, move.location_id)
-        sums = rows.setdefault(key, {})
-        value = move.quantity * move.unit_cost
-        for name, amount in ((f"{figure}_qty", move.quantity), (f"{figure}_value", value)):
-            sums[name] = sums.get(name, Decimal(0)) + sign * amount
-        sums["net_qty"] = sums.get("net_qty", Decimal(0)) + move.quantity
-        sums["net_value"] = sums.get("net_value", Decimal(0)) + value
-    return [
-        [
-            month,
-            product,
-            location,
-            *(sums.get(c, Decimal(0)) for c in COLUMNS),
-            sums["net_qty"],
-            sums["net_value"],
-        ]
-        for (month, product, location), sums in sorted(rows.items())
-    ]
+def _sum_sql(figure: str, unit: str, also: str = "") -> str:
+    """The SQL of one movement figure: the signed sum over its kinds (and `also`)."""
+    kinds = [kind for kind, (name, _sign) in KIND_FIGURE.items() if name == figure]
+    sign = KIND_FIGURE[kinds[0]][1]
+    amount = "m.quantity" if unit == "qty" else "m.quantity * m.unit_cost"
+    listed = ", ".join(f"'{kind}'" for kind in kinds)
+    return f"COALESCE(SUM({sign} * {amount}) FILTER (WHERE m.kind IN ({listed}){also}), 0)"
 
 
-_DELTA_ROW = "(%s::date, %s::bigint, %s::bigint" + ", %s::numeric" * (len(COLUMNS) + 2) + ")"
-_DELTA_COLUMNS = ", ".join(["month", "product_id", "location_id", *COLUMNS, "net_qty", "net_value"])
+_SUMS = ",\n".join(
+    f"{_sum_sql(figure, unit)} AS {figure}_{unit}"
+    for figure in MOVEMENTS
+    for unit in ("qty", "value")
+)
+MOVES_TABLE = StockMove._meta.db_table
+# The posting's moves are read back as stored (rounded to their columns' places), and
+# bucketed by month exactly as the rebuild and the ledger check do.
 _RECORD_SQL = f"""
-WITH delta ({_DELTA_COLUMNS}) AS (VALUES {{rows}}),
+WITH delta AS (
+    SELECT date_trunc('month', m.created_at AT TIME ZONE %(zone)s)::date AS month,
+           m.product_id, m.location_id,
+           {_SUMS},
+           SUM(m.quantity) AS net_qty, SUM(m.quantity * m.unit_cost) AS net_value
+      FROM {MOVES_TABLE} AS m
+     WHERE m.id = ANY(%(ids)s)
+     GROUP BY 1, 2, 3
+),
 shifted AS (
     UPDATE {TABLE} AS s
        SET opening_qty = s.opening_qty + d.net_qty,
@@ -143,34 +140,19 @@ ON CONFLICT (month, product_id, location_id) DO UPDATE SET
 def stock_monthly_record(moves: Sequence[StockMove]) -> None:
     """Add `moves` (just written, in the caller's transaction) to the rollup: one
     statement, exact under concurrent postings (see the module docstring)."""
-    rows = _deltas(moves)
-    if not rows:
+    ids = [move.pk for move in moves if move.pk is not None]
+    if not ids:
         return
-    sql = _RECORD_SQL.format(rows=", ".join([_DELTA_ROW] * len(rows)))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
+        cursor.execute(_RECORD_SQL, {"zone": settings.TIME_ZONE, "ids": ids})
 
 
 # --- From the ledger -----------------------------------------------------------------
-def _sum_sql(figure: str, unit: str, also: str = "") -> str:
-    """The SQL of one movement figure: the signed sum over its kinds (and `also`)."""
-    kinds = [kind for kind, (name, _sign) in KIND_FIGURE.items() if name == figure]
-    sign = KIND_FIGURE[kinds[0]][1]
-    amount = "m.quantity" if unit == "qty" else "m.quantity * m.unit_cost"
-    listed = ", ".join(f"'{kind}'" for kind in kinds)
-    return f"COALESCE(SUM({sign} * {amount}) FILTER (WHERE m.kind IN ({listed}){also}), 0)"
-
-
-_SUMS = ",\n".join(
-    f"{_sum_sql(figure, unit)} AS {figure}_{unit}"
-    for figure in MOVEMENTS
-    for unit in ("qty", "value")
-)
 _REBUILD_SQL = f"""
 WITH before AS (
     SELECT product_id, location_id,
            SUM(quantity) AS qty, SUM(quantity * unit_cost) AS value
-      FROM {StockMove._meta.db_table}
+      FROM {MOVES_TABLE}
      WHERE created_at < %(start)s
      GROUP BY product_id, location_id
 ),
@@ -179,7 +161,7 @@ moved AS (
            m.product_id, m.location_id,
            {_SUMS},
            SUM(m.quantity) AS net_qty, SUM(m.quantity * m.unit_cost) AS net_value
-      FROM {StockMove._meta.db_table} AS m
+      FROM {MOVES_TABLE} AS m
      WHERE m.created_at >= %(start)s
      GROUP BY 1, 2, 3
 ),
@@ -252,7 +234,7 @@ SELECT m.product_id, m.location_id,
 },
        SUM(m.quantity) AS closing_qty, SUM(m.quantity * m.unit_cost) AS closing_value,
        BOOL_OR(m.created_at >= %(start)s) AS moved
-  FROM {StockMove._meta.db_table} AS m
+  FROM {MOVES_TABLE} AS m
  WHERE m.created_at < %(end)s
  GROUP BY m.product_id, m.location_id
 """  # noqa: S608 - names are the model's; every value is a parameter
