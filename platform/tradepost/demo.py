@@ -2,8 +2,9 @@
 in the order they build on each other — the pipeline, pricing (promotions), stock
 (locations, opening stock, receipts, transfers), sales (orders and quotes, shipped
 through deliveries), then the dealer channel (an agreement with an order under it,
-dealers' stock, demand plans, a price adjustment). Master data and customers come
-first (`cli.py`). Every step is idempotent; running it again adds nothing."""
+dealers' stock, demand plans, a price adjustment), then settlement (invoices, payments,
+rebates, expense claims). Master data and customers come first (`cli.py`). Every step
+is idempotent; running it again adds nothing."""
 
 from __future__ import annotations
 
@@ -30,4 +31,5 @@ def seed_sales_menu(*, actor: User) -> int:
     channel_demo.seed_demo(actor=actor)
     settlement_demo.seed_demo(actor=actor)  # invoices the orders above
     settlement_demo.seed_rebates(actor=actor)
+    settlement_demo.seed_expenses(actor=actor)
     return made
