@@ -263,7 +263,7 @@ class InvoiceListFilter(django_filters.FilterSet):
     )
     status = choice_filter(Invoice.Status.choices, empty_label=_("Any status"), label=_("Status"))
     kind = choice_filter(
-        Invoice.Kind.choices, empty_label=_("Invoices and credit notes"), label=_("Type")
+        Invoice.Kind.choices, empty_label=_("Any type"), label=_("Type")
     )
     overdue = CheckboxFilter(label=_("Overdue only"), method="_overdue")
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
