@@ -327,8 +327,8 @@ def tags_visible_to(actor: Actor) -> QuerySet[Tag]:
 
 # --- Lists ---------------------------------------------------------------------------
 SORTS = {
-    "name": ("name", "pk"),
-    "-name": ("-name", "-pk"),
+    "name": ("name_sort", "pk"),
+    "-name": ("-name_sort", "-pk"),
     "code": ("code", "pk"),
     "-code": ("-code", "-pk"),
     "created": ("created_at", "pk"),
@@ -487,7 +487,7 @@ def customer_overview(actor: Actor, customer: Customer) -> dict[str, Any]:
             customers_visible_to(actor)
             .filter(referred_by=customer)
             .select_related("owner")
-            .order_by("name", "pk")
+            .order_by("name_sort", "pk")
         ),
         "referral_count": customer.referrals.count(),
         "dealer_reports": list(customer.dealer_reports.order_by("-created_at", "-pk")[:10])

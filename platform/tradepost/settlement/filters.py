@@ -262,9 +262,7 @@ class InvoiceListFilter(django_filters.FilterSet):
         placeholder=_("Number, customer or order"),
     )
     status = choice_filter(Invoice.Status.choices, empty_label=_("Any status"), label=_("Status"))
-    kind = choice_filter(
-        Invoice.Kind.choices, empty_label=_("Any type"), label=_("Type")
-    )
+    kind = choice_filter(Invoice.Kind.choices, empty_label=_("Any type"), label=_("Type"))
     overdue = CheckboxFilter(label=_("Overdue only"), method="_overdue")
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
     sort = SortFilter(
