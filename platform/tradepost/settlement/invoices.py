@@ -438,6 +438,8 @@ def _lines_rebuilt(invoice: Invoice, quantities: Mapping[int, Decimal]) -> list[
         left[line_id] = left.get(line_id, ZERO) + row.quantity
         quantity, net = done.get(line_id, (ZERO, ZERO))
         done[line_id] = (quantity - row.quantity, net - row.net_amount)
+    if not any(quantities.values()):
+        raise ValidationError({"lines": [_("Keep at least one line on the draft, or cancel it.")]})
     lines = {line.pk: line for line in order.lines.select_related("product")}
     wanted = _checked_quantities(
         quantities, left, {pk: line.product.sku for pk, line in lines.items()}
