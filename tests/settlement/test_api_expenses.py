@@ -142,6 +142,21 @@ def test_a_claim_named_by_its_order_counts_for_the_orders_customer(sales_org):
     )
 
 
+def test_a_claim_sent_twice_with_one_idempotency_key_is_made_once(sales_org):
+    org = sales_org
+    rep = org.api("salesperson")
+    body = {**_body(org), "receipt": SimpleUploadedFile("slip.pdf", PDF, "application/pdf")}
+
+    first = rep.post(EXPENSES, body, idempotency_key="claim-dinner-1")
+    body["receipt"] = SimpleUploadedFile("slip.pdf", PDF, "application/pdf")
+    again = rep.post(EXPENSES, body, idempotency_key="claim-dinner-1")
+
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert count_rows(org, ExpenseClaim) == 1
+
+
 # --- Bad input -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("change", "field"),

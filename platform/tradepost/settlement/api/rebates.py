@@ -145,20 +145,22 @@ class _RuleCategoryField(serializers.PrimaryKeyRelatedField):
         return ProductCategory.objects.all()
 
 
-def _id_field(cls: type[serializers.PrimaryKeyRelatedField], help_text: str) -> Any:
-    return cls(required=False, allow_null=True, help_text=help_text)
-
-
 class RebateRuleInputSerializer(StrictSerializer):
     """A rule as `rebates.rebate_rule_create` takes it; PATCH takes any of its fields
     (`tiers` replaces the tiers whole)."""
 
     name = StringField(max_length=200)
     is_active = serializers.BooleanField(required=False, help_text="Default true.")
-    customer = _id_field(_RuleCustomerField, "One customer of the caller's scope, or null.")
-    customer_group = _id_field(_RuleGroupField, "A customer group, or null (not both).")
-    product = _id_field(_RuleProductField, "One product, or null.")
-    category = _id_field(_RuleCategoryField, "A product category, or null (not both).")
+    customer = _RuleCustomerField(
+        required=False, allow_null=True, help_text="One customer of the caller's scope, or null."
+    )
+    customer_group = _RuleGroupField(
+        required=False, allow_null=True, help_text="A customer group, or null (not both)."
+    )
+    product = _RuleProductField(required=False, allow_null=True, help_text="One product, or null.")
+    category = _RuleCategoryField(
+        required=False, allow_null=True, help_text="A product category, or null (not both)."
+    )
     period = serializers.ChoiceField(
         choices=RebateRule.Period.choices, required=False, help_text="Default month."
     )
