@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from tradepost.customers.forms import UserChoice
 from tradepost.customers.selectors import (
@@ -235,6 +236,84 @@ class CreditOverrideApiFilter(django_filters.FilterSet):
     class Meta:
         model = CreditOverride
         fields = ["customer", "order", "used"]
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
+class ApiMonthFilter(django_filters.Filter):
+    """`?period=YYYY-MM`: the rebates whose period holds that month (a month's own, and
+    the quarter's and year's it belongs to), as the rebates page filters."""
+
+    field_class = MonthField
+
+    def filter(self, qs: QuerySet, value: datetime.date | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(period_start__lte=month_end(value), period_end__gte=value)
+
+
+class RebateRuleApiFilter(UpdatedSinceFilterSet):
+    active = django_filters.BooleanFilter(
+        field_name="is_active", label="true: only active rules; false: only inactive ones."
+    )
+    customer = _id("customer_id", "Rules of this one customer.")
+    customer_group = _id("customer_group_id", "Rules of this customer group.")
+    product = _id("product_id", "Rules on this one product.")
+    category = _id("category_id", "Rules on this product category.")
+    period = django_filters.ChoiceFilter(choices=RebateRule.Period.choices)
+    basis = django_filters.ChoiceFilter(choices=RebateRule.Basis.choices)
+
+    class Meta:
+        model = RebateRule
+        fields = [
+            "active",
+            "customer",
+            "customer_group",
+            "product",
+            "category",
+            "period",
+            "basis",
+            "updated_since",
+        ]
+
+
+class RebateApiFilter(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=Rebate.Status.choices)
+    period = ApiMonthFilter(label="A month, YYYY-MM: the rebates whose period holds it.")
+    rule = _id("rule_id", "Rule id.")
+    customer = _id("customer_id", "Customer id.")
+
+    class Meta:
+        model = Rebate
+        fields = ["status", "period", "rule", "customer", "updated_since"]
+
+
+class ExpenseClaimApiFilter(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=ExpenseClaim.Status.choices)
+    category = django_filters.ChoiceFilter(choices=ExpenseClaim.Category.choices)
+    claimant = _id("claimant_id", "The claimant (a user id).")
+    customer = _id("customer_id", "Customer id.")
+    order = _id("order_id", "Order id.")
+    branch = _id("branch_id", "Branch id.")
+    incurred_from = django_filters.DateFilter(
+        field_name="incurred_on", lookup_expr="gte", label="Spent on or after this day."
+    )
+    incurred_to = django_filters.DateFilter(
+        field_name="incurred_on", lookup_expr="lte", label="Spent on or before this day."
+    )
+
+    class Meta:
+        model = ExpenseClaim
+        fields = [
+            "status",
+            "category",
+            "claimant",
+            "customer",
+            "order",
+            "branch",
+            "incurred_from",
+            "incurred_to",
+            "updated_since",
+        ]
 
 
 # --- Page list filters ---------------------------------------------------------------

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.lifecycle import Permission, permitted
-from tradepost.settlement.views.common import EXPENSE_PAGES, JOURNAL_EXPORT
+from tradepost.settlement.expenses import EXPENSE_PAGES
+from tradepost.settlement.journal import JOURNAL_EXPORT
 from tradepost.workspace.navigation import NavEntry
 
 FINANCE_NAVIGATION: list[NavEntry] = [
