@@ -154,7 +154,7 @@ def _apply(actor: Actor, rows: list[Any], context: dict[str, Any]) -> tuple[int,
     created = updated = 0
     for row in rows:
         values = row.values
-        kind, start = values["period"]
+        kind, start = values["target_period"]
         dimension = values["dimension"]
         objects = {dimension: values["object"]} if dimension != D.COMPANY else {}
         existing = (
@@ -219,6 +219,9 @@ SALES_TARGETS = dataio.register(
         columns=[
             dataio.Column(
                 "period",
+                # Not `period`: the framework sets each value on a model instance, and
+                # `SalesTarget.period` is the label property.
+                field="target_period",
                 required=True,
                 parse=_period,
                 export=lambda target: target.period,
