@@ -315,6 +315,7 @@ for _role, _extra in {
 }.items():
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
+
 def role_label(code: str) -> str:
     try:
         return str(Role(code).label)

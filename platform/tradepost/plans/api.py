@@ -111,7 +111,7 @@ class TargetSerializer(ReadSerializer):
         return CompletionSerializer(figures).data
 
     @extend_schema_field(AdjustmentSerializer(many=True))
-    def get_adjustments(self, target: SalesTarget) -> list[dict[str, Any]] | None:
+    def get_adjustments(self, target: SalesTarget) -> Any:
         """Only when one target is read: its history, the latest first."""
         history = self.context.get("adjustments")
         if history is None:

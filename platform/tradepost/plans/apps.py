@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PlansConfig(AppConfig):
     name = "tradepost.plans"
     label = "plans"
-    verbose_name = _("Plans")
+    verbose_name = _("Sales plans")
 
     def ready(self) -> None:
         # Registers the `sales_targets` resource for import and export.

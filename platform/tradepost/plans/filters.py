@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tradepost.plans.models import SalesTarget
 from tradepost.plans.periods import PeriodKind, period_parse
@@ -39,13 +40,21 @@ class PeriodFilter(django_filters.Filter):
 
 class TargetFilter(UpdatedSinceFilterSet):
     period_kind = django_filters.ChoiceFilter(
-        choices=PeriodKind.choices, label=_("Period"), empty_label=_("Any period")
+        choices=PeriodKind.choices,
+        label=pgettext_lazy("target period", "Period kind"),
+        empty_label=_("Any period"),
     )
     period_start = django_filters.DateFilter(label="The first day of the period.")
     dimension = django_filters.ChoiceFilter(
-        choices=SalesTarget.Dimension.choices, label=_("Target for"), empty_label=_("Anyone")
+        choices=SalesTarget.Dimension.choices,
+        label=_("Target for"),
+        empty_label=_("Any kind of target"),
     )
-    period = PeriodFilter(label=_("Period"), help_text=_("2026-12, 2026-Q4 or 2026"), max_length=10)
+    period = PeriodFilter(
+        label=pgettext_lazy("target period", "Period"),
+        help_text=_("2026-12, 2026-Q4 or 2026"),
+        max_length=10,
+    )
 
     class Meta:
         model = SalesTarget

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tradepost.plans.filters import PeriodField
 from tradepost.plans.selectors import TargetScope
@@ -21,15 +22,21 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 class TargetForm(forms.Form):
     period = PeriodField(
-        label=_("Period"),
+        label=pgettext_lazy("target period", "Period"),
         max_length=10,
         help_text=_("2026-12 for a month, 2026-Q4 for a quarter, 2026 for a year."),
     )
     dimension = forms.ChoiceField(label=_("Target for"))
-    branch = forms.ModelChoiceField(queryset=None, required=False, label=_("Branch"))
-    region = forms.ModelChoiceField(queryset=None, required=False, label=_("Sales region"))
+    branch: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Branch")
+    )
+    region: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Sales region")
+    )
     salesperson = PersonChoiceField(queryset=None, required=False, label=_("Salesperson"))
-    category = forms.ModelChoiceField(queryset=None, required=False, label=_("Product category"))
+    category: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Product category")
+    )
     amount = MoneyField(label=_("Target amount"), help_text=_("Net of tax, in the base currency."))
     quantity = QuantityField(label=_("Target quantity"), required=False)
 

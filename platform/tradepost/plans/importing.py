@@ -73,8 +73,8 @@ def _dimension(text: str, context: dict[str, Any]) -> str:
     return str(found)
 
 
-_amount = decimal_parser(SalesTarget._meta.get_field("amount"))  # type: ignore[arg-type]
-_quantity = decimal_parser(SalesTarget._meta.get_field("quantity"))  # type: ignore[arg-type]
+_amount = decimal_parser(SalesTarget._meta.get_field("amount"))
+_quantity = decimal_parser(SalesTarget._meta.get_field("quantity"))
 
 
 def _not_negative(parse: Any) -> Any:

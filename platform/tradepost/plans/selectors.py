@@ -120,18 +120,20 @@ class TargetScope:
         return team
 
     def branches(self) -> QuerySet[Branch]:
+        rows: QuerySet[Branch] = Branch.objects.filter(is_active=True)
         if self.everything:
-            return Branch.objects.filter(is_active=True)
+            return rows
         if self.branch is None:
-            return Branch.objects.none()
-        return Branch.objects.filter(is_active=True, path__startswith=self.branch.path)
+            return rows.none()
+        return rows.filter(path__startswith=self.branch.path)
 
     def regions(self) -> QuerySet[SalesRegion]:
+        rows: QuerySet[SalesRegion] = SalesRegion.objects.filter(is_active=True)
         if self.everything:
-            return SalesRegion.objects.filter(is_active=True)
+            return rows
         if self.region is None:
-            return SalesRegion.objects.none()
-        return SalesRegion.objects.filter(is_active=True, path__startswith=self.region.path)
+            return rows.none()
+        return rows.filter(path__startswith=self.region.path)
 
     def salespeople(self) -> QuerySet[User]:
         people = User.objects.filter(is_active=True, groups__name__in=SELLING_ROLES)
@@ -145,9 +147,8 @@ class TargetScope:
         return people.distinct().order_by("full_name", "email", "pk")
 
     def categories(self) -> QuerySet[ProductCategory]:
-        if self.everything:
-            return ProductCategory.objects.filter(is_active=True)
-        return ProductCategory.objects.none()
+        rows: QuerySet[ProductCategory] = ProductCategory.objects.filter(is_active=True)
+        return rows if self.everything else rows.none()
 
     def dimensions(self) -> list[tuple[str, str]]:
         """The dimensions an actor of this scope may set targets for."""
@@ -383,16 +384,16 @@ def _children(targets: Sequence[SalesTarget]) -> dict[int, list[SalesTarget]]:
     found = list(SalesTarget.objects.filter(condition).select_related("branch", "region"))
     children: dict[int, list[SalesTarget]] = defaultdict(list)
     for parent in parents:
-        node = parent.target_object
+        node: Any = parent.target_object  # a Branch or a SalesRegion
         for child in found:
-            child_node = child.target_object
+            child_node: Any = child.target_object
             if (
                 child.dimension == parent.dimension
                 and child.period_kind == parent.period_kind
                 and child.period_start == parent.period_start
                 and child_node is not None
-                and child_node.path.startswith(node.path)  # type: ignore[union-attr]
-                and child_node.depth == node.depth + 1  # type: ignore[union-attr]
+                and child_node.path.startswith(node.path)
+                and child_node.depth == node.depth + 1
             ):
                 children[parent.pk].append(child)
     return children

@@ -11,12 +11,13 @@ no adjustment (a mistake caught at once); one with a history stays.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from billing.access import ensure_writable
@@ -68,12 +69,13 @@ def _object_checked(
     chosen = objects.get(dimension)
     if chosen is None:
         raise ValidationError({dimension: [_("Choose whom or what the target is for.")]})
-    allowed = {
+    choices: dict[str, Callable[[], QuerySet[Any]]] = {
         D.BRANCH: scope.branches,
         D.REGION: scope.regions,
         D.SALESPERSON: scope.salespeople,
         D.CATEGORY: scope.categories,
-    }[D(dimension)]()
+    }
+    allowed = choices[dimension]()
     if not allowed.filter(pk=chosen.pk).exists():
         raise ValidationError({dimension: [_("You may not set targets for this one.")]})
     return {name: (chosen if name == dimension else None) for name in OBJECT_FIELDS}
