@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from drf_spectacular.utils import extend_schema_field
 
 from tradepost.plans.models import SalesTarget
 from tradepost.plans.periods import PeriodKind, period_parse
@@ -26,6 +27,9 @@ class PeriodField(forms.CharField):
             raise forms.ValidationError(exc.messages) from None
 
 
+@extend_schema_field(
+    {"type": "string", "description": "One period: 2026-12 (month), 2026-Q4 or 2026."}
+)
 class PeriodFilter(django_filters.Filter):
     """`?period=2026-Q4`: the targets of exactly that period."""
 
