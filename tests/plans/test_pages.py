@@ -194,3 +194,21 @@ def test_the_list_takes_the_same_queries_for_one_target_and_many(november):
 # The session and permissions (6), count and page (2), the base currency, one GROUP BY
 # per dimension (5), exchange rates, child targets.
 QUERIES_TARGET_LIST = 16
+
+
+def test_a_target_set_by_mistake_is_removed_but_one_with_a_history_stays(sales_org):
+    org = sales_org
+    mistake = target(org, dimension="branch", branch=org.branches["east"], amount="1.00")
+    kept = target(org, dimension="branch", branch=org.branches["shanghai"], amount="100.00")
+    manager = org.client("sales_manager")
+    manager.post(f"/plans/targets/{kept.pk}/adjust/", {"amount": "120.00", "reason": "More"})
+    assert "Remove the target" in manager.get(f"/plans/targets/{mistake.pk}/").content.decode()
+    assert "Remove the target" not in manager.get(f"/plans/targets/{kept.pk}/").content.decode()
+    assert org.client("salesperson").post(f"/plans/targets/{mistake.pk}/remove/").status_code == 403
+    north = target(org, dimension="branch", branch=org.branches["north"])
+    assert manager.post(f"/plans/targets/{north.pk}/remove/").status_code == 404
+    refused = manager.post(f"/plans/targets/{kept.pk}/remove/", follow=True)
+    assert "keeps its history" in refused.content.decode()
+    assert manager.post(f"/plans/targets/{mistake.pk}/remove/").status_code == 302
+    with schema_context(org.schema):
+        assert set(SalesTarget.objects.values_list("pk", flat=True)) == {kept.pk, north.pk}

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -58,6 +59,8 @@ def _detail(request: HttpRequest, target: Any, form: AdjustForm, status: int = 2
         "adjustments": selectors.adjustments_of(target),
         "form": form,
         "can_adjust": selectors.target_may_change(request.user, target),
+        "can_remove": request.user.has_perm("plans.delete_salestarget")
+        and selectors.target_may_change(request.user, target),
     }
     return render(request, "plans/target.html", context, status=status)
 
@@ -106,6 +109,22 @@ def target_adjust(request: HttpRequest, target_id: int) -> HttpResponse:
     return _detail(request, target, form, status=400)
 
 
+@login_required
+@permission_required("plans.delete_salestarget", raise_exception=True)
+@require_POST
+def target_remove(request: HttpRequest, target_id: int) -> HttpResponse:
+    """Remove a target set by mistake (only while it has no adjustment)."""
+    target = selectors.target_get(request.user, target_id)
+    try:
+        services.target_delete(actor=request.user, target=target)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("plans:target", target_id=target.pk)
+    messages.success(request, _("Target removed."))
+    return redirect("plans:targets")
+
+
 app_name = "plans"
 
 urlpatterns = [
@@ -113,4 +132,5 @@ urlpatterns = [
     path("targets/new/", target_create, name="target_create"),
     path("targets/<int:target_id>/", target_detail, name="target"),
     path("targets/<int:target_id>/adjust/", target_adjust, name="target_adjust"),
+    path("targets/<int:target_id>/remove/", target_remove, name="target_remove"),
 ]
