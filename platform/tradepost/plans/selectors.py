@@ -183,17 +183,18 @@ def target_scope(actor: Actor | None, *, writing: bool = False) -> TargetScope:
     user_id = actor.pk
     if user_id is None:  # an API key of a personal role: it is nobody
         return TargetScope()
+    manager = Role.SALES_MANAGER.value in roles
     branch = region = None
-    if Role.SALES_MANAGER.value in roles:
-        profile = StaffProfile.objects.select_related("branch", "region").filter(user_id=user_id)
-        found = profile.first()
-        if found is not None:
-            branch, region = found.branch, found.region
-    person_id = None
-    if Role.SALESPERSON.value in roles and not writing:
-        person_id = user_id
-    if Role.SALES_MANAGER.value in roles:
-        person_id = user_id
+    if manager:
+        profile = (
+            StaffProfile.objects.select_related("branch", "region").filter(user_id=user_id).first()
+        )
+        if profile is not None:
+            branch, region = profile.branch, profile.region
+    # Their own salesperson targets: a manager sets and reads them; a salesperson only
+    # reads them.
+    reads_own = Role.SALESPERSON.value in roles and not writing
+    person_id = user_id if manager or reads_own else None
     return TargetScope(branch=branch, region=region, team_of=branch, person_id=person_id)
 
 
