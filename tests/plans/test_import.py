@@ -5,6 +5,7 @@ the reason "Import"; codes outside the importer's scope are row errors."""
 from __future__ import annotations
 
 import datetime
+import io
 
 from django_tenants.utils import schema_context
 
@@ -102,3 +103,25 @@ def test_a_manager_imports_only_within_their_scope(sales_org):
     assert refused.status_code == 403
     with schema_context(org.schema):
         assert SalesTarget.objects.get().period_start == NOV
+
+
+def test_the_export_holds_the_callers_targets_and_imports_back_unchanged(sales_org):
+    org = sales_org
+    target(org, dimension="salesperson", salesperson=org.users["salesperson"], amount="300.00")
+    target(org, dimension="branch", branch=org.branches["north"], amount="700.00", quantity="7")
+    own = org.client("salesperson").get("/data/sales_targets/export/?format=csv")
+    text = b"".join(own.streaming_content).decode("utf-8-sig")
+    assert org.users["salesperson"].email in text and "700.00" not in text
+    everything = org.client("executive").get("/data/sales_targets/export/?format=csv")
+    exported = b"".join(everything.streaming_content)
+    assert '"2026-11","branch","N","700.00","7.000"' in exported.decode("utf-8-sig")
+    with schema_context(org.schema):
+        report = import_run(
+            get("sales_targets"),
+            io.BytesIO(exported),
+            actor=org.users["executive"],
+            name="targets.csv",
+        )
+        assert report.applied
+        assert SalesTarget.objects.count() == 2
+        assert not TargetAdjustment.objects.exists()
