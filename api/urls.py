@@ -12,6 +12,7 @@ from tradepost.customers import api as customers_api
 from tradepost.inventory import api as inventory_api
 from tradepost.masterdata import api as md_api
 from tradepost.pipeline import api as pipeline_api
+from tradepost.plans import api as plans_api
 from tradepost.pricing import api as pricing_api
 from tradepost.sales import api as sales_api
 from tradepost.search import api as search_api
@@ -39,7 +40,8 @@ router.register("regions", md_api.SalesRegionViewSet, basename="region")
 router.register("tax-rates", md_api.TaxRateViewSet, basename="tax-rate")
 # The sales menu's modules, each listing its viewsets in ROUTES.
 # Inventory: warehouses, suppliers, stock and the stock documents. Settlement: invoices,
-# payments, receivables, the ledger, exchange rates and credit overrides.
+# payments, receivables, the ledger, exchange rates and credit overrides. Plans: sales
+# targets.
 for _area in (
     pipeline_api,
     *sales_api.AREAS,
@@ -47,6 +49,7 @@ for _area in (
     *channel_api.AREAS,
     *inventory_api.AREAS,
     *settlement_api.AREAS,
+    plans_api,
 ):
     for _prefix, _viewset, _basename in _area.ROUTES:
         router.register(_prefix, _viewset, basename=_basename)

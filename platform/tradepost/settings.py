@@ -89,6 +89,7 @@ TENANT_APPS = [
     "tradepost.inventory",
     "tradepost.settlement",
     "tradepost.search",
+    "tradepost.plans",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sales/", include((SALES_MENU_PAGES, "sales"))),
     path("inventory/", include("tradepost.inventory.urls")),
     path("finance/", include("tradepost.settlement.urls")),
+    path("plans/", include("tradepost.plans.urls")),
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
     path("settings/webhooks/", include("api.webhooks.urls")),

@@ -79,6 +79,8 @@ KIND_OF_FIELD = {
     "customer_group": "group",
     "order": "order",
     "credited_invoice": "invoice",
+    # Plans: the people a target is set for (a manager's team, else everyone selling).
+    "salesperson": "user",
 }
 # Choices that are the same for everyone who may open the page: fixed lists of the
 # code (statuses, kinds, currencies, scores) and the shared catalogue and org tree
@@ -141,6 +143,9 @@ SHARED_FIELDS = {
     "period",
     "reminders_enabled",
     "on_account",
+    # Plans: what a target is for and its period kind (fixed lists of the code).
+    "dimension",
+    "period_kind",
 }
 SKIPPED_ROUTES = ("api/", "i18n/", "accounts/logout", "accounts/password", "billing/")
 SKIPPED_NAMES = {"export", "quote_pdf", "handoff", "invitation_accept"}

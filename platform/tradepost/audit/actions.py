@@ -123,6 +123,11 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "credit_override.used": _("Credit override used"),
     "exchange_rate.saved": _("Exchange rate entered"),
     "exchange_rate.imported": _("Exchange rates imported"),
+    # Plans
+    "sales_target.created": _("Sales target set"),
+    "sales_target.adjusted": _("Sales target adjusted"),
+    "sales_target.deleted": _("Sales target removed"),
+    "sales_target.imported": _("Sales targets imported"),
     "payment_reminder.sent": _("Payment reminder e-mailed"),
     "expense.created": _("Expense claim entered"),
     "expense.updated": _("Expense claim changed"),
