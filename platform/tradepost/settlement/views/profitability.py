@@ -87,6 +87,8 @@ def profitability_report(request: HttpRequest) -> HttpResponse:
             ]
             lines.append({"row": row, "cells": cells})
     query = urlencode({"start": report.start, "end": report.end}) if report is not None else ""
+    if report is not None:  # the fields show the period shown
+        form = ProfitabilityForm(initial={"start": report.start, "end": report.end, "by": by})
     context = {
         "form": form,
         "report": report,
