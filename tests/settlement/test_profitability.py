@@ -367,6 +367,41 @@ def test_a_sales_manager_sees_their_scope_without_costs(sales_org):
     assert "Beijing" not in table and "Cost of goods" not in table
 
 
+def test_a_branch_claim_counts_for_the_branchs_manager_only(sales_org):
+    """Claims for a branch (no customer) land on that branch; a sales manager sees
+    those of their branch subtree, not another branch's."""
+    org = sales_org
+    finance = org.users["finance_manager"]
+    with schema_context(org.schema):
+        for who, branch, amount in (
+            ("salesperson", "hangzhou", D("40.00")),
+            ("north_rep", "beijing", D("70.00")),
+        ):
+            claim = expenses.expense_create(
+                actor=org.users[who],
+                description="Store opening 开业",
+                amount=amount,
+                incurred_on=TODAY,
+                branch=org.branches[branch],
+                customer=None,
+            )
+            claim = expenses.expense_submit(actor=org.users[who], claim=claim)
+            expenses.expense_approve(actor=finance, claim=claim)
+    assert [(row.label, row.expenses) for row in _report(org, "sales_manager").rows] == [
+        ("Hangzhou", D("40.00"))
+    ]
+    everything = _report(org, "executive")
+    assert [(row.label, row.expenses) for row in everything.rows] == [
+        ("Beijing", D("70.00")),
+        ("Hangzhou", D("40.00")),
+    ]
+    assert everything.totals.net_contribution == D("-110.00")
+    by_person = _report(org, "sales_manager", by="salesperson")
+    assert [(row.key, row.expenses) for row in by_person.rows] == [
+        (org.users["salesperson"].pk, D("40.00"))
+    ]
+
+
 @pytest.mark.parametrize("who", ["salesperson", "dealer", "warehouse_manager"])
 def test_salespeople_dealers_and_the_warehouse_are_refused(sales_org, who):
     org = sales_org
