@@ -7,12 +7,14 @@ says) and dates as ISO dates."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
 from tradepost.customers.forms import UserChoice
@@ -23,6 +25,7 @@ from tradepost.customers.selectors import (
 )
 from tradepost.masterdata.models import Branch, SalesRegion
 from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
+from tradepost.settlement import profitability
 from tradepost.settlement.forms import MonthField, month_end
 from tradepost.settlement.models import (
     CreditOverride,
@@ -583,3 +586,42 @@ class ExpenseListFilter(django_filters.FilterSet):
             for name in ("claimant", "mine"):
                 del self.filters[name]
             self.shown = tuple(name for name in self.shown if name not in ("claimant", "mine"))
+
+
+# --- Profitability -----------------------------------------------------------------------
+PROFITABILITY_FORMATS = (("csv", "CSV"), ("xlsx", "Excel"))
+
+
+class ProfitabilityForm(forms.Form):
+    """The period and the breakdown of the profitability page and API
+    (`?start=&end=&by=`, and on the page `format=csv|xlsx` for the file). Missing
+    dates default to this month; a bad date, breakdown, order or length is a field
+    error (the page and the API answer 400)."""
+
+    start = forms.DateField(
+        label=pgettext_lazy("period", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("period", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    by = forms.ChoiceField(
+        label=pgettext_lazy("profitability", "By"),
+        choices=list(profitability.DIMENSIONS.items()),
+        required=False,
+    )
+    format = forms.ChoiceField(choices=PROFITABILITY_FORMATS, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        default_start, default_end = profitability.month_of(timezone.localdate())
+        data["start"] = data.get("start") or default_start
+        data["end"] = data.get("end") or default_end
+        data["by"] = data.get("by") or profitability.BRANCH
+        profitability.period_check(data["start"], data["end"])
+        return data

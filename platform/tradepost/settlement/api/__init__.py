@@ -1,7 +1,7 @@
 """The settlement API: invoices and credit notes, payments received, receivables per
 customer with aging, the ledger, exchange rates, credit overrides, rebates, expense
-claims and the accounting export — one module per area. Each module lists its viewsets
-in `ROUTES`; `api/urls.py` puts them on the `/api/v1/` router.
+claims, the accounting export and profitability — one module per area. Each module
+lists its viewsets in `ROUTES`; `api/urls.py` puts them on the `/api/v1/` router.
 
 Every write is a service of `tradepost.settlement`, the same the pages call: the
 service checks the step's permission (403), the document's status (400 with `status`
@@ -16,9 +16,21 @@ from tradepost.settlement.api import (
     ledger,
     overrides,
     payments,
+    profitability,
     rates,
     rebates,
     receivables,
 )
 
-AREAS = (invoices, payments, receivables, ledger, rates, overrides, rebates, expenses, journal)
+AREAS = (
+    invoices,
+    payments,
+    receivables,
+    ledger,
+    rates,
+    overrides,
+    rebates,
+    expenses,
+    journal,
+    profitability,
+)
