@@ -20,6 +20,4 @@ def report_to(org, who, manager, *, branch=None):
 
 def manager_of(org, who):
     with schema_context(org.schema):
-        return (
-            StaffProfile.objects.filter(user=who).values_list("manager_id", flat=True).first()
-        )
+        return StaffProfile.objects.filter(user=who).values_list("manager_id", flat=True).first()

@@ -46,7 +46,9 @@ def test_the_chain_up_and_the_reports_down(org, chain):
     with schema_context(org.schema):
         up = md_selectors.reporting_chain(deep)
         direct = set(md_selectors.reports_of(manager).values_list("pk", flat=True))
-        everyone = set(md_selectors.reports_of(manager, recursive=True).values_list("pk", flat=True))
+        everyone = set(
+            md_selectors.reports_of(manager, recursive=True).values_list("pk", flat=True)
+        )
         top = md_selectors.reporting_chain(manager)
 
     assert [person.pk for person in up] == [north_rep.pk, manager.pk]
