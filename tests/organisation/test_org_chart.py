@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django_tenants.utils import schema_context
 
 from tests.organisation.helpers import report_to
 from tests.support.queries import count_queries
@@ -66,8 +67,6 @@ def test_a_dealer_cannot_read_the_chart(org):
 def test_another_workspaces_people_are_not_on_the_chart(org, beta_org, make_user):
     only_alpha = make_user(org.workspace, "salesperson", email="chart-alpha@alpha.test")
     only_alpha.full_name = "Alpha Only 甲"
-    from django_tenants.utils import schema_context
-
     with schema_context(org.schema):
         only_alpha.save(update_fields=["full_name"])
 
