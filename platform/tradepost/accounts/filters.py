@@ -8,6 +8,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tradepost.accounts.models import User
 from tradepost.audit import selectors as audit_selectors
@@ -40,27 +41,27 @@ class AuditEntryFilter(django_filters.FilterSet):
     actor = _PersonFilter(
         # Everyone who ever signed in here, the departed too: their entries stay.
         queryset=User.objects.order_by("full_name", "email", "pk"),
-        label=_("Who"),
+        label=pgettext_lazy("audit log", "Who"),
         empty_label=_("Anyone"),
         help_text="Entries recorded by this user.",
     )
     action = django_filters.ChoiceFilter(
         choices=_action_choices,
-        label=_("What"),
+        label=pgettext_lazy("audit log", "What"),
         empty_label=_("Any action"),
         help_text="One of the registered audit actions, e.g. `user.role_changed`.",
     )
     date_from = django_filters.DateFilter(
         field_name="created_at__date",
         lookup_expr="gte",
-        label=_("From"),
+        label=pgettext_lazy("audit log", "From"),
         widget=_DATE,
         help_text="Recorded on or after this day.",
     )
     date_to = django_filters.DateFilter(
         field_name="created_at__date",
         lookup_expr="lte",
-        label=_("To"),
+        label=pgettext_lazy("audit log", "To"),
         widget=_DATE,
         help_text="Recorded on or before this day.",
     )

@@ -334,15 +334,15 @@ class StaffUpdateSerializer(StrictSerializer):
         person = self.context.get("current")
         profile = getattr(person, "staff_profile", None)
         fields = self.fields
-        fields["branch"].queryset = selectors.branches_choosable(  # type: ignore[attr-defined]
+        fields["branch"].queryset = selectors.branches_choosable(
             keep=profile.branch if profile else None
         )
-        fields["region"].queryset = selectors.regions_choosable(  # type: ignore[attr-defined]
+        fields["region"].queryset = selectors.regions_choosable(
             keep=profile.region if profile else None
         )
         # Any active member of staff (and the current manager): whether this one may be
         # the person's manager (not themself, no loop) is the service's rule and message.
-        fields["manager"].queryset = selectors.managers_choosable(  # type: ignore[attr-defined]
+        fields["manager"].queryset = selectors.managers_choosable(
             keep=profile.manager_id if profile else None
         )
 

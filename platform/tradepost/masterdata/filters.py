@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from tradepost.masterdata import selectors
 from tradepost.masterdata.forms import TreeChoiceField
@@ -156,9 +157,15 @@ class StaffFilter(django_filters.FilterSet):
         model = get_user_model()
         fields = ["branch", "region", "manager", "is_active"]
 
+    # The parameters are ids (the filter hands the methods the node itself); the schema
+    # cannot tell that from a method filter on a name the user model lacks.
+    @extend_schema_field({"type": "integer", "description": "Branch id (sub-branches included)."})
     def filter_branch(self, queryset, name, value):
         return queryset.filter(staff_profile__branch_id__in=selectors.branch_subtree_ids(value))
 
+    @extend_schema_field(
+        {"type": "integer", "description": "Sales region id (inner regions included)."}
+    )
     def filter_region(self, queryset, name, value):
         return queryset.filter(staff_profile__region_id__in=selectors.region_subtree_ids(value))
 

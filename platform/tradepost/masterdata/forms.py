@@ -175,12 +175,12 @@ class StaffProfileForm(forms.Form):
     def __init__(self, *args, person, profile=None, **kwargs):
         super().__init__(*args, **kwargs)
         fields = self.fields
-        fields["branch"].queryset = selectors.branches_choosable(  # type: ignore[attr-defined]
+        fields["branch"].queryset = selectors.branches_choosable(
             keep=profile.branch if profile else None
         )
-        fields["region"].queryset = selectors.regions_choosable(  # type: ignore[attr-defined]
+        fields["region"].queryset = selectors.regions_choosable(
             keep=profile.region if profile else None
         )
-        fields["manager"].queryset = selectors.managers_choosable(  # type: ignore[attr-defined]
+        fields["manager"].queryset = selectors.managers_choosable(
             person, keep=profile.manager_id if profile else None
         )

@@ -253,19 +253,20 @@ def managers_choosable(user: Any | None = None, *, keep: Any | None = None) -> Q
 
 def branches_choosable(keep: Branch | None = None) -> QuerySet[Branch]:
     """Active branches in tree order, and `keep` (a record's current branch)."""
-    return _active_nodes(Branch, keep)  # type: ignore[return-value]
+    return _active_nodes(Branch, keep)
 
 
 def regions_choosable(keep: SalesRegion | None = None) -> QuerySet[SalesRegion]:
     """Active sales regions in tree order, and `keep` (a record's current region)."""
-    return _active_nodes(SalesRegion, keep)  # type: ignore[return-value]
+    return _active_nodes(SalesRegion, keep)
 
 
 def _active_nodes(model: type[TreeNode], keep: TreeNode | None) -> QuerySet[Any]:
     condition = Q(is_active=True)
     if keep is not None:
         condition |= Q(pk=keep.pk)
-    return model.objects.filter(condition).order_by("path")
+    nodes: QuerySet[Any] = model.objects.filter(condition).order_by("path")
+    return nodes
 
 
 def org_chart(actor: Actor) -> tuple[list[Any], list[Any]]:
