@@ -31,7 +31,6 @@ def test_the_owner_sees_every_module_and_the_current_one_marked(alpha):
         "Inventory": "/inventory/stock/",
         "Finance": "/finance/invoices/",
         "Users": "/accounts/users/",
-        "Organisation": "/organisation/chart/",
         "API keys": "/settings/api-keys/",
         "Webhooks": "/settings/webhooks/",
         "Company": "/settings/company/",

@@ -1,7 +1,6 @@
-"""The organisation menu (the bar above the org chart, the staff pages, the users page's
-neighbours and the audit log). The header's "Organisation" entry shows with
-`masterdata.view_staffprofile` (every staff role); each page here with its own
-permission."""
+"""The organisation menu: the bar above the users page, the org chart, the staff pages
+and the audit log. The header reaches it through *Users* (every staff role), so the
+header keeps one row at 1440 px; each page here shows with its own permission."""
 
 from __future__ import annotations
 

@@ -24,8 +24,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("Finance"), "settlement:invoices", "settlement.view_invoice"),
     NavEntry(_("Products"), "masterdata:product_list", "masterdata.view_product"),
     NavEntry(_("Users"), "accounts:users", "accounts.view_user"),
-    # Org chart, staff profiles, the audit log (masterdata/navigation.py's menu).
-    NavEntry(_("Organisation"), "masterdata:org_chart", "masterdata.view_staffprofile"),
     NavEntry(_("API keys"), "api-web:keys", "api.view_apikey"),
     NavEntry(_("Webhooks"), "webhooks:list", "webhooks.view_webhookendpoint"),
     NavEntry(_("Billing"), "billing:overview", "billing.manage_billing"),
