@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from api.endpoints.accounts import InvitationViewSet, MeView, UserViewSet
+from api.endpoints.audit import AuditEntryViewSet
 from api.endpoints.keys import ApiKeyViewSet
 from api.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 from tradepost.channel import api as channel_api
@@ -38,6 +39,8 @@ router.register("product-categories", md_api.ProductCategoryViewSet, basename="p
 router.register("branches", md_api.BranchViewSet, basename="branch")
 router.register("regions", md_api.SalesRegionViewSet, basename="region")
 router.register("tax-rates", md_api.TaxRateViewSet, basename="tax-rate")
+router.register("staff", md_api.StaffViewSet, basename="staff")
+router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
 # The sales menu's modules, each listing its viewsets in ROUTES.
 # Inventory: warehouses, suppliers, stock and the stock documents. Settlement: invoices,
 # payments, receivables, the ledger, exchange rates and credit overrides. Plans: sales

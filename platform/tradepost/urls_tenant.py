@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
     path("settings/webhooks/", include("api.webhooks.urls")),
+    path("settings/audit/", include("tradepost.accounts.audit_urls")),
     path("billing/", include("billing.urls")),
     path("", include("tradepost.masterdata.urls")),
     path("data/", include("tradepost.dataio.urls")),
