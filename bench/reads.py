@@ -57,6 +57,7 @@ def workspace(slug: str, customers: int) -> dict:
     from tenants.models import Domain
     from tenants.services import tenant_signup
     from tradepost.accounts.models import User
+    from tradepost.collation import name_sort_key
     from tradepost.customers.models import Customer
 
     email = f"owner@{slug}.test"
@@ -70,7 +71,11 @@ def workspace(slug: str, customers: int) -> dict:
         owner = User.objects.get(email=email)
         for start in range(0, customers, 5000):
             Customer.objects.bulk_create(
-                Customer(code=f"C{index:06d}", name=f"Customer {index:06d} 客户")
+                Customer(
+                    code=f"C{index:06d}",
+                    name=f"Customer {index:06d} 客户",
+                    name_sort=name_sort_key(f"Customer {index:06d} 客户"),
+                )
                 for index in range(start, min(start + 5000, customers))
             )
         key = api_key_create(actor=owner, name="bench", role="system_administrator").secret

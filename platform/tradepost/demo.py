@@ -2,8 +2,9 @@
 in the order they build on each other — the pipeline, pricing (promotions), stock
 (locations, opening stock, receipts, transfers), sales (orders and quotes, shipped
 through deliveries), then the dealer channel (an agreement with an order under it,
-dealers' stock, demand plans, a price adjustment). Master data and customers come
-first (`cli.py`). Every step is idempotent; running it again adds nothing."""
+dealers' stock, demand plans, a price adjustment), then settlement (invoices, payments,
+rebates, expense claims) and sales targets. Master data and customers come first
+(`cli.py`). Every step is idempotent; running it again adds nothing."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tradepost.accounts.models import User
 from tradepost.channel import demo as channel_demo
 from tradepost.inventory import demo as inventory_demo
 from tradepost.pipeline import demo as pipeline_demo
+from tradepost.plans import demo as plans_demo
 from tradepost.pricing import demo as pricing_demo
 from tradepost.sales import demo as sales_demo
 from tradepost.settlement import demo as settlement_demo
@@ -30,4 +32,6 @@ def seed_sales_menu(*, actor: User) -> int:
     channel_demo.seed_demo(actor=actor)
     settlement_demo.seed_demo(actor=actor)  # invoices the orders above
     settlement_demo.seed_rebates(actor=actor)
+    settlement_demo.seed_expenses(actor=actor)
+    plans_demo.seed_demo(actor=actor)  # targets the orders above count towards
     return made

@@ -89,6 +89,7 @@ TENANT_APPS = [
     "tradepost.inventory",
     "tradepost.settlement",
     "tradepost.search",
+    "tradepost.plans",
     "tradepost.reports",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -432,6 +433,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "PaymentMethodEnum": "tradepost.settlement.models.Payment.Method",
         "LedgerEntryKindEnum": "tradepost.settlement.models.LedgerEntry.Kind",
         "PaymentStateEnum": "tradepost.settlement.api.invoices.PAYMENT_STATES",
+        "RebateStatusEnum": "tradepost.settlement.models.Rebate.Status",
+        "RebatePeriodEnum": "tradepost.settlement.models.RebateRule.Period",
+        "RebateBasisEnum": "tradepost.settlement.models.RebateRule.Basis",
+        # The name it had before rebates brought a second `basis` set.
+        "BasisEnum": "tradepost.channel.models.PriceAdjustment.Basis",
+        "RebateRewardEnum": "tradepost.settlement.models.RebateRule.Reward",
+        "ExpenseClaimStatusEnum": "tradepost.settlement.models.ExpenseClaim.Status",
+        "ExpenseClaimCategoryEnum": "tradepost.settlement.models.ExpenseClaim.Category",
     }
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)

@@ -25,9 +25,10 @@ from tests.settlement.api_support import (
 from tests.settlement.conftest import confirmed_order, kettles
 from tests.support.api import list_count
 from tests.support.queries import assert_list_queries
+from tradepost.audit.models import AuditEntry
 from tradepost.settlement import invoices
 from tradepost.settlement.api.invoices import CreditNoteViewSet, InvoiceViewSet
-from tradepost.settlement.models import Invoice
+from tradepost.settlement.models import Invoice, InvoiceLine
 
 YEAR = timezone.localdate().year
 
@@ -151,6 +152,170 @@ def test_an_issued_invoice_is_cancelled_with_a_reason_and_reversed(sales_org):
     assert body["payment_state"] is None
     again = books.post(path, {"reason": "Again"})
     assert again.status_code == 400 and "status" in again.json()["errors"]
+
+
+# --- Changing a draft ---------------------------------------------------------------------
+def _draft(org, quantity: str = "3", invoiced: str = "1"):
+    """A confirmed order of `quantity` kettles and a draft invoicing `invoiced` of them."""
+    order = confirmed_order(org, lines=kettles(org, quantity))
+    with schema_context(org.schema):
+        line = order.lines.get().pk
+        draft = invoices.invoice_from_order(
+            actor=finance(org), order=order, quantities={line: D(invoiced)}
+        )
+    return order, line, draft
+
+
+def test_a_draft_changes_its_notes_and_quantities_never_past_the_order(sales_org):
+    org = sales_org
+    order, line, draft = _draft(org)
+    books = org.api("finance_manager")
+    path = f"{INVOICES}{draft.pk}/"
+
+    changed = books.patch(
+        path,
+        {"notes": "PO 4711 采购单", "lines": [{"order_line": line, "quantity": "3"}]},
+    )
+
+    assert changed.status_code == 200, changed.json()
+    body = changed.json()
+    assert (body["status"], body["notes"]) == ("draft", "PO 4711 采购单")
+    assert [(row["order_line"], row["quantity"]) for row in body["lines"]] == [(line, "3.000")]
+    assert (body["net_total"], body["tax_total"], body["gross_total"]) == (
+        "597.00",
+        "77.61",
+        "674.61",
+    )
+    assert body == books.get(path).json()
+    # All three kettles are on this draft now: nothing is left for another invoice …
+    rest = books.post(INVOICES, {"order": order.pk})
+    assert rest.status_code == 400
+    # … and the draft cannot take more than were ordered.
+    over = books.patch(path, {"lines": [{"order_line": line, "quantity": "4"}]})
+    assert over.status_code == 400
+    assert over.json()["errors"]["lines"] == [
+        f"{org.products['kettle'].sku}: at most 3 can still be invoiced."
+    ]
+    # Back to one kettle: two are left to invoice again.
+    assert books.patch(path, {"lines": [{"order_line": line, "quantity": "1"}]}).status_code == 200
+    assert books.post(INVOICES, {"order": order.pk}).json()["lines"][0]["quantity"] == "2.000"
+    with schema_context(org.schema):
+        entry = AuditEntry.objects.filter(action="invoice.updated").order_by("pk").first()
+        assert entry is not None and entry.data["fields"] == ["lines", "notes"]
+
+
+def test_changing_a_draft_counts_the_orders_other_invoices(sales_org):
+    org = sales_org
+    order, line, draft = _draft(org, quantity="3", invoiced="1")
+    with schema_context(org.schema):
+        invoices.invoice_from_order(actor=finance(org), order=order, quantities={line: D("2")})
+    books = org.api("finance_manager")
+
+    response = books.patch(
+        f"{INVOICES}{draft.pk}/", {"lines": [{"order_line": line, "quantity": "2"}]}
+    )
+
+    assert response.status_code == 400
+    assert "at most 1 can still be invoiced" in response.json()["errors"]["lines"][0]
+    with schema_context(org.schema):
+        assert InvoiceLine.objects.get(invoice=draft).quantity == D("1")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"lines": [{"order_line": "LINE", "quantity": "-1"}]}, "lines[0].quantity"),
+        ({"lines": [{"order_line": "LINE", "quantity": "0"}]}, "lines"),
+        ({"lines": [{"order_line": 999999, "quantity": "1"}]}, "lines"),
+        ({"lines": []}, "lines"),
+        (
+            {
+                "lines": [
+                    {"order_line": "LINE", "quantity": "1"},
+                    {"order_line": "LINE", "quantity": "1"},
+                ]
+            },
+            "lines",
+        ),
+        ({"due_date": "2030-01-01"}, "due_date"),
+        ({"notes": 5}, "notes"),
+    ],
+)
+def test_bad_changes_to_a_draft_are_400_and_change_nothing(sales_org, body, field):
+    org = sales_org
+    _order, line, draft = _draft(org)
+
+    def fill(value):
+        if value == "LINE":
+            return line
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        if isinstance(value, dict):
+            return {key: fill(item) for key, item in value.items()}
+        return value
+
+    response = org.api("finance_manager").patch(f"{INVOICES}{draft.pk}/", fill(body))
+
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["errors"], response.json()
+    with schema_context(org.schema):
+        kept = Invoice.objects.get(pk=draft.pk)
+        assert (kept.gross_total, kept.notes) == (D("224.87"), "")
+        assert [row.quantity for row in kept.lines.all()] == [D("1")]
+        assert not AuditEntry.objects.filter(action="invoice.updated").exists()
+
+
+def test_only_a_draft_is_changed(sales_org):
+    invoice = issued(sales_org)
+    books = sales_org.api("finance_manager")
+    with schema_context(sales_org.schema):
+        draft = invoices.invoice_from_order(
+            actor=finance(sales_org), order=confirmed_order(sales_org, lines=kettles(sales_org))
+        )
+        cancelled = invoices.invoice_cancel(actor=finance(sales_org), invoice=draft)
+
+    for document in (invoice, cancelled):
+        response = books.patch(f"{INVOICES}{document.pk}/", {"notes": "Too late"})
+        assert response.status_code == 400
+        assert "status" in response.json()["errors"], response.json()
+    with schema_context(sales_org.schema):
+        assert not Invoice.objects.filter(notes="Too late").exists()
+
+
+def test_a_deliverys_invoice_and_a_credit_note_keep_their_lines(sales_org):
+    books = sales_org.api("finance_manager")
+    delivery = shipped_delivery(sales_org)
+    from_delivery = books.post(INVOICES, {"delivery": delivery.pk}).json()
+    note = books.post(
+        CREDIT_NOTES,
+        {"customer": sales_org.customers["rep_own"].pk, "amount": "10.00", "reason": "Goodwill"},
+    ).json()
+    with schema_context(sales_org.schema):
+        line = InvoiceLine.objects.filter(invoice_id=from_delivery["id"]).first().order_line_id
+    change = {"lines": [{"order_line": line, "quantity": "1"}]}
+
+    for path in (f"{INVOICES}{from_delivery['id']}/", f"{CREDIT_NOTES}{note['id']}/"):
+        response = books.patch(path, change)
+        assert response.status_code == 400, path
+        assert "lines" in response.json()["errors"]
+    # Their notes change like any draft's.
+    noted = books.patch(f"{CREDIT_NOTES}{note['id']}/", {"notes": "Agreed on the phone"})
+    assert noted.status_code == 200 and noted.json()["notes"] == "Agreed on the phone"
+    assert books.get(f"{INVOICES}{from_delivery['id']}/").json()["gross_total"] == "449.74"
+
+
+def test_only_finance_changes_a_draft_and_only_in_its_workspace(sales_org, beta_sales_org):
+    org = sales_org
+    _order, _line, draft = _draft(org)
+    path = f"{INVOICES}{draft.pk}/"
+
+    assert org.api("salesperson").patch(path, {"notes": "Mine"}).status_code == 403
+    assert org.api("north_rep").patch(path, {"notes": "Mine"}).status_code == 403
+    assert org.api("dealer").patch(path, {"notes": "Mine"}).status_code == 403
+    assert org.api("warehouse_manager").patch(path, {"notes": "Mine"}).status_code == 403
+    assert beta_sales_org.api("finance_manager").patch(path, {"notes": "Ours"}).status_code == 404
+    with schema_context(org.schema):
+        assert Invoice.objects.get(pk=draft.pk).notes == ""
 
 
 # --- Credit notes ------------------------------------------------------------------------
@@ -446,7 +611,7 @@ def test_every_declared_step_has_its_api_endpoint(viewset):
     routes = {action.url_path for action in viewset.get_extra_actions()}
     for transition in invoices.LIFECYCLE:
         if transition.api_path is None:
-            # `edit`: a draft's lines are the order's; there is no edit service yet.
-            assert transition.name == "edit"
+            assert transition.name == "edit"  # PATCH on the draft
+            assert "patch" in viewset.http_method_names
         else:
             assert transition.api_path in routes, transition.name

@@ -12,12 +12,19 @@ from tradepost.demo import seed_sales_menu
 from tradepost.masterdata.demo import seed_demo as seed_masterdata
 from tradepost.sales.models import Order
 from tradepost.settlement import ledger, selectors
-from tradepost.settlement.demo import seed_demo
-from tradepost.settlement.models import CreditOverride, Invoice, LedgerEntry, Payment, Rebate
+from tradepost.settlement.demo import seed_demo, seed_expenses
+from tradepost.settlement.models import (
+    CreditOverride,
+    ExpenseClaim,
+    Invoice,
+    LedgerEntry,
+    Payment,
+    Rebate,
+)
 
 
 def test_seed_demo_fills_settlement_once(alpha, make_user):
-    make_user(alpha, "salesperson")
+    salesperson = make_user(alpha, "salesperson")
     with schema_context(alpha.schema):
         owner = User.objects.get(email=alpha.owner_email)
         seed_masterdata(actor=owner)
@@ -45,4 +52,18 @@ def test_seed_demo_fills_settlement_once(alpha, make_user):
         assert held.exists()  # refused for credit, waiting
         assert CreditOverride.objects.filter(used_at__isnull=False).count() == 1
         assert Rebate.objects.filter(status="computed").exists()  # last month, for review
+        claims = ExpenseClaim.objects.all()
+        assert set(claims.values_list("status", flat=True)) == {
+            "draft",
+            "submitted",
+            "approved",
+            "rejected",
+            "paid",
+        }
+        assert {claim.claimant.email for claim in claims} == {salesperson.email}
+        paid = claims.get(status="paid")
+        assert paid.receipt.name and paid.receipt.read(5) == b"%PDF-"
+        assert paid.reviewed_by_id != salesperson.pk and paid.paid_by_id is not None
+        assert seed_expenses(actor=owner) == 0
+        assert claims.count() == 5
         assert ledger.discrepancies() == []

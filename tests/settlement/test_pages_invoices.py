@@ -289,3 +289,77 @@ def test_the_finance_pages_and_pdf_in_chinese(sales_org):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     statement = client.get(f"/finance/receivables/{customer.pk}/statement/pdf/")
     assert statement.status_code == 200 and statement.content.startswith(b"%PDF")
+
+
+# --- Changing a draft ----------------------------------------------------------------------
+def _draft(org, quantity="3", invoiced="1"):
+    order = confirmed_order(org, lines=kettles(org, quantity))
+    with schema_context(org.schema):
+        line = order.lines.get()
+        draft = invoices.invoice_from_order(
+            actor=org.users["finance_manager"], order=order, quantities={line.pk: D(invoiced)}
+        )
+    return order, line, draft
+
+
+def test_finance_changes_a_drafts_notes_and_quantities_from_its_page(sales_org):
+    org = sales_org
+    _order, line, draft = _draft(org)
+    client = org.client("finance_manager")
+    detail = client.get(f"/finance/invoices/{draft.pk}/").content.decode()
+    assert f'href="/finance/invoices/{draft.pk}/edit/"' in detail
+    form = client.get(f"/finance/invoices/{draft.pk}/edit/").content.decode()
+    assert f'name="line-{line.pk}" value="1"' in form  # what is on the draft now
+    assert 'name="notes"' in form
+
+    done = client.post(
+        f"/finance/invoices/{draft.pk}/edit/", {f"line-{line.pk}": "3", "notes": "PO 4711"}
+    )
+
+    assert done.status_code == 302 and done["Location"] == f"/finance/invoices/{draft.pk}/"
+    with schema_context(org.schema):
+        changed = Invoice.objects.get(pk=draft.pk)
+        assert (changed.notes, changed.gross_total, changed.status) == (
+            "PO 4711",
+            D("674.61"),
+            "draft",
+        )
+        assert [row.quantity for row in changed.lines.all()] == [D("3")]
+
+
+def test_a_draft_never_takes_more_than_ordered_and_bad_input_writes_nothing(sales_org):
+    org = sales_org
+    _order, line, draft = _draft(org)
+    client = org.client("finance_manager")
+    for value, message in (
+        ("4", "at most 3 can still be invoiced"),
+        ("0", "Keep at least one line on the draft, or cancel it."),
+        ("abc", "enter a quantity of zero or more"),
+    ):
+        response = client.post(
+            f"/finance/invoices/{draft.pk}/edit/", {f"line-{line.pk}": value, "notes": "x"}
+        )
+        assert response.status_code == 400, value
+        assert message in response.content.decode(), value
+    with schema_context(org.schema):
+        kept = Invoice.objects.get(pk=draft.pk)
+        assert (kept.notes, kept.gross_total) == ("", D("224.87"))
+
+
+def test_only_finance_changes_a_draft_and_only_while_it_is_one(sales_org, beta_sales_org):
+    org = sales_org
+    _order, line, draft = _draft(org)
+    url = f"/finance/invoices/{draft.pk}/edit/"
+    for who in ("salesperson", "dealer", "warehouse_manager"):
+        assert org.client(who).get(url).status_code == 403, who
+        assert org.client(who).post(url, {f"line-{line.pk}": "3"}).status_code == 403, who
+    assert beta_sales_org.client("finance_manager").get(url).status_code == 404
+    assert beta_sales_org.client("finance_manager").post(url, {"notes": "x"}).status_code == 404
+    with schema_context(org.schema):
+        invoices.invoice_issue(actor=org.users["finance_manager"], invoice=draft)
+    client = org.client("finance_manager")
+    refused = client.post(url, {f"line-{line.pk}": "3", "notes": "Late"})
+    assert refused.status_code == 302 and refused["Location"] == f"/finance/invoices/{draft.pk}/"
+    page = client.get(refused["Location"]).content.decode()
+    assert "Only a draft can be changed." in page and f'href="{url}"' not in page
+    assert count_rows(org, Invoice, pk=draft.pk, notes="", gross_total=D("224.87")) == 1

@@ -302,6 +302,20 @@ for _role, _extra in {
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
 
+# Plans (tradepost.plans): executives set every target; sales managers set those of
+# their branch's and region's subtrees and their people (the scope in
+# plans/selectors.py); finance reads every target; salespeople read their own.
+_TARGETS_READ = ["plans.view_salestarget"]
+_TARGETS_KEEP = [f"plans.{a}_salestarget" for a in ("add", "change", "delete")]
+for _role, _extra in {
+    Role.EXECUTIVE: _TARGETS_READ + _TARGETS_KEEP,
+    Role.SALES_MANAGER: _TARGETS_READ + _TARGETS_KEEP,
+    Role.SALESPERSON: _TARGETS_READ,
+    Role.FINANCE_MANAGER: _TARGETS_READ,
+}.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
+
+
 # Reports (tradepost.reports). The monthly stock report (进销存月报) is for who runs or
 # accounts for the stock; warehouse and finance may rebuild a month from the ledger.
 _STOCK_REPORT = ["reports.view_stockmonthly"]

@@ -204,14 +204,14 @@ class CustomerViewSet(
     ]
     search_fields = ["name", "code", "tax_id", "phone", "email", "contacts__name"]
     ordering_fields = ["name", "code", "created_at", "updated_at", "credit_limit"]
-    ordering = ["name"]
+    ordering = ["name_sort", "pk"]  # by the name's pinyin key (`tradepost.collation`)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return (
             selectors.customers_visible_to(self.request.user)
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-            .order_by("name", "pk")
+            .order_by("name_sort", "pk")
         )
 
     def service_create(self, data):

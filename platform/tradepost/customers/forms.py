@@ -54,7 +54,7 @@ def scoped_choices(form: forms.Form, actor: Actor, current=None) -> None:
         if name in _KEEPS_CURRENT:
             field.queryset = choices(actor, keep=getattr(current, f"{name}_id", None))
         elif name == "customer" or name == "referred_by":
-            field.queryset = choices(actor).order_by("name", "pk")
+            field.queryset = choices(actor).order_by("name_sort", "pk")
         else:
             field.queryset = choices(actor)
 

@@ -11,6 +11,7 @@ through its customer, so it follows the same scope.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.amounts import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from tradepost.collation import NAME_SORT_MAX, name_sort_key
 from tradepost.masterdata.models import DEFAULT_CURRENCY, Currency
 
 
@@ -102,6 +104,11 @@ class Customer(models.Model):
         _("code"), max_length=32, help_text=_("Your reference for the customer; unique.")
     )
     name = models.CharField(_("name"), max_length=200)
+    # The name's pinyin sort key (`tradepost.collation`), kept by `save()`: lists order
+    # by it, so Chinese names read in pinyin order.
+    name_sort = models.CharField(
+        max_length=NAME_SORT_MAX, db_collation="C", editable=False, default=""
+    )
     channel = models.CharField(
         _("channel"), max_length=20, choices=Channel.choices, default=Channel.DIRECT
     )
@@ -181,7 +188,7 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        ordering = ["name", "pk"]
+        ordering = ["name_sort", "pk"]
         permissions = [
             ("change_credit_terms", _("Can change credit limits and payment terms")),
         ]
@@ -196,13 +203,20 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(Lower("name"), name="customer_name_lower"),
-            # The lists' default order (API and page, by name then id): a page of a big
-            # list reads its rows off this index instead of sorting the table.
-            models.Index(fields=["name", "id"], name="customer_name_id"),
+            # The lists' default order (API and page, by the name's pinyin key then id):
+            # a page of a big list reads its rows off this index instead of sorting.
+            models.Index(fields=["name_sort", "id"], name="customer_name_sort_id"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_sort = name_sort_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_sort"}
+        super().save(*args, **kwargs)
 
     @property
     def is_reseller(self) -> bool:

@@ -81,7 +81,9 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
             return redirect(back)
         query = urlencode({"ids": ",".join(map(str, ids)), "format": "xlsx"})
         return redirect(f"{reverse('dataio:export', args=['customers'])}?{query}")
-    customers = selectors.customers_visible_to(request.user).filter(pk__in=ids).order_by("name")
+    customers = (
+        selectors.customers_visible_to(request.user).filter(pk__in=ids).order_by("name_sort", "pk")
+    )
     try:
         outcome = services.customers_bulk_change(
             actor=request.user,

@@ -1,6 +1,7 @@
 """Demo settlement: exchange rates, invoices in every state, partial payments, customers
-overdue in each aging bucket, a credit hold and an override; and (`seed_rebates`) a
-rebate rule with two tiers and last month's rebates computed.
+overdue in each aging bucket, a credit hold and an override; (`seed_rebates`) a
+rebate rule with two tiers and last month's rebates computed; and (`seed_expenses`) a
+salesperson's expense claims in every state, the paid one with its receipt.
 
 `seed_demo()` runs inside the demo workspace's schema after the sales and inventory
 seeds (`tradepost.demo`), and writes through the services, so the audit log, the
@@ -11,13 +12,19 @@ invoice (not a credit note) it does nothing.
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from reportlab.lib.pagesizes import A6
+from reportlab.pdfgen import canvas
 
 from tradepost.accounts.models import User
+from tradepost.accounts.roles import Role
+from tradepost.customers import selectors as customer_selectors
 from tradepost.customers import services as customer_services
 from tradepost.customers.demo import demo_customers
 from tradepost.customers.models import Customer
@@ -25,8 +32,9 @@ from tradepost.masterdata.demo import demo_products
 from tradepost.sales import orders
 from tradepost.sales.demo import demo_lines
 from tradepost.sales.models import Order
-from tradepost.settlement import credit, invoices, money, payments, rebates, services
-from tradepost.settlement.models import Invoice, Rebate, RebateRule
+from tradepost.sales.pdf import CJK_FONT
+from tradepost.settlement import credit, expenses, invoices, money, payments, rebates, services
+from tradepost.settlement.models import ExpenseClaim, Invoice, Rebate, RebateRule
 
 # Days past due of the invoices of the aging story: not yet due, then one per bucket.
 OVERDUE_DAYS = (-12, 15, 45, 75, 120)
@@ -187,3 +195,83 @@ def seed_rebates(*, actor: User) -> int:
             continue  # held by the credit rules: it does not count
     rebates.rebates_compute(actor=actor, period_end=period_end)
     return Rebate.objects.count()
+
+
+def _first_with(role: Role) -> User | None:
+    return User.objects.filter(groups__name=role.value, is_active=True).order_by("pk").first()
+
+
+def _receipt(text: str, amount: Decimal) -> SimpleUploadedFile:
+    """A small PDF receipt (A6) with the shop's line and the amount."""
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer, pagesize=A6)
+    sheet.setFont(CJK_FONT, 12)
+    sheet.drawString(24, 360, "收据 Receipt")
+    sheet.setFont(CJK_FONT, 10)
+    sheet.drawString(24, 330, text)
+    sheet.drawString(24, 310, f"¥ {amount:,.2f}")
+    sheet.showPage()
+    sheet.save()
+    return SimpleUploadedFile("receipt.pdf", buffer.getvalue(), content_type="application/pdf")
+
+
+@transaction.atomic
+def seed_expenses(*, actor: User) -> int:
+    """The first salesperson's claims: paid (with a receipt), approved waiting for
+    payment, submitted waiting for review, rejected, and a draft — reviewed by the first
+    sales manager (else `actor`) and paid by the first finance manager (else `actor`).
+    Idempotent: nothing when any claim exists, or without a salesperson. Returns how
+    many claims were made."""
+    claimant = _first_with(Role.SALESPERSON)
+    if claimant is None or ExpenseClaim.objects.exists():
+        return 0
+    payer = _first_with(Role.FINANCE_MANAGER) or actor
+    customers = list(customer_selectors.customers_visible_to(claimant).order_by("pk")[:3])
+    if not customers:
+        return 0
+    reviewer = _first_with(Role.SALES_MANAGER)
+    if reviewer is None or customer_selectors.customers_visible_to(reviewer).filter(
+        pk__in=[c.pk for c in customers]
+    ).count() < len(customers):
+        reviewer = actor  # the manager must see the customers they review claims for
+    profile = getattr(claimant, "staff_profile", None)
+    branch = profile.branch if profile is not None else None
+    today = timezone.localdate()
+    Category = ExpenseClaim.Category
+    # (description, category, amount, days ago, customer index, how far it got)
+    stories = [
+        ("Taxi to the customer 拜访客户打车", Category.TRAVEL, "86.00", 9, 0, "paid"),
+        ("Dinner with the buyer 客户招待晚餐", Category.ENTERTAINMENT, "680.00", 6, 1, "approved"),
+        ("Samples sent 寄送样品", Category.SAMPLES, "245.50", 3, 2, "submitted"),
+        ("Courier without invoice 快递费（无发票）", Category.FREIGHT, "35.00", 5, 0, "rejected"),
+        ("Trade fair booth 展会展位", Category.MARKETING, "1200.00", 1, None, "draft"),
+    ]
+    for description, category, amount, days, index, stage in stories:
+        value = Decimal(amount)
+        claim = expenses.expense_create(
+            actor=claimant,
+            description=description,
+            amount=value,
+            incurred_on=today - datetime.timedelta(days=days),
+            category=category,
+            # The booth is the branch's (the first customer's when the claimant has none).
+            customer=customers[(index or 0) % len(customers)]
+            if index is not None or branch is None
+            else None,
+            branch=branch if index is None else None,
+            receipt=_receipt(description, value) if stage == "paid" else None,
+        )
+        if stage == "draft":
+            continue
+        claim = expenses.expense_submit(actor=claimant, claim=claim)
+        if stage == "submitted":
+            continue
+        if stage == "rejected":
+            expenses.expense_reject(
+                actor=reviewer, claim=claim, comment="Attach the courier's receipt 请附快递单据"
+            )
+            continue
+        claim = expenses.expense_approve(actor=reviewer, claim=claim, comment="OK")
+        if stage == "paid":
+            expenses.expense_pay(actor=payer, claim=claim, reference="Bank transfer 转账 0815")
+    return ExpenseClaim.objects.count()

@@ -17,10 +17,12 @@ finance, executives and administrators every claim.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -32,7 +34,7 @@ from billing.access import ensure_writable
 from tradepost.audit.services import audit_record
 from tradepost.customers.models import Customer
 from tradepost.customers.selectors import customer_scope, scope_q
-from tradepost.lifecycle import AnyOf, Lifecycle, Transition
+from tradepost.lifecycle import AnyOf, Lifecycle, Permission, Transition
 from tradepost.masterdata.models import Branch
 from tradepost.masterdata.services import document_number_next
 from tradepost.pricing import documents
@@ -46,6 +48,21 @@ S = ExpenseClaim.Status
 MAX_RECEIPT_BYTES = 5 * 1024 * 1024
 # The first bytes of the files a receipt may be: PDF, PNG, JPEG, WebP.
 RECEIPT_SIGNATURES = (b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF")
+# What a stored receipt is, by its first bytes (`receipt_check` let only these in).
+RECEIPT_TYPES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"RIFF", "image/webp", "webp"),
+)
+# Who reads claims (the pages and the API): whoever claims (salespeople, who read only
+# their own claims), reviews, pays or reads claims (executives, who claim nothing).
+EXPENSE_PAGES: Permission = AnyOf(
+    "settlement.add_expenseclaim",
+    "settlement.review_expenseclaim",
+    "settlement.pay_expenseclaim",
+    "settlement.view_expenseclaim",
+)
 
 
 def expenses_visible_to(actor: Actor) -> QuerySet[ExpenseClaim]:
@@ -161,6 +178,34 @@ def receipt_check(receipt: UploadedFile | None) -> UploadedFile | None:
     ):
         raise ValidationError({"receipt": [_("Upload a PDF or a photo (JPEG, PNG or WebP).")]})
     return receipt
+
+
+@dataclass(frozen=True)
+class StoredReceipt:
+    """A claim's receipt opened for reading: the file (at its start), its media type
+    and the file name it is served as (`<number>-receipt.<suffix>`)."""
+
+    file: File
+    content_type: str
+    filename: str
+
+
+def receipt_open(claim: ExpenseClaim) -> StoredReceipt | None:
+    """The claim's receipt, typed by its first bytes; None when there is none (or its
+    file is gone). Whoever serves it has checked that the caller sees the claim."""
+    if not claim.receipt:
+        return None
+    try:
+        opened = claim.receipt.open("rb")
+    except FileNotFoundError:
+        return None
+    head = opened.read(16)
+    opened.seek(0)
+    content_type, suffix = next(
+        ((kind, suffix) for start, kind, suffix in RECEIPT_TYPES if head.startswith(start)),
+        ("application/octet-stream", "bin"),
+    )
+    return StoredReceipt(opened, content_type, f"{claim.number}-receipt.{suffix}")
 
 
 def _target(

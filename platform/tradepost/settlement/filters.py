@@ -7,12 +7,15 @@ says) and dates as ISO dates."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from drf_spectacular.utils import extend_schema_field
 
 from tradepost.customers.forms import UserChoice
 from tradepost.customers.selectors import (
@@ -22,6 +25,7 @@ from tradepost.customers.selectors import (
 )
 from tradepost.masterdata.models import Branch, SalesRegion
 from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
+from tradepost.settlement import profitability
 from tradepost.settlement.forms import MonthField, month_end
 from tradepost.settlement.models import (
     CreditOverride,
@@ -237,6 +241,84 @@ class CreditOverrideApiFilter(django_filters.FilterSet):
         fields = ["customer", "order", "used"]
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
+class ApiMonthFilter(django_filters.Filter):
+    """`?period=YYYY-MM`: the rebates whose period holds that month (a month's own, and
+    the quarter's and year's it belongs to), as the rebates page filters."""
+
+    field_class = MonthField
+
+    def filter(self, qs: QuerySet, value: datetime.date | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(period_start__lte=month_end(value), period_end__gte=value)
+
+
+class RebateRuleApiFilter(UpdatedSinceFilterSet):
+    active = django_filters.BooleanFilter(
+        field_name="is_active", label="true: only active rules; false: only inactive ones."
+    )
+    customer = _id("customer_id", "Rules of this one customer.")
+    customer_group = _id("customer_group_id", "Rules of this customer group.")
+    product = _id("product_id", "Rules on this one product.")
+    category = _id("category_id", "Rules on this product category.")
+    period = django_filters.ChoiceFilter(choices=RebateRule.Period.choices)
+    basis = django_filters.ChoiceFilter(choices=RebateRule.Basis.choices)
+
+    class Meta:
+        model = RebateRule
+        fields = [
+            "active",
+            "customer",
+            "customer_group",
+            "product",
+            "category",
+            "period",
+            "basis",
+            "updated_since",
+        ]
+
+
+class RebateApiFilter(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=Rebate.Status.choices)
+    period = ApiMonthFilter(label="A month, YYYY-MM: the rebates whose period holds it.")
+    rule = _id("rule_id", "Rule id.")
+    customer = _id("customer_id", "Customer id.")
+
+    class Meta:
+        model = Rebate
+        fields = ["status", "period", "rule", "customer", "updated_since"]
+
+
+class ExpenseClaimApiFilter(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=ExpenseClaim.Status.choices)
+    category = django_filters.ChoiceFilter(choices=ExpenseClaim.Category.choices)
+    claimant = _id("claimant_id", "The claimant (a user id).")
+    customer = _id("customer_id", "Customer id.")
+    order = _id("order_id", "Order id.")
+    branch = _id("branch_id", "Branch id.")
+    incurred_from = django_filters.DateFilter(
+        field_name="incurred_on", lookup_expr="gte", label="Spent on or after this day."
+    )
+    incurred_to = django_filters.DateFilter(
+        field_name="incurred_on", lookup_expr="lte", label="Spent on or before this day."
+    )
+
+    class Meta:
+        model = ExpenseClaim
+        fields = [
+            "status",
+            "category",
+            "claimant",
+            "customer",
+            "order",
+            "branch",
+            "incurred_from",
+            "incurred_to",
+            "updated_since",
+        ]
+
+
 # --- Page list filters ---------------------------------------------------------------
 # The list pages' filters (`/finance/…`), drawn by `includes/filter_form.html` through
 # `tradepost.workspace.lists.list_page`. `customer` is not drawn: a customer's page
@@ -262,9 +344,7 @@ class InvoiceListFilter(django_filters.FilterSet):
         placeholder=_("Number, customer or order"),
     )
     status = choice_filter(Invoice.Status.choices, empty_label=_("Any status"), label=_("Status"))
-    kind = choice_filter(
-        Invoice.Kind.choices, empty_label=_("Invoices and credit notes"), label=_("Type")
-    )
+    kind = choice_filter(Invoice.Kind.choices, empty_label=_("Any type"), label=_("Type"))
     overdue = CheckboxFilter(label=_("Overdue only"), method="_overdue")
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
     sort = SortFilter(
@@ -506,3 +586,42 @@ class ExpenseListFilter(django_filters.FilterSet):
             for name in ("claimant", "mine"):
                 del self.filters[name]
             self.shown = tuple(name for name in self.shown if name not in ("claimant", "mine"))
+
+
+# --- Profitability -----------------------------------------------------------------------
+PROFITABILITY_FORMATS = (("csv", "CSV"), ("xlsx", "Excel"))
+
+
+class ProfitabilityForm(forms.Form):
+    """The period and the breakdown of the profitability page and API
+    (`?start=&end=&by=`, and on the page `format=csv|xlsx` for the file). Missing
+    dates default to this month; a bad date, breakdown, order or length is a field
+    error (the page and the API answer 400)."""
+
+    start = forms.DateField(
+        label=pgettext_lazy("period", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("period", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    by = forms.ChoiceField(
+        label=pgettext_lazy("profitability", "By"),
+        choices=list(profitability.DIMENSIONS.items()),
+        required=False,
+    )
+    format = forms.ChoiceField(choices=PROFITABILITY_FORMATS, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        default_start, default_end = profitability.month_of(timezone.localdate())
+        data["start"] = data.get("start") or default_start
+        data["end"] = data.get("end") or default_end
+        data["by"] = data.get("by") or profitability.BRANCH
+        profitability.period_check(data["start"], data["end"])
+        return data

@@ -415,6 +415,67 @@ def _credit_note_new(
     return note
 
 
+# --- Changing a draft ----------------------------------------------------------------------
+EDITABLE_FIELDS = ("notes", "lines")
+
+
+def _lines_rebuilt(invoice: Invoice, quantities: Mapping[int, Decimal]) -> list[InvoiceLine]:
+    """The locked draft invoice's lines made again for `quantities` (order line id →
+    quantity, 0 or absent: not on it), under the rule of `invoice_from_order`: never
+    more than ordered, counting every other invoice not cancelled."""
+    if invoice.is_credit_note or invoice.order_id is None:
+        raise ValidationError({"lines": [_("Only an order's invoice has lines to change.")]})
+    if invoice.delivery_id is not None:
+        raise ValidationError({"lines": [_("A delivery is invoiced whole: leave out the lines.")]})
+    order = row_lock(Order.objects.all(), invoice.order_id)  # as invoice_from_order does
+    own = list(invoice.lines.filter(order_line__isnull=False))
+    left = order_invoiceable(order)
+    done = order_invoiced(order)
+    for row in own:  # what this draft holds is its own to change
+        line_id = row.order_line_id
+        if line_id is None:
+            continue
+        left[line_id] = left.get(line_id, ZERO) + row.quantity
+        quantity, net = done.get(line_id, (ZERO, ZERO))
+        done[line_id] = (quantity - row.quantity, net - row.net_amount)
+    if not any(quantities.values()):
+        raise ValidationError({"lines": [_("Keep at least one line on the draft, or cancel it.")]})
+    lines = {line.pk: line for line in order.lines.select_related("product")}
+    wanted = _checked_quantities(
+        quantities, left, {pk: line.product.sku for pk, line in lines.items()}
+    )
+    return [
+        _line(lines[pk], quantity, done.get(pk, (ZERO, ZERO)), position)
+        for position, (pk, quantity) in enumerate(sorted(wanted.items()), start=1)
+    ]
+
+
+@transaction.atomic
+def invoice_update(*, actor: Actor, invoice: Invoice, **changes: Any) -> Invoice:
+    """Change a draft: its `notes` and, on an invoice made from an order, its `lines`
+    (order line id → quantity; the lines given replace the draft's, a line left out or
+    of quantity 0 is dropped) — never more than ordered, as when it was made. Issued or
+    cancelled: refused with `status`. Needs `settlement.change_invoice`."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"invoice_update() got unexpected fields {sorted(unknown)}")
+    step = LIFECYCLE.start("edit", actor=actor, document=invoice)
+    locked = step.lock()
+    fields: dict[str, Any] = {}
+    if "notes" in changes:
+        fields["notes"] = (changes["notes"] or "").strip()
+    data: dict[str, Any] = {"fields": sorted(changes)}
+    if "lines" in changes:
+        rows = _lines_rebuilt(locked, changes["lines"])
+        locked.lines.all().delete()
+        for row in rows:
+            row.invoice = locked
+        InvoiceLine.objects.bulk_create(rows)
+        fields.update(_totals(rows))
+        data["gross_total"] = str(fields["gross_total"])
+    return step.finish(fields=fields, data=data)
+
+
 # --- Issue and cancel ---------------------------------------------------------------------
 def paid_notify(entries: Sequence[LedgerEntry]) -> None:
     """After allocations: `invoice.paid` for every invoice entry among `entries` now

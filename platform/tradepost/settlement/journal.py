@@ -37,12 +37,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tradepost.dataio.files import safe_text
+from tradepost.lifecycle import Permission
 from tradepost.settlement import money
 from tradepost.settlement.models import Invoice, LedgerEntry, Payment, SettlementSettings
 from tradepost.settlement.services import settings_get
 
 ZERO = Decimal("0.00")
 MAX_DAYS = 366
+# Who exports (the page and the API): finance, who reads the ledger and maps its accounts.
+JOURNAL_EXPORT: Permission = ("settlement.view_ledgerentry", "settlement.change_settlementsettings")
+FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 COLUMNS = (
     "date",
     "journal",
@@ -182,6 +190,16 @@ def journal_csv(start: datetime.date, end: datetime.date) -> bytes:
     for line in journal_lines(start, end):
         writer.writerow(line.values())
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def journal_filename(start: datetime.date, end: datetime.date, fmt: str) -> str:
+    """`journal-<start>-<end>.<fmt>`, the dates as YYYYMMDD."""
+    return f"journal-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
+
+
+def journal_file(start: datetime.date, end: datetime.date, fmt: str) -> bytes:
+    """The journal of the period as `fmt` (csv or xlsx)."""
+    return (journal_xlsx if fmt == "xlsx" else journal_csv)(start, end)
 
 
 def journal_xlsx(start: datetime.date, end: datetime.date) -> bytes:

@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tradepost.lifecycle import Permission, permitted
-from tradepost.settlement.views.common import EXPENSE_PAGES, JOURNAL_EXPORT
+from tradepost.settlement.expenses import EXPENSE_PAGES
+from tradepost.settlement.journal import JOURNAL_EXPORT
+from tradepost.settlement.profitability import PROFITABILITY
 from tradepost.workspace.navigation import NavEntry
 
 FINANCE_NAVIGATION: list[NavEntry] = [
@@ -30,9 +32,14 @@ FINANCE_NAVIGATION += [
     NavEntry(_("Expenses"), "settlement:expenses"),
     NavEntry(_("Accounting export"), "settlement:journal"),
 ]
+# Profitability: whoever reads invoices and rebates (`profitability.PROFITABILITY`).
+FINANCE_NAVIGATION += [
+    NavEntry(_("Profitability"), "settlement:profitability"),
+]
 RULES: dict[str, Permission] = {
     "settlement:expenses": EXPENSE_PAGES,
     "settlement:journal": JOURNAL_EXPORT,
+    "settlement:profitability": PROFITABILITY,
 }
 
 

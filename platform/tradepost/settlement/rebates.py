@@ -77,6 +77,7 @@ from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
 from tradepost.principals import Actor
 from tradepost.sales.models import OrderLine
+from tradepost.sales.selectors import orders_visible_to
 from tradepost.settlement import invoices, ledger, money
 from tradepost.settlement.models import (
     REBATE_THRESHOLD_PLACES,
@@ -827,6 +828,15 @@ def rebate_detail(actor: Actor) -> QuerySet[Rebate]:
     return rebates_visible_to(actor).select_related(
         "rule", "customer", "credit_note", "tier", "reviewed_by"
     )
+
+
+def counted_order_ids(actor: Actor, lines: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Order number → id of the orders an explanation's `lines` counted that `actor`
+    may open (the rebate's page links them; the API gives their ids)."""
+    if actor is None or not actor.has_perm("sales.view_order"):
+        return {}
+    numbers = {str(line.get("order", "")) for line in lines}
+    return dict(orders_visible_to(actor).filter(number__in=numbers).values_list("number", "pk"))
 
 
 def rebate_allowed_actions(actor: Actor, rebate: Rebate) -> list[str]:

@@ -5,6 +5,7 @@ from tradepost.settlement.views import (
     invoices,
     journal,
     payments,
+    profitability,
     rebates,
     receivables,
     setup,
@@ -26,3 +27,5 @@ urlpatterns += [
     *expenses.urlpatterns,
     *journal.urlpatterns,
 ]
+# Profitability by branch, salesperson and product line.
+urlpatterns += profitability.urlpatterns

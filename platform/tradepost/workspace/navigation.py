@@ -22,6 +22,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("Sales"), "sales:my_day", "sales.view_order"),
     NavEntry(_("Inventory"), "inventory:stock", "inventory.view_stockbalance"),
     NavEntry(_("Finance"), "settlement:invoices", "settlement.view_invoice"),
+    NavEntry(_("Targets"), "plans:targets", "plans.view_salestarget"),
     NavEntry(_("Reports"), "reports:stock_monthly", "reports.view_stockmonthly"),
     NavEntry(_("Products"), "masterdata:product_list", "masterdata.view_product"),
     NavEntry(_("Users"), "accounts:users", "accounts.view_user"),

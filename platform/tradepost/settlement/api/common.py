@@ -14,10 +14,11 @@ from rest_framework import permissions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from api.serializers import ReadSerializer, StrictSerializer, StringField
-from api.views import CanView, ServiceViewSet
+from api.views import CanView, ResourceViewSet, ServiceViewSet, ServiceWritesMixin
 from tradepost.customers.models import Customer
 from tradepost.customers.selectors import customers_visible_to
 from tradepost.inventory.selectors import deliveries_visible_to
+from tradepost.lifecycle import Permission, permitted
 from tradepost.sales.selectors import orders_visible_to
 
 
@@ -27,7 +28,8 @@ class CustomerBriefSerializer(ReadSerializer):
         fields = ["id", "code", "name"]
 
 
-def _caller(field: serializers.Field) -> Any:
+def field_caller(field: serializers.Field) -> Any:
+    """The user (or API key) of the request a serializer field reads."""
     return getattr(field.context.get("request"), "user", None)
 
 
@@ -36,7 +38,7 @@ class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
     """A customer in the caller's scope, by id (any other id: "does not exist")."""
 
     def get_queryset(self):
-        return customers_visible_to(_caller(self))
+        return customers_visible_to(field_caller(self))
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -44,7 +46,7 @@ class VisibleOrderField(serializers.PrimaryKeyRelatedField):
     """An order in the caller's scope, by id."""
 
     def get_queryset(self):
-        return orders_visible_to(_caller(self)).select_related("customer")
+        return orders_visible_to(field_caller(self)).select_related("customer")
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -52,7 +54,18 @@ class VisibleDeliveryField(serializers.PrimaryKeyRelatedField):
     """A delivery of an order in the caller's scope, by id."""
 
     def get_queryset(self):
-        return deliveries_visible_to(_caller(self)).select_related("order")
+        return deliveries_visible_to(field_caller(self)).select_related("order")
+
+
+class HoldsPermission(permissions.BasePermission):
+    """The caller holds `permission` (one codename, all of a tuple, any of an `AnyOf`):
+    for the resources a page opens to holders of one of several permissions."""
+
+    def __init__(self, permission: Permission):
+        self.permission = permission
+
+    def has_permission(self, request, view):
+        return permitted(request.user, self.permission)
 
 
 class SettlementReasonSerializer(StrictSerializer):
@@ -93,3 +106,21 @@ class SettlementViewSet(ServiceViewSet):
         if self.action not in ("list", "retrieve", *self.writes):
             return [permissions.IsAuthenticated(), CanView(self.view_permission)]
         return super().get_permissions()
+
+
+class SettlementStepsViewSet(ResourceViewSet):
+    """A settlement resource that is listed, read and taken through its steps, but not
+    created or changed through the API as such (rebates: computed, then reviewed):
+    read with `view_permission`, each step (`POST …/{id}/<step>/`) checked by its
+    service. Steps parse and answer as `ServiceWritesMixin` does."""
+
+    view_permission: str
+    http_method_names = ["get", "post", "head", "options"]
+    read_serializer_class: type[serializers.Serializer] | None = None
+
+    _body = ServiceWritesMixin._body
+    _read = ServiceWritesMixin._read
+    _answer = ServiceWritesMixin._answer
+
+    def get_permissions(self):
+        return [permissions.IsAuthenticated(), CanView(self.view_permission)]

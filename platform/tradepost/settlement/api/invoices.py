@@ -1,12 +1,14 @@
 """`/api/v1/invoices/` and `/api/v1/credit-notes/`: invoices (from an order or a
 shipped delivery) and credit notes, with their lines, tax per rate and what is still
-open on the customer's account, and the steps `issue/` and `cancel/`
-(`settlement.invoices`); `invoices/{id}/pdf/` is the printable invoice.
+open on the customer's account, `PATCH` on a draft (its notes and, from an order, its
+line quantities) and the steps `issue/` and `cancel/` (`settlement.invoices`);
+`invoices/{id}/pdf/` is the printable invoice.
 
 Both are read in the customer scope (`selectors.invoices_visible_to`): finance and
 executives every customer's, a salesperson their own customers', a dealer its own. An
-id outside the scope is a 404. Creating needs `settlement.add_invoice`; issuing and
-cancelling `settlement.issue_invoice` / `cancel_invoice`, which the service checks."""
+id outside the scope is a 404. Creating needs `settlement.add_invoice`, changing a
+draft `change_invoice`; issuing and cancelling `settlement.issue_invoice` /
+`cancel_invoice`, which the service checks."""
 
 from __future__ import annotations
 
@@ -232,6 +234,18 @@ class CreditNoteCreateSerializer(StrictSerializer):
     )
 
 
+class InvoiceUpdateSerializer(StrictSerializer):
+    notes = StringField(required=False, allow_blank=True, max_length=5000, style=MULTI_LINE)
+    lines = InvoiceLineInputSerializer(  # type: ignore[call-arg]
+        many=True,
+        required=False,
+        allow_empty=False,
+        max_length=200,
+        help_text="An order's invoice only: its lines anew (a line left out is dropped), "
+        "never more than is left to invoice besides this draft.",
+    )
+
+
 class IssueSerializer(StrictSerializer):
     issue_date = serializers.DateField(required=False, help_text="Today or earlier; default today.")
 
@@ -248,10 +262,14 @@ def _order_quantities(rows: list[dict[str, Any]]) -> dict[int, Decimal]:
 
 
 class _DocumentViewSet(SettlementViewSet):
-    """Invoices and credit notes share their reading and their steps."""
+    """Invoices and credit notes share their reading, their steps and changing a
+    draft (`PATCH`, needs `settlement.change_invoice`)."""
 
     serializer_class = InvoiceSerializer
+    update_serializer_class = InvoiceUpdateSerializer
     view_permission = "settlement.view_invoice"
+    writes = ("create", "partial_update")
+    http_method_names = ["get", "post", "patch", "head", "options"]
     search_fields = ["number", "customer__name", "customer__code"]
     ordering_fields = ["created_at", "updated_at", "issue_date", "due_date", "gross_total"]
     ordering = ["-created_at", "-pk"]
@@ -266,6 +284,14 @@ class _DocumentViewSet(SettlementViewSet):
             )
             .order_by("-created_at", "-pk")
         )
+
+    def service_update(self, instance: Invoice, data: dict[str, Any]) -> Invoice:
+        changes: dict[str, Any] = {}
+        if "notes" in data:
+            changes["notes"] = data["notes"]
+        if "lines" in data:
+            changes["lines"] = _order_quantities(data["lines"])
+        return services.invoice_update(actor=self.request.user, invoice=instance, **changes)
 
     @extend_schema(
         request=IssueSerializer,
@@ -325,7 +351,19 @@ class _DocumentViewSet(SettlementViewSet):
         return pdf_response(invoice_pdf(invoice), invoice_pdf_filename(invoice))
 
 
+_PATCH_DRAFT = extend_schema(
+    request=InvoiceUpdateSerializer,
+    responses=InvoiceSerializer,
+    summary="Change a draft",
+    description="Its `notes` and, on an invoice made from an order, its `lines`: the "
+    "quantities anew, never more than ordered counting every other invoice not cancelled "
+    "(amounts are worked out again as when it was made). A delivery's invoice keeps its "
+    "lines. Issued or cancelled: 400 with `status`. Needs `settlement.change_invoice`.",
+)
+
+
 @extend_schema_view(
+    partial_update=_PATCH_DRAFT,
     create=extend_schema(
         request=InvoiceCreateSerializer,
         responses={status.HTTP_201_CREATED: InvoiceSerializer},
@@ -357,6 +395,7 @@ class InvoiceViewSet(_DocumentViewSet):
 
 
 @extend_schema_view(
+    partial_update=_PATCH_DRAFT,
     create=extend_schema(
         request=CreditNoteCreateSerializer,
         responses={status.HTTP_201_CREATED: InvoiceSerializer},

@@ -12,22 +12,10 @@ from django.shortcuts import get_object_or_404, redirect
 
 from tradepost.customers.models import Customer
 from tradepost.customers.selectors import customers_visible_to
-from tradepost.lifecycle import AnyOf, Permission
 from tradepost.principals import Actor
 from tradepost.settlement import selectors
 from tradepost.settlement.expenses import expenses_visible_to
 from tradepost.settlement.models import ExpenseClaim, Invoice, Payment
-
-# Who uses the expense pages: whoever claims (salespeople, who read only their own
-# claims), reviews, pays or reads claims (executives, who claim nothing).
-EXPENSE_PAGES: Permission = AnyOf(
-    "settlement.add_expenseclaim",
-    "settlement.review_expenseclaim",
-    "settlement.pay_expenseclaim",
-    "settlement.view_expenseclaim",
-)
-# The accounting export: finance, who reads the ledger and maps its accounts.
-JOURNAL_EXPORT: Permission = ("settlement.view_ledgerentry", "settlement.change_settlementsettings")
 
 
 def invoice_get(actor: Actor, invoice_id: int) -> Invoice:

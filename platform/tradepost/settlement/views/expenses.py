@@ -26,21 +26,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tradepost.audit.selectors import audit_history
 from tradepost.lifecycle import permitted
 from tradepost.settlement import expenses, forms
+from tradepost.settlement.expenses import EXPENSE_PAGES
 from tradepost.settlement.filters import ExpenseListFilter, sees_others_claims
 from tradepost.settlement.models import ExpenseClaim
 from tradepost.settlement.money import base_currency
-from tradepost.settlement.views.common import EXPENSE_PAGES, claim_get, post_or_back
+from tradepost.settlement.views.common import claim_get, post_or_back
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import list_page, query_id
 
 ROWS_PER_PAGE = 50
-# What a receipt is, by its first bytes (the service let only these in).
-RECEIPT_TYPES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"RIFF", "image/webp", "webp"),
-)
 
 
 def _require_expense_pages(request: HttpRequest) -> None:
@@ -218,23 +212,14 @@ def expense_receipt(request: HttpRequest, claim_id: int) -> HttpResponseBase:
     PDF downloads. Either way the response may run nothing (a sandboxing policy)."""
     _require_expense_pages(request)
     claim = claim_get(request.user, claim_id)
-    if not claim.receipt:
+    receipt = expenses.receipt_open(claim)
+    if receipt is None:
         raise Http404
-    try:
-        receipt = claim.receipt.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    head = receipt.read(16)
-    receipt.seek(0)
-    content_type, suffix = next(
-        ((kind, suffix) for start, kind, suffix in RECEIPT_TYPES if head.startswith(start)),
-        ("application/octet-stream", "bin"),
-    )
     response = FileResponse(
-        receipt,
-        as_attachment=not content_type.startswith("image/"),
-        filename=f"{claim.number}-receipt.{suffix}",
-        content_type=content_type,
+        receipt.file,
+        as_attachment=not receipt.content_type.startswith("image/"),
+        filename=receipt.filename,
+        content_type=receipt.content_type,
     )
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -1,7 +1,8 @@
 """Invoice pages: the list (filters: status, type, overdue, customer), invoicing a
 confirmed order (a quantity per line, for partial invoicing) or a shipped delivery,
 a credit note for a customer, the invoice's page (lines, tax per rate, what is open,
-the allocations, "Issue" and "Cancel") and its PDF."""
+the allocations, "Edit" while a draft, "Issue" and "Cancel"), changing a draft (its
+notes and, on an order's invoice, the quantities per line) and its PDF."""
 
 from __future__ import annotations
 
@@ -194,6 +195,63 @@ def credit_note_create(request: HttpRequest, customer_id: int) -> HttpResponse:
     )
 
 
+def _draft_lines(request: HttpRequest, invoice: Invoice, *, entering: bool) -> list[Any]:
+    """The order's lines with what may be on this draft (what is not invoiced elsewhere:
+    `left`) and what is on it now, for the draft's form."""
+    order = invoice.order
+    if order is None or invoice.is_credit_note or invoice.delivery_id is not None:
+        return []
+    own = dict(
+        invoice.lines.filter(order_line__isnull=False).values_list("order_line_id", "quantity")
+    )
+    lines = _invoice_lines(request, order, entering=entering)
+    for line in lines:
+        line.on_draft = own.get(line.pk, Decimal(0))
+        line.left += line.on_draft
+        if not entering:
+            line.entered = decimal_text(line.on_draft) if line.on_draft else ""
+    return lines
+
+
+@login_required
+@permission_required("settlement.change_invoice", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def invoice_edit(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """Change a draft: its notes and, on an order's invoice, how much of each line it
+    invoices (never more than is not invoiced elsewhere; 0 drops the line). Issued or
+    cancelled: back to its page with the reason."""
+    invoice = invoice_get(request.user, invoice_id)
+    if not invoices.LIFECYCLE.allows("edit", request.user, invoice):
+        messages.error(request, _("Only a draft can be changed."))
+        return redirect("settlement:invoice", invoice_id=invoice.pk)
+    data = request.POST if request.method == "POST" else None
+    lines = _draft_lines(request, invoice, entering=data is not None)
+    form = forms.NotesForm(data, initial={"notes": invoice.notes})
+    if data is not None and form.is_valid():
+        try:
+            typed = forms_line_quantities(data, lines) if lines else None
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            changes: dict[str, Any] = {"notes": form.cleaned_data.get("notes", "")}
+            if typed is not None:
+                changes["lines"] = typed
+            done = service_call(
+                form,
+                lambda: invoices.invoice_update(actor=request.user, invoice=invoice, **changes),
+            )
+            if done:
+                messages.success(request, _("Changes saved."))
+                return redirect("settlement:invoice", invoice_id=invoice.pk)
+    context = {"invoice": invoice, "lines": lines, "form": form}
+    return render(
+        request,
+        "settlement/invoices/edit.html",
+        context,
+        status=400 if data is not None else 200,
+    )
+
+
 def _detail_context(request: HttpRequest, invoice: Invoice, **extra: Any) -> dict:
     lines = list(invoice.lines.select_related("product").order_by("position", "pk"))
     allocations: list[Allocation] = []
@@ -288,5 +346,6 @@ urlpatterns = [
     ),
     path("invoices/<int:invoice_id>/", invoice_detail, name="invoice"),
     path("invoices/<int:invoice_id>/pdf/", invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/edit/", invoice_edit, name="invoice_edit"),
     path("invoices/<int:invoice_id>/<slug:step>/", invoice_step, name="invoice_step"),
 ]

@@ -15,13 +15,7 @@ from django.views.decorators.http import require_GET
 
 from tradepost.lifecycle import permitted
 from tradepost.settlement import forms, journal, services
-from tradepost.settlement.views.common import JOURNAL_EXPORT
 from tradepost.workspace.forms import add_service_errors
-
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @login_required
@@ -30,7 +24,7 @@ def journal_export(request: HttpRequest) -> HttpResponse:
     """The period form; with a period (`?start=&end=&format=`), the file
     `journal-<start>-<end>.<format>` (dates as YYYYMMDD). A bad period is the form
     again with the error (400)."""
-    if not permitted(request.user, JOURNAL_EXPORT):
+    if not permitted(request.user, journal.JOURNAL_EXPORT):
         raise PermissionDenied
     asked = any(request.GET.get(name) for name in ("start", "end", "format"))
     form = forms.JournalExportForm(
@@ -41,13 +35,13 @@ def journal_export(request: HttpRequest) -> HttpResponse:
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         fmt = form.cleaned_data["format"]
         try:
-            content = (journal.journal_xlsx if fmt == "xlsx" else journal.journal_csv)(start, end)
+            content = journal.journal_file(start, end, fmt)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+            response = HttpResponse(content, content_type=journal.CONTENT_TYPES[fmt])
             response["Content-Disposition"] = content_disposition_header(
-                as_attachment=True, filename=f"journal-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
+                as_attachment=True, filename=journal.journal_filename(start, end, fmt)
             )
             return response
     settings = services.settings_get()

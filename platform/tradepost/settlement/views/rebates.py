@@ -31,7 +31,6 @@ from django.views.decorators.http import require_http_methods
 
 from tradepost.audit.selectors import audit_history
 from tradepost.principals import Actor
-from tradepost.sales.selectors import orders_visible_to
 from tradepost.settlement import forms, rebates
 from tradepost.settlement.filters import RebateListFilter, RebateRuleListFilter
 from tradepost.settlement.models import Rebate, RebateRule
@@ -143,18 +142,10 @@ def rebate_compute(request: HttpRequest) -> HttpResponse:
     return _list_page(request, compute_form=form, status=400)
 
 
-def _order_ids(actor: Actor, lines: list[dict[str, Any]]) -> dict[str, int]:
-    """Order number → id of the orders counted that the actor may open."""
-    if not actor.has_perm("sales.view_order"):
-        return {}
-    numbers = {line.get("order") for line in lines}
-    return dict(orders_visible_to(actor).filter(number__in=numbers).values_list("number", "pk"))
-
-
 def _detail_context(request: HttpRequest, rebate: Rebate, **extra: Any) -> dict[str, Any]:
     explained = rebate.explanation or {}
     lines = [dict(line) for line in explained.get("lines", [])]
-    orders = _order_ids(request.user, lines)
+    orders = rebates.counted_order_ids(request.user, lines)
     for line in lines:
         line["order_id"] = orders.get(str(line.get("order", "")))
         line["returned_any"] = line.get("returned") not in (None, "0")

@@ -25,11 +25,12 @@ from django.utils.translation import gettext_lazy
 from tradepost.customers.models import Customer
 from tradepost.lifecycle import permitted
 from tradepost.settlement import collections, credit, forms, payments, selectors
+from tradepost.settlement.expenses import EXPENSE_PAGES
 from tradepost.settlement.filters import ReceivableListFilter
 from tradepost.settlement.models import CollectionNote, LedgerEntry
 from tradepost.settlement.pdf import statement_pdf
 from tradepost.settlement.selectors import BUCKET_KEYS, BUCKETS
-from tradepost.settlement.views.common import EXPENSE_PAGES, customer_in_scope, post_or_back
+from tradepost.settlement.views.common import customer_in_scope, post_or_back
 from tradepost.settlement.views.payments import open_invoices
 from tradepost.workspace.forms import service_call
 from tradepost.workspace.lists import filter_rows, query_without_page

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlansConfig(AppConfig):
+    name = "tradepost.plans"
+    label = "plans"
+    verbose_name = _("Sales plans")
+
+    def ready(self) -> None:
+        # Registers the `sales_targets` resource for import and export.
+        from tradepost.plans import importing  # noqa: F401
