@@ -271,3 +271,20 @@ def test_the_beat_closes_last_month_with_a_row_for_all_stock(sales_org):
         assert (carried.opening_qty, carried.closing_qty, carried.adjustments_qty) == (4, 4, 0)
         assert carried.closing_value == D("29")
         assert rollup.current_month() > carried.month
+
+
+def test_the_report_opens_on_last_month_once_it_has_figures_and_this_month_before(sales_org):
+    def shown() -> tuple[str, str]:
+        html = sales_org.client("owner").get(PAGE).content.decode()
+        heading = html.split('<small class="muted">', 1)[1].split("<", 1)[0]
+        return heading, sales_org.api("owner").get(API).json()["month"]
+
+    with schema_context(sales_org.schema):
+        StockMonthly.objects.filter(month=months_ago(1)).delete()
+    this_month = f"{rollup.current_month():%Y-%m}"
+    assert shown() == (this_month, this_month)  # a new workspace: nothing closed yet
+
+    _stock(sales_org, "RPT-9", "3")  # posted last month
+
+    last_month = f"{months_ago(1):%Y-%m}"
+    assert shown() == (last_month, last_month)

@@ -1,5 +1,6 @@
 """The report's filter as the page and the API read it: `month` (YYYY-MM, default last
-month; a month that has not begun is refused), `location`, `category`, `q` (SKU or
+month — this month while last month has no figures, as in a new workspace; a month
+that has not begun is refused), `location`, `category`, `q` (SKU or
 name). One form for both doors, so they refuse the same input with the same words."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tradepost.masterdata.models import Location, ProductCategory
 from tradepost.reports import rollup
+from tradepost.reports.models import StockMonthly
 from tradepost.reports.selectors import StockMonthlyFilter
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -21,7 +23,10 @@ MAX_SEARCH = 100
 
 
 def default_month() -> datetime.date:
-    return rollup.previous_month(rollup.current_month())
+    """Last month, the closed one; this month while last month has no figures."""
+    current = rollup.current_month()
+    last = rollup.previous_month(current)
+    return last if StockMonthly.objects.filter(month=last).exists() else current
 
 
 def parse_month(text: str) -> datetime.date:

@@ -43,7 +43,7 @@ FILES = {
 def stock_monthly(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
     if not data.get("month"):
-        data["month"] = f"{default_month():%Y-%m}"  # the month picker shows last month
+        data["month"] = f"{default_month():%Y-%m}"  # the month picker shows the month read
     form = StockMonthlyForm(data)
     show_cost = request.user.has_perm(COST)
     fmt = request.GET.get("format", "")
