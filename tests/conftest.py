@@ -153,6 +153,26 @@ def _celery_in_process(request):
 
 
 @pytest.fixture(autouse=True)
+def _media_of_the_test(request):
+    """Files a test uploads (receipts, attachments, the demo's) land in a directory of
+    its own, not in the workspaces' media, whose size the billing page meters. Tests
+    with a real worker keep the shared root: the worker process writes there.
+    django-tenants' storage caches its root and does not forget it when MEDIA_ROOT
+    changes, so the cache is dropped on the way in and out."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from django.core.files.storage import storages
+
+    settings = request.getfixturevalue("settings")
+    storage = storages["default"]
+    storage.__dict__.pop("relative_media_root", None)
+    settings.MEDIA_ROOT = request.getfixturevalue("tmp_path") / "media"
+    yield
+    storage.__dict__.pop("relative_media_root", None)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with this process's cache keys gone, so rate-limit counters and
     quotas of earlier tests (sequences make their ids repeat) never decide its outcome."""

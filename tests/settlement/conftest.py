@@ -6,25 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core.files.storage import storages
 from django_tenants.utils import schema_context
 
 from tests.support import factories
 from tradepost.sales import orders
 from tradepost.sales.models import Order
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploaded receipts land in a directory of the test's own, not the workspace's
-    media (whose size the billing page meters). django-tenants' storage caches its root
-    and does not forget it when MEDIA_ROOT changes, so the cache is dropped here, on the
-    way in and out."""
-    storage = storages["default"]
-    storage.__dict__.pop("relative_media_root", None)
-    settings.MEDIA_ROOT = tmp_path / "media"
-    yield
-    storage.__dict__.pop("relative_media_root", None)
 
 
 def confirmed_order(org, customer: str = "rep_own", *, lines=None, **fields) -> Order:

@@ -38,6 +38,7 @@ def test_the_owner_finds_billing_sees_the_banner_and_a_read_only_refusal(
     alpha = platform_workspaces["alpha"]
     sign_in(page, web_server, alpha)
 
+    page.locator("nav.mainnav").get_by_text("Settings").click()  # the administration menu
     page.locator("nav.mainnav").get_by_role("link", name="Billing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Billing")
     expect(page.locator("#billing-plan")).to_contain_text("Pro")
