@@ -157,3 +157,26 @@ def test_the_feed_is_paginated_in_a_constant_number_of_queries(sales_org):
     assert_list_queries(lambda: api.get(FEED, params), grow, queries=13, size=list_count)
     second = api.get(FEED, {**params, "page_size": 2, "page": 2}).json()
     assert second["count"] == 6 and len(second["results"]) == 2
+
+
+def test_a_dealer_neither_reads_nor_writes_its_own_records_feed(
+    sales_org, django_capture_on_commit_callbacks
+):
+    own = sales_org.customers["dealer"]  # the dealer's own record, which it may open
+    dealer = sales_org.users["dealer"]
+    staff = sales_org.api("executive")
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            NOTES,
+            {"target_type": "customer", "target_id": own.pk, "body": f"Slow payer @{dealer.email}"},
+        )
+    api = sales_org.api("dealer")
+
+    listed = api.get(FEED, {"target_type": "customer", "target_id": own.pk})
+    posted = api.post(NOTES, {"target_type": "customer", "target_id": own.pk, "body": "hi"})
+    page = sales_org.client("dealer").get(f"/customers/{own.pk}/")
+
+    assert listed.status_code == posted.status_code == 404
+    assert "Slow payer" not in page.content.decode()
+    assert mail.outbox == []  # internal notes do not mention (or mail) a dealer
+    assert count_rows(sales_org, Note) == 1

@@ -44,14 +44,14 @@ class CustomersConfig(AppConfig):
         from django.urls import reverse
 
         from tradepost.customers.models import Customer
-        from tradepost.customers.selectors import customers_visible_to
+        from tradepost.customers.selectors import customers_visible_to, staff_only
         from tradepost.workspace.feed_targets import FeedTarget, register_target
 
         register_target(
             FeedTarget(
                 name="customer",
                 model=Customer,
-                visible=customers_visible_to,
+                visible=staff_only(customers_visible_to),
                 permission="customers.view_customer",
                 page_url=lambda record: reverse("customers:detail", args=[record.pk]),
             )

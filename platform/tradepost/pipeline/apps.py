@@ -11,6 +11,7 @@ class PipelineConfig(AppConfig):
         # The opportunity page carries an activity feed (events and notes).
         from django.urls import reverse
 
+        from tradepost.customers.selectors import staff_only
         from tradepost.pipeline.models import Opportunity
         from tradepost.pipeline.selectors import opportunities_visible_to
         from tradepost.workspace.feed_targets import FeedTarget, register_target
@@ -19,7 +20,7 @@ class PipelineConfig(AppConfig):
             FeedTarget(
                 name="opportunity",
                 model=Opportunity,
-                visible=opportunities_visible_to,
+                visible=staff_only(opportunities_visible_to),
                 permission="pipeline.view_opportunity",
                 page_url=lambda record: reverse("sales:opportunity", args=[record.pk]),
             )

@@ -21,6 +21,7 @@ class SalesConfig(AppConfig):
         # Order and quote pages carry an activity feed (events and notes).
         from django.urls import reverse
 
+        from tradepost.customers.selectors import staff_only
         from tradepost.sales.models import Order, Quote
         from tradepost.workspace.feed_targets import FeedTarget, register_target
 
@@ -28,7 +29,7 @@ class SalesConfig(AppConfig):
             FeedTarget(
                 name="order",
                 model=Order,
-                visible=selectors.orders_visible_to,
+                visible=staff_only(selectors.orders_visible_to),
                 permission="sales.view_order",
                 page_url=lambda record: reverse("sales:order", args=[record.pk]),
             )
@@ -37,7 +38,7 @@ class SalesConfig(AppConfig):
             FeedTarget(
                 name="quote",
                 model=Quote,
-                visible=selectors.quotes_visible_to,
+                visible=staff_only(selectors.quotes_visible_to),
                 permission="sales.view_quote",
                 page_url=lambda record: reverse("sales:quote", args=[record.pk]),
             )

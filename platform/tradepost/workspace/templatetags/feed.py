@@ -1,6 +1,7 @@
 """`{% activity_feed record %}`: a record's activity feed (events and notes) with the
 note form, for the record's page. The page has fetched `record` through its own
-visibility selector; the feed reads in a constant number of queries."""
+visibility selector; the feed is shown only to who may see it (`feed_targets`) and
+reads in a constant number of queries."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ register = template.Library()
 @register.inclusion_tag("workspace/_feed.html", takes_context=True)
 def activity_feed(context: template.Context, record: Model) -> dict[str, Any]:
     target = target_of(record)
+    user = context.get("user")
+    if user is None or not target.sees(user, record.pk):
+        return {"hidden": True}  # not for this reader (a dealer on its own record)
     return {
         "csrf_token": context.get("csrf_token"),
         "entries": selectors.feed(record),
