@@ -180,3 +180,17 @@ def test_a_dealer_neither_reads_nor_writes_its_own_records_feed(
     assert "Slow payer" not in page.content.decode()
     assert mail.outbox == []  # internal notes do not mention (or mail) a dealer
     assert count_rows(sales_org, Note) == 1
+
+
+def test_an_api_key_leaves_a_note_under_its_own_name(sales_org):
+    key = factories.api_key(sales_org.workspace, role="executive", name="crm-sync")
+    api = sales_org.workspace.api(key)
+    customer = sales_org.customers["north"]
+
+    response = api.post(
+        NOTES, {"target_type": "customer", "target_id": customer.pk, "body": "Synced"}
+    )
+    rows = api.rows(FEED, target_type="customer", target_id=customer.pk)
+
+    assert response.status_code == 201
+    assert rows[0]["body"] == "Synced" and rows[0]["who"]

@@ -296,3 +296,26 @@ def _page_queries(client, page) -> int:
     with count_queries() as statements:
         client.get(page)
     return len(statements)
+
+
+def test_the_feed_reads_in_four_queries_however_long(sales_org, django_assert_num_queries):
+    customer = sales_org.customers["rep_own"]
+    manager = sales_org.users["sales_manager"]
+    client = sales_org.client("salesperson")
+    client.post(_notes_url("customer", customer.pk), {"body": "one"})
+    with schema_context(sales_org.schema):
+        selectors.feed(customer)  # the search path is set on the first query
+        with django_assert_num_queries(4):
+            short = selectors.feed(customer)
+    for index in range(6):
+        client.post(
+            _notes_url("customer", customer.pk),
+            {"body": f"@{manager.email} {index}", "files": [upload("a.pdf", PDF)]},
+        )
+    with schema_context(sales_org.schema):
+        selectors.feed(customer)
+        with django_assert_num_queries(4):
+            long = selectors.feed(customer)
+    assert len(long) == len(short) + 6
+    assert all(len(entry.attachments) == 1 for entry in long[:6])
+    assert all(entry.mentions == [manager] for entry in long[:6])
