@@ -55,6 +55,7 @@ bench: install
 	-$(BIN)/python bench/search.py
 	-$(BIN)/python bench/stock.py
 	-$(BIN)/python bench/settlement.py
+	-$(BIN)/python bench/stock_monthly.py
 	$(BIN)/python bench/summary.py
 
 constraints: install

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from api.endpoints.accounts import InvitationViewSet, MeView, UserViewSet
+from api.endpoints.audit import AuditEntryViewSet
 from api.endpoints.keys import ApiKeyViewSet
 from api.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 from tradepost.channel import api as channel_api
@@ -14,6 +15,7 @@ from tradepost.masterdata import api as md_api
 from tradepost.pipeline import api as pipeline_api
 from tradepost.plans import api as plans_api
 from tradepost.pricing import api as pricing_api
+from tradepost.reports import api as reports_api
 from tradepost.sales import api as sales_api
 from tradepost.search import api as search_api
 from tradepost.settlement import api as settlement_api
@@ -39,6 +41,8 @@ router.register("product-categories", md_api.ProductCategoryViewSet, basename="p
 router.register("branches", md_api.BranchViewSet, basename="branch")
 router.register("regions", md_api.SalesRegionViewSet, basename="region")
 router.register("tax-rates", md_api.TaxRateViewSet, basename="tax-rate")
+router.register("staff", md_api.StaffViewSet, basename="staff")
+router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
 # The sales menu's modules, each listing its viewsets in ROUTES.
 # Inventory: warehouses, suppliers, stock and the stock documents. Settlement: invoices,
 # payments, receivables, the ledger, exchange rates and credit overrides. Plans: sales
@@ -51,6 +55,7 @@ for _area in (
     *inventory_api.AREAS,
     *settlement_api.AREAS,
     plans_api,
+    reports_api,
 ):
     for _prefix, _viewset, _basename in _area.ROUTES:
         router.register(_prefix, _viewset, basename=_basename)

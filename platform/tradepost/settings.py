@@ -90,6 +90,7 @@ TENANT_APPS = [
     "tradepost.settlement",
     "tradepost.search",
     "tradepost.plans",
+    "tradepost.reports",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -228,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
     "settlement-rebates-compute": {
         "task": "tradepost.settlement.tasks.rebates_compute_due",
         "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
+    # The monthly stock report (进销存月报) of last month rebuilt from the ledger and closed.
+    "reports-stock-monthly-close": {
+        "task": "tradepost.reports.tasks.stock_monthly_close",
+        "schedule": crontab(minute=15, hour=0, day_of_month=1),
     },
     "billing-expire-trials": {
         "task": "billing.tasks.expire_trials",

@@ -16,12 +16,15 @@ from api.models import ApiKey
 from api.webhooks.models import WebhookEndpoint
 from tests.support.cache import clear_cache
 from tradepost.accounts.models import Invitation, User
+from tradepost.audit.models import AuditEntry
 
 DETAIL_ROUTES = {
     "/api/v1/users/{id}/": User,
     "/api/v1/invitations/{id}/": Invitation,
     "/api/v1/api-keys/{id}/": ApiKey,
     "/api/v1/webhook-endpoints/{id}/": WebhookEndpoint,
+    "/api/v1/staff/{id}/": User,
+    "/api/v1/audit-entries/{id}/": AuditEntry,
 }
 
 
@@ -97,6 +100,8 @@ def test_beta_never_reads_or_changes_alphas_rows_whatever_the_id(
         "/api/v1/invitations/",
         "/api/v1/api-keys/",
         "/api/v1/webhook-endpoints/",
+        "/api/v1/staff/",
+        "/api/v1/audit-entries/",
     ):
         body = client.get(listing, {"search": "alpha"}).content
         assert b"alpha-only" not in body and b"alpha.test" not in body, listing

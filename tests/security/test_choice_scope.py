@@ -44,6 +44,7 @@ from tradepost.demo import seed_sales_menu as seed_sales
 from tradepost.masterdata import services as md
 from tradepost.masterdata.demo import seed_demo as seed_masterdata
 from tradepost.masterdata.models import Branch, SalesRegion, StaffProfile
+from tradepost.masterdata.selectors import reports_of
 from tradepost.pipeline import selectors as pipeline_selectors
 from tradepost.pipeline.models import Opportunity
 from tradepost.pricing.models import Promotion
@@ -81,6 +82,8 @@ KIND_OF_FIELD = {
     "credited_invoice": "invoice",
     # Plans: the people a target is set for (a manager's team, else everyone selling).
     "salesperson": "user",
+    "manager": "user",  # the staff pages' "reports to"
+    "actor": "any_user",  # the audit log's "who": the departed too
 }
 # Choices that are the same for everyone who may open the page: fixed lists of the
 # code (statuses, kinds, currencies, scores) and the shared catalogue and org tree
@@ -146,6 +149,8 @@ SHARED_FIELDS = {
     # Plans: what a target is for and its period kind (fixed lists of the code).
     "dimension",
     "period_kind",
+    # The audit log's kinds of object (model names, no row in them).
+    "target_type",
 }
 SKIPPED_ROUTES = ("api/", "i18n/", "accounts/logout", "accounts/password", "billing/")
 SKIPPED_NAMES = {"export", "quote_pdf", "handoff", "invitation_accept"}
@@ -325,6 +330,7 @@ def _allowed(role, user, outsider) -> dict[str, set]:
         users = (
             {user.pk}
             | set(team.values_list("user_id", flat=True))
+            | set(reports_of(user, recursive=True).values_list("pk", flat=True))
             | set(visible.exclude(owner=None).values_list("owner_id", flat=True))
         )
         assert outsider.pk not in users
@@ -343,6 +349,9 @@ def _allowed(role, user, outsider) -> dict[str, set]:
     own_records = visible if role == Role.DEALER else Customer.objects.all()
     return {
         "user": users,
+        "any_user": set(User.objects.values_list("pk", flat=True))
+        if user.has_perm("audit.view_auditentry")
+        else set(),
         "dealer_user": dealer_users,
         "customer": set(visible.values_list("pk", flat=True)),
         "group": set(

@@ -31,6 +31,7 @@ def test_the_owner_sees_every_module_and_the_current_one_marked(alpha):
         "Inventory": "/inventory/stock/",
         "Finance": "/finance/invoices/",
         "Targets": "/plans/targets/",
+        "Reports": "/reports/stock-monthly/",
         "Users": "/accounts/users/",
         "API keys": "/settings/api-keys/",
         "Webhooks": "/settings/webhooks/",

@@ -316,6 +316,17 @@ for _role, _extra in {
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
 
+# Reports (tradepost.reports). The monthly stock report (进销存月报) is for who runs or
+# accounts for the stock; warehouse and finance may rebuild a month from the ledger.
+_STOCK_REPORT = ["reports.view_stockmonthly"]
+for _role, _extra in {
+    Role.EXECUTIVE: _STOCK_REPORT,
+    Role.WAREHOUSE_MANAGER: [*_STOCK_REPORT, "reports.rebuild_stockmonthly"],
+    Role.FINANCE_MANAGER: [*_STOCK_REPORT, "reports.rebuild_stockmonthly"],
+}.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
+
+
 def role_label(code: str) -> str:
     try:
         return str(Role(code).label)

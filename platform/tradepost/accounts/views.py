@@ -1,4 +1,4 @@
-"""Sign-in, invitations and the users page of a workspace. Thin: parse, authorise,
+"""Sign-in, invitations, the users page and the audit log of a workspace. Thin: parse, authorise,
 call a service, render."""
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.accounts import login_limits, selectors, services
+from tradepost.accounts.filters import AuditEntryFilter
 from tradepost.accounts.forms import InvitationAcceptForm, InvitationForm, LoginForm, RoleForm
 from tradepost.accounts.models import Invitation, User
 from tradepost.accounts.tasks import invitation_send
+from tradepost.audit import selectors as audit_selectors
 from tradepost.background import enqueue_on_commit
 from tradepost.links import public_origin
 from tradepost.workspace.forms import service_call
+from tradepost.workspace.lists import list_page
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -194,3 +197,19 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
             request, _("Invitation sent again to %(email)s.") % {"email": invitation.email}
         )
     return redirect("accounts:users")
+
+
+AUDIT_ENTRIES_PER_PAGE = 50
+
+
+@login_required
+@permission_required("audit.view_auditentry", raise_exception=True)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Who did what, when, to which object: administrators and executives."""
+    context = list_page(
+        request,
+        audit_selectors.audit_entries(request.user),
+        AuditEntryFilter,
+        per_page=AUDIT_ENTRIES_PER_PAGE,
+    )
+    return render(request, "accounts/audit_log.html", context)

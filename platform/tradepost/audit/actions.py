@@ -10,6 +10,7 @@ they are stored as they are, so an action, once recorded, keeps its name.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -204,3 +205,15 @@ def audit_action_label(action: str) -> str:
     an entry recorded under a name no longer registered)."""
     label = AUDIT_ACTIONS.get(action)
     return str(label) if label is not None else action
+
+
+def target_type_label(target_type: str) -> str:
+    """The kind of object an entry is about, in the active language (`sales.order` →
+    "sales order" / "销售订单"); the stored name when the model is gone."""
+    if not target_type:
+        return ""
+    try:
+        model = apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return target_type
+    return str(model._meta.verbose_name)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tradepost.audit.actions import audit_action_label
+from tradepost.audit.actions import audit_action_label, target_type_label
 
 
 class AuditEntry(models.Model):
@@ -32,3 +32,8 @@ class AuditEntry(models.Model):
     def action_label(self) -> str:
         """What happened, in words, in the active language (`tradepost.audit.actions`)."""
         return audit_action_label(self.action)
+
+    @property
+    def target_type_label(self) -> str:
+        """The kind of object, in the active language (`actions.target_type_label`)."""
+        return target_type_label(self.target_type)

@@ -18,13 +18,17 @@ Scope per role (a user holding several roles gets the union):
 | sales manager                 | customers they own, plus those whose branch is in   |
 |                               | the subtree of their StaffProfile's branch, whose   |
 |                               | region is in the subtree of their profile's region, |
-|                               | or whose owner works in that branch subtree         |
-| salesperson                   | customers they own (`owner`)                        |
+|                               | whose owner works in that branch subtree, or whose  |
+|                               | owner reports to them (directly or further down)    |
+| salesperson                   | customers they own (`owner`), and those owned by    |
+|                               | anyone who reports to them (a team lead's team)     |
 | dealer                        | their own dealer record (`portal_user`)             |
 | warehouse manager             | none (no customer permission; deliveries show the   |
 |                               | customer through the order)                         |
 
-A sales manager without a staff profile sees only the customers they own.
+A sales manager without a staff profile sees only the customers they own and their
+reports'. Who reports to whom is `StaffProfile.manager`
+(`masterdata.selectors.reports_of`), set on the staff page by administrators.
 
 API keys act with a role but no user (`api.authentication.ApiKeyPrincipal`): a key
 of an every-customer role (the first four above) sees every customer; a key of a
@@ -62,7 +66,11 @@ from tradepost.customers.models import (
     Ticket,
 )
 from tradepost.masterdata.models import Branch, SalesRegion, StaffProfile
-from tradepost.masterdata.selectors import branch_subtree_ids, region_subtree_ids
+from tradepost.masterdata.selectors import (
+    branch_subtree_ids,
+    region_subtree_ids,
+    reports_subtree_ids,
+)
 from tradepost.principals import Actor
 from tradepost.request_memo import remembered
 
@@ -86,6 +94,8 @@ class CustomerScope:
     portal_user_id: int | None = None  # the dealer's own record
     branch: Branch | None = None  # sales manager: this branch's subtree, and its staff
     region: SalesRegion | None = None  # sales manager: this region's subtree
+    # salesperson, sales manager: customers owned by whoever reports to this user
+    reports_to_id: int | None = None
 
     def q(self, prefix: str = "") -> Q:
         """The filter on customers (`prefix` reaches them from another model)."""
@@ -103,6 +113,9 @@ class CustomerScope:
             conditions |= Q(**{f"{prefix}owner_id__in": team})
         if self.region is not None:
             conditions |= Q(**{f"{prefix}region_id__in": region_subtree_ids(self.region)})
+        if self.reports_to_id is not None:
+            reports = reports_subtree_ids(self.reports_to_id)
+            conditions |= Q(**{f"{prefix}owner_id__in": reports})
         return conditions
 
     @property
@@ -122,6 +135,12 @@ class CustomerScope:
         team = set(
             StaffProfile.objects.filter(branch_id__in=branch_ids).values_list("user_id", flat=True)
         )
+        if self.reports_to_id is not None:
+            team |= set(
+                StaffProfile.objects.filter(
+                    user_id__in=reports_subtree_ids(self.reports_to_id)
+                ).values_list("user_id", flat=True)
+            )
 
         def covers(
             *,
@@ -181,7 +200,11 @@ def _scope(actor: Actor) -> CustomerScope:
         if profile is not None:
             branch, region = profile.branch, profile.region
     return CustomerScope(
-        owner_id=owner_id, portal_user_id=portal_user_id, branch=branch, region=region
+        owner_id=owner_id,
+        portal_user_id=portal_user_id,
+        branch=branch,
+        region=region,
+        reports_to_id=owner_id,
     )
 
 
@@ -246,9 +269,10 @@ def visible_customer_id(actor: Actor, customer_id: int | None) -> int | None:
 # past the scope either. They follow `customer_scope`; the rule per kind:
 #
 # * users (salesperson, owner, assignee): every active user for the every-customer
-#   roles; a salesperson only themselves; a sales manager themselves, the staff of
-#   their branch subtree and the salespeople of the customers they see; a dealer
-#   nobody (the staff directory is no business of a dealer).
+#   roles; a salesperson themselves and whoever reports to them; a sales manager
+#   themselves, the staff of their branch subtree, whoever reports to them and the
+#   salespeople of the customers they see; a dealer nobody (the staff directory is no
+#   business of a dealer).
 # * dealer sign-ins (a customer's portal user): every dealer user for the
 #   every-customer roles; for other staff the dealer users not linked yet or linked to
 #   a customer they see; nobody for a dealer.
@@ -283,6 +307,8 @@ def users_visible_to(actor: Actor, *, keep: User | int | None = None) -> QuerySe
         if scope.branch is not None:
             team = StaffProfile.objects.filter(branch_id__in=branch_subtree_ids(scope.branch))
             people |= Q(pk__in=team.values("user_id"))
+        if scope.reports_to_id is not None:
+            people |= Q(pk__in=reports_subtree_ids(scope.reports_to_id))
         if scope.branch is not None or scope.region is not None:
             owners = Customer.objects.filter(scope.q(), owner__isnull=False).values("owner_id")
             people |= Q(pk__in=owners)

@@ -18,11 +18,15 @@ What changes a balance:
 * `transit(...)` — a transfer's goods on their way to a location.
 
 Crossing a reorder point downward emits `stock.low` once per crossing.
+
+Readers that keep figures of their own from the ledger (the monthly stock report's
+rollup) register with `register_moves_listener`: each is called inside the posting's
+transaction with the moves just written, so its figures commit or roll back with them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -44,6 +48,16 @@ ZERO = Decimal("0")
 COST_PLACES = Decimal(1).scaleb(-COST_DECIMAL_PLACES)
 
 Key = tuple[int, int]  # (product id, location id)
+
+MovesListener = Callable[[Sequence[StockMove]], None]
+_moves_listeners: list[MovesListener] = []
+
+
+def register_moves_listener(listener: MovesListener) -> None:
+    """Call `listener(moves)` with the moves of every posting, in its transaction, after
+    they are written (once per listener, however often it registers: at start-up)."""
+    if listener not in _moves_listeners:
+        _moves_listeners.append(listener)
 
 
 def stock_low_payload(balance: StockBalance) -> dict[str, Any]:
@@ -225,6 +239,8 @@ class Posting:
         that fell below its reorder point here."""
         if self.moves:
             StockMove.objects.bulk_create(self.moves)
+            for listener in _moves_listeners:
+                listener(self.moves)
         if self.balances:
             StockBalance.objects.bulk_update(
                 list(self.balances.values()),

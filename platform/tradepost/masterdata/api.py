@@ -1,23 +1,30 @@
 """`/api/v1/products/`, `/product-categories/`, `/branches/`, `/regions/`,
-`/tax-rates/` and `/company/`. Reads need the `view_` permission of the model,
-writes `add_`/`change_`; every write goes through masterdata.services."""
+`/tax-rates/`, `/company/` and `/staff/`. Reads need the `view_` permission of the
+model, writes `add_`/`change_` (the staff directory: `change_staffprofile` for both);
+every write goes through masterdata.services."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers
+from rest_framework import mixins, permissions, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from api.serializers import StrictModelSerializer
-from api.views import ResourceViewSet, TradepostAPIView
+from api.serializers import StrictModelSerializer, StrictSerializer, StringField
+from api.views import ResourceViewSet, ServiceWritesMixin, TradepostAPIView
 from tradepost.dataio.api import ImportExportMixin
 from tradepost.masterdata import selectors, services
-from tradepost.masterdata.filters import ProductFilter, TaxRateFilter, TreeNodeFilter
+from tradepost.masterdata.filters import (
+    ProductFilter,
+    StaffFilter,
+    TaxRateFilter,
+    TreeNodeFilter,
+)
 from tradepost.masterdata.models import (
     BankAccount,
     Branch,
@@ -251,3 +258,125 @@ class CompanyProfileView(TradepostAPIView):
         data.is_valid(raise_exception=True)
         services.company_profile_update(actor=request.user, **data.validated_data)
         return Response(CompanyProfileSerializer(selectors.company_profile()).data)
+
+
+# --- Staff ---------------------------------------------------------------------------
+
+
+class StaffSerializer(serializers.Serializer):
+    """A member of staff: the user (read-only here; `/users/` changes roles) and their
+    place in the organisation. `branch` is null until they are placed."""
+
+    id = serializers.IntegerField(read_only=True, help_text="The user's id.")
+    email = serializers.EmailField(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    role = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField(read_only=True)
+    branch = serializers.SerializerMethodField()
+    region = serializers.SerializerMethodField()
+    manager = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    updated_at = serializers.SerializerMethodField()
+
+    @staticmethod
+    def _profile(user):
+        return getattr(user, "staff_profile", None)
+
+    def get_role(self, user) -> str | None:
+        roles = user.roles
+        return roles[0] if roles else None
+
+    def get_branch(self, user) -> int | None:
+        profile = self._profile(user)
+        return profile.branch_id if profile else None
+
+    def get_region(self, user) -> int | None:
+        profile = self._profile(user)
+        return profile.region_id if profile else None
+
+    def get_manager(self, user) -> int | None:
+        profile = self._profile(user)
+        return profile.manager_id if profile else None
+
+    def get_title(self, user) -> str:
+        profile = self._profile(user)
+        return profile.title if profile else ""
+
+    def get_phone(self, user) -> str:
+        profile = self._profile(user)
+        return profile.phone if profile else ""
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_updated_at(self, user):
+        profile = self._profile(user)
+        return (
+            serializers.DateTimeField().to_representation(profile.updated_at) if profile else None
+        )
+
+
+class StaffUpdateSerializer(StrictSerializer):
+    """What PATCH changes; fields left out stay as they are. A person's first profile
+    needs `branch`. `manager` is a user id (null: reports to nobody)."""
+
+    branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.none())
+    region = serializers.PrimaryKeyRelatedField(
+        queryset=SalesRegion.objects.none(), allow_null=True
+    )
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.none(), allow_null=True
+    )
+    title = StringField(max_length=100, allow_blank=True)
+    phone = StringField(max_length=50, allow_blank=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        person = self.context.get("current")
+        profile = getattr(person, "staff_profile", None)
+        fields = self.fields
+        fields["branch"].queryset = selectors.branches_choosable(
+            keep=profile.branch if profile else None
+        )
+        fields["region"].queryset = selectors.regions_choosable(
+            keep=profile.region if profile else None
+        )
+        # Any active member of staff (and the current manager): whether this one may be
+        # the person's manager (not themself, no loop) is the service's rule and message.
+        fields["manager"].queryset = selectors.managers_choosable(
+            keep=profile.manager_id if profile else None
+        )
+
+
+class StaffPermissions(permissions.BasePermission):
+    """The staff directory is the administrators' (`masterdata.change_staffprofile`),
+    for reading and for changing."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm("masterdata.change_staffprofile"))
+
+
+class StaffViewSet(ServiceWritesMixin, ResourceViewSet):
+    """The staff directory: every user but dealers, with their branch, sales region,
+    manager, job title and phone. Administrators list, read and PATCH it. A manager sees
+    the customers and documents of everyone who reports to them, directly or further
+    down, besides their branch's and region's."""
+
+    serializer_class = StaffSerializer
+    update_serializer_class = StaffUpdateSerializer
+    permission_classes = [permissions.IsAuthenticated, StaffPermissions]
+    filterset_class = StaffFilter
+    search_fields = ["full_name", "email", "staff_profile__title"]
+    ordering_fields = ["full_name", "email"]
+    ordering = ["full_name", "email", "pk"]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.staff_visible(self.request.user)
+
+    def service_update(self, instance, data):
+        services.staff_profile_update(actor=self.request.user, user=instance, **data)
+        return instance
+
+    @extend_schema(request=StaffUpdateSerializer, responses=StaffSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)

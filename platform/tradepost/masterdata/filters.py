@@ -7,12 +7,15 @@ too)."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from tradepost.masterdata import selectors
 from tradepost.masterdata.forms import TreeChoiceField
-from tradepost.masterdata.models import Product, ProductCategory, TaxRate
-from tradepost.workspace.filters import UpdatedSinceFilterSet
+from tradepost.masterdata.models import Branch, Product, ProductCategory, SalesRegion, TaxRate
+from tradepost.workspace.filters import TextSearchFilter, UpdatedSinceFilterSet
 
 
 # --- Trees ---------------------------------------------------------------------------
@@ -103,3 +106,82 @@ class TaxRateFilter(UpdatedSinceFilterSet):
     class Meta:
         model = TaxRate
         fields = ["is_active", "is_default", "updated_since"]
+
+
+# --- Staff ---------------------------------------------------------------------------
+class _TreeFilter(django_filters.ModelChoiceFilter):
+    field_class = TreeChoiceField
+
+
+class _PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name()
+
+
+class _PersonFilter(django_filters.ModelChoiceFilter):
+    field_class = _PersonChoiceField
+
+
+def _staff_managers(request):
+    return selectors.managers_choosable()
+
+
+class StaffFilter(django_filters.FilterSet):
+    """The staff directory's filters (`/api/v1/staff/`): branch and region with
+    everything below them, direct reports of a manager, active or not."""
+
+    branch = _TreeFilter(
+        queryset=Branch.objects.order_by("path"),
+        method="filter_branch",
+        label=_("Branch"),
+        empty_label=_("All branches"),
+        help_text="People of this branch or any branch below it.",
+    )
+    region = _TreeFilter(
+        queryset=SalesRegion.objects.order_by("path"),
+        method="filter_region",
+        label=_("Sales region"),
+        empty_label=_("All regions"),
+        help_text="People of this sales region or any region inside it.",
+    )
+    manager = _PersonFilter(
+        queryset=_staff_managers,
+        field_name="staff_profile__manager",
+        label=_("Reports to"),
+        empty_label=_("Anyone"),
+        help_text="People reporting directly to this user.",
+    )
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = get_user_model()
+        fields = ["branch", "region", "manager", "is_active"]
+
+    # The parameters are ids (the filter hands the methods the node itself); the schema
+    # cannot tell that from a method filter on a name the user model lacks.
+    @extend_schema_field({"type": "integer", "description": "Branch id (sub-branches included)."})
+    def filter_branch(self, queryset, name, value):
+        return queryset.filter(staff_profile__branch_id__in=selectors.branch_subtree_ids(value))
+
+    @extend_schema_field(
+        {"type": "integer", "description": "Sales region id (inner regions included)."}
+    )
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(staff_profile__region_id__in=selectors.region_subtree_ids(value))
+
+
+class StaffListFilter(StaffFilter):
+    """The staff page: the API's filters, the search box (name, e-mail, job title) and
+    a status choice instead of the API's true/false."""
+
+    q = TextSearchFilter(
+        "full_name", "email", "staff_profile__title", placeholder=_("Name, e-mail or job title")
+    )
+    active = django_filters.ChoiceFilter(
+        choices=ACTIVE_CHOICES, empty_label=_("All"), label=_("Status"), method="filter_active"
+    )
+
+    shown = ("q", "branch", "region", "manager", "active")
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "1")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from tradepost.masterdata import selectors
 from tradepost.masterdata.models import (
     Branch,
     Currency,
@@ -141,3 +143,44 @@ class NumberingForm(forms.Form):
         max_length=100,
         help_text=_("{year} is the year, {number:05d} the number with five digits."),
     )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name()
+
+
+class StaffProfileForm(forms.Form):
+    """A person's place in the organisation. The pickers offer what may be chosen for
+    this person (`selectors.*_choosable`): active branches and regions, and as manager
+    active staff other than the person and those who report to them; each keeps the
+    current value on offer."""
+
+    branch = TreeChoiceField(queryset=Branch.objects.none(), label=_("Branch"))
+    region = TreeChoiceField(
+        queryset=SalesRegion.objects.none(),
+        label=_("Sales region"),
+        required=False,
+        empty_label=_("(none)"),
+    )
+    manager = PersonChoiceField(
+        queryset=get_user_model().objects.none(),
+        label=_("Reports to"),
+        required=False,
+        empty_label=_("(nobody)"),
+    )
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+
+    def __init__(self, *args, person, profile=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["branch"].queryset = selectors.branches_choosable(
+            keep=profile.branch if profile else None
+        )
+        fields["region"].queryset = selectors.regions_choosable(
+            keep=profile.region if profile else None
+        )
+        fields["manager"].queryset = selectors.managers_choosable(
+            person, keep=profile.manager_id if profile else None
+        )

@@ -368,9 +368,12 @@ class Supplier(models.Model):
 
 
 class StaffProfile(models.Model):
-    """Where a user works: their branch and, for sales staff, their sales region.
+    """Where a user works: their branch and, for sales staff, their sales region, and
+    whom they report to (`manager`).
 
-    Managers' record scope follows these (their branch's or region's subtree).
+    Managers' record scope follows these (their branch's or region's subtree, and the
+    people who report to them, directly or further down: `selectors.reports_of`).
+    The reporting chain never loops (`services.staff_profile_update` refuses it).
     """
 
     user = models.OneToOneField(
@@ -389,6 +392,14 @@ class StaffProfile(models.Model):
         blank=True,
         related_name="staff",
         verbose_name=_("sales region"),
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("reports to"),
     )
     title = models.CharField(_("job title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)

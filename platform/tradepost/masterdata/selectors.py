@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 
 from tradepost.masterdata.models import (
@@ -145,3 +147,157 @@ def company_profile() -> CompanyProfile:
         )
         profile = CompanyProfile(name=name or "")
     return profile
+
+
+# --- Staff and the reporting chain ---------------------------------------------------
+# Who reports to whom is `StaffProfile.manager`. The chain never loops (the service
+# refuses it), and every walk along it stops after MAX_CHAIN_DEPTH levels anyway, so a
+# row written behind the service's back cannot hang a page.
+
+MAX_CHAIN_DEPTH = 20
+
+_CHAIN_UP = """
+    WITH RECURSIVE chain(user_id, depth) AS (
+        SELECT manager_id, 1 FROM masterdata_staffprofile
+        WHERE user_id = %s AND manager_id IS NOT NULL
+        UNION
+        SELECT p.manager_id, chain.depth + 1
+        FROM masterdata_staffprofile p JOIN chain ON p.user_id = chain.user_id
+        WHERE p.manager_id IS NOT NULL AND chain.depth < %s
+    )
+    SELECT user_id, MIN(depth) FROM chain GROUP BY user_id ORDER BY MIN(depth)
+"""
+
+# The reporting subtree below a user, as a sub-select of user ids (no round trip of its
+# own: it runs inside the query that filters by it).
+_SUBTREE = """
+    WITH RECURSIVE subtree(user_id, depth) AS (
+        SELECT user_id, 1 FROM masterdata_staffprofile WHERE manager_id = %s
+        UNION
+        SELECT p.user_id, subtree.depth + 1
+        FROM masterdata_staffprofile p JOIN subtree ON p.manager_id = subtree.user_id
+        WHERE subtree.depth < %s
+    )
+    SELECT user_id FROM subtree
+"""
+
+
+def reports_subtree_ids(user_id: int) -> RawSQL:
+    """Ids of everyone reporting to `user_id`, directly or through others, as an
+    expression for `…__in=` filters (`Customer.objects.filter(owner_id__in=…)`): one
+    recursive sub-select, evaluated inside the filtering query."""
+    return RawSQL(_SUBTREE, (user_id, MAX_CHAIN_DEPTH))  # noqa: S611  # constant SQL, bound ids
+
+
+def _user_model() -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()
+
+
+def reporting_chain(user: Any) -> list[Any]:
+    """The managers above `user`, nearest first (their manager, then theirs …), at most
+    MAX_CHAIN_DEPTH of them: whom an escalation climbs to. Two queries."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_UP, [user.pk, MAX_CHAIN_DEPTH])
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    people = _user_model().objects.in_bulk(ids)
+    return [people[pk] for pk in ids if pk in people]
+
+
+def reports_of(user: Any, *, recursive: bool = False) -> QuerySet[Any]:
+    """The people who report to `user`: directly, or (`recursive`) anywhere below them,
+    at most MAX_CHAIN_DEPTH levels down."""
+    users = _user_model().objects
+    if recursive:
+        return users.filter(pk__in=reports_subtree_ids(user.pk))  # type: ignore[no-any-return]
+    return users.filter(staff_profile__manager_id=user.pk)  # type: ignore[no-any-return]
+
+
+def staff_visible(actor: Actor) -> QuerySet[Any]:
+    """The staff directory (every user but dealers, who are customers' people) with
+    their profiles, for whoever keeps staff profiles (administrators); nobody else."""
+    from django.contrib.auth.models import Group
+    from django.db.models import Prefetch
+
+    from tradepost.accounts.roles import Role
+
+    if actor is None or not actor.has_perm("masterdata.change_staffprofile"):
+        return _user_model().objects.none()  # type: ignore[no-any-return]
+    return (  # type: ignore[no-any-return]
+        _user_model()
+        .objects.exclude(groups__name=Role.DEALER.value)
+        .select_related("staff_profile__branch", "staff_profile__region", "staff_profile__manager")
+        .prefetch_related(Prefetch("groups", queryset=Group.objects.only("name")))
+        .order_by("full_name", "email", "pk")
+    )
+
+
+def managers_choosable(user: Any | None = None, *, keep: Any | None = None) -> QuerySet[Any]:
+    """Whom `user` may be given as manager: active staff (no dealers), not `user`
+    themself and nobody who reports to them (that would close a loop); `keep` (the
+    current manager) stays on offer. Without `user`: every active member of staff
+    (the staff list's filter)."""
+    from tradepost.accounts.roles import Role
+
+    people = _user_model().objects.filter(is_active=True).exclude(groups__name=Role.DEALER.value)
+    if user is not None:
+        people = people.exclude(pk=user.pk).exclude(pk__in=reports_subtree_ids(user.pk))
+    keep_id = getattr(keep, "pk", keep)
+    if keep_id is not None:
+        people = _user_model().objects.filter(Q(pk__in=people.values("pk")) | Q(pk=keep_id))
+    return people.order_by("full_name", "email", "pk")  # type: ignore[no-any-return]
+
+
+def branches_choosable(keep: Branch | None = None) -> QuerySet[Branch]:
+    """Active branches in tree order, and `keep` (a record's current branch)."""
+    return _active_nodes(Branch, keep)
+
+
+def regions_choosable(keep: SalesRegion | None = None) -> QuerySet[SalesRegion]:
+    """Active sales regions in tree order, and `keep` (a record's current region)."""
+    return _active_nodes(SalesRegion, keep)
+
+
+def _active_nodes(model: type[TreeNode], keep: TreeNode | None) -> QuerySet[Any]:
+    condition = Q(is_active=True)
+    if keep is not None:
+        condition |= Q(pk=keep.pk)
+    nodes: QuerySet[Any] = model.objects.filter(condition).order_by("path")
+    return nodes
+
+
+def org_chart(actor: Actor) -> tuple[list[Any], list[Any]]:
+    """The organisation as a tree of people by manager, for everyone who reads staff
+    profiles: (top, unassigned). `top` are the people at the head of a chain (they have
+    reports but no manager); each person carries `.chart_reports`, their direct
+    reports, sorted by name. `unassigned` are active staff with neither manager nor
+    reports. Two queries, whatever the size: every active member of staff with their
+    profile is read once and the tree is built in Python."""
+    from tradepost.accounts.roles import Role
+
+    if actor is None or not actor.has_perm("masterdata.view_staffprofile"):
+        return [], []
+    people = list(
+        _user_model()
+        .objects.filter(is_active=True)
+        .exclude(groups__name=Role.DEALER.value)
+        .select_related("staff_profile__branch", "staff_profile__region")
+        .order_by("full_name", "email", "pk")
+    )
+    by_id = {person.pk: person for person in people}
+    for person in people:
+        person.chart_reports = []
+    heads = []
+    for person in people:
+        profile = getattr(person, "staff_profile", None)
+        manager_id = profile.manager_id if profile is not None else None
+        if manager_id in by_id:
+            by_id[manager_id].chart_reports.append(person)
+        else:  # no manager, or one no longer active: heads their own part of the chart
+            heads.append(person)
+    top = [person for person in heads if person.chart_reports]
+    unassigned = [person for person in heads if not person.chart_reports]
+    return top, unassigned

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from tradepost import events
 from tradepost.audit.services import audit_record
+from tradepost.masterdata import selectors
 from tradepost.masterdata.models import (
     MONEY_PLACES,
     BankAccount,
@@ -569,6 +570,17 @@ def product_update(*, actor: Actor, product: Product, **changes: Unpack[ProductF
 # --- Staff -------------------------------------------------------------------------------
 
 
+class StaffProfileFields(TypedDict, total=False):
+    branch: Branch
+    region: SalesRegion | None
+    manager: Any  # a user of this workspace, or None
+    title: str
+    phone: str
+
+
+STAFF_PROFILE_FIELDS = ("branch", "region", "manager", "title", "phone")
+
+
 @transaction.atomic
 def staff_profile_set(
     *,
@@ -579,26 +591,114 @@ def staff_profile_set(
     title: str = "",
     phone: str = "",
 ) -> StaffProfile:
-    """Say where `user` works: their branch and, optionally, their sales region."""
-    _require(actor, "masterdata.change_staffprofile")
-    if not isinstance(branch, Branch):
-        raise ValidationError({"branch": [_("Choose a branch.")]})
-    if region is not None and not isinstance(region, SalesRegion):
-        raise ValidationError({"region": [_("Choose a sales region.")]})
-    profile, _created = StaffProfile.objects.select_for_update().update_or_create(
-        user=user,
-        defaults={
-            "branch": branch,
-            "region": region,
-            "title": _text(title, field="title", max_length=100),
-            "phone": _text(phone, field="phone", max_length=50),
-        },
+    """Say where `user` works: their branch and, optionally, their sales region (the
+    manager, if any, stays as it was)."""
+    return staff_profile_update(
+        actor=actor, user=user, branch=branch, region=region, title=title, phone=phone
     )
+
+
+def _lock_reporting() -> None:
+    """Serialise changes of managers: two people made each other's manager at once
+    would otherwise each pass the loop check."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"{connection.schema_name}|reporting"],  # type: ignore[attr-defined]  # django-tenants
+        )
+
+
+def _manager_checked(user: Any, manager: Any) -> Any:
+    """`manager` read again from this workspace, if they may be `user`'s manager: an
+    active member of staff (not a dealer), not `user`, and not anyone below `user` in
+    the reporting chain (the chain would go round in a circle)."""
+    from django.contrib.auth import get_user_model
+
+    from tradepost.accounts.roles import Role
+
+    manager_id = getattr(manager, "pk", None)
+    staff = get_user_model().objects.filter(is_active=True).exclude(groups__name=Role.DEALER)
+    found = staff.filter(pk=manager_id).first() if manager_id is not None else None
+    if found is None:
+        raise ValidationError({"manager": [_("Choose an active member of staff.")]})
+    if found.pk == user.pk:
+        raise ValidationError({"manager": [_("Nobody can report to themselves.")]})
+    _lock_reporting()
+    above = [found, *selectors.reporting_chain(found)]
+    if any(person.pk == user.pk for person in above):
+        raise ValidationError(
+            {
+                "manager": [
+                    _(
+                        "%(manager)s already reports to %(person)s, directly or through "
+                        "others: the reporting chain would go round in a circle."
+                    )
+                    % {"manager": found, "person": user}
+                ]
+            }
+        )
+    if len(above) >= selectors.MAX_CHAIN_DEPTH:
+        raise ValidationError(
+            {
+                "manager": [
+                    _("A reporting chain may be at most %(levels)d levels deep.")
+                    % {"levels": selectors.MAX_CHAIN_DEPTH}
+                ]
+            }
+        )
+    return found
+
+
+@transaction.atomic
+def staff_profile_update(
+    *, actor: Actor, user: Any, **changes: Unpack[StaffProfileFields]
+) -> StaffProfile:
+    """Change where `user` works and whom they report to; only the fields given change.
+    A user's first profile needs a branch. The manager is an active member of staff,
+    never the user, and never someone who reports to the user: the reporting chain
+    has no loops, so scopes and escalations along it always end."""
+    _require(actor, "masterdata.change_staffprofile")
+    unknown = set(changes) - set(STAFF_PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a staff profile field: {sorted(unknown)}")
+    values: dict[str, Any] = {}
+    if "branch" in changes:
+        if not isinstance(changes["branch"], Branch):
+            raise ValidationError({"branch": [_("Choose a branch.")]})
+        values["branch"] = changes["branch"]
+    if "region" in changes:
+        region = changes["region"]
+        if region is not None and not isinstance(region, SalesRegion):
+            raise ValidationError({"region": [_("Choose a sales region.")]})
+        values["region"] = region
+    for name, max_length in (("title", 100), ("phone", 50)):
+        if name in changes:
+            values[name] = _text(changes[name], field=name, max_length=max_length)  # type: ignore[literal-required]
+    if "manager" in changes:
+        manager = changes["manager"]
+        values["manager"] = None if manager is None else _manager_checked(user, manager)
+    profile = StaffProfile.objects.select_for_update().filter(user_id=user.pk).first()
+    if profile is None:
+        if "branch" not in values:
+            raise ValidationError(
+                {"branch": [_("Choose a branch: everyone on the staff works in one.")]}
+            )
+        profile = StaffProfile(user=user, **values)
+        profile.save()
+    else:
+        for name, value in values.items():
+            setattr(profile, name, value)
+        profile.save(update_fields=[*values, "updated_at"])
     audit_record(
         actor=actor,
         action="staff_profile.set",
         target=profile,
-        data={"branch_id": branch.pk, "region_id": region.pk if region else None},
+        data={
+            "fields": sorted(values),
+            "branch_id": profile.branch_id,
+            "region_id": profile.region_id,
+            "manager_id": profile.manager_id,
+        },
     )
     return profile
 

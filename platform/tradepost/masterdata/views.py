@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.masterdata import forms, selectors, services
-from tradepost.masterdata.filters import ProductListFilter
+from tradepost.masterdata.filters import ProductListFilter, StaffListFilter
 from tradepost.masterdata.models import (
     BankAccount,
     Branch,
@@ -284,3 +284,58 @@ def tax_rate_default(request: HttpRequest, tax_rate_id: int) -> HttpResponse:
     services.tax_rate_update(actor=request.user, tax_rate=tax_rate, is_default=True)
     messages.success(request, _("%(name)s is now the default tax rate.") % {"name": tax_rate.name})
     return redirect("masterdata:company")
+
+
+# --- Staff and the org chart -----------------------------------------------------------
+
+STAFF_PER_PAGE = 50
+
+
+@login_required
+@permission_required("masterdata.change_staffprofile", raise_exception=True)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    context = list_page(
+        request, selectors.staff_visible(request.user), StaffListFilter, per_page=STAFF_PER_PAGE
+    )
+    return render(request, "masterdata/organisation/staff_list.html", context)
+
+
+@login_required
+@permission_required("masterdata.change_staffprofile", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(selectors.staff_visible(request.user), pk=user_id)
+    profile = getattr(person, "staff_profile", None)
+    initial = (
+        {name: getattr(profile, name) for name in services.STAFF_PROFILE_FIELDS}
+        if profile is not None
+        else {}
+    )
+    form = forms.StaffProfileForm(
+        request.POST or None, initial=initial, person=person, profile=profile
+    )
+    if request.method == "POST" and form.is_valid():
+        done = service_call(
+            form,
+            lambda: services.staff_profile_update(
+                actor=request.user, user=person, **form.cleaned_data
+            ),
+        )
+        if done:
+            messages.success(request, _("%(name)s saved.") % {"name": person.get_full_name()})
+            return redirect("masterdata:staff")
+    context = {"person": person, "profile": profile, "form": form}
+    return render(
+        request,
+        "masterdata/organisation/staff_form.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("masterdata.view_staffprofile", raise_exception=True)
+def org_chart(request: HttpRequest) -> HttpResponse:
+    top, unassigned = selectors.org_chart(request.user)
+    context = {"top": top, "unassigned": unassigned}
+    return render(request, "masterdata/organisation/chart.html", context)

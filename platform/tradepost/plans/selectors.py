@@ -54,7 +54,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from typing import Any
 
-from django.db.models import Case, DateField, F, Q, QuerySet, Sum, When
+from django.db.models import Case, DateField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -198,10 +198,30 @@ def target_scope(actor: Actor | None, *, writing: bool = False) -> TargetScope:
     return TargetScope(branch=branch, region=region, team_of=branch, person_id=person_id)
 
 
+# A period's targets read from the whole company down: the company, the branch tree,
+# the region tree, the people, then the categories.
+DIMENSION_ORDER = Case(
+    *(When(dimension=value, then=Value(rank)) for rank, value in enumerate(D.values)),
+    default=Value(len(D.values)),
+)
+
+
 def targets_visible_to(actor: Actor) -> QuerySet[SalesTarget]:
-    """Every target `actor` may see (see the table above), with its object."""
-    return SalesTarget.objects.filter(target_scope(actor).q()).select_related(
-        "branch", "region", "salesperson", "category"
+    """Every target `actor` may see (see the table above), with its object; newest
+    period first, then from the company down (branches and regions in tree order)."""
+    return (
+        SalesTarget.objects.filter(target_scope(actor).q())
+        .select_related("branch", "region", "salesperson", "category")
+        .order_by(
+            "-period_start",
+            "period_kind",
+            DIMENSION_ORDER,
+            "branch__path",
+            "region__path",
+            "salesperson__full_name",
+            "category__path",
+            "pk",
+        )
     )
 
 

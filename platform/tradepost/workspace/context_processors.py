@@ -1,6 +1,6 @@
 from django.db import connection
 
-from tradepost.workspace.navigation import entries_for
+from tradepost.workspace.navigation import menu_for
 
 
 def workspace(request):
@@ -9,7 +9,5 @@ def workspace(request):
     is_workspace = tenant is not None and getattr(tenant, "kind", None) == "active"
     return {
         "tenant": tenant if is_workspace else None,
-        "navigation": entries_for(request.user)
-        if is_workspace and hasattr(request, "user")
-        else [],
+        "navigation": menu_for(request.user) if is_workspace and hasattr(request, "user") else [],
     }

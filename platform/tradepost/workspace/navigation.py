@@ -1,5 +1,9 @@
 """The workspace's navigation. A module adds its entry here when it ships, so the
-menu never links to a page that does not exist yet."""
+menu never links to a page that does not exist yet.
+
+Entries with a `group` are gathered under one menu item of that name (a drop-down in
+the header, a section of the phone menu), so the administration pages do not push the
+modules onto a second row of the top bar."""
 
 from __future__ import annotations
 
@@ -14,6 +18,16 @@ class NavEntry:
     label: str | Promise
     url_name: str
     permission: str | None = None  # shown only to users holding it
+    group: str | Promise | None = None  # gathered under this menu item
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str | Promise
+    entries: tuple[NavEntry, ...]
+
+
+SETTINGS = _("Settings")
 
 
 NAVIGATION: list[NavEntry] = [
@@ -23,12 +37,13 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("Inventory"), "inventory:stock", "inventory.view_stockbalance"),
     NavEntry(_("Finance"), "settlement:invoices", "settlement.view_invoice"),
     NavEntry(_("Targets"), "plans:targets", "plans.view_salestarget"),
+    NavEntry(_("Reports"), "reports:stock_monthly", "reports.view_stockmonthly"),
     NavEntry(_("Products"), "masterdata:product_list", "masterdata.view_product"),
-    NavEntry(_("Users"), "accounts:users", "accounts.view_user"),
-    NavEntry(_("API keys"), "api-web:keys", "api.view_apikey"),
-    NavEntry(_("Webhooks"), "webhooks:list", "webhooks.view_webhookendpoint"),
-    NavEntry(_("Billing"), "billing:overview", "billing.manage_billing"),
-    NavEntry(_("Company"), "masterdata:company", "masterdata.change_companyprofile"),
+    NavEntry(_("Users"), "accounts:users", "accounts.view_user", SETTINGS),
+    NavEntry(_("API keys"), "api-web:keys", "api.view_apikey", SETTINGS),
+    NavEntry(_("Webhooks"), "webhooks:list", "webhooks.view_webhookendpoint", SETTINGS),
+    NavEntry(_("Billing"), "billing:overview", "billing.manage_billing", SETTINGS),
+    NavEntry(_("Company"), "masterdata:company", "masterdata.change_companyprofile", SETTINGS),
 ]
 
 
@@ -38,3 +53,29 @@ def entries_for(user) -> list[NavEntry]:
     return [
         entry for entry in NAVIGATION if entry.permission is None or user.has_perm(entry.permission)
     ]
+
+
+def menu_for(user) -> list[NavEntry | NavGroup]:
+    """The user's entries in menu order, each group gathered where its first entry is
+    (a group holding a single entry is shown as that entry)."""
+    order: list[NavEntry | str] = []
+    groups: dict[str, list[NavEntry]] = {}
+    labels: dict[str, str | Promise] = {}
+    for entry in entries_for(user):
+        if entry.group is None:
+            order.append(entry)
+            continue
+        key = str(entry.group)
+        if key not in groups:
+            groups[key], labels[key] = [], entry.group
+            order.append(key)
+        groups[key].append(entry)
+    items: list[NavEntry | NavGroup] = []
+    for item in order:
+        if isinstance(item, NavEntry):
+            items.append(item)
+        elif len(groups[item]) == 1:
+            items.append(groups[item][0])
+        else:
+            items.append(NavGroup(labels[item], tuple(groups[item])))
+    return items

@@ -77,6 +77,7 @@ class ProfitabilityViewSet(TradepostViewSet):
     """The report (see the module docstring); one answer, not paginated."""
 
     serializer_class = ProfitabilitySerializer
+    filter_backends: list[type] = []  # its parameters are the report's (below), not a list's
     pagination_class = None
     http_method_names = ["get", "head", "options"]
 

@@ -1,0 +1,142 @@
+"""`/api/v1/reports/stock-monthly/`: the monthly stock report (进销存月报), read-only —
+one row per product and location of the month (`?month=YYYY-MM`, default last month),
+filtered by `location` (id), `product` (id), `category` (id, with its sub-categories)
+and `q` (SKU or name), paged, with the totals of all rows. Values only for callers who
+may see what stock cost (`inventory.view_stock_cost`); reading needs
+`reports.view_stockmonthly`. A bad month or filter is a 400 naming the parameter."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import ROUND_HALF_UP
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, serializers
+from rest_framework.exceptions import ValidationError
+
+from api.fields import QuantityField
+from api.views import CanView, TradepostViewSet
+from tradepost.reports.forms import StockMonthlyForm
+from tradepost.reports.models import FIGURE_NAMES
+from tradepost.reports.selectors import StockMonthlyRow, stock_monthly_report
+
+VIEW = "reports.view_stockmonthly"
+COST = "inventory.view_stock_cost"
+FILTERS = ("month", "location", "category", "q", "product")
+
+
+def _value_field() -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=24, decimal_places=2, rounding=ROUND_HALF_UP, read_only=True
+    )
+
+
+class ReportProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="product_id", read_only=True)
+    sku = serializers.CharField(read_only=True)
+    name = serializers.CharField(source="product", read_only=True)
+    unit = serializers.CharField(read_only=True)
+    category = serializers.CharField(read_only=True)
+
+
+class ReportLocationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="location_id", read_only=True)
+    code = serializers.CharField(source="location_code", read_only=True)
+    name = serializers.CharField(source="location", read_only=True)
+
+
+class StockMonthlyRowSerializer(serializers.Serializer):
+    """One product at one location in the month: quantities (out-figures positive,
+    adjustments signed; closing = opening + in − out + adjustments)."""
+
+    product = ReportProductSerializer(source="*", read_only=True)
+    location = ReportLocationSerializer(source="*", read_only=True)
+
+
+class StockMonthlyCostRowSerializer(StockMonthlyRowSerializer):
+    """The row with the values at the moves' cost, rounded to cents."""
+
+
+for _name in FIGURE_NAMES:
+    StockMonthlyRowSerializer._declared_fields[f"{_name}_qty"] = QuantityField(
+        read_only=True, min_value=None
+    )
+    StockMonthlyCostRowSerializer._declared_fields[f"{_name}_qty"] = QuantityField(
+        read_only=True, min_value=None
+    )
+    StockMonthlyCostRowSerializer._declared_fields[f"{_name}_value"] = _value_field()
+
+
+@extend_schema(
+    summary="Monthly stock report (进销存月报)",
+    parameters=[
+        OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; default last month."),
+        OpenApiParameter("location", OpenApiTypes.INT, description="A location's id."),
+        OpenApiParameter("product", OpenApiTypes.INT, description="A product's id."),
+        OpenApiParameter("category", OpenApiTypes.INT, description="A product category's id."),
+        OpenApiParameter("q", OpenApiTypes.STR, description="Part of the SKU or name."),
+    ],
+    responses=StockMonthlyCostRowSerializer(many=True),
+)
+class StockMonthlyViewSet(mixins.ListModelMixin, TradepostViewSet):
+    """The month's rows (see the module docstring)."""
+
+    http_method_names = ["get", "head", "options"]
+    filter_backends: list[Any] = []
+
+    def get_permissions(self):
+        return [permissions.IsAuthenticated(), CanView(VIEW)]
+
+    def get_serializer_class(self):
+        if self.request.user.has_perm(COST):
+            return StockMonthlyCostRowSerializer
+        return StockMonthlyRowSerializer
+
+    def _report(self):
+        params = self.request.query_params
+        errors: dict[str, list[str]] = {}
+        # As every list's filters (api.filters.StrictFilterBackend): a parameter given
+        # empty or twice is a 400, not silently ignored.
+        for name in FILTERS:
+            values = params.getlist(name)
+            if len(values) > 1:
+                errors[name] = [_("Give this parameter once.")]
+            elif values == [""]:
+                errors[name] = [_("Must not be empty; leave the parameter out instead.")]
+        if errors:
+            raise ValidationError(errors)
+        form = StockMonthlyForm({name: params.get(name, "") for name in FILTERS[:-1]})
+        if not form.is_valid():
+            errors.update({name: list(messages) for name, messages in form.errors.items()})
+        product = params.get("product", "")
+        if product and not (product.isascii() and product.isdigit() and len(product) < 19):
+            errors["product"] = [_("Enter a product's id (a whole number).")]
+        if errors:
+            raise ValidationError(errors)
+        chosen = form.report_filter()
+        if product:
+            chosen = dataclasses.replace(chosen, product_id=int(product))
+        return stock_monthly_report(chosen)
+
+    def get_queryset(self):
+        return self._report()
+
+    def list(self, request, *args, **kwargs):
+        report = self._report()
+        page: list[StockMonthlyRow] = self.paginate_queryset(report) or []
+        serializer = self.get_serializer(page, many=True)
+        response = self.get_paginated_response(serializer.data)
+        response.data["month"] = f"{report.filter.month:%Y-%m}"
+        fields = self.get_serializer_class()._declared_fields
+        response.data["totals"] = {
+            name: fields[name].to_representation(value)
+            for name, value in report.totals.items()
+            if name in fields
+        }
+        return response
+
+
+ROUTES = [("reports/stock-monthly", StockMonthlyViewSet, "report-stock-monthly")]

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "tradepost.reports"
+    label = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        # The monthly stock rollup is kept inside every stock posting's transaction.
+        from tradepost.inventory.ledger import register_moves_listener
+        from tradepost.reports.rollup import stock_monthly_record
+
+        register_moves_listener(stock_monthly_record)
