@@ -19,6 +19,7 @@ from tradepost.reports import api as reports_api
 from tradepost.sales import api as sales_api
 from tradepost.search import api as search_api
 from tradepost.settlement import api as settlement_api
+from tradepost.workspace import api as workspace_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -65,6 +66,8 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("company/", md_api.CompanyProfileView.as_view(), name="company"),
     path("search/", search_api.SearchView.as_view(), name="search"),
+    path("feed/", workspace_api.FeedView.as_view(), name="feed"),
+    path("notes/", workspace_api.NoteCreateView.as_view(), name="notes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not
     # inline, and our template links its styles: the page passes the CSP unchanged.

@@ -23,6 +23,7 @@ app.autodiscover_tasks(
         "tradepost.dataio",
         "tradepost.sales",
         "tradepost.settlement",
+        "tradepost.workspace",
         "tenants",
         "api",
         "api.webhooks",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 AUDIT_ACTIONS: dict[str, Promise] = {
     # Workspace, people and access
     "workspace.created": _("Workspace created"),
+    "note.added": _("Note added"),
     "company.updated": _("Company profile changed"),
     "numbering.changed": _("Document numbering changed"),
     "bank_account.created": _("Bank account added"),

@@ -40,6 +40,23 @@ class CustomersConfig(AppConfig):
             filterset=TicketListFilter,
             permission="customers.view_ticket",
         )
+        # The 360° page carries the customer's activity feed (events and notes).
+        from django.urls import reverse
+
+        from tradepost.customers.models import Customer
+        from tradepost.customers.selectors import customers_visible_to, staff_only
+        from tradepost.workspace.feed_targets import FeedTarget, register_target
+
+        register_target(
+            FeedTarget(
+                name="customer",
+                model=Customer,
+                visible=staff_only(customers_visible_to),
+                permission="customers.view_customer",
+                page_url=lambda record: reverse("customers:detail", args=[record.pk]),
+            )
+        )
+
         from tradepost.masterdata.models import StaffProfile
 
         # A sales manager's scope follows their staff profile (selectors.customer_scope,

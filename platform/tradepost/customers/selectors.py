@@ -236,6 +236,20 @@ def customer_get(actor: Actor, customer_id: int | str) -> Customer:
     return customer
 
 
+def staff_only(
+    visible: Callable[[Actor], QuerySet[ModelT]],
+) -> Callable[[Actor], QuerySet[ModelT]]:
+    """`visible`, narrowed to nothing for an actor who does not work on the company side
+    (a dealer, whose scope is only its own record): a record's activity feed — internal
+    notes and history — stays inside the company."""
+
+    def narrowed(actor: Actor) -> QuerySet[ModelT]:
+        records = visible(actor)
+        return records if customer_scope(actor).reaches_staff else records.none()
+
+    return narrowed
+
+
 def customer_is_visible(actor: Actor, customer_id: int) -> bool:
     return customers_visible_to(actor).filter(pk=customer_id).exists()
 

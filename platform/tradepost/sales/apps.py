@@ -18,6 +18,31 @@ class SalesConfig(AppConfig):
         register_usage_counter("orders_per_month", selectors.orders_this_month_count)
         panels.register()
         register_order_lines_reader(selectors.promotion_order_lines)
+        # Order and quote pages carry an activity feed (events and notes).
+        from django.urls import reverse
+
+        from tradepost.customers.selectors import staff_only
+        from tradepost.sales.models import Order, Quote
+        from tradepost.workspace.feed_targets import FeedTarget, register_target
+
+        register_target(
+            FeedTarget(
+                name="order",
+                model=Order,
+                visible=staff_only(selectors.orders_visible_to),
+                permission="sales.view_order",
+                page_url=lambda record: reverse("sales:order", args=[record.pk]),
+            )
+        )
+        register_target(
+            FeedTarget(
+                name="quote",
+                model=Quote,
+                visible=staff_only(selectors.quotes_visible_to),
+                permission="sales.view_quote",
+                page_url=lambda record: reverse("sales:quote", args=[record.pk]),
+            )
+        )
 
         # The order and quote lists keep saved filters.
         from tradepost.sales.filters import OrderListFilter, QuoteListFilter

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
 from tradepost.amounts import MONEY, PERCENT, QUANTITY, decimal_kwargs
+from tradepost.workspace.models import NOTE_MAX_LENGTH
 
 
 class MoneyField(forms.DecimalField):
@@ -98,3 +99,15 @@ class SavedFilterForm(forms.Form):
 
     name = forms.CharField(label=gettext_lazy("Name this filter"), max_length=80)
     query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+
+class NoteForm(forms.Form):
+    """A note on a record's activity feed (its files come as `files`, checked by the
+    service)."""
+
+    body = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Mention someone with @ and their e-mail or full name."),
+    )

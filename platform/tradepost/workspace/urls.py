@@ -12,4 +12,10 @@ urlpatterns = [
         views.saved_filter_delete,
         name="saved_filter_delete",
     ),
+    path("activity/<slug:target_type>/<int:target_id>/notes/", views.note_add, name="note_add"),
+    path(
+        "activity/attachments/<int:attachment_id>/",
+        views.note_attachment,
+        name="note_attachment",
+    ),
 ]
