@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django_tenants.utils import schema_context
 
 from tests.support import factories
