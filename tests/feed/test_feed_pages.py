@@ -14,6 +14,7 @@ from tests.feed.conftest import HTML, PDF, PNG, SVG, upload
 from tests.support import factories
 from tests.support.factories import count_rows
 from tests.support.queries import assert_list_queries
+from tradepost.sales import orders
 from tradepost.workspace import selectors, services
 from tradepost.workspace.models import Note, NoteAttachment
 
@@ -57,6 +58,23 @@ def test_order_quote_and_opportunity_pages_carry_the_feed(sales_org, kind):
     assert (again.status_code, again["Location"]) == (302, page)
     html = client.get(page).content.decode()
     assert f"Note on the {kind}" in html and 'enctype="multipart/form-data"' in html
+
+
+def test_an_order_s_feed_carries_what_was_said_with_each_step(sales_org):
+    order = factories.order(sales_org, "rep_own")
+    with schema_context(sales_org.schema):
+        order = orders.order_submit(actor=sales_org.owner, order=order)
+        orders.order_approve(actor=sales_org.owner, order=order, comment="Price agreed 价格已确认")
+
+    html = sales_org.client("owner").get(f"/sales/orders/{order.pk}/").content.decode()
+    api = sales_org.api("owner").get(
+        "/api/v1/feed/", {"target_type": "order", "target_id": order.pk}
+    )
+
+    assert "Order approved" in html and "Price agreed 价格已确认" in html
+    assert 'id="history-title"' not in html  # the feed is the page's one history
+    approved = [e for e in api.json()["results"] if e["action"] == "order.approved"]
+    assert [e["comment"] for e in approved] == ["Price agreed 价格已确认"]
 
 
 def test_event_labels_are_translated(sales_org):

@@ -43,6 +43,9 @@ class FeedEntrySerializer(serializers.Serializer):
         help_text="What happened, in the caller's language (events)."
     )
     action = serializers.CharField(help_text="The audit action (events), e.g. `order.approved`.")
+    comment = serializers.CharField(
+        help_text="What was said with the step (events): an approval's comment, a reason."
+    )
     body = serializers.CharField(help_text="The note's text (notes).")
     mentions = serializers.SerializerMethodField()
     attachments = FeedAttachmentSerializer(many=True)

@@ -34,10 +34,22 @@ class FeedEntry:
     who: str
     label: str = ""
     action: str = ""
+    comment: str = ""  # an event's comment or reason (an approval's, a cancellation's)
     body: str = ""
     body_html: SafeString = field(default_factory=lambda: mark_safe(""))  # noqa: S308 - empty
     mentions: list[Any] = field(default_factory=list)
     attachments: list[NoteAttachment] = field(default_factory=list)
+
+
+def _event_comment(data: Any) -> str:
+    """What the person said with the step: its comment, else its reason."""
+    if not isinstance(data, dict):
+        return ""
+    for key in ("comment", "reason"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
 
 
 def _person(user: Any, label: str) -> str:
@@ -91,6 +103,7 @@ def feed(target: Model, *, limit: int = FEED_LIMIT, offset: int = 0) -> list[Fee
             who=_person(entry.actor, entry.actor_label),
             label=audit_action_label(entry.action),
             action=entry.action,
+            comment=_event_comment(entry.data),
         )
         for entry in events
     ]

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
 from tradepost.sales import forms, fulfilment, selectors, settlement
 from tradepost.sales import orders as services
@@ -142,7 +141,6 @@ def _detail_context(request: HttpRequest, order: Order, **extra) -> dict:
         "lines": lines,
         "show_available": bool(available),
         "can": services.LIFECYCLE.buttons(request.user, order),
-        "history": audit_history(order),
         "returns": list(order.returns.all()),
         "comment_form": extra.pop("comment_form", None) or forms.CommentForm(),
         "reason_form": extra.pop("reason_form", None) or forms.ReasonForm(),

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from tradepost.audit.selectors import audit_history
 from tradepost.customers import selectors as customer_selectors
 from tradepost.masterdata.models import Currency
 from tradepost.pipeline import selectors as pipeline_selectors
@@ -254,7 +253,6 @@ def _detail_context(request: HttpRequest, quote: Quote, **extra) -> dict:
         or sales_forms.DocumentEmailForm(initial={"to": quote.customer.email}),
         "expired": expired,
         "orders": orders,
-        "history": audit_history(quote),
         **extra,
     }
 
