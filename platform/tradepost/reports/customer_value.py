@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -67,7 +67,6 @@ SALE_STATUSES = (
     Order.Status.CLOSED,
 )
 VIEWS = ("top", "churn", "all")
-View = Literal["top", "churn", "all"]
 SORTS = {
     "value": ("-lifetime_value", "name", "pk"),
     "last_order": ("-last_order", "name", "pk"),
@@ -91,7 +90,9 @@ def _sales(customer_ref: str, base: str) -> QuerySet[Order]:
     rate = ExchangeRate.objects.filter(
         currency=OuterRef("currency"), rate_date__lte=OuterRef("order_date")
     ).order_by("-rate_date")
-    return Order.objects.filter(status__in=SALE_STATUSES, **{customer_ref: OuterRef("pk")}).annotate(
+    return Order.objects.filter(
+        status__in=SALE_STATUSES, **{customer_ref: OuterRef("pk")}
+    ).annotate(
         base_amount=Case(
             When(currency=base, then=F("net_total")),
             default=Round(
@@ -116,7 +117,7 @@ def customer_values(
     *,
     today: datetime.date,
     settings: CustomerValueSettings | None = None,
-) -> QuerySet[Customer]:
+) -> QuerySet[Any]:
     """Every customer `actor` sees, annotated: `lifetime_value`, `order_count`,
     `first_order`, `last_order`, `days_since_last`, `usual_interval` (days, float or
     None), `churn` (bool), `referral_value`, `value_rank` and `top` (bool). Ordered by
@@ -134,9 +135,7 @@ def customer_values(
                 output_field=MONEY,
             ),
             order_count=Coalesce(_one(own, "customer", n=Count("pk")), 0),
-            order_dates=Coalesce(
-                _one(own, "customer", n=Count("order_date", distinct=True)), 0
-            ),
+            order_dates=Coalesce(_one(own, "customer", n=Count("order_date", distinct=True)), 0),
             first_order=_one(own, "customer", d=Min("order_date")),
             last_order=_one(own, "customer", d=Max("order_date")),
             referral_value=Coalesce(
@@ -185,18 +184,24 @@ def customer_value_list(
     actor: Actor,
     *,
     today: datetime.date,
-    view: View = "all",
+    view: str = "all",
     sort: str = "value",
     settings: CustomerValueSettings | None = None,
-) -> QuerySet[Customer]:
+) -> QuerySet[Any]:
     """The report's lines: `top` (TOP-N by value), `churn` (past the churn line, the
     longest silent first) or `all` (sorted by `value`, `last_order` or `referral`)."""
     settings = settings or CustomerValueSettings.current()
-    rows = customer_values(actor, today=today, settings=settings)
+    rows: QuerySet[Any] = customer_values(actor, today=today, settings=settings)
     if view == "top":
         return rows.filter(value_rank__lte=settings.top_n, lifetime_value__gt=0)
     if view == "churn":
-        return rows.filter(churn=True).order_by("-days_since_last", "name", "pk")
+        # Through the rank, so the filter applies after ranking (over every customer
+        # seen), not before it.
+        return (
+            rows.annotate(churn_rank=Case(When(churn=True, then=F("value_rank")), default=None))
+            .filter(churn_rank__isnull=False)
+            .order_by("-days_since_last", "name", "pk")
+        )
     return rows.order_by(*SORTS.get(sort, SORTS["value"]))
 
 
@@ -204,7 +209,7 @@ def customer_value_of(actor: Actor, customer: Customer, *, today: datetime.date)
     """One customer's figures for the 360° page, with their rank among the customers
     `actor` sees (two queries: the figures, then how many are worth more)."""
     settings = CustomerValueSettings.current()
-    rows = customer_values(actor, today=today, settings=settings).order_by()
+    rows: QuerySet[Any] = customer_values(actor, today=today, settings=settings).order_by()
     row = (
         rows.filter(pk=customer.pk)
         .values(

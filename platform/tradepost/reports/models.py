@@ -124,7 +124,9 @@ class CustomerValueSettings(models.Model):
         decimal_places=1,
         default=Decimal("2.0"),
         validators=[MinValueValidator(Decimal("1.0")), MaxValueValidator(Decimal("99.9"))],
-        help_text=_("Churn warning when the gap since the last order exceeds this many usual intervals."),
+        help_text=_(
+            "Churn warning when the gap since the last order exceeds this many usual intervals."
+        ),
     )
 
     class Meta:
@@ -132,6 +134,9 @@ class CustomerValueSettings(models.Model):
         verbose_name_plural = _("customer value settings")
         default_permissions = ("change",)
         permissions = [("view_customervalue", _("Can see the customer value report"))]
+
+    def __str__(self) -> str:
+        return f"TOP {self.top_n}, k = {self.churn_factor}"
 
     @classmethod
     def current(cls) -> CustomerValueSettings:
