@@ -219,7 +219,7 @@ def test_the_customer_page_shows_the_value_panel(valued):
 def test_bad_lines_and_sorts_are_a_400(valued, params):
     response = valued.api("executive").get(API, params)
     assert response.status_code == 400
-    assert set(response.json()) & {"view", "sort", "errors", "detail"} or response.json()
+    assert ("sort" if "sort" in params else "view") in response.content.decode()
     page = valued.client("executive").get(PAGE, {"view": "best"})
     assert page.status_code == 400 and "Choose one of" in page.content.decode()
     assert valued.client("executive").get(PAGE, {"format": "pdf"}).status_code == 400
