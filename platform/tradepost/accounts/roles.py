@@ -327,6 +327,13 @@ for _role, _extra in {
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
 
+# The customer-value report (TOP-N, churn warnings, lifetime and referral value) is for
+# who sees customers' sales, each within their customer scope; administrators hold every
+# permission, so they also set N and k.
+for _role in (Role.EXECUTIVE, Role.SALES_MANAGER, Role.SALESPERSON):
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], "reports.view_customervalue"]
+
+
 def role_label(code: str) -> str:
     try:
         return str(Role(code).label)

@@ -11,6 +11,7 @@ import dataclasses
 from decimal import ROUND_HALF_UP
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,6 +20,7 @@ from rest_framework.exceptions import ValidationError
 
 from api.fields import QuantityField
 from api.views import CanView, TradepostViewSet
+from tradepost.reports import customer_value
 from tradepost.reports.forms import StockMonthlyForm
 from tradepost.reports.models import FIGURE_NAMES
 from tradepost.reports.selectors import StockMonthlyRow, stock_monthly_report
@@ -139,4 +141,82 @@ class StockMonthlyViewSet(mixins.ListModelMixin, TradepostViewSet):
         return response
 
 
-ROUTES = [("reports/stock-monthly", StockMonthlyViewSet, "report-stock-monthly")]
+# --- Customer value ---------------------------------------------------------------------
+CUSTOMER_VALUE = "reports.view_customervalue"
+
+
+class CustomerValueRowSerializer(serializers.Serializer):
+    """One customer's value figures (see `tradepost.reports.customer_value`); amounts in
+    the company's base currency."""
+
+    id = serializers.IntegerField(source="pk", read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    rank = serializers.IntegerField(source="value_rank", read_only=True)
+    top = serializers.BooleanField(read_only=True)
+    lifetime_value = _value_field()
+    order_count = serializers.IntegerField(read_only=True)
+    first_order = serializers.DateField(read_only=True, allow_null=True)
+    last_order = serializers.DateField(read_only=True, allow_null=True)
+    usual_interval_days = serializers.FloatField(
+        source="usual_interval", read_only=True, allow_null=True
+    )
+    days_since_last_order = serializers.IntegerField(
+        source="days_since_last", read_only=True, allow_null=True
+    )
+    churn_warning = serializers.BooleanField(source="churn", read_only=True)
+    referral_value = _value_field()
+
+
+@extend_schema(
+    summary="Customer value (TOP-N, churn warnings, lifetime and referral value)",
+    parameters=[
+        OpenApiParameter(
+            "view",
+            OpenApiTypes.STR,
+            enum=list(customer_value.VIEWS),
+            description="top (TOP-N, default), churn (past the churn line) or all.",
+        ),
+        OpenApiParameter(
+            "sort",
+            OpenApiTypes.STR,
+            enum=list(customer_value.SORTS),
+            description="For view=all: value (default), last_order or referral.",
+        ),
+    ],
+    responses=CustomerValueRowSerializer(many=True),
+)
+class CustomerValueViewSet(mixins.ListModelMixin, TradepostViewSet):
+    """The customers the caller sees with their value figures, paged."""
+
+    http_method_names = ["get", "head", "options"]
+    filter_backends: list[Any] = []
+    serializer_class = CustomerValueRowSerializer
+
+    def get_permissions(self):
+        return [permissions.IsAuthenticated(), CanView(CUSTOMER_VALUE)]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        errors: dict[str, list[str]] = {}
+        choices = {"view": customer_value.VIEWS, "sort": tuple(customer_value.SORTS)}
+        for name, allowed in choices.items():
+            values = params.getlist(name)
+            if len(values) > 1:
+                errors[name] = [_("Give this parameter once.")]
+            elif values and values[0] not in allowed:
+                errors[name] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}]
+        if errors:
+            raise ValidationError(errors)
+        return customer_value.customer_value_list(
+            self.request.user,
+            today=timezone.localdate(),
+            view=params.get("view", "top"),
+            sort=params.get("sort", "value"),
+        )
+
+
+ROUTES = [
+    ("reports/stock-monthly", StockMonthlyViewSet, "report-stock-monthly"),
+    ("reports/customer-value", CustomerValueViewSet, "report-customer-value"),
+]

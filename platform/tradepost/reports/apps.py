@@ -10,6 +10,9 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # The monthly stock rollup is kept inside every stock posting's transaction.
         from tradepost.inventory.ledger import register_moves_listener
+        from tradepost.reports import panels
         from tradepost.reports.rollup import stock_monthly_record
 
         register_moves_listener(stock_monthly_record)
+        # The customer-value section of the customer 360° page.
+        panels.register()

@@ -13,6 +13,7 @@ import datetime
 import io
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -188,3 +189,46 @@ def stock_monthly_pdf(
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
+
+
+# --- Customer value --------------------------------------------------------------------
+def customer_value_csv(rows: Iterable[Any]) -> bytes:
+    """The customer-value rows (`reports.customer_value`) of a line, every one of them."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            pgettext("customer value", "Rank"),
+            _("Code"),
+            _("Customer"),
+            pgettext("customer value", "Lifetime value"),
+            pgettext("customer value", "Orders"),
+            pgettext("customer value", "First order"),
+            pgettext("customer value", "Last order"),
+            pgettext("customer value", "Usual interval (days)"),
+            pgettext("customer value", "Days since last order"),
+            pgettext("customer value", "Churn warning"),
+            pgettext("customer value", "Referral value"),
+        ]
+    )
+    for row in rows:
+        interval = row.usual_interval
+        writer.writerow(
+            [
+                safe_text(value)
+                for value in (
+                    row.value_rank,
+                    row.code,
+                    row.name,
+                    cents(row.lifetime_value),
+                    row.order_count,
+                    row.first_order.isoformat() if row.first_order else "",
+                    row.last_order.isoformat() if row.last_order else "",
+                    f"{interval:.1f}" if interval is not None else "",
+                    "" if row.days_since_last is None else row.days_since_last,
+                    _("yes") if row.churn else "",
+                    cents(row.referral_value),
+                )
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

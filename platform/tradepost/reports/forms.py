@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tradepost.masterdata.models import Location, ProductCategory
 from tradepost.reports import rollup
-from tradepost.reports.models import StockMonthly
+from tradepost.reports.models import CustomerValueSettings, StockMonthly
 from tradepost.reports.selectors import StockMonthlyFilter
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -77,3 +77,11 @@ class StockMonthlyForm(forms.Form):
             category_id=data["category"].pk if data.get("category") else None,
             search=(data.get("q") or "").replace("\x00", ""),
         )
+
+
+class CustomerValueSettingsForm(forms.ModelForm):
+    """N and k of the customer-value report (administrators)."""
+
+    class Meta:
+        model = CustomerValueSettings
+        fields = ["top_n", "churn_factor"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -103,3 +104,41 @@ class StockMonthly(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.product_id}@{self.location_id}"
+
+
+class CustomerValueSettings(models.Model):
+    """The customer-value report's two numbers for this workspace (one row, pk 1): how
+    many customers the TOP-N line holds and the churn factor k (a customer is past the
+    churn line when the days since their last order exceed k × their usual interval).
+    Administrators change them on the report page."""
+
+    top_n = models.PositiveSmallIntegerField(
+        _("TOP-N customers"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("How many customers the TOP-N line holds."),
+    )
+    churn_factor = models.DecimalField(
+        _("churn factor"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("2.0"),
+        validators=[MinValueValidator(Decimal("1.0")), MaxValueValidator(Decimal("99.9"))],
+        help_text=_(
+            "Churn warning when the gap since the last order exceeds this many usual intervals."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("customer value settings")
+        verbose_name_plural = _("customer value settings")
+        default_permissions = ("change",)
+        permissions = [("view_customervalue", _("Can see the customer value report"))]
+
+    def __str__(self) -> str:
+        return f"TOP {self.top_n}, k = {self.churn_factor}"
+
+    @classmethod
+    def current(cls) -> CustomerValueSettings:
+        settings, _created = cls.objects.get_or_create(pk=1)
+        return settings

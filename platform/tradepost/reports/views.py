@@ -14,13 +14,20 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from tradepost.reports import exports, rollup
-from tradepost.reports.forms import StockMonthlyForm, default_month, parse_month
-from tradepost.reports.models import FIGURES
+from tradepost.reports import customer_value, exports, rollup
+from tradepost.reports.forms import (
+    CustomerValueSettingsForm,
+    StockMonthlyForm,
+    default_month,
+    parse_month,
+)
+from tradepost.reports.models import FIGURES, CustomerValueSettings
 from tradepost.reports.selectors import figure_cells, stock_monthly_report
 from tradepost.workspace.lists import page_of, query_without_page
 
@@ -106,7 +113,91 @@ def stock_monthly_rebuild(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('reports:stock_monthly')}?month={month:%Y-%m}")
 
 
+CUSTOMER_VALUE = "reports.view_customervalue"
+CUSTOMER_VALUE_SETTINGS = "reports.change_customervaluesettings"
+CUSTOMER_VALUE_VIEWS = [
+    ("top", pgettext_lazy("customer value", "TOP-N")),
+    ("churn", pgettext_lazy("customer value", "Churn warnings")),
+    ("all", pgettext_lazy("customer value", "All customers")),
+]
+CUSTOMER_VALUE_SORTS = [
+    ("value", pgettext_lazy("customer value", "Lifetime value")),
+    ("last_order", pgettext_lazy("customer value", "Last order")),
+    ("referral", pgettext_lazy("customer value", "Referral value")),
+]
+
+
+def _customer_value_page(request: HttpRequest, form=None, status: int = 200) -> HttpResponse:
+    """`/reports/customer-value/?view=top|churn|all&sort=value|last_order|referral`: the
+    customers the user sees with their value figures (`reports.customer_value`), paged;
+    `?format=csv` gives every row of the view as a file."""
+    view = request.GET.get("view", "top")
+    sort = request.GET.get("sort", "value")
+    fmt = request.GET.get("format", "")
+    settings = CustomerValueSettings.current()
+    if (
+        view not in customer_value.VIEWS
+        or sort not in customer_value.SORTS
+        or fmt not in ("", "csv")
+    ):
+        return render(
+            request,
+            "reports/customer_value.html",
+            {
+                "error": _("Choose one of the report's lines, sorts and files."),
+                "views": CUSTOMER_VALUE_VIEWS,
+            },
+            status=400,
+        )
+    rows = customer_value.customer_value_list(
+        request.user, today=timezone.localdate(), view=view, sort=sort, settings=settings
+    )
+    if fmt == "csv":
+        response = HttpResponse(
+            exports.customer_value_csv(rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True,
+            filename=f"customer-value-{view}-{timezone.localdate():%Y-%m-%d}.csv",
+        )
+        return response
+    context = {
+        "view": view,
+        "sort": sort,
+        "views": CUSTOMER_VALUE_VIEWS,
+        "sorts": CUSTOMER_VALUE_SORTS,
+        "page": page_of(request, rows, ROWS_PER_PAGE),
+        "query": query_without_page(request),
+        "settings": settings,
+        "settings_form": form or CustomerValueSettingsForm(instance=settings),
+        "may_configure": request.user.has_perm(CUSTOMER_VALUE_SETTINGS),
+    }
+    return render(request, "reports/customer_value.html", context, status=status)
+
+
+@login_required
+@permission_required(CUSTOMER_VALUE, raise_exception=True)
+@require_GET
+def customer_value_report(request: HttpRequest) -> HttpResponse:
+    return _customer_value_page(request)
+
+
+@login_required
+@permission_required(CUSTOMER_VALUE_SETTINGS, raise_exception=True)
+@require_POST
+def customer_value_settings(request: HttpRequest) -> HttpResponse:
+    """Administrators set N (TOP-N) and k (churn factor) of this workspace."""
+    form = CustomerValueSettingsForm(request.POST, instance=CustomerValueSettings.current())
+    if not form.is_valid():
+        return _customer_value_page(request, form=form, status=400)
+    form.save()
+    messages.success(request, _("Customer value settings saved."))
+    return redirect("reports:customer_value")
+
+
 urlpatterns = [
+    path("customer-value/", customer_value_report, name="customer_value"),
+    path("customer-value/settings/", customer_value_settings, name="customer_value_settings"),
     path("stock-monthly/", stock_monthly, name="stock_monthly"),
     path("stock-monthly/rebuild/", stock_monthly_rebuild, name="stock_monthly_rebuild"),
 ]

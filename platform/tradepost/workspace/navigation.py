@@ -38,6 +38,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("Finance"), "settlement:invoices", "settlement.view_invoice"),
     NavEntry(_("Targets"), "plans:targets", "plans.view_salestarget"),
     NavEntry(_("Reports"), "reports:stock_monthly", "reports.view_stockmonthly"),
+    NavEntry(_("Customer value"), "reports:customer_value", "reports.view_customervalue"),
     NavEntry(_("Products"), "masterdata:product_list", "masterdata.view_product"),
     NavEntry(_("Users"), "accounts:users", "accounts.view_user", SETTINGS),
     NavEntry(_("API keys"), "api-web:keys", "api.view_apikey", SETTINGS),
