@@ -31,7 +31,8 @@ def test_the_owner_sees_every_module_and_the_current_one_marked(alpha):
         "Inventory": "/inventory/stock/",
         "Finance": "/finance/invoices/",
         "Targets": "/plans/targets/",
-        "Reports": "/reports/stock-monthly/",
+        "Monthly stock report": "/reports/stock-monthly/",
+        "Customer value": "/reports/customer-value/",
         "Users": "/accounts/users/",
         "API keys": "/settings/api-keys/",
         "Webhooks": "/settings/webhooks/",
@@ -40,6 +41,18 @@ def test_the_owner_sees_every_module_and_the_current_one_marked(alpha):
     }
     current = [a.text for a in page.find_all("a") if a.attrs.get("aria-current") == "page"]
     assert current == ["Home"]
+    # The reports and the administration pages open from one menu item each.
+    groups = [summary.text.strip() for summary in page.find_all("summary")]
+    assert "Reports" in groups and "Settings" in groups
+
+
+def test_a_group_with_one_page_for_the_user_is_a_plain_link(alpha, make_user):
+    page = _home(alpha, make_user(alpha, Role.SALESPERSON))
+
+    nav = page.links_in("nav", "mainnav")
+    assert nav.get("Customer value") == "/reports/customer-value/"
+    assert "Monthly stock report" not in nav  # not the salesperson's
+    assert "Reports" not in [summary.text.strip() for summary in page.find_all("summary")]
 
 
 @pytest.mark.parametrize("role", [role for role in Role if role != Role.DEALER])

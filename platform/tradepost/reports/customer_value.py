@@ -84,15 +84,13 @@ class DaysBetween(Func):
     output_field = IntegerField()
 
 
-def _sales(customer_ref: str, base: str) -> QuerySet[Order]:
-    """The sale orders of the customer(s) `customer_ref` names, each with its amount in
-    the base currency (`base_amount`, none when no rate is entered yet)."""
+def _sale_orders(base: str) -> QuerySet[Order]:
+    """The orders that count as sales, each with its amount in the base currency
+    (`base_amount`, none when no rate is entered yet)."""
     rate = ExchangeRate.objects.filter(
         currency=OuterRef("currency"), rate_date__lte=OuterRef("order_date")
     ).order_by("-rate_date")
-    return Order.objects.filter(
-        status__in=SALE_STATUSES, **{customer_ref: OuterRef("pk")}
-    ).annotate(
+    return Order.objects.filter(status__in=SALE_STATUSES).annotate(
         base_amount=Case(
             When(currency=base, then=F("net_total")),
             default=Round(
@@ -104,6 +102,11 @@ def _sales(customer_ref: str, base: str) -> QuerySet[Order]:
             output_field=MONEY,
         )
     )
+
+
+def _sales(customer_ref: str, base: str) -> QuerySet[Order]:
+    """The sale orders of the customer(s) `customer_ref` names (see `_sale_orders`)."""
+    return _sale_orders(base).filter(**{customer_ref: OuterRef("pk")})
 
 
 def _one(orders: QuerySet[Order], group: str, **aggregate) -> Subquery:
@@ -207,7 +210,8 @@ def customer_value_list(
 
 def customer_value_of(actor: Actor, customer: Customer, *, today: datetime.date) -> dict:
     """One customer's figures for the 360° page, with their rank among the customers
-    `actor` sees (two queries: the figures, then how many are worth more)."""
+    `actor` sees (the figures, then one GROUP BY over the sale orders: how many
+    customers are worth more)."""
     settings = CustomerValueSettings.current()
     rows: QuerySet[Any] = customer_values(actor, today=today, settings=settings).order_by()
     row = (
@@ -225,7 +229,18 @@ def customer_value_of(actor: Actor, customer: Customer, *, today: datetime.date)
     )
     if row is None:
         return {}
-    rank = rows.filter(lifetime_value__gt=row["lifetime_value"]).count() + 1
+    # How many customers in sight are worth more: one GROUP BY over their sale orders
+    # (not the per-customer figures of every customer the page does not show).
+    above = (
+        _sale_orders(money.base_currency())
+        .filter(customer__in=customers_visible_to(actor).values("pk"))
+        .order_by()
+        .values("customer")
+        .annotate(total=Sum("base_amount"))
+        .filter(total__gt=row["lifetime_value"])
+        .count()
+    )
+    rank = above + 1
     row["rank"] = rank
     row["top"] = rank <= settings.top_n and row["lifetime_value"] > 0
     row["top_n"] = settings.top_n

@@ -2,8 +2,8 @@
 menu never links to a page that does not exist yet.
 
 Entries with a `group` are gathered under one menu item of that name (a drop-down in
-the header, a section of the phone menu), so the administration pages do not push the
-modules onto a second row of the top bar."""
+the header, a section of the phone menu), so the reports and the administration pages
+do not push the modules onto a second row of the top bar."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class NavGroup:
     entries: tuple[NavEntry, ...]
 
 
+REPORTS = _("Reports")
 SETTINGS = _("Settings")
 
 
@@ -37,8 +38,10 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("Inventory"), "inventory:stock", "inventory.view_stockbalance"),
     NavEntry(_("Finance"), "settlement:invoices", "settlement.view_invoice"),
     NavEntry(_("Targets"), "plans:targets", "plans.view_salestarget"),
-    NavEntry(_("Reports"), "reports:stock_monthly", "reports.view_stockmonthly"),
-    NavEntry(_("Customer value"), "reports:customer_value", "reports.view_customervalue"),
+    NavEntry(
+        _("Monthly stock report"), "reports:stock_monthly", "reports.view_stockmonthly", REPORTS
+    ),
+    NavEntry(_("Customer value"), "reports:customer_value", "reports.view_customervalue", REPORTS),
     NavEntry(_("Products"), "masterdata:product_list", "masterdata.view_product"),
     NavEntry(_("Users"), "accounts:users", "accounts.view_user", SETTINGS),
     NavEntry(_("API keys"), "api-web:keys", "api.view_apikey", SETTINGS),
