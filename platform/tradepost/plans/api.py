@@ -11,17 +11,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import permissions, serializers, status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from api.fields import MoneyField, QuantityField
 from api.serializers import ReadSerializer, StrictSerializer, StringField
-from api.views import CanView, ServiceViewSet
-from tradepost.plans import selectors, services
+from api.views import CanView, ServiceViewSet, TradepostViewSet
+from tradepost.plans import production, selectors, services
 from tradepost.plans.filters import TargetFilter
 from tradepost.plans.models import SalesTarget, TargetAdjustment
 from tradepost.plans.periods import PeriodKind
@@ -251,4 +259,84 @@ class TargetViewSet(ServiceViewSet):
         return self._read(target)
 
 
-ROUTES = [("targets", TargetViewSet, "target")]
+class ProductionPlanRowSerializer(serializers.Serializer):
+    product = serializers.SerializerMethodField()
+    demand_plans = QuantityField(read_only=True, min_value=None)
+    targets = QuantityField(read_only=True, min_value=None)
+    open_orders = QuantityField(read_only=True, min_value=None)
+    demand = QuantityField(read_only=True, min_value=None)
+    on_hand = QuantityField(read_only=True, min_value=None)
+    reserved = QuantityField(read_only=True, min_value=None)
+    receipts_due = QuantityField(read_only=True, min_value=None)
+    supply = QuantityField(read_only=True, min_value=None)
+    plan = QuantityField(read_only=True, min_value=None)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_product(self, row: production.PlanRow) -> dict[str, Any]:
+        return {"id": row.product_id, "sku": row.sku, "name": row.name, "unit": row.unit}
+
+    def to_representation(self, instance):
+        body = {"product": self.get_product(instance)}
+        for name in production.FIGURES:
+            body[name] = self.fields[name].to_representation(instance.figures[name])
+        return body
+
+
+@extend_schema(
+    summary="Production / purchasing plan (以销定产)",
+    parameters=[
+        OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; default next month."),
+        OpenApiParameter("category", OpenApiTypes.INT, description="A product category's id."),
+        OpenApiParameter("q", OpenApiTypes.STR, description="Part of the SKU or name."),
+    ],
+    responses=ProductionPlanRowSerializer(many=True),
+)
+class ProductionPlanViewSet(mixins.ListModelMixin, TradepostViewSet):
+    """Per product: accepted demand plans + category targets + open orders (demand),
+    stock on hand + draft receipts (supply; reserved shown, not subtracted), and the
+    plan, max(demand − supply, 0).
+    Executives, administrators, warehouse, sales and finance managers."""
+
+    http_method_names = ["get", "head", "options"]
+    filter_backends: list[Any] = []
+    serializer_class = ProductionPlanRowSerializer
+
+    def get_permissions(self):
+        return [permissions.IsAuthenticated(), CanView(production.STOCK_VIEW)]
+
+    def list(self, request, *args, **kwargs):
+        if not production.may_see_plan(request.user):
+            raise PermissionDenied()
+        params = request.query_params
+        errors: dict[str, list[str]] = {}
+        month = production.next_month(timezone.localdate())
+        if params.get("month"):
+            try:
+                month = production.parse_month(params["month"])
+            except DjangoValidationError as exc:
+                errors["month"] = list(exc.messages)
+        category = params.get("category", "")
+        if category and not (category.isascii() and category.isdigit() and len(category) < 19):
+            errors["category"] = [_("Enter a category's id (a whole number).")]
+        if errors:
+            raise ValidationError(errors)
+        plan = production.production_plan(
+            month=month,
+            actor=request.user,
+            category_id=int(category) if category else None,
+            search=params.get("q", "")[:100],
+        )
+        page = self.paginate_queryset(plan.rows) or []
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response.data["month"] = f"{month:%Y-%m}"
+        field = QuantityField(read_only=True, min_value=None)
+        response.data["totals"] = {
+            name: field.to_representation(value) for name, value in plan.totals.items()
+        }
+        return response
+
+
+ROUTES = [
+    ("targets", TargetViewSet, "target"),
+    ("production-plan", ProductionPlanViewSet, "production-plan"),
+]

@@ -6,22 +6,25 @@ page and render."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tradepost.plans import selectors, services
+from tradepost.masterdata.models import ProductCategory
+from tradepost.plans import production, selectors, services
 from tradepost.plans.filters import TargetListFilter
 from tradepost.plans.forms import AdjustForm, TargetForm
 from tradepost.workspace.forms import service_call
-from tradepost.workspace.lists import list_page
+from tradepost.workspace.lists import list_page, page_of, query_without_page
 
 ROWS_PER_PAGE = 25
 
@@ -39,6 +42,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     figures = selectors.completion(rows, today=timezone.localdate())
     context["rows"] = [(target, figures[target.pk]) for target in rows]
     context["can_add"] = request.user.has_perm("plans.add_salestarget")
+    context["can_see_production"] = production.may_see_plan(request.user)
     return render(request, "plans/targets.html", context)
 
 
@@ -125,10 +129,93 @@ def target_remove(request: HttpRequest, target_id: int) -> HttpResponse:
     return redirect("plans:targets")
 
 
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_SEARCH = 100
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def production_plan(request: HttpRequest) -> HttpResponse:
+    """The production / purchasing plan of a month (default next month); `?format=csv`
+    or `xlsx` gives every row of the filter as a file."""
+    if not production.may_see_plan(request.user):
+        return HttpResponse(status=403)
+    errors: list[str] = []
+    month_text = request.GET.get("month", "")
+    month = production.next_month(timezone.localdate())
+    if month_text:
+        try:
+            month = production.parse_month(month_text)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    categories = list(ProductCategory.objects.order_by("path"))
+    category_id = None
+    category_text = request.GET.get("category", "")
+    if category_text:
+        if category_text.isascii() and category_text.isdigit() and len(category_text) < 19:
+            category_id = int(category_text)
+        else:
+            errors.append(_("Choose a category from the list."))
+    search = request.GET.get("q", "")[:MAX_SEARCH]
+    fmt = request.GET.get("format", "")
+    if fmt and fmt not in ("csv", "xlsx"):
+        errors.append(_("Choose CSV or Excel."))
+    context: dict[str, Any] = {
+        "month_text": month_text or f"{month:%Y-%m}",
+        "categories": categories,
+        "category_id": category_id,
+        "search": search,
+        "errors": errors,
+        "labels": production.figure_labels(),
+        "figures": production.FIGURES,
+    }
+    if errors:
+        return render(request, "plans/production.html", context, status=400)
+    plan = production.production_plan(
+        month=month, actor=request.user, category_id=category_id, search=search
+    )
+    if fmt == "csv":
+        response: HttpResponse = StreamingHttpResponse(  # type: ignore[assignment]
+            production.export_csv(plan), content_type=CSV_TYPE
+        )
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=production.export_name(plan, fmt)
+        )
+        return response
+    if fmt == "xlsx":
+        return FileResponse(  # type: ignore[return-value]
+            production.export_xlsx(plan),
+            as_attachment=True,
+            filename=production.export_name(plan, fmt),
+            content_type=XLSX_TYPE,
+        )
+    query = query_without_page(request)
+    context.update(
+        {
+            "month": month,
+            "page": page_of(request, plan.rows, ROWS_PER_PAGE),
+            "totals": [plan.totals[name] for name in production.FIGURES],
+            "query": query,
+            "file_query": urlencode(
+                [("month", f"{month:%Y-%m}")]
+                + [
+                    (k, v)
+                    for k, v in request.GET.items()
+                    if k not in ("month", "page", "format") and v
+                ]
+            ),
+            "filtered": bool(category_id or search.strip()),
+        }
+    )
+    return render(request, "plans/production.html", context)
+
+
 app_name = "plans"
 
 urlpatterns = [
     path("targets/", targets, name="targets"),
+    path("production/", production_plan, name="production"),
     path("targets/new/", target_create, name="target_create"),
     path("targets/<int:target_id>/", target_detail, name="target"),
     path("targets/<int:target_id>/adjust/", target_adjust, name="target_adjust"),
