@@ -27,6 +27,7 @@ def _counts() -> tuple[int, ...]:
 
 def test_seed_demo_fills_the_workspace_once(alpha, make_user):
     manager = make_user(alpha, "sales_manager")
+    salesperson = make_user(alpha, "salesperson")
     with schema_context(alpha.schema):
         seed_demo()
         first = _counts()
@@ -37,6 +38,7 @@ def test_seed_demo_fills_the_workspace_once(alpha, make_user):
         profile = StaffProfile.objects.select_related("branch").get(user=manager)
         company = CompanyProfile.objects.get()
         accounts = company.bank_accounts.count()
+        chain = dict(StaffProfile.objects.values_list("user_id", "manager_id"))
 
     assert first == second
     assert first[0] >= 40
@@ -44,3 +46,7 @@ def test_seed_demo_fills_the_workspace_once(alpha, make_user):
     assert kettle.tax_rate is not None and kettle.currency == "CNY"
     assert (profile.branch.code, profile.region_id) == ("SH", east.pk)
     assert (company.name, accounts) == ("Alpha Trading", 1)
+    # The reporting chain: the salesperson to the sales manager, who reports to the owner.
+    owner = alpha.owner()
+    assert chain[salesperson.pk] == manager.pk
+    assert chain[manager.pk] == owner.pk and chain[owner.pk] is None

@@ -184,6 +184,7 @@ def seed_demo(actor: Actor | None = None) -> None:
             list_price=Decimal(price),
         )
     _place_staff(actor, branches, regions)
+    _report_lines(actor)
 
 
 def _place_staff(actor: Actor, branches: dict[str, TreeNode], regions: dict[str, TreeNode]) -> None:
@@ -200,3 +201,28 @@ def _place_staff(actor: Actor, branches: dict[str, TreeNode], regions: dict[str,
             branch=branches["SH" if in_sales else "HQ"],
             region=regions["E"] if in_sales else None,
         )
+
+
+MANAGED_BY_THE_HEAD = {"sales_manager", "finance_manager", "warehouse_manager", "executive"}
+
+
+def _report_lines(actor: Actor) -> None:
+    """The demo's reporting chain, while nobody has a manager yet: salespeople report to
+    the first sales manager; managers and executives to `actor` (the owner), so the org
+    chart, the managers' scope and escalation have a chain to follow."""
+    if StaffProfile.objects.filter(manager__isnull=False).exists():
+        return
+    head = actor if getattr(actor, "pk", None) else None
+    profiles = list(
+        StaffProfile.objects.select_related("user").prefetch_related("user__groups").order_by("pk")
+    )
+    sales_managers = [p.user for p in profiles if "sales_manager" in p.user.roles]
+    for profile in profiles:
+        roles = set(profile.user.roles)
+        if "salesperson" in roles and sales_managers:
+            manager = sales_managers[0]
+        elif head is not None and profile.user_id != head.pk and roles & MANAGED_BY_THE_HEAD:
+            manager = head
+        else:
+            continue
+        services.staff_profile_update(actor=actor, user=profile.user, manager=manager)
