@@ -212,13 +212,14 @@ def _report_lines(actor: Actor) -> None:
     chart, the managers' scope and escalation have a chain to follow."""
     if StaffProfile.objects.filter(manager__isnull=False).exists():
         return
-    head = actor if getattr(actor, "pk", None) else None
+    head: Any = actor if getattr(actor, "pk", None) else None  # a user, not an API key
     profiles = list(
         StaffProfile.objects.select_related("user").prefetch_related("user__groups").order_by("pk")
     )
     sales_managers = [p.user for p in profiles if "sales_manager" in p.user.roles]
     for profile in profiles:
         roles = set(profile.user.roles)
+        manager: Any
         if "salesperson" in roles and sales_managers:
             manager = sales_managers[0]
         elif head is not None and profile.user_id != head.pk and roles & MANAGED_BY_THE_HEAD:
