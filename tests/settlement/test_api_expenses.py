@@ -14,9 +14,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from tests.settlement.conftest import confirmed_order, kettles
+from tests.settlement.scenarios import expense_claim as _claim
 from tests.support.api import list_count
 from tests.support.factories import count_rows
 from tests.support.queries import assert_list_queries
@@ -45,22 +45,6 @@ def _body(org, customer="rep_own", **fields) -> dict:
 
 def _multipart(data: dict) -> bytes:
     return encode_multipart(BOUNDARY, {k: "" if v is None else v for k, v in data.items()})
-
-
-def _claim(org, who="salesperson", customer="rep_own", submit=True, **fields) -> ExpenseClaim:
-    values = {
-        "description": "Taxi 出租车",
-        "amount": D("88.00"),
-        "incurred_on": TODAY,
-        "category": "travel",
-        "customer": org.customers[customer] if customer else None,
-        **fields,
-    }
-    with schema_context(org.schema):
-        claim = expenses.expense_create(actor=org.users[who], **values)
-        if submit:
-            claim = expenses.expense_submit(actor=org.users[who], claim=claim)
-        return claim
 
 
 # --- The walk-through ----------------------------------------------------------------------

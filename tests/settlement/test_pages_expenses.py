@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.settlement.conftest import confirmed_order, kettles
+from tests.settlement.scenarios import expense_claim as _claim
 from tests.support.factories import count_rows
 from tests.support.queries import assert_list_queries
 from tradepost.settlement import expenses
@@ -39,22 +40,6 @@ def _form(org, customer="rep_own", **fields) -> dict:
     }
     values.update(fields)
     return values
-
-
-def _claim(org, who="salesperson", customer="rep_own", submit=True, **fields) -> ExpenseClaim:
-    values = {
-        "description": "Taxi 出租车",
-        "amount": D("88.00"),
-        "incurred_on": TODAY,
-        "category": "travel",
-        "customer": org.customers[customer] if customer else None,
-        **fields,
-    }
-    with schema_context(org.schema):
-        claim = expenses.expense_create(actor=org.users[who], **values)
-        if submit:
-            claim = expenses.expense_submit(actor=org.users[who], claim=claim)
-        return claim
 
 
 def _id(response) -> int:

@@ -9,54 +9,22 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.settlement.conftest import confirmed_order
+from tests.settlement.scenarios import (
+    LAST_MONTH,
+    LAST_START,
+    TODAY,
+)
+from tests.settlement.scenarios import bought_last_month as _bought
+from tests.settlement.scenarios import rebate_of as _rebate_of
+from tests.settlement.scenarios import rebate_rule as _rule
+from tests.settlement.scenarios import rebates_computed as _computed
 from tests.support.factories import count_rows
 from tests.support.queries import assert_list_queries
-from tradepost.settlement import rebates
 from tradepost.settlement.models import Invoice, Rebate, RebateRule, RebateTier
 
 D = Decimal
-TODAY = timezone.localdate()
-LAST_END = rebates.last_period_end(TODAY)
-LAST_START = LAST_END.replace(day=1)
-LAST_MONTH = f"{LAST_START:%Y-%m}"
-IN_LAST_MONTH = LAST_END.replace(day=min(15, LAST_END.day))
-
-
-def _finance(org):
-    return org.users["finance_manager"]
-
-
-def _rule(org, **fields) -> RebateRule:
-    values = {
-        "name": "Kettle volume 电水壶返利",
-        "basis": "quantity",
-        "reward": "percent",
-        "tiers": [{"threshold": D("5"), "rate": D("2")}, {"threshold": D("10"), "rate": D("3")}],
-        "valid_from": LAST_START - datetime.timedelta(days=400),
-        "product": org.products["kettle"],
-        **fields,
-    }
-    with schema_context(org.schema):
-        return rebates.rebate_rule_create(actor=_finance(org), **values)
-
-
-def _bought(org, customer="rep_own", quantity="2", *, product="kettle"):
-    lines = [{"product": org.products[product], "quantity": D(quantity)}]
-    return confirmed_order(org, customer, lines=lines, order_date=IN_LAST_MONTH)
-
-
-def _computed(org) -> None:
-    with schema_context(org.schema):
-        rebates.rebates_compute(actor=_finance(org), period_end=LAST_END)
-
-
-def _rebate_of(org, customer="rep_own") -> Rebate:
-    with schema_context(org.schema):
-        return Rebate.objects.select_related("rule").get(customer=org.customers[customer])
 
 
 def _rule_form(org, tiers=(("5", "2"), ("10", "3")), **fields) -> dict[str, str]:
