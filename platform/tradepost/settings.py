@@ -159,8 +159,9 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "tradepost.postgresql_backend"
 # A connection that has served more workspace schemas than this is closed at the next
 # request or task boundary: PostgreSQL keeps catalogue entries per schema touched for
-# the life of a connection (0: never).
-DATABASES["default"]["CONN_MAX_SCHEMAS"] = env_int("DB_CONN_MAX_SCHEMAS", 100)
+# the life of a connection (0: never). A key of ours, read by tradepost.postgresql_backend
+# (dj-database-url's type does not know it).
+DATABASES["default"]["CONN_MAX_SCHEMAS"] = env_int("DB_CONN_MAX_SCHEMAS", 100)  # type: ignore[typeddict-unknown-key]
 # Opt-in: Django's psycopg pool, one per process (see infra/README.md, Connections).
 # Connections go back to it at the end of each request instead of staying with one
 # thread; DB_CONN_MAX_AGE does not apply (Django requires 0 with a pool).
