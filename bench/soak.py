@@ -352,6 +352,7 @@ def run(args, database_url: str, redis_url: str) -> dict:
         import redis
 
         redis.Redis.from_url(redis_url).delete(queue)
+    catalogue = catalogue_memory(database_url, [w.slug for w in workspaces])
     return {
         "environment": {
             "workspaces": len(workspaces),
@@ -367,7 +368,53 @@ def run(args, database_url: str, redis_url: str) -> dict:
             "load_average_end": orders_bench.load_average(),
         },
         "variants": variants,
+        "catalogue_memory_mb": catalogue,
     }
+
+
+# Tables the workload reads in every workspace (customer and order lists, order entry,
+# authentication): what a connection caches per schema it serves.
+CATALOGUE_TABLES = (
+    "customers_customer",
+    "sales_order",
+    "sales_orderline",
+    "masterdata_product",
+    "masterdata_taxrate",
+    "accounts_user",
+    "api_apikey",
+    "django_session",
+)
+
+
+def catalogue_memory(database_url: str, slugs: list[str]) -> list[tuple[int, float]]:
+    """One connection reads the workload's tables in one workspace after another:
+    its memory (pg_backend_memory_contexts, PostgreSQL 14+) after 1, 5, 10, 20, ...
+    workspaces, in MB. What DB_CONN_MAX_SCHEMAS bounds."""
+    import psycopg
+
+    from tenants.provisioning import workspace_schema_name
+
+    points = []
+    with psycopg.connect(database_url, autocommit=True) as conn:
+
+        def megabytes() -> float:
+            row = conn.execute(
+                "SELECT sum(total_bytes)::bigint FROM pg_backend_memory_contexts"
+            ).fetchone()
+            return round(row[0] / 1e6, 1) if row and row[0] else 0.0
+
+        try:
+            points.append((0, megabytes()))
+        except psycopg.Error:
+            return []  # PostgreSQL before 14
+        marks = {1, 5, 10, 20, 50, 100, 200, 500, 1000, len(slugs)}
+        for count, slug in enumerate(slugs, 1):
+            conn.execute(f'SET search_path = "{workspace_schema_name(slug)}", public')
+            for table in CATALOGUE_TABLES:
+                conn.execute(f"SELECT * FROM {table} LIMIT 1").fetchall()  # noqa: S608
+            if count in marks:
+                points.append((count, megabytes()))
+    return points
 
 
 VARIANT_LABELS = {
@@ -388,6 +435,14 @@ def print_report(report: dict) -> None:
         f"  {env['cpus']} CPU(s), load average {env['load_average_start']} → "
         f"{env['load_average_end']}; set-up {env['setup_s']} s (untimed)"
     )
+    catalogue = report["catalogue_memory_mb"]
+    if catalogue:
+        (_, start), (count, end) = catalogue[0], catalogue[-1]
+        print(
+            "  one connection's memory after reading the workload's tables in N workspaces: "
+            + ", ".join(f"{n}: {mb} MB" for n, mb in catalogue)
+            + f" (about {(end - start) / max(count, 1):.2f} MB per workspace)"
+        )
     for variant, result in report["variants"].items():
         print(f"\n{variant}: {VARIANT_LABELS[variant]} ({result['server_database']})")
         print(
