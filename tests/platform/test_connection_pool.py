@@ -300,3 +300,57 @@ def test_without_a_limit_a_connection_serves_any_number_of_schemas(platform_work
     _in_threads(lambda: pids.extend(_serve(SCHEMAS)))
 
     assert len(set(pids)) == 1
+
+
+# --- The settings ------------------------------------------------------------------------
+
+_SETTINGS_PROBE = (
+    "import json; from tradepost import settings as s; d = s.DATABASES['default']; "
+    "print(json.dumps([d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_MAX_SCHEMAS'], "
+    "d.get('OPTIONS', {}).get('pool')]))"
+)
+
+
+def _database_settings(**env: str) -> list:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_POOL", "DB_CONN_"))
+    }
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", _SETTINGS_PROBE],
+        env={
+            **base,
+            "PYTHONPATH": f"{root / 'platform'}:{root}",
+            "DATABASE_URL": "postgresql://probe@127.0.0.1:1/unused",
+            "TRADEPOST_DEV": "1",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_pool_is_off_unless_database_pool_is_set():
+    assert _database_settings() == ["tradepost.postgresql_backend", 60, 100, None]
+
+
+def test_database_pool_turns_on_a_bounded_pool_without_persistent_connections():
+    engine, max_age, max_schemas, pool = _database_settings(
+        DATABASE_POOL="1", DATABASE_POOL_MAX="7", DB_CONN_MAX_AGE="60", DB_CONN_MAX_SCHEMAS="50"
+    )
+
+    assert engine == "tradepost.postgresql_backend"
+    assert max_age == 0  # Django refuses persistent connections with a pool
+    assert max_schemas == 50
+    assert pool == {"min_size": 1, "max_size": 7, "max_lifetime": 1800, "timeout": 10}
