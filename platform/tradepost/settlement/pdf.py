@@ -1,8 +1,8 @@
 """Invoices, credit notes and customer statements as A4 PDFs: `invoice_pdf(invoice)`
 and `statement_pdf(statement)`, laid out with the building blocks of the quotes and
 delivery notes (`sales.pdf`: letterhead, parties, lines table, notes, footer) and the
-same fonts (ASCII in Helvetica, anything else, Chinese included, in the CID font
-STSong-Light that PDF readers provide).
+same fonts (ASCII in Helvetica, anything else, Chinese included, in WenQuanYi Micro
+Hei, embedded as a subset: `tradepost.pdffonts`).
 
 An invoice carries the company (with its bank accounts, `masterdata.BankAccount`, so
 the customer knows where to pay), the customer, number, dates (issued, due), order,
