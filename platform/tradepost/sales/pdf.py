@@ -34,6 +34,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from tradepost.amounts import money_text
 from tradepost.pdffonts import cjk_font
 from tradepost.pricing.lines import decimal_text
 from tradepost.sales.models import Order, Quote
@@ -131,17 +132,23 @@ def _line_rows(lines) -> list[list[str]]:
     return rows
 
 
+def money(value: Decimal, currency: str) -> str:
+    """An amount with its currency as the workspace prints them (`300,000.00 CNY`, or
+    `¥300,000.00` with currency symbols on)."""
+    from tradepost.masterdata.selectors import currency_symbols_shown
+
+    return money_text(value, currency, symbol=currency_symbols_shown())
+
+
 def _totals(document) -> list[tuple[str, str]]:
     currency = document.currency
     totals = [
-        (_("Total excl. tax"), f"{_amount(document.net_total)} {currency}"),
-        (_("Tax"), f"{_amount(document.tax_total)} {currency}"),
-        (_("Total incl. tax"), f"{_amount(document.gross_total)} {currency}"),
+        (_("Total excl. tax"), money(document.net_total, currency)),
+        (_("Tax"), money(document.tax_total, currency)),
+        (_("Total incl. tax"), money(document.gross_total, currency)),
     ]
     if document.discount_total:
-        totals.insert(
-            0, (_("Discounts included"), f"{_amount(document.discount_total)} {currency}")
-        )
+        totals.insert(0, (_("Discounts included"), money(document.discount_total, currency)))
     return totals
 
 
