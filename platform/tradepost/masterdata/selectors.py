@@ -159,12 +159,15 @@ def currency_symbols_shown() -> bool:
     """Whether the workspace prints amounts with currency symbols (¥300,000.00) rather
     than codes (300,000.00 CNY). Looked up once per request however many amounts a page
     shows, from the shared cache while it is warm, so a page runs no query for it."""
-    return remembered(
-        ("currency_symbols", connection.schema_name),
-        lambda: display_settings.get(
-            "currency-symbols",
-            lambda: CompanyProfile.objects.filter(show_currency_symbols=True).exists(),
-        ),
+    schema = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' wrapper
+    return bool(
+        remembered(
+            ("currency_symbols", schema),
+            lambda: display_settings.get(
+                "currency-symbols",
+                lambda: CompanyProfile.objects.filter(show_currency_symbols=True).exists(),
+            ),
+        )
     )
 
 
