@@ -150,8 +150,8 @@ def run(args: argparse.Namespace) -> dict:
             {"workspaces": size, "due": found, "index": summarise(index), "scan": summarise(scan)}
         )
         log(
-            f"{size} workspaces: index p95 {rows[-1]['index']['p95']} ms, "
-            f"scan p50 {rows[-1]['scan']['p50']} ms"
+            f"{size} workspaces: index p95 {rows[-1]['index']['p95_ms']} ms, "
+            f"scan p50 {rows[-1]['scan']['median_ms']} ms"
         )
     if args.index_only and args.index_only > have:
         add_workspaces(have + 1, args.index_only - have, schemas=False)
@@ -171,9 +171,13 @@ def print_table(report: dict) -> None:
     for row in report["rows"]:
         scan = row.get("scan")
         print(
-            f"{row['workspaces']:>10}  {row['due']:>5}  {row['index']['p50']:>8} ms  "
-            f"{row['index']['p95']:>8} ms  "
-            + (f"{scan['p50']:>8} ms  {scan['p95']:>8} ms" if scan else f"{'—':>10}  {'—':>10}")
+            f"{row['workspaces']:>10}  {row['due']:>5}  {row['index']['median_ms']:>8} ms  "
+            f"{row['index']['p95_ms']:>8} ms  "
+            + (
+                f"{scan['median_ms']:>8} ms  {scan['p95_ms']:>8} ms"
+                if scan
+                else f"{'—':>10}  {'—':>10}"
+            )
         )
     load = report["load_average"]
     print(f"load average {load['start']} → {load['end']} (measured under load when above 2)")
@@ -187,10 +191,10 @@ def record_summary(report: dict) -> None:
     last = scanned[-1]
     recorder.record(
         f"due workspaces of {last['workspaces']}: index p95",
-        last["index"]["p95"],
+        last["index"]["p95_ms"],
         "ms",
         better="lower",
-        baseline=last["scan"]["p95"],
+        baseline=last["scan"]["p95_ms"],
         note="baseline: visiting every schema (same run)",
     )
 

@@ -17,8 +17,6 @@ from tradepost.alerts.due.models import WorkspaceDue
 from tradepost.alerts.models import Alert, AlertStep, Notification
 from tradepost.audit.models import AuditEntry
 
-pytestmark = pytest.mark.django_db(transaction=False)
-
 
 @pytest.fixture
 def committed_people(platform_workspaces, django_db_blocker):

@@ -27,7 +27,7 @@ D = Decimal
 
 def _alerts(org, kind: str):
     with schema_context(org.schema):
-        return list(Alert.objects.filter(kind=kind).select_related("assignee"))
+        return list(Alert.objects.filter(kind=kind).select_related("assignee", "responsible"))
 
 
 def test_a_submitted_order_alerts_the_salesperson_manager_with_a_deadline(alert_org):
@@ -155,3 +155,39 @@ def test_alert_raised_is_published_to_subscribed_webhooks(alert_org):
         event = WebhookEvent.objects.get(event_type="alert.raised")
     assert event.payload["id"] == alert.pk
     assert event.payload["assignee"] == alert_org.users["sales_manager"].email
+
+
+def test_the_responsible_person_is_e_mailed_after_commit_with_a_link(
+    alert_org, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tradepost.alerts import services
+
+    salesperson = alert_org.users["salesperson"]
+    with schema_context(alert_org.schema):
+        with django_capture_on_commit_callbacks(execute=False) as waiting:
+            services.alert_raise(
+                rule=rule("return_recorded"),
+                subject_type=Alert.Subject.ORDER,
+                subject_id=5,
+                subject_label="SO-5",
+                owner=salesperson,
+                data={"return": "RT-1"},
+            )
+        assert mail.outbox == [] and waiting  # nothing leaves before the commit
+        with django_capture_on_commit_callbacks(execute=True):
+            alert = services.alert_raise(
+                rule=rule("return_recorded"),
+                subject_type=Alert.Subject.ORDER,
+                subject_id=6,
+                subject_label="SO-6",
+                owner=salesperson,
+                data={"return": "RT-2"},
+            )
+
+    (sent,) = mail.outbox
+    assert sent.to == [salesperson.email]
+    assert sent.subject == "Alert in Alpha Trading: Return recorded"
+    assert "Goods were returned against order SO-6 (return RT-2)." in sent.body
+    assert f"/alerts/{alert.pk}/" in sent.body

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tradepost.accounts.roles import Role
 from tradepost.alerts.kinds import CHECK_EVERY_HOURS_MAX, DEADLINE_HOURS_MAX, SPECS, Responsible
@@ -45,7 +46,7 @@ def staff_choosable(keep: Any | None = None) -> Any:
 
 
 class RuleForm(forms.Form):
-    enabled = forms.BooleanField(label=_("On"), required=False)
+    enabled = forms.BooleanField(label=pgettext_lazy("alert rule", "On"), required=False)
     threshold = forms.DecimalField(label=_("Threshold"), max_digits=9, decimal_places=0)
     deadline_hours = forms.IntegerField(
         label=_("Hours to act"),

@@ -45,6 +45,7 @@ from tradepost.masterdata.selectors import reporting_chain
 from tradepost.principals import Actor
 
 MAIL_TASK = "tradepost.alerts.tasks.alert_mail"
+DEDUPE_CONSTRAINT = "alerts_one_open_per_rule_subject"
 NOTE_MAX = 500
 DUE_TABLE = f"public.{WorkspaceDue._meta.db_table}"
 TENANT_TABLE = f"public.{Tenant._meta.db_table}"
@@ -363,7 +364,9 @@ def alert_raise(
                 assignee=person,
                 deadline_at=now + datetime.timedelta(hours=rule.deadline_hours),
             )
-    except IntegrityError:
+    except IntegrityError as exc:
+        if DEDUPE_CONSTRAINT not in str(exc):
+            raise
         return None
     AlertStep.objects.create(alert=alert, action=AlertStep.Action.RAISED, to_user=person)
     _notify(alert, person, Notification.Reason.RAISED)
@@ -391,7 +394,7 @@ def alert_escalate(alert_id: int, *, now: datetime.datetime) -> Alert | None:
     row lock (skipped when another run holds it). Returns it when it moved up."""
     with transaction.atomic():
         alert = (
-            Alert.objects.select_for_update(skip_locked=True)
+            Alert.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("rule", "assignee")
             .filter(pk=alert_id, deadline_at__lte=now)
             .exclude(state=Alert.State.RESOLVED)
