@@ -3,6 +3,7 @@ service checks everything again (bounds per kind, who may act)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -70,7 +71,10 @@ class RuleForm(forms.Form):
             "initial",
             {
                 "enabled": rule.enabled,
-                "threshold": rule.threshold,
+                # Thresholds are whole numbers: shown without the stored cents.
+                "threshold": None
+                if rule.threshold is None
+                else rule.threshold.quantize(Decimal(1)),
                 "deadline_hours": rule.deadline_hours,
                 "responsible": rule.responsible,
                 "responsible_user": rule.responsible_user,
