@@ -452,6 +452,13 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "RebateRewardEnum": "tradepost.settlement.models.RebateRule.Reward",
         "ExpenseClaimStatusEnum": "tradepost.settlement.models.ExpenseClaim.Status",
         "ExpenseClaimCategoryEnum": "tradepost.settlement.models.ExpenseClaim.Category",
+        "AlertKindEnum": "tradepost.alerts.kinds.Kind",
+        "AlertResponsibleEnum": "tradepost.alerts.kinds.Responsible",
+        "AlertStateEnum": "tradepost.alerts.models.Alert.State",
+        "AlertStateFilterEnum": "tradepost.alerts.filters.STATES",
+        "AlertScopeEnum": "tradepost.alerts.filters.SCOPES",
+        "AlertStepActionEnum": "tradepost.alerts.models.AlertStep.Action",
+        "NotificationReasonEnum": "tradepost.alerts.models.Notification.Reason",
     }
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
