@@ -1,7 +1,10 @@
 """What the alerts tests share: the sales organisation (tests/support/org.py) with a
 reporting chain — the Shanghai salesperson reports to the East sales manager; the
 manager has no manager, so the executive is the next level above them — and helpers
-to raise alerts the way the rules do."""
+to raise alerts the way the rules do.
+
+Committed tests of other modules (order races) leave alerts behind in alpha: the tests
+here look at their own subjects and people, never at table-wide counts."""
 
 from __future__ import annotations
 
@@ -51,13 +54,19 @@ def submitted_order(org, customer: str = "rep_own", *, lines=None, actor="salesp
         return orders.order_submit(actor=person, order=order)
 
 
+# Subjects of hand-raised alerts: far from the ids of real orders, so alerts that
+# committed tests elsewhere leave behind (their orders raise them) never collide.
+SUBJECT_BASE = 900_000_000
+
+
 def raise_for_order(org, *, kind: str = "order_submitted", order_id: int = 1, owner="salesperson"):
-    """An alert of `kind` about an order of `owner`, raised as the rule would."""
+    """An alert of `kind` about an order of `owner`, raised as the rule would (its
+    label is `SO-<order_id>`)."""
     with schema_context(org.schema):
         return services.alert_raise(
             rule=rule(kind),
             subject_type=Alert.Subject.ORDER,
-            subject_id=order_id,
+            subject_id=SUBJECT_BASE + order_id,
             subject_label=f"SO-{order_id}",
             owner=org.person(owner),
             data={"customer": "Mingda"},

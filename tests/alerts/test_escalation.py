@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from api.webhooks.models import WebhookEndpoint, WebhookEvent
 from tests.alerts.conftest import later, raise_for_order
 from tradepost.alerts import selectors, services
-from tradepost.alerts.models import Alert, Notification
+from tradepost.alerts.models import Notification
 
 
 def _return_alert(org):
@@ -27,20 +27,22 @@ def test_an_unresolved_alert_climbs_the_chain_level_by_level(alert_org):
     assert alert.assignee == salesperson
 
     with schema_context(alert_org.schema):
-        assert services.alerts_escalate_due(now=later(47)) == 0  # deadline not reached
-        assert services.alerts_escalate_due(now=later(49)) == 1
+        services.alerts_escalate_due(now=later(47))  # deadline not reached
+        alert.refresh_from_db()
+        assert (alert.assignee, alert.level) == (salesperson, 0)
+        services.alerts_escalate_due(now=later(49))
         alert.refresh_from_db()
         assert (alert.assignee, alert.level) == (manager, 1)
         assert Notification.objects.filter(user=manager, reason="escalated").count() == 1
         first_deadline = alert.deadline_at
 
-        assert services.alerts_escalate_due(now=later(49 + 49)) == 1
+        services.alerts_escalate_due(now=later(49 + 49))
         alert.refresh_from_db()
         assert (alert.assignee, alert.level) == (executive, 2)
         assert alert.deadline_at > first_deadline
 
         # The executive is the top: the alert stays, with no further deadline.
-        assert services.alerts_escalate_due(now=later(500)) == 0
+        services.alerts_escalate_due(now=later(500))
         alert.refresh_from_db()
         assert (alert.assignee, alert.level, alert.deadline_at) == (executive, 2, None)
         steps = list(alert.steps.values_list("action", "to_user", "level"))
@@ -60,7 +62,7 @@ def test_escalation_is_published_as_a_webhook(alert_org):
     alert = _return_alert(alert_org)
     with schema_context(alert_org.schema):
         services.alerts_escalate_due(now=later(49))
-        event = WebhookEvent.objects.get(event_type="alert.escalated")
+        event = WebhookEvent.objects.get(event_type="alert.escalated", payload__id=alert.pk)
     assert event.payload["id"] == alert.pk and event.payload["level"] == 1
 
 
@@ -71,7 +73,7 @@ def test_an_acknowledged_alert_still_escalates_a_resolved_one_does_not(alert_org
     with schema_context(alert_org.schema):
         services.alert_acknowledge(actor=salesperson, alert=acknowledged, note="On it")
         services.alert_resolve(actor=salesperson, alert=resolved, note="Credited")
-        assert services.alerts_escalate_due(now=later(49)) == 1
+        services.alerts_escalate_due(now=later(49))
         acknowledged.refresh_from_db()
         resolved.refresh_from_db()
     assert acknowledged.level == 1 and acknowledged.state == "acknowledged"
@@ -118,7 +120,7 @@ def test_scopes_mine_team_and_all(alert_org):
     assert visible["salesperson"] == {own.pk}
     assert visible["north_rep"] == {other.pk}
     assert visible["sales_manager"] == {own.pk} == team
-    assert visible["executive"] == {own.pk, other.pk}
+    assert {own.pk, other.pk} <= visible["executive"]  # every alert of the workspace
     assert visible["dealer"] == set()
 
 
@@ -136,4 +138,3 @@ def test_marking_notifications_read_empties_the_bell(alert_org):
         assert services.notifications_mark_read(actor=manager, ids=[first.pk + 1]) == 0
         assert services.notifications_mark_read(actor=salesperson) == 1
         assert selectors.unread_count(salesperson) == 0
-        assert Alert.objects.count() == 2

@@ -279,7 +279,9 @@ class NotificationSerializer(ReadSerializer):
 
 class MarkReadSerializer(StrictSerializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=500
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=500,
     )
     all = serializers.BooleanField(required=False, default=False)
 

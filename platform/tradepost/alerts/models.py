@@ -9,9 +9,10 @@ from tradepost.alerts.kinds import Kind, Responsible
 
 
 def _user(related_name: str, verbose_name, **extra) -> models.ForeignKey:
+    # People are deactivated, not deleted; one deleted anyway leaves the history standing.
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name=related_name,

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('check_every_hours', models.PositiveIntegerField(blank=True, null=True, verbose_name='check every (hours)')),
                 ('next_run_at', models.DateTimeField(blank=True, null=True, verbose_name='next check')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('responsible_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='responsible person')),
+                ('responsible_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='responsible person')),
             ],
             options={
                 'verbose_name': 'alert rule',
@@ -50,8 +50,8 @@ class Migration(migrations.Migration):
                 ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged')),
                 ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved')),
                 ('resolution_note', models.CharField(blank=True, max_length=500, verbose_name='resolution')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts_assigned', to=settings.AUTH_USER_MODEL, verbose_name='with')),
-                ('responsible', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts_responsible', to=settings.AUTH_USER_MODEL, verbose_name='responsible')),
+                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alerts_assigned', to=settings.AUTH_USER_MODEL, verbose_name='with')),
+                ('responsible', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alerts_responsible', to=settings.AUTH_USER_MODEL, verbose_name='responsible')),
                 ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='alerts.alertrule', verbose_name='rule')),
             ],
             options={
@@ -69,9 +69,9 @@ class Migration(migrations.Migration):
                 ('level', models.PositiveSmallIntegerField(default=0, verbose_name='level')),
                 ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
                 ('at', models.DateTimeField(auto_now_add=True, verbose_name='when')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
                 ('alert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='alerts.alert', verbose_name='alert')),
-                ('to_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='to')),
+                ('to_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='to')),
             ],
             options={
                 'verbose_name': 'alert step',
