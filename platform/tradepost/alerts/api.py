@@ -37,9 +37,16 @@ def _email(user: Any) -> str | None:
     return user.email if user is not None else None
 
 
+# Method fields that may answer null, as the schema says.
+NULLABLE_EMAIL = serializers.EmailField(allow_null=True, read_only=True)
+NULLABLE_TEXT = serializers.CharField(allow_null=True, read_only=True)
+
+
 class RuleSerializer(ReadSerializer):
     scheduled = serializers.SerializerMethodField()
-    responsible_user = serializers.SerializerMethodField()
+    responsible_user = serializers.IntegerField(
+        source="responsible_user_id", read_only=True, allow_null=True
+    )
     threshold_unit = serializers.SerializerMethodField()
 
     class Meta:
@@ -63,11 +70,7 @@ class RuleSerializer(ReadSerializer):
     def get_scheduled(self, rule: AlertRule) -> bool:
         return SPECS[rule.kind].scheduled
 
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_responsible_user(self, rule: AlertRule) -> int | None:
-        return rule.responsible_user_id
-
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_TEXT)
     def get_threshold_unit(self, rule: AlertRule) -> str | None:
         spec = SPECS[rule.kind].threshold
         return str(spec.unit) if spec else None
@@ -104,11 +107,11 @@ class StepSerializer(ReadSerializer):
         model = AlertStep
         fields = ["action", "actor", "to_user", "level", "note", "at"]
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_actor(self, step: AlertStep) -> str | None:
         return _email(step.actor)
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_to_user(self, step: AlertStep) -> str | None:
         return _email(step.to_user)
 
@@ -149,15 +152,15 @@ class AlertSerializer(ReadSerializer):
     def get_subject(self, alert: Alert) -> dict[str, Any]:
         return {"type": alert.subject_type, "id": alert.subject_id}
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_assignee(self, alert: Alert) -> str | None:
         return _email(alert.assignee)
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_responsible(self, alert: Alert) -> str | None:
         return _email(alert.responsible)
 
-    @extend_schema_field(StepSerializer(many=True))
+    @extend_schema_field(StepSerializer(many=True, allow_null=True))
     def get_steps(self, alert: Alert) -> Any:
         """Only when one alert is read: its history, the oldest first."""
         steps = self.context.get("steps")
