@@ -57,6 +57,7 @@ bench: install
 	-$(BIN)/python bench/settlement.py
 	-$(BIN)/python bench/stock_monthly.py
 	-$(BIN)/python bench/soak.py
+	-$(BIN)/python bench/alerts_due.py
 	$(BIN)/python bench/summary.py
 
 constraints: install

@@ -8,6 +8,7 @@ from api.endpoints.accounts import InvitationViewSet, MeView, UserViewSet
 from api.endpoints.audit import AuditEntryViewSet
 from api.endpoints.keys import ApiKeyViewSet
 from api.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
+from tradepost.alerts import api as alerts_api
 from tradepost.channel import api as channel_api
 from tradepost.customers import api as customers_api
 from tradepost.inventory import api as inventory_api
@@ -56,6 +57,7 @@ for _area in (
     *settlement_api.AREAS,
     plans_api,
     reports_api,
+    alerts_api,
 ):
     for _prefix, _viewset, _basename in _area.ROUTES:
         router.register(_prefix, _viewset, basename=_basename)

@@ -24,6 +24,7 @@ app.autodiscover_tasks(
         "tradepost.sales",
         "tradepost.settlement",
         "tradepost.workspace",
+        "tradepost.alerts",
         "tenants",
         "api",
         "api.webhooks",

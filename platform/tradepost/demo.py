@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from tradepost.accounts.models import User
+from tradepost.alerts import demo as alerts_demo
 from tradepost.channel import demo as channel_demo
 from tradepost.inventory import demo as inventory_demo
 from tradepost.pipeline import demo as pipeline_demo
@@ -34,4 +35,5 @@ def seed_sales_menu(*, actor: User) -> int:
     settlement_demo.seed_rebates(actor=actor)
     settlement_demo.seed_expenses(actor=actor)
     plans_demo.seed_demo(actor=actor)  # targets the orders above count towards
+    alerts_demo.seed_demo(actor=actor)  # the scheduled rules over all of the above
     return made

@@ -68,6 +68,8 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "tradepost.accounts",
+    # The public index of when each workspace's alerts are next due (tradepost.alerts.due).
+    "tradepost.alerts.due",
 ]
 # Each tenant schema: auth and sessions too, so a login never crosses tenants.
 TENANT_APPS = [
@@ -91,6 +93,7 @@ TENANT_APPS = [
     "tradepost.search",
     "tradepost.plans",
     "tradepost.reports",
+    "tradepost.alerts",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -134,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tradepost.workspace.context_processors.workspace",
+                "tradepost.alerts.context_processors.bell",
             ],
         },
     }
@@ -251,6 +255,13 @@ CELERY_BEAT_SCHEDULE = {
     "reports-stock-monthly-close": {
         "task": "tradepost.reports.tasks.stock_monthly_close",
         "schedule": crontab(minute=15, hour=0, day_of_month=1),
+    },
+    # Early warning: one indexed query on the public schema finds the workspaces whose
+    # alerts are due (scheduled checks, escalations) and queues work for those only.
+    "alerts-dispatch-due": {
+        "task": "tradepost.alerts.tasks.dispatch_due",
+        "schedule": 60.0,
+        "tenant_schemas": ["public"],
     },
     "billing-expire-trials": {
         "task": "billing.tasks.expire_trials",
@@ -458,6 +469,13 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "RebateRewardEnum": "tradepost.settlement.models.RebateRule.Reward",
         "ExpenseClaimStatusEnum": "tradepost.settlement.models.ExpenseClaim.Status",
         "ExpenseClaimCategoryEnum": "tradepost.settlement.models.ExpenseClaim.Category",
+        "AlertKindEnum": "tradepost.alerts.kinds.Kind",
+        "AlertResponsibleEnum": "tradepost.alerts.kinds.Responsible",
+        "AlertStateEnum": "tradepost.alerts.models.Alert.State",
+        "AlertStateFilterEnum": "tradepost.alerts.filters.STATES",
+        "AlertScopeEnum": "tradepost.alerts.filters.SCOPES",
+        "AlertStepActionEnum": "tradepost.alerts.models.AlertStep.Action",
+        "NotificationReasonEnum": "tradepost.alerts.models.Notification.Reason",
     }
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)

@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("finance/", include("tradepost.settlement.urls")),
     path("plans/", include("tradepost.plans.urls")),
     path("reports/", include("tradepost.reports.urls")),
+    path("alerts/", include("tradepost.alerts.urls")),
     path("api/v1/", include("api.urls")),
     path("settings/", include("api.web_urls")),
     path("settings/webhooks/", include("api.webhooks.urls")),

@@ -27,6 +27,7 @@ from django_tenants.utils import schema_context
 
 from tradepost.accounts.models import User
 from tradepost.accounts.roles import Role
+from tradepost.alerts.models import Alert, AlertRule
 from tradepost.channel.models import Agreement, DemandPlan, PriceAdjustment
 from tradepost.customers import selectors as customer_selectors
 from tradepost.customers import services as customer_services
@@ -84,6 +85,9 @@ KIND_OF_FIELD = {
     "salesperson": "user",
     "manager": "user",  # the staff pages' "reports to"
     "actor": "any_user",  # the audit log's "who": the departed too
+    # Alerts: the person an alert rule names responsible (its page: administrators and
+    # executives only).
+    "responsible_user": "user",
 }
 # Choices that are the same for everyone who may open the page: fixed lists of the
 # code (statuses, kinds, currencies, scores) and the shared catalogue and org tree
@@ -151,6 +155,10 @@ SHARED_FIELDS = {
     "period_kind",
     # The audit log's kinds of object (model names, no row in them).
     "target_type",
+    # Alerts: states, who is responsible (roles, not people) and a rule's on/off.
+    "state",
+    "responsible",
+    "enabled",
 }
 SKIPPED_ROUTES = ("api/", "i18n/", "accounts/logout", "accounts/password", "billing/")
 SKIPPED_NAMES = {"export", "quote_pdf", "handoff", "invitation_accept"}
@@ -171,6 +179,8 @@ ID_MODELS = {
     "plan_id": DemandPlan,
     "agreement_id": Agreement,
     "node_id": Branch,
+    "alert_id": Alert,
+    "rule_id": AlertRule,
 }
 
 

@@ -334,6 +334,26 @@ for _role in (Role.EXECUTIVE, Role.SALES_MANAGER, Role.SALESPERSON):
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], "reports.view_customervalue"]
 
 
+# Early warning (tradepost.alerts): every member of staff sees and acts on the alerts they
+# have and those of the people reporting to them (alerts/selectors.py); executives see
+# every alert and, with the administrators, keep the rules. Dealers get none.
+_ALERTS_ACT = ["alerts.view_alert", "alerts.change_alert"]
+for _role, _extra in {
+    Role.EXECUTIVE: [
+        *_ALERTS_ACT,
+        "alerts.view_all_alerts",
+        "alerts.view_alertrule",
+        "alerts.change_alertrule",
+    ],
+    Role.SALES_MANAGER: _ALERTS_ACT,
+    Role.SALESPERSON: _ALERTS_ACT,
+    Role.WAREHOUSE_MANAGER: _ALERTS_ACT,
+    Role.FINANCE_MANAGER: _ALERTS_ACT,
+    Role.CUSTOMER_INFORMATION_MANAGER: _ALERTS_ACT,
+}.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
+
+
 def role_label(code: str) -> str:
     try:
         return str(Role(code).label)

@@ -184,6 +184,9 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "agreement.updated": _("Agreement changed"),
     "agreement.activated": _("Agreement activated"),
     "agreement.closed": _("Agreement closed"),
+    "alert_rule.updated": _("Alert rule changed"),
+    "alert.acknowledged": _("Alert acknowledged"),
+    "alert.resolved": _("Alert resolved"),
 }
 
 

@@ -29,14 +29,18 @@ EVENT_TYPES = {
     "customer.updated": _("A customer was changed"),
     "customer.imported": _("Customers were imported from a file"),
     "order.created": _("An order was entered (as a draft)"),
+    "order.submitted": _("An order was submitted for review"),
     "order.approved": _("An order was approved by a reviewer"),
     "order.confirmed": _("An order was confirmed and numbered"),
     "order.cancelled": _("An order was cancelled"),
+    "order.returned": _("Goods were returned against an order (a return was recorded)"),
     "delivery.shipped": _("A delivery left the warehouse (stock issued)"),
     "delivery.delivered": _("A delivery was signed for"),
     "stock.low": _("A product's available stock fell below its reorder point"),
     "invoice.issued": _("An invoice or a credit note was issued"),
     "invoice.paid": _("An invoice was paid in full"),
+    "alert.raised": _("An alert was raised for its responsible person"),
+    "alert.escalated": _("An alert was not resolved in time and went one level up"),
     PING: _("Test event, sent on request to one endpoint"),
 }
 

@@ -151,6 +151,7 @@ LIFECYCLE: Lifecycle[Order] = Lifecycle(
             target=S.SUBMITTED,
             permission="sales.change_order",
             action="order.submitted",
+            event="order.submitted",
             verb=pgettext_lazy("cannot be …", "submitted"),
         ),
         Transition(
@@ -220,6 +221,7 @@ LIFECYCLE: Lifecycle[Order] = Lifecycle(
             target=None,
             permission="sales.add_orderreturn",
             action="order.returned",
+            event="order.returned",
             verb=pgettext_lazy("cannot be …", "returned"),
             endpoint="returns",
         ),

@@ -48,6 +48,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(_("Webhooks"), "webhooks:list", "webhooks.view_webhookendpoint", SETTINGS),
     NavEntry(_("Billing"), "billing:overview", "billing.manage_billing", SETTINGS),
     NavEntry(_("Company"), "masterdata:company", "masterdata.change_companyprofile", SETTINGS),
+    NavEntry(_("Alert rules"), "alerts:rules", "alerts.view_alertrule", SETTINGS),
 ]
 
 

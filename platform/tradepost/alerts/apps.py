@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertsConfig(AppConfig):
+    name = "tradepost.alerts"
+    label = "alerts"
+    verbose_name = _("Alerts")
+
+    def ready(self) -> None:
+        from tradepost import events
+        from tradepost.alerts import checks, services
+
+        # Event kinds run in the transaction of the change that fired them.
+        events.subscribe(checks.on_event)
+        # Every schema migrated (the template, so every new workspace) has the rules.
+        post_migrate.connect(
+            services.rules_ensure_defaults, dispatch_uid="tradepost.alerts.rules_ensure_defaults"
+        )
