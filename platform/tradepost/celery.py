@@ -17,20 +17,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradepost.settings")
 
 app = CeleryApp("tradepost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(
-    lambda: [
-        "tradepost.accounts",
-        "tradepost.dataio",
-        "tradepost.sales",
-        "tradepost.settlement",
-        "tradepost.workspace",
-        "tradepost.alerts",
-        "tenants",
-        "api",
-        "api.webhooks",
-        "billing",
-    ]
-)
+# Every installed app's `tasks` module (INSTALLED_APPS, read when the worker starts), so
+# a new app's tasks, and the beat entries that name them, never go unregistered.
+app.autodiscover_tasks()
 
 # Worker and beat log lines carry the tenant like the web's (settings.LOGGING does it
 # there; Celery replaces the root logger's handlers, so it is done again here).

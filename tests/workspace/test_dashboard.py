@@ -17,12 +17,12 @@ from tradepost.workspace.dashboard import HomePanel
 from tradepost.workspace.templatetags.charts import ChartPoint, bar_chart
 
 PANELS_OF = {
-    "salesperson": ["my_targets", "my_day", "my_overdue"],
-    "sales_manager": ["team_targets", "orders_to_review"],
-    "warehouse_manager": ["deliveries_due", "low_stock"],
-    "finance_manager": ["aging", "collections"],
-    "executive": ["company_kpis"],
-    "owner": ["company_kpis"],
+    "salesperson": ["my_targets", "alerts", "my_day", "my_overdue"],
+    "sales_manager": ["team_targets", "alerts", "orders_to_review"],
+    "warehouse_manager": ["alerts", "deliveries_due", "low_stock"],
+    "finance_manager": ["alerts", "aging", "collections"],
+    "executive": ["company_kpis", "alerts"],
+    "owner": ["company_kpis", "alerts"],
 }
 
 
@@ -49,7 +49,7 @@ def test_someone_with_two_roles_sees_the_panels_of_each_once(sales_org):
 
     page = home(sales_org, "salesperson")
 
-    assert page.panels == ["my_targets", "my_day", "my_overdue", "aging", "collections"]
+    assert page.panels == ["my_targets", "alerts", "my_day", "my_overdue", "aging", "collections"]
 
 
 def test_a_new_workspace_shows_the_owner_the_first_steps_and_empty_figures(alpha):
@@ -59,7 +59,7 @@ def test_a_new_workspace_shows_the_owner_the_first_steps_and_empty_figures(alpha
     # Given only the owner: the steps (inviting not done yet) above the figures.
     assert page.shows_steps
     assert "Invite your team" in page.html
-    assert page.panels == ["company_kpis"]
+    assert page.panels == ["company_kpis", "alerts"]
     assert "No company target for this month." in page.text("company_kpis")
     assert "0.00" in page.text("company_kpis")
 
@@ -68,7 +68,7 @@ def test_once_the_team_is_in_the_owner_sees_only_the_figures(sales_org):
     page = home(sales_org, "owner")
 
     assert not page.shows_steps
-    assert page.panels == ["company_kpis"]
+    assert page.panels == ["company_kpis", "alerts"]
 
 
 def test_empty_panels_say_so_rather_than_show_nothing(sales_org):
@@ -99,7 +99,8 @@ def test_a_panel_registered_by_another_app_joins_its_roles_pages(sales_org, monk
         )
     )
 
-    # … the managers' page shows it in its place, the salespeople's does not.
+    # … (here standing in for the real alerts panel, which salespeople see too)
+    # the managers' page shows it in its place, the salespeople's does not.
     assert home(sales_org, "sales_manager").panels == [
         "team_targets",
         "alerts",

@@ -10,10 +10,12 @@ class AlertsConfig(AppConfig):
 
     def ready(self) -> None:
         from tradepost import events
-        from tradepost.alerts import checks, services
+        from tradepost.alerts import checks, home_panels, services
 
         # Event kinds run in the transaction of the change that fired them.
         events.subscribe(checks.on_event)
+        # The home page's panel of the person's open alerts (workspace.dashboard).
+        home_panels.register()
         # Every schema migrated (the template, so every new workspace) has the rules.
         post_migrate.connect(
             services.rules_ensure_defaults, dispatch_uid="tradepost.alerts.rules_ensure_defaults"
