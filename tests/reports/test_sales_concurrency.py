@@ -41,7 +41,10 @@ def racing_sales(platform_workspaces, django_db_blocker):
                 owner = workspace.owner()
                 products = [
                     md.product_create(
-                        actor=owner, sku=f"SR-{n}", name=f"Race {n} 竞争", list_price=Decimal("12.5")
+                        actor=owner,
+                        sku=f"SR-{n}",
+                        name=f"Race {n} 竞争",
+                        list_price=Decimal("12.5"),
                     )
                     for n in (1, 2)
                 ]

@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.support import factories
@@ -105,7 +106,7 @@ def test_the_rollup_equals_the_raw_lines_by_every_dimension(sales_org):
 
 def test_the_cost_of_goods_agrees_with_profitability(sales_org):
     _history(sales_org)
-    today = datetime.date.today()
+    today = timezone.localdate()
 
     with schema_context(sales_org.schema):
         cost = sum(

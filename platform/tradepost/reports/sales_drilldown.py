@@ -258,6 +258,10 @@ class DrillKey:
     label: str
 
     @property
+    def dimension_label(self) -> str:
+        return str(DIMENSIONS.get(self.dimension, ""))
+
+    @property
     def param(self) -> str:
         """The key as a filter value (for periods: the period's first month)."""
         if self.value is None:
