@@ -4,7 +4,8 @@ in the order they build on each other — the pipeline, pricing (promotions), st
 through deliveries), then the dealer channel (an agreement with an order under it,
 dealers' stock, demand plans, a price adjustment), then settlement (invoices, payments,
 rebates, expense claims), sales targets and a year of past orders for the drill-down.
-Master data and customers come first (`cli.py`). Every step is idempotent; running it again adds nothing."""
+Master data and customers come first (`cli.py`). Every step is idempotent; running it
+again adds nothing."""
 
 from __future__ import annotations
 
