@@ -2,8 +2,8 @@
 charts have a trend to draw. The orders go through the order services (created with an
 order date in each past month, submitted, approved, confirmed), so the sales rollup
 fills from them as in a real workspace; finally the rollup is rebuilt from the
-documents, as the report's rebuild button would. Idempotent: a workspace with orders
-dated before this month gets nothing more."""
+documents, as the report's rebuild button would. Idempotent: the orders carry a note,
+and a workspace that has one gets nothing more."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.db import transaction
 from tradepost.accounts.models import User
 from tradepost.customers.demo import demo_customers
 from tradepost.masterdata.demo import demo_products
+from tradepost.pricing.documents import LineInput
 from tradepost.reports import rollup
 from tradepost.reports.sales_rollup import sales_rollup_rebuild
 from tradepost.sales import orders
@@ -23,13 +24,14 @@ from tradepost.sales.models import Order
 
 MONTHS = 11
 PER_MONTH = 4
+NOTE = "Demo history"
 
 
 @transaction.atomic
 def seed_sales_history(*, actor: User) -> int:
     """Confirmed orders in each of the last `MONTHS` months; returns how many."""
     this_month = rollup.current_month()
-    if Order.objects.filter(order_date__lt=this_month).exists():
+    if Order.objects.filter(notes=NOTE).exists():
         return 0
     customers = demo_customers()
     products = demo_products()
@@ -41,7 +43,7 @@ def seed_sales_history(*, actor: User) -> int:
         month = rollup.previous_month(month)
         for index in range(PER_MONTH):
             customer = customers[(back * 3 + index) % len(customers)]
-            lines = [
+            lines: list[LineInput] = [
                 {
                     "product": products[(back + index + step) % len(products)],
                     "quantity": Decimal(1 + (back + index * step) % 3),
@@ -52,7 +54,7 @@ def seed_sales_history(*, actor: User) -> int:
             try:
                 with transaction.atomic():
                     order = orders.order_create(
-                        actor=actor, customer=customer, lines=lines, order_date=day
+                        actor=actor, customer=customer, lines=lines, order_date=day, notes=NOTE
                     )
                     order = orders.order_submit(actor=actor, order=order)
                     order = orders.order_approve(actor=actor, order=order)

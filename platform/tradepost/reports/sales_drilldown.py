@@ -611,13 +611,13 @@ def sales_documents(actor: Actor, query: DrilldownQuery) -> QuerySet[Order]:
         if name in ("region", "branch", "channel"):
             orders = orders.filter(**{f"customer__{name}": value})
         elif name == "customer":
-            orders = orders.filter(customer_id=value)
+            orders = orders.filter(**{"customer_id": value})
         elif name == "salesperson":
             orders = orders.filter(
                 Q(owner_id=value) | Q(owner__isnull=True, customer__owner_id=value)
             )
         elif name == "product":
-            lines = lines.filter(product_id=value)
+            lines = lines.filter(**{"product_id": value})
         elif name == "category":
             if value is None:
                 lines = lines.filter(product__category__isnull=True)

@@ -24,7 +24,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tradepost.customers.models import Channel
@@ -250,7 +250,12 @@ def _choices(request: HttpRequest) -> dict[str, Any]:
 
 
 def _error_page(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
-    labels = {**drill.DIMENSIONS, "measure": _("Measure"), "start": _("From"), "end": _("To")}
+    labels = {
+        **drill.DIMENSIONS,
+        "measure": _("Measure"),
+        "start": pgettext("drill-down months", "From"),
+        "end": pgettext("drill-down months", "To"),
+    }
     context = {
         "errors": [
             f"{labels.get(name, name)}: {message}"

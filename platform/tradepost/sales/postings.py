@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
-CONFIRMED, CANCELLED, RETURNED = "confirmed", "cancelled", "returned"
+CONFIRMED: Final = "confirmed"
+CANCELLED: Final = "cancelled"
+RETURNED: Final = "returned"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@
         animation: false,
         grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
         tooltip: { trigger: "axis", valueFormatter: money },
-        xAxis: { type: "value", axisLabel: { formatter: money } },
+        xAxis: { type: "value", splitNumber: 3, axisLabel: { formatter: money, hideOverlap: true } },
         yAxis: {
           type: "category",
           inverse: true,
@@ -43,7 +43,7 @@
         grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
         legend: { top: 0 },
         tooltip: { trigger: "axis", valueFormatter: money },
-        xAxis: { type: "category", data: data.trend.labels },
+        xAxis: { type: "category", data: data.trend.labels, axisLabel: { hideOverlap: true } },
         yAxis: { type: "value", axisLabel: { formatter: money } },
         series: data.trend.series.map(function (series, index) {
           return {
