@@ -284,7 +284,7 @@ def test_the_page_runs_a_fixed_number_of_queries_however_many_rows(sales_org, so
     assert_list_queries(
         lambda: sales_org.client("owner").get(PAGE, {"dimensions": "customer"}),
         _grower(sales_org),
-        queries=14,
+        queries=34,
         size=lambda response: response.content.count(b'title="Drill down"'),
     )
 
@@ -293,6 +293,6 @@ def test_the_orders_of_a_slice_take_a_fixed_number_of_queries(sales_org, sold):
     assert_list_queries(
         lambda: sales_org.client("owner").get(DOCUMENTS),
         _grower(sales_org),
-        queries=10,
+        queries=27,
         size=lambda response: response.content.count(b'href="/sales/orders/'),
     )
