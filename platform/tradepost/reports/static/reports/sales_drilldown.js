@@ -21,7 +21,7 @@
       var barChart = window.echarts.init(bars, null, { renderer: "canvas" });
       barChart.setOption({
         animation: false,
-        grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 32, top: 8, bottom: 8, containLabel: true },
         tooltip: { trigger: "axis", valueFormatter: money },
         xAxis: { type: "value", splitNumber: 3, axisLabel: { formatter: money, hideOverlap: true } },
         yAxis: {
