@@ -410,7 +410,7 @@ def run(args) -> dict:
 
         def confirm():
             order = orders.order_create(
-                actor=owner, customer=customer, lines=[{"product": product, "quantity": 1}]
+                actor=owner, customer=customer, lines=[{"product": product, "quantity": Decimal(1)}]
             )
             order = orders.order_submit(actor=owner, order=order)
             order = orders.order_approve(actor=owner, order=order)
