@@ -215,9 +215,14 @@ class SalesMonthly(SalesFigures):
                 condition=models.Q(month__day=1), name="salesmonthly_first_of_month"
             ),
         ]
+        # A drill filtered by one dimension reads its rows, not the whole table.
         indexes = [
             models.Index(fields=["customer", "month"], name="salesmonthly_customer"),
             models.Index(fields=["product", "month"], name="salesmonthly_product"),
+            models.Index(fields=["region", "month"], name="salesmonthly_region"),
+            models.Index(fields=["branch", "month"], name="salesmonthly_branch"),
+            models.Index(fields=["salesperson", "month"], name="salesmonthly_salesperson"),
+            models.Index(fields=["category", "month"], name="salesmonthly_category"),
         ]
 
     def __str__(self) -> str:
