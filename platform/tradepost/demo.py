@@ -3,8 +3,9 @@ in the order they build on each other — the pipeline, pricing (promotions), st
 (locations, opening stock, receipts, transfers), sales (orders and quotes, shipped
 through deliveries), then the dealer channel (an agreement with an order under it,
 dealers' stock, demand plans, a price adjustment), then settlement (invoices, payments,
-rebates, expense claims) and sales targets. Master data and customers come first
-(`cli.py`). Every step is idempotent; running it again adds nothing."""
+rebates, expense claims), sales targets and a year of past orders for the drill-down.
+Master data and customers come first (`cli.py`). Every step is idempotent; running it
+again adds nothing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tradepost.inventory import demo as inventory_demo
 from tradepost.pipeline import demo as pipeline_demo
 from tradepost.plans import demo as plans_demo
 from tradepost.pricing import demo as pricing_demo
+from tradepost.reports import demo as reports_demo
 from tradepost.sales import demo as sales_demo
 from tradepost.settlement import demo as settlement_demo
 
@@ -35,5 +37,6 @@ def seed_sales_menu(*, actor: User) -> int:
     settlement_demo.seed_rebates(actor=actor)
     settlement_demo.seed_expenses(actor=actor)
     plans_demo.seed_demo(actor=actor)  # targets the orders above count towards
+    reports_demo.seed_sales_history(actor=actor)  # a year behind, for the drill-down's trend
     alerts_demo.seed_demo(actor=actor)  # the scheduled rules over all of the above
     return made

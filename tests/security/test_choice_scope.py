@@ -142,6 +142,10 @@ SHARED_FIELDS = {
     "supplier",
     "lot",
     "product_category",
+    # The sales drill-down's measure and grouping (its period grain is "period" below):
+    # fixed lists of the code.
+    "measure",
+    "dimensions",
     # Settlement's fixed lists and company-wide rules (no customer or person in them).
     "method",
     "rule",

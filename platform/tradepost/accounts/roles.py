@@ -353,6 +353,15 @@ for _role, _extra in {
 }.items():
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_extra]
 
+# The sales drill-down (sales, gross margin, receivables by any dimension) is for who
+# sees customers' sales, each within their customer scope; finance rebuilds the rollup.
+for _role in (Role.EXECUTIVE, Role.SALES_MANAGER, Role.SALESPERSON, Role.FINANCE_MANAGER):
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], "reports.view_salesmonthly"]
+ROLE_PERMISSIONS[Role.FINANCE_MANAGER] = [
+    *ROLE_PERMISSIONS[Role.FINANCE_MANAGER],
+    "reports.rebuild_salesmonthly",
+]
+
 
 def role_label(code: str) -> str:
     try:

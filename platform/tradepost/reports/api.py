@@ -8,19 +8,21 @@ may see what stock cost (`inventory.view_stock_cost`); reading needs
 from __future__ import annotations
 
 import dataclasses
-from decimal import ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from api.fields import QuantityField
 from api.views import CanView, TradepostViewSet
-from tradepost.reports import customer_value
+from tradepost.reports import customer_value, sales_drilldown
 from tradepost.reports.forms import StockMonthlyForm
 from tradepost.reports.models import FIGURE_NAMES
 from tradepost.reports.selectors import StockMonthlyRow, stock_monthly_report
@@ -216,7 +218,134 @@ class CustomerValueViewSet(mixins.ListModelMixin, TradepostViewSet):
         )
 
 
+# --- Sales drill-down --------------------------------------------------------------------
+def _money(value) -> str | None:
+    return None if value is None else f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):f}"
+
+
+def _figures(row: sales_drilldown.DrillRow, report: sales_drilldown.Drilldown) -> dict[str, Any]:
+    if report.query.measure == "receivables":
+        return {"receivables": _money(row.receivables), "unconverted": row.unconverted}
+    figures: dict[str, Any] = {
+        "quantity": f"{row.quantity.quantize(Decimal('0.001'), ROUND_HALF_UP):f}",
+        "sales": _money(row.sales),
+        "unconverted": row.unconverted,
+    }
+    if report.show_cost:
+        figures["cost"] = _money(row.cost)
+        figures["gross_margin"] = _money(row.gross_margin)
+        figures["margin_percent"] = (
+            None if row.margin_percent is None else f"{row.margin_percent:f}"
+        )
+    return figures
+
+
+def _key(key: sales_drilldown.DrillKey) -> dict[str, Any]:
+    if key.dimension == "period":
+        return {"start": key.param, "label": key.label}
+    return {"id": key.value, "name": key.label}
+
+
+class SalesDrilldownRowSerializer(serializers.Serializer):
+    """One key of the dimensions asked (each `{"id", "name"}`, a period
+    `{"start", "label"}`; id null: unassigned) with its figures: quantity, sales,
+    cost, gross_margin and margin_percent (the cost figures only for who may see stock
+    costs), or receivables."""
+
+    def to_representation(self, instance):
+        row, report = instance
+        keys = {key.dimension: _key(key) for key in row.keys}
+        return {**keys, **_figures(row, report)}
+
+
+SALES_PARAMETERS = [
+    OpenApiParameter(
+        "dimensions",
+        OpenApiTypes.STR,
+        description="One or two of region, branch, channel, salesperson, customer, "
+        "category, product, period (comma-separated); default region.",
+    ),
+    OpenApiParameter(
+        "measure",
+        OpenApiTypes.STR,
+        enum=list(sales_drilldown.MEASURES),
+        description="sales (default), margin (needs the stock-cost permission) or "
+        "receivables (by the customer's dimensions only).",
+    ),
+    OpenApiParameter("period", OpenApiTypes.STR, enum=list(sales_drilldown.PERIODS)),
+    OpenApiParameter("start", OpenApiTypes.STR, description="YYYY-MM; default 11 months ago."),
+    OpenApiParameter("end", OpenApiTypes.STR, description="YYYY-MM; default this month."),
+    *(
+        OpenApiParameter(
+            name,
+            OpenApiTypes.STR,
+            description="An id, or “none” for the unassigned figures"
+            if name != "channel"
+            else "A channel code.",
+        )
+        for name in sales_drilldown.FILTERS
+    ),
+]
+
+
+@extend_schema(
+    summary="Sales drill-down: sales, gross margin or receivables by dimension",
+    parameters=SALES_PARAMETERS,
+    responses=SalesDrilldownRowSerializer(many=True),
+)
+class SalesDrilldownViewSet(mixins.ListModelMixin, TradepostViewSet):
+    """The figures grouped by the dimensions asked, largest first (periods in order),
+    paged, with the totals of all rows; the same service as `/reports/sales/`."""
+
+    http_method_names = ["get", "head", "options"]
+    filter_backends: list[Any] = []
+    serializer_class = SalesDrilldownRowSerializer
+
+    def get_permissions(self):
+        return [permissions.IsAuthenticated(), CanView(sales_drilldown.VIEW)]
+
+    def _report(self) -> sales_drilldown.Drilldown:
+        params = self.request.query_params.copy()
+        params.pop("page", None)
+        params.pop("page_size", None)
+        unknown = sorted(set(params) - set(sales_drilldown.PARAMETERS))
+        if unknown:
+            raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
+        try:
+            query = sales_drilldown.drilldown_query(params)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        try:
+            return sales_drilldown.sales_drilldown(self.request.user, query, trend=False)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    def get_queryset(self):
+        return self._report().rows
+
+    def list(self, request, *args, **kwargs):
+        report = self._report()
+        page = self.paginate_queryset(report.rows) or []
+        response = self.get_paginated_response(
+            [SalesDrilldownRowSerializer().to_representation((row, report)) for row in page]
+        )
+        query = report.query
+        response.data.update(
+            {
+                "measure": query.measure,
+                "dimensions": list(query.dimensions),
+                "period": query.period,
+                "start": f"{query.start:%Y-%m}",
+                "end": f"{query.end:%Y-%m}",
+                "currency": report.currency,
+                "totals": _figures(report.totals, report),
+            }
+        )
+        return response
+
+
 ROUTES = [
+    ("reports/sales", SalesDrilldownViewSet, "report-sales"),
     ("reports/stock-monthly", StockMonthlyViewSet, "report-stock-monthly"),
     ("reports/customer-value", CustomerValueViewSet, "report-customer-value"),
 ]

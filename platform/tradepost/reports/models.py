@@ -142,3 +142,113 @@ class CustomerValueSettings(models.Model):
     def current(cls) -> CustomerValueSettings:
         settings, _created = cls.objects.get_or_create(pk=1)
         return settings
+
+
+# --- Sales drill-down --------------------------------------------------------------------
+SALES_MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 2}
+SALES_QUANTITY: dict[str, Any] = {"max_digits": 20, "decimal_places": 3}
+
+
+def _dimension(model: str, label) -> models.ForeignKey:
+    """A dimension key of a rollup row: kept as it was when the figures posted (the
+    rebuild re-reads it); no database constraint, so the rollup never holds up the
+    master data it names."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=label,
+    )
+
+
+class SalesFigures(models.Model):
+    """The measures both sales rollups keep (see `reports.sales_rollup`): net quantity
+    sold, net sales excl. tax and cost of goods in the base currency, and how many lines
+    were left out for want of an exchange rate."""
+
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    salesperson = _dimension("accounts.User", _("salesperson"))
+    branch = _dimension("masterdata.Branch", _("branch"))
+    region = _dimension("masterdata.SalesRegion", _("sales region"))
+    channel = models.CharField(_("channel"), max_length=20, blank=True)
+    category = _dimension("masterdata.ProductCategory", _("category"))
+    quantity = models.DecimalField(_("quantity"), default=ZERO, **SALES_QUANTITY)
+    sales = models.DecimalField(_("net sales"), default=ZERO, **SALES_MONEY)
+    cost = models.DecimalField(_("cost of goods"), default=ZERO, **SALES_MONEY)
+    unconverted = models.IntegerField(_("lines without an exchange rate"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class SalesMonthly(SalesFigures):
+    """One month of one customer buying one product (through one salesperson, at the
+    customer's branch, region and channel and the product's category)."""
+
+    customer = _dimension("customers.Customer", _("customer"))
+    product = _dimension("masterdata.Product", _("product"))
+
+    class Meta:
+        verbose_name = _("monthly sales figures")
+        verbose_name_plural = _("monthly sales figures")
+        default_permissions = ("view",)
+        permissions = [("rebuild_salesmonthly", _("Can rebuild the sales rollup"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "month",
+                    "customer",
+                    "product",
+                    "salesperson",
+                    "branch",
+                    "region",
+                    "channel",
+                    "category",
+                ],
+                name="salesmonthly_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="salesmonthly_first_of_month"
+            ),
+        ]
+        # A drill filtered by one dimension reads its rows, not the whole table.
+        indexes = [
+            models.Index(fields=["customer", "month"], name="salesmonthly_customer"),
+            models.Index(fields=["product", "month"], name="salesmonthly_product"),
+            models.Index(fields=["region", "month"], name="salesmonthly_region"),
+            models.Index(fields=["branch", "month"], name="salesmonthly_branch"),
+            models.Index(fields=["salesperson", "month"], name="salesmonthly_salesperson"),
+            models.Index(fields=["category", "month"], name="salesmonthly_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.customer_id}×{self.product_id}"
+
+
+class SalesCube(SalesFigures):
+    """`SalesMonthly` summed over customers and products: one month of one branch,
+    region, channel, salesperson and category. Small (no customer or product in the
+    key), so a drill-down by the organisation's dimensions reads a few thousand rows
+    however many lines were sold."""
+
+    class Meta:
+        verbose_name = _("monthly sales by dimension")
+        verbose_name_plural = _("monthly sales by dimension")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "salesperson", "branch", "region", "channel", "category"],
+                name="salescube_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="salescube_first_of_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.branch_id}/{self.region_id}/{self.category_id}"

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from tradepost.reports import customer_value, exports, rollup
+from tradepost.reports import customer_value, exports, rollup, sales_views
 from tradepost.reports.forms import (
     CustomerValueSettingsForm,
     StockMonthlyForm,
@@ -196,6 +196,9 @@ def customer_value_settings(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
+    path("sales/", sales_views.sales_drilldown_page, name="sales_drilldown"),
+    path("sales/documents/", sales_views.sales_documents_page, name="sales_documents"),
+    path("sales/rebuild/", sales_views.sales_rollup_rebuild_view, name="sales_rebuild"),
     path("customer-value/", customer_value_report, name="customer_value"),
     path("customer-value/settings/", customer_value_settings, name="customer_value_settings"),
     path("stock-monthly/", stock_monthly, name="stock_monthly"),

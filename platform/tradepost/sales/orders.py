@@ -59,7 +59,7 @@ from tradepost.masterdata.services import document_number_next
 from tradepost.pricing import documents
 from tradepost.pricing import lines as arithmetic
 from tradepost.principals import Actor
-from tradepost.sales import fulfilment, order_terms, selectors, settlement
+from tradepost.sales import fulfilment, order_terms, postings, selectors, settlement
 from tradepost.sales.models import (
     Order,
     OrderLine,
@@ -469,7 +469,9 @@ def order_confirm(*, actor: Actor, order: Order) -> Order:
     now = timezone.now()
     # Numbering last: the sequence row stays locked until this transaction ends.
     number = document_number_next(key="order", year=timezone.localdate(now).year)
-    return step.finish(fields={"number": number, "confirmed_at": now}, data={"number": number})
+    confirmed = step.finish(fields={"number": number, "confirmed_at": now}, data={"number": number})
+    postings.sales_posted(postings.SalesPosting(kind=postings.CONFIRMED, order_id=confirmed.pk))
+    return confirmed
 
 
 def _line_quantities(
@@ -624,6 +626,8 @@ def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
     keeper = fulfilment.current()
     if keeper is not None and locked.status == S.CONFIRMED:
         keeper.release(actor=actor, order=locked)
+    if locked.status == S.CONFIRMED:  # its lines counted as sold: they no longer do
+        postings.sales_posted(postings.SalesPosting(kind=postings.CANCELLED, order_id=locked.pk))
     return step.finish(
         fields={"cancelled_at": timezone.now(), "cancel_reason": reason[:300]},
         data={"reason": reason},
@@ -696,6 +700,11 @@ def order_return_create(
     keeper = fulfilment.current()
     if keeper is not None:
         keeper.returned(actor=actor, order_return=order_return)
+    postings.sales_posted(
+        postings.SalesPosting(
+            kind=postings.RETURNED, order_id=locked.pk, order_return_id=order_return.pk
+        )
+    )
     step.finish(data={"return": order_return.number, "gross_total": str(order_return.gross_total)})
     return order_return
 

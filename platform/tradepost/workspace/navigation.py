@@ -42,6 +42,9 @@ NAVIGATION: list[NavEntry] = [
         _("Monthly stock report"), "reports:stock_monthly", "reports.view_stockmonthly", REPORTS
     ),
     NavEntry(_("Customer value"), "reports:customer_value", "reports.view_customervalue", REPORTS),
+    NavEntry(
+        _("Sales drill-down"), "reports:sales_drilldown", "reports.view_salesmonthly", REPORTS
+    ),
     NavEntry(_("Products"), "masterdata:product_list", "masterdata.view_product"),
     NavEntry(_("Users"), "accounts:users", "accounts.view_user", SETTINGS),
     NavEntry(_("API keys"), "api-web:keys", "api.view_apikey", SETTINGS),
