@@ -336,7 +336,7 @@ def _capture(cursor, template: str, state: str) -> Snapshot:
                 comments.append(f"COMMENT ON COLUMN {qi(names[oid])}.{qi(name)} IS {ql(comment)}")
         lines += inline.get(oid, [])
         unlogged = "UNLOGGED " if persistence[oid] == "u" else ""
-        with_options = f" WITH ({', '.join(options[oid])})" if options[oid] else ""
+        with_options = f" WITH ({', '.join(options[oid] or [])})" if options[oid] else ""
         statements.append(
             f"CREATE {unlogged}TABLE {qi(names[oid])} (\n    "
             + ",\n    ".join(lines)
@@ -356,7 +356,7 @@ def _capture(cursor, template: str, state: str) -> Snapshot:
     for oid in views:
         cursor.execute("SELECT pg_get_viewdef(%s::oid)", [oid])
         (definition,) = cursor.fetchone()
-        with_options = f" WITH ({', '.join(options[oid])})" if options[oid] else ""
+        with_options = f" WITH ({', '.join(options[oid] or [])})" if options[oid] else ""
         statements.append(f"CREATE VIEW {qi(names[oid])}{with_options} AS {definition.rstrip(';')}")
 
     cursor.execute(_TRIGGERS, [tables + views])

@@ -15,6 +15,8 @@ from tenants import provisioning, snapshot
 from tenants.models import TemplateSnapshot
 
 TEMPLATE = settings.TENANT_BASE_SCHEMA
+# Several clones and 30 extra schemas: minutes on a loaded 2-core machine.
+pytestmark = pytest.mark.timeout(900)
 
 
 def _rows(sql: str, params: list | None = None) -> list[tuple]:
