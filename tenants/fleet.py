@@ -255,7 +255,12 @@ def migrate_fleet(
     if previous:
         say(f"retrying {len(previous)} schema(s) that failed in an earlier run")
 
-    connections.close_all()  # each worker opens its own
+    # Each worker opens its own connections: nothing open may be inherited by a fork,
+    # a psycopg pool's idle connections (DATABASE_POOL) included.
+    connections.close_all()
+    for wrapper in connections.all():
+        if getattr(wrapper, "pool", None) is not None:
+            wrapper.close_pool()  # type: ignore[attr-defined]  # the PostgreSQL backend's
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
         pending: set[Future] = set()
