@@ -238,12 +238,13 @@ def test_the_work_of_a_clone_does_not_grow_with_the_number_of_schemas(platform_w
     assert relations_after > relations_before + 2000
     large = _clone_work("t_snapshot_work_b")
 
-    assert large == small
-    round_trips, scanned = large
-    assert round_trips <= 8
-    # Whatever catalogue scans the DDL itself makes are independent of the schema count:
-    # the same with 2,000 more relations in the catalogue.
-    assert scanned == small[1]
+    assert large[0] == small[0]  # round trips
+    assert large[0] <= 8
+    # Catalogue rows read by scans: a scan of any catalogue that grew (30 more schemas,
+    # 2,000 more relations) would read at least 30 rows more. The few rows the DDL itself
+    # scans in small catalogues may differ by plan, never by the number of schemas.
+    assert large[1] - small[1] < 30, (small, large)
+    assert large[1] < 100
 
 
 def test_the_snapshot_follows_the_templates_migration_state(platform_workspaces, db):
