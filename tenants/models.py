@@ -58,3 +58,53 @@ class Domain(DomainMixin):
     class Meta:
         verbose_name = _("domain")
         verbose_name_plural = _("domains")
+
+
+class TemplateSnapshot(models.Model):
+    """The template schema's DDL for one migration state (`tenants.snapshot`).
+
+    Written when the template is migrated (or by the first clone after it); every clone
+    of that state replays it instead of reading the catalogue. Rows of older states are
+    deleted when a new one is written.
+    """
+
+    state = models.CharField(_("migration state"), max_length=40, unique=True)
+    template = models.CharField(_("template schema"), max_length=63)
+    ddl = models.TextField(_("DDL"))
+    objects_json = models.TextField(_("tables and sequences"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("template snapshot")
+        verbose_name_plural = _("template snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.template} @ {self.state[:12]}"
+
+
+class SchemaMigration(models.Model):
+    """Where `migrate_fleet` left one schema: migrated to `target`, or failed on it.
+
+    One row per schema name, replaced at each attempt. A re-run skips schemas whose
+    `django_migrations` already hold every migration (checked in the database, not
+    here) and retries the rest; this table says what happened and why.
+    """
+
+    class Status(models.TextChoices):
+        MIGRATED = "migrated", _("Migrated")
+        FAILED = "failed", _("Failed")
+
+    schema_name = models.CharField(_("schema"), max_length=63, unique=True)
+    target = models.CharField(_("target state"), max_length=40)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    applied = models.PositiveIntegerField(_("migrations applied"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    seconds = models.FloatField(_("seconds"), default=0)
+    finished_at = models.DateTimeField(_("finished"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("schema migration")
+        verbose_name_plural = _("schema migrations")
+
+    def __str__(self) -> str:
+        return f"{self.schema_name}: {self.status}"

@@ -24,7 +24,8 @@ from django.utils import timezone
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists, schema_rename
 
-from tenants.models import Domain, Tenant
+from tenants import snapshot
+from tenants.models import Domain, TemplateSnapshot, Tenant
 from tradepost.links import workspace_domain
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ POOL_SCHEMA_PREFIX = "tp_pool_"
 WORKSPACE_SCHEMA_PREFIX = "t_"
 # pg_try_advisory_lock key: only one process refills the pool at a time.
 _POOL_REFILL_LOCK = 7_310_001
+# Clones hold this one shared; `migrate_fleet` takes it alone (see clone_template).
+CLONE_BARRIER_LOCK = 7_310_002
+# pg_advisory_xact_lock(CLONE_NAME_LOCK, hashtext(schema name)): one clone per name.
+CLONE_NAME_LOCK = 7_310_003
 
 
 def workspace_schema_name(slug: str) -> str:
@@ -74,46 +79,118 @@ def ensure_template(verbosity: int = 0) -> Tenant:
             interactive=False,
             verbosity=verbosity,
         )
-    install_clone_function()  # the clone code of the django-tenants version deployed
+    try:
+        template_snapshot()
+    except snapshot.SnapshotUnsupported as exc:
+        logger.warning("template snapshot unavailable (%s): clones use clone_schema()", exc)
     return template
 
 
 def install_clone_function() -> None:
     """(Re)install django-tenants' `clone_schema()` SQL function in `public`.
 
-    Once per deploy (ensure_template). Re-installing it before every clone, as
+    Only the fallback for a template the snapshot cannot reproduce uses it (see
+    `clone_template`); installed on first use in each process, so the code is the
+    deployed django-tenants version's. Re-installing it before every clone, as
     django-tenants' CloneSchema does, costs ~30 ms and leaves ~11 MB of memory in the
-    connection each time, so refills on one connection got slower clone by clone.
+    connection each time.
     """
     CloneSchema()._create_clone_schema_function()
 
 
-def _clone_function_installed() -> bool:
+def _clone_function_installed(cursor) -> bool:
+    cursor.execute(
+        "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+        " WHERE n.nspname = 'public' AND p.proname = 'clone_schema'"
+    )
+    return cursor.fetchone() is not None
+
+
+def _clone_with_clone_schema(cursor, schema_name: str) -> None:
+    """django-tenants' clone: reads the whole catalogue, slower with every schema."""
+    if not _clone_function_installed(cursor):
+        install_clone_function()
+    cursor.execute(
+        "SELECT public.clone_schema(%s, %s, 'DATA')",
+        [settings.TENANT_BASE_SCHEMA, schema_name],
+    )
+    _constraint_names_restore(cursor, settings.TENANT_BASE_SCHEMA, schema_name)
+
+
+# The cached snapshot of this process: (state, snapshot).
+_snapshot_cache: dict[str, snapshot.Snapshot] = {}
+
+
+def template_snapshot(*, recapture: bool = False) -> snapshot.Snapshot:
+    """The snapshot of the template's current migration state: from this process's
+    cache, else from `TemplateSnapshot`, else captured now and stored.
+
+    Two processes capturing the same state at once store one row (the second insert
+    does nothing). Raises `snapshot.SnapshotUnsupported` for a template it cannot copy.
+    """
+    template = settings.TENANT_BASE_SCHEMA
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-            " WHERE n.nspname = 'public' AND p.proname = 'clone_schema'"
-        )
-        return cursor.fetchone() is not None
+        state = snapshot.template_state(cursor, template)
+    if not recapture and state in _snapshot_cache:
+        return _snapshot_cache[state]
+    row = None if recapture else TemplateSnapshot.objects.filter(state=state).first()
+    if row is not None:
+        found = snapshot.from_row(row.state, row.ddl, row.objects_json)
+    else:
+        found = snapshot.capture(template)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO tenants_templatesnapshot (state, template, ddl, objects_json,"
+                " created_at) VALUES (%s, %s, %s, %s, now())"
+                " ON CONFLICT (state) DO UPDATE SET ddl = EXCLUDED.ddl,"
+                " objects_json = EXCLUDED.objects_json, created_at = EXCLUDED.created_at",
+                [found.state, template, found.ddl, snapshot.to_json(found)],
+            )
+        TemplateSnapshot.objects.exclude(state=found.state).delete()
+        logger.info("captured the template's snapshot for state %s", found.state[:12])
+    _snapshot_cache.clear()
+    _snapshot_cache[state] = found
+    return found
 
 
 def clone_template(schema_name: str) -> None:
     """Copy the template schema, structure and data, to `schema_name`.
 
-    The copy includes `django_migrations`, so the clone is as migrated as the
-    template and needs no migration run of its own.
+    Replays the template's snapshot (`tenants.snapshot`): a fixed number of statements
+    whatever the number of schemas in the database. The copy includes
+    `django_migrations`, so the clone is as migrated as the template and needs no
+    migration run of its own.
+
+    Two clones may run at once. A clone holds, until its transaction ends, a lock on
+    its schema name (a second clone of the same name waits, then finds the schema) and
+    a shared lock that `migrate_fleet` takes alone for a moment after migrating the
+    template, so that every clone begun before that is seen by its schema list.
     """
     connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' connection
-    if schema_exists(schema_name, case_sensitive=False):
-        raise ValueError(f"schema {schema_name} already exists")
-    if not _clone_function_installed():
-        install_clone_function()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT public.clone_schema(%s, %s, 'DATA')",
-            [settings.TENANT_BASE_SCHEMA, schema_name],
+            "SELECT pg_advisory_xact_lock_shared(%s), pg_advisory_xact_lock(%s, hashtext(%s))",
+            [CLONE_BARRIER_LOCK, CLONE_NAME_LOCK, schema_name],
         )
-        _constraint_names_restore(cursor, settings.TENANT_BASE_SCHEMA, schema_name)
+        # By name through the catalogue cache (django-tenants' schema_exists compares
+        # lower(nspname): a scan of every schema).
+        cursor.execute(
+            "SELECT to_regnamespace(quote_ident(%s)) IS NOT NULL"
+            " OR to_regnamespace(quote_ident(lower(%s))) IS NOT NULL",
+            [schema_name, schema_name],
+        )
+        if cursor.fetchone()[0]:
+            raise ValueError(f"schema {schema_name} already exists")
+    try:
+        found = template_snapshot()
+    except snapshot.SnapshotUnsupported as exc:
+        logger.warning("template snapshot unavailable (%s): cloning with clone_schema()", exc)
+        with connection.cursor() as cursor:
+            _clone_with_clone_schema(cursor, schema_name)
+        return
+    script = snapshot.clone_script(found, settings.TENANT_BASE_SCHEMA, schema_name)
+    with connection.cursor() as cursor:
+        cursor.execute(script)
 
 
 # The clone re-creates unique constraints under PostgreSQL's generated names

@@ -149,7 +149,7 @@ def test_the_migrations_job_runs_once_straight_to_postgresql():
 
     assert spec["restartPolicy"] == "Never"
     assert job["spec"]["backoffLimit"] <= 3
-    assert "migrate_schemas" in command and "platform_setup" in command
+    assert "migrate_fleet" in command and "platform_setup" in command
     assert command.count('DATABASE_URL="$MIGRATE_DATABASE_URL"') == 2
 
 
