@@ -543,6 +543,31 @@ def order_body(rng: random.Random, workspace: Workspace) -> bytes:
     return json.dumps({"customer": rng.choice(workspace.customers).pk, "lines": lines}).encode()
 
 
+def explain_lists(client, connection) -> dict[str, list[str]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT of the three list requests on the full
+    table, as the server sends them (captured in-process), printed to stderr."""
+    from django.test.utils import CaptureQueriesContext
+
+    plans: dict[str, list[str]] = {}
+    for path in (
+        "/api/v1/orders/?page_size=50",
+        "/api/v1/orders/?page=2&page_size=50",
+        "/api/v1/orders/?status=draft&page_size=50",
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.startswith("SELECT") or "sales_order" not in sql:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+                plan = [row[0] for row in cursor.fetchall()]
+            plans[f"{path} :: {sql[:120]}"] = plan
+            log(f"EXPLAIN {path}\n  {sql}\n    " + "\n    ".join(plan))
+    return plans
+
+
 def run(args: argparse.Namespace, database_url: str) -> dict:
     from django.conf import settings
     from django.core.cache import cache
@@ -719,6 +744,7 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
         "median_ms": round(statistics.median(t for t, _ in list_runs) * 1000, 2),
         "queries": list_runs[-1][1],
     }
+    explained = explain_lists(client, connection) if args.explain else {}
     connection.set_schema_to_public()
 
     create, sequential, threads = (
@@ -759,6 +785,7 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
         },
         "results": results,
         "list_queries": list_queries,
+        "explain": explained,
         "ratios": {
             "api_over_sql_sequential": round(
                 create["orders_per_s"] / sequential["orders_per_s"], 3
@@ -981,6 +1008,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026, help="random seed (2026)")
     parser.add_argument(
         "--no-redis", action="store_true", help="serve with the local-memory cache, no Redis"
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print EXPLAIN ANALYZE of the list requests' queries on the full table",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)

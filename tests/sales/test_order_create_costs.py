@@ -38,7 +38,11 @@ def _setup_committed() -> None:
     renewals their changes queued for the commit run now and leave the queue, so the
     caches of what they changed (the default tax rate …) may fill again."""
     pending = connection.run_on_commit
-    renewals = [entry for entry in pending if isinstance(getattr(entry[1], "__self__", None), VersionedCache)]
+    renewals = [
+        entry
+        for entry in pending
+        if isinstance(getattr(entry[1], "__self__", None), VersionedCache)
+    ]
     for entry in renewals:
         entry[1]()
         pending.remove(entry)
@@ -90,9 +94,7 @@ def test_an_order_create_runs_the_same_few_queries_for_any_number_of_lines(
     assert response.status_code == 201, response.json()
     assert len(response.json()["lines"]) == line_count
     row_queries = [
-        q["sql"]
-        for q in captured.captured_queries
-        if not q["sql"].startswith(TRANSACTION_CONTROL)
+        q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)
     ]
     assert len(row_queries) == CREATE_ROW_QUERIES, "\n".join(q[:70] for q in row_queries)
     assert sum(sql.startswith('INSERT INTO "sales_orderline"') for sql in row_queries) == 1

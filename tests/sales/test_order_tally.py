@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import random
 import threading
-from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -101,9 +100,12 @@ def test_the_tally_stays_exact_under_concurrent_inserts_deletes_and_rollbacks(ta
         assert Order.objects.filter(customer=customer).exists()
         assert order_tally() == Order.objects.filter(pk__gt=0).count()
         for month in MONTHS:
-            assert order_tally(month=month) == Order.objects.filter(
-                order_date__year=month.year, order_date__month=month.month
-            ).count()
+            assert (
+                order_tally(month=month)
+                == Order.objects.filter(
+                    order_date__year=month.year, order_date__month=month.month
+                ).count()
+            )
         # Several connections wrote: their counts sit in more than one slot.
         assert OrderTally.objects.values("slot").distinct().count() > 1
     connection.set_schema_to_public()
@@ -136,9 +138,12 @@ def test_the_plan_counts_this_months_orders_from_the_tally(sales_org):
             ]
         )
         assert selectors.orders_this_month_count(today) == before + 2
-        assert selectors.orders_this_month_count(today) == Order.objects.filter(
-            order_date__gte=datetime.date(2026, 12, 1), order_date__lt=datetime.date(2027, 1, 1)
-        ).count()
+        assert (
+            selectors.orders_this_month_count(today)
+            == Order.objects.filter(
+                order_date__gte=datetime.date(2026, 12, 1), order_date__lt=datetime.date(2027, 1, 1)
+            ).count()
+        )
 
 
 def _counts(queries) -> list[str]:
@@ -175,7 +180,9 @@ def test_a_salesperson_counts_the_orders_of_their_own_customers_not_the_workspac
     with schema_context(sales_org.schema):
         customers = sales_org.customers
         Order.objects.bulk_create(
-            _order(customers[name], sales_org.owner, MONTHS[2]) for name in customers for _ in (1, 2)
+            _order(customers[name], sales_org.owner, MONTHS[2])
+            for name in customers
+            for _ in (1, 2)
         )
         own = selectors.order_list(seller)
         assert 0 < own.count() == len(list(own)) < Order.objects.count()

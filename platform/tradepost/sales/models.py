@@ -13,9 +13,8 @@ sums of its rounded lines (see `pricing.lines`).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import datetime
+from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models

@@ -42,6 +42,7 @@ from typing import Any, ParamSpec, TypedDict, TypeVar, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -475,13 +476,17 @@ def order_reject(*, actor: Actor, order: Order, comment: str) -> Order:
 
 @transaction.atomic
 def order_confirm(*, actor: Actor, order: Order) -> Order:
-    """Confirm an approved order and give it its number (see the module docstring)."""
-    step = LIFECYCLE.start("confirm", actor=actor, document=order)
-    locked = step.lock()
+    """Confirm an approved order and give it its number (see the module docstring).
+    The confirmed order comes back with its lines and their products, read once under
+    the lock (stock reserves them; an answer can be built from them)."""
+    step, locked = LIFECYCLE.start_locked("confirm", actor=actor, document=order)
+    prefetch_related_objects(
+        [locked], Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+    )
     if locked.agreement_id is not None:
         order_terms.caps_check(
             locked.agreement,
-            dict(locked.lines.values_list("product_id", "quantity")),
+            {line.product_id: line.quantity for line in locked.lines.all()},
             exclude_order_id=locked.pk,
         )
     keeper = fulfilment.current()
