@@ -50,6 +50,8 @@ KNOWN = {
     ("platform/tradepost/customers/services.py", "sequence function"),
     ("platform/tradepost/reports/rollup.py", "table lock"),
     ("platform/tradepost/inventory/migrations/0002_stockmove_append_only.py", "trigger"),
+    ("platform/tradepost/sales/migrations/0005_order_tally.py", "trigger"),
+    ("platform/tradepost/sales/migrations/0005_order_tally.py", "table lock"),
     ("platform/tradepost/search/migrations/0002_trigram_index.py", "schema-qualified SQL"),
 }
 

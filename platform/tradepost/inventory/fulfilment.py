@@ -48,8 +48,12 @@ class StockFulfilment:
         return {line.pk: balances.get(line.product_id, Decimal(0)) for line in lines}
 
     def reserve(self, *, actor: Actor, order: Order) -> None:
+        # The lines `order_confirm` read under the order's lock, when it passes them.
+        prefetched = "lines" in getattr(order, "_prefetched_objects_cache", {})
         lines = [
-            line for line in order.lines.select_related("product") if line.product.tracks_stock
+            line
+            for line in (order.lines.all() if prefetched else order.lines.select_related("product"))
+            if line.product.tracks_stock
         ]
         if not lines:
             return

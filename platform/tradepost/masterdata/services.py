@@ -300,7 +300,6 @@ def _sequence_locked(key: str, year: int) -> DocumentSequence:
     return DocumentSequence.objects.select_for_update().get(key=key, year=year)
 
 
-@transaction.atomic
 def document_number_next(*, key: str, year: int | None = None) -> str:
     """The next number of document kind `key` in `year` (default: this year).
 
@@ -313,9 +312,12 @@ def document_number_next(*, key: str, year: int | None = None) -> str:
     if not key or len(key) > 40:
         raise ValueError("document key must be 1 to 40 characters")
     year = year or timezone.localdate().year
-    sequence = _sequence_locked(key, year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number", "updated_at"])
+    # In the caller's transaction without a savepoint of its own (two round trips per
+    # number): nothing here is refused after a row is written.
+    with transaction.atomic(savepoint=False):
+        sequence = _sequence_locked(key, year)
+        sequence.last_number += 1
+        sequence.save(update_fields=["last_number", "updated_at"])
     return sequence.format.format(year=year, number=sequence.last_number)
 
 

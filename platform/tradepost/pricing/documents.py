@@ -22,6 +22,7 @@ from tradepost.pricing import lines as arithmetic
 from tradepost.pricing import selectors as pricing_selectors
 from tradepost.pricing.resolution import CUSTOMER_LIST, GROUP_LIST, LIST_PRICE, prices_resolve
 from tradepost.principals import Actor
+from tradepost.versioned_cache import VersionedCache
 
 MAX_LINES = 200
 MAX_QUANTITY = Decimal("999999999.999")
@@ -112,9 +113,20 @@ def tax_rate_of(product: Product, default: Decimal | None) -> Decimal:
     return default if default is not None else Decimal("0.00")
 
 
+# The workspace's default tax rate: read for every document priced, so kept in the
+# cache and forgotten when a tax rate changes (`apps.py` connects the signals).
+default_tax_rates = VersionedCache("pricing:default-tax-rate")
+
+
 def default_tax_rate() -> Decimal | None:
-    rate = TaxRate.objects.filter(is_default=True, is_active=True).values_list("rate", flat=True)
-    return next(iter(rate), None)
+    def load() -> Decimal | None:
+        rate = TaxRate.objects.filter(is_default=True, is_active=True).values_list(
+            "rate", flat=True
+        )
+        return next(iter(rate), None)
+
+    result: Decimal | None = default_tax_rates.get("default", load)
+    return result
 
 
 @dataclass(frozen=True)

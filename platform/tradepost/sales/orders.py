@@ -35,12 +35,14 @@ Plan limit: creating an order counts against the plan's orders per month
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, TypedDict, Unpack
+from typing import Any, ParamSpec, TypedDict, TypeVar, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -69,6 +71,8 @@ from tradepost.sales.models import (
     SettlementCredit,
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
 S = Order.Status
 EDITABLE = (S.DRAFT, S.REJECTED)
 CANCELLABLE_BY_OWNER = (S.DRAFT, S.SUBMITTED, S.REJECTED)
@@ -269,7 +273,25 @@ def _check_deposit(deposit: Decimal, gross_total: Decimal) -> None:
         )
 
 
-@transaction.atomic
+def _savepoint_free(function: Callable[P, R]) -> Callable[P, R]:
+    """`transaction.atomic` for a service that checks everything before it writes:
+    called on its own it runs in a transaction of its own; inside a caller's (the API's
+    request, a quote's conversion) it runs in that one without a savepoint (two round
+    trips). A refusal raised before the writes leaves the caller's transaction as it
+    was; the writes go in `transaction.atomic(savepoint=False)`, so an error among them
+    fails the caller's transaction too."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if transaction.get_connection().in_atomic_block:
+            return function(*args, **kwargs)
+        with transaction.atomic():
+            return function(*args, **kwargs)
+
+    return run
+
+
+@_savepoint_free
 def order_create(
     *,
     actor: Actor,
@@ -317,32 +339,37 @@ def order_create(
     if agreement is not None:
         order_terms.caps_check(agreement, {line.product.pk: line.quantity for line in requests})
     user = documents.actor_user(actor)
-    order = Order.objects.create(
-        customer=customer,
-        owner_id=owner.pk
-        if owner is not None
-        else (customer.owner_id or getattr(user, "pk", None)),
-        quote=quote,
-        agreement=agreement,
-        currency=currency,
-        order_date=order_date,
-        requested_delivery_date=requested_delivery_date,
-        deposit=deposit_amount,
-        notes=notes or "",
-        warehouse_id=_warehouse(warehouse).pk
+    warehouse_id = (
+        _warehouse(warehouse).pk
         if warehouse is not None
-        else location_default_id_for(customer.branch_id),
-        created_by=user,
-        **documents.totals_fields(totals),
+        else location_default_id_for(customer.branch_id)
     )
-    _write_lines(order, priced, new=True)
-    audit_record(
-        actor=actor,
-        action="order.created",
-        target=order,
-        data={"customer": customer.pk, "gross_total": str(order.gross_total)},
-    )
-    events.emit(event_type="order.created", payload=order_payload(order))
+    # Everything is checked: the writes (see `_savepoint_free`).
+    with transaction.atomic(savepoint=False):
+        order = Order.objects.create(
+            customer=customer,
+            owner_id=owner.pk
+            if owner is not None
+            else (customer.owner_id or getattr(user, "pk", None)),
+            quote=quote,
+            agreement=agreement,
+            currency=currency,
+            order_date=order_date,
+            requested_delivery_date=requested_delivery_date,
+            deposit=deposit_amount,
+            notes=notes or "",
+            warehouse_id=warehouse_id,
+            created_by=user,
+            **documents.totals_fields(totals),
+        )
+        _write_lines(order, priced, new=True)
+        audit_record(
+            actor=actor,
+            action="order.created",
+            target=order,
+            data={"customer": customer.pk, "gross_total": str(order.gross_total)},
+        )
+        events.emit(event_type="order.created", payload=order_payload(order))
     return order
 
 
@@ -451,13 +478,17 @@ def order_reject(*, actor: Actor, order: Order, comment: str) -> Order:
 
 @transaction.atomic
 def order_confirm(*, actor: Actor, order: Order) -> Order:
-    """Confirm an approved order and give it its number (see the module docstring)."""
-    step = LIFECYCLE.start("confirm", actor=actor, document=order)
-    locked = step.lock()
+    """Confirm an approved order and give it its number (see the module docstring).
+    The confirmed order comes back with its lines and their products, read once under
+    the lock (stock reserves them; an answer can be built from them)."""
+    step, locked = LIFECYCLE.start_locked("confirm", actor=actor, document=order)
+    prefetch_related_objects(
+        [locked], Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+    )
     if locked.agreement_id is not None:
         order_terms.caps_check(
             locked.agreement,
-            dict(locked.lines.values_list("product_id", "quantity")),
+            {line.product_id: line.quantity for line in locked.lines.all()},
             exclude_order_id=locked.pk,
         )
     keeper = fulfilment.current()

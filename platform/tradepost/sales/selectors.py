@@ -24,7 +24,14 @@ from tradepost.customers.selectors import scope_q
 from tradepost.pricing.models import Promotion
 from tradepost.principals import Actor
 from tradepost.sales import order_terms
-from tradepost.sales.models import Order, OrderLine, OrderReturn, Quote, SettlementCredit
+from tradepost.sales.models import (
+    Order,
+    OrderLine,
+    OrderReturn,
+    Quote,
+    SettlementCredit,
+    order_tally,
+)
 
 # Orders the warehouse works on (and sees without seeing their customers otherwise).
 WAREHOUSE_STATUSES = (
@@ -101,10 +108,10 @@ def orders_waiting_for(actor: Actor) -> QuerySet[Order]:
 
 
 def orders_this_month_count(today: datetime.date | None = None) -> int:
-    """Orders created this calendar month in the current workspace, cancelled ones
-    included (the plan limit counts what was entered)."""
-    today = today or timezone.localdate()
-    return Order.objects.filter(order_date__year=today.year, order_date__month=today.month).count()
+    """Orders dated this calendar month in the current workspace, cancelled ones
+    included (the plan limit counts what was entered): one row per slot of the
+    trigger-kept tally, not the month's orders."""
+    return order_tally(month=today or timezone.localdate())
 
 
 def returns_visible_to(actor: Actor) -> QuerySet[OrderReturn]:

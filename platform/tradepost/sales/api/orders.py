@@ -318,8 +318,8 @@ class OrderViewSet(ServiceViewSet):
 
     def get_queryset(self):
         orders = selectors.orders_visible_to(self.request.user).order_by("-created_at", "-pk")
-        if self.action == "list":
-            return orders
+        if self.action in ("list", "confirm"):
+            return orders  # confirm: the service reads the lines under the order's lock
         return orders.prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
         )
@@ -377,7 +377,10 @@ class OrderViewSet(ServiceViewSet):
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        return self._read(services.order_confirm(actor=request.user, order=self.get_object()))
+        # Answered from the row the service locked and confirmed, with the lines it read
+        # under the lock: what `GET /orders/{id}/` shows, without reading it back.
+        confirmed = services.order_confirm(actor=request.user, order=self.get_object())
+        return self._answer(confirmed)
 
     @extend_schema(request=ShipSerializer, responses=OrderSerializer, summary="Record a shipment")
     @action(detail=True, methods=["post"])
