@@ -42,6 +42,7 @@ class Picker:
     permissions: tuple[str, ...]
     choices: Callable[[Actor], QuerySet[Any]]
     order: tuple[str, ...]
+    fields: tuple[str, ...]  # what `choice` reads
     choice: Callable[[Any], Choice]
 
 
@@ -70,6 +71,7 @@ PICKERS: dict[str, Picker] = {
         ("customers.view_customer",),
         _customers,
         ("name_sort", "pk"),
+        ("name", "code", "channel", "name_sort"),
         _customer_choice,
     ),
     "product": Picker(
@@ -77,6 +79,7 @@ PICKERS: dict[str, Picker] = {
         ("masterdata.view_product", "sales.add_order", "sales.add_quote"),
         _products,
         ("sku", "pk"),
+        ("sku", "name", "unit"),
         _product_choice,
     ),
 }
@@ -95,5 +98,5 @@ def pick(
     rows = picker.choices(actor)
     if words:
         rows = rows.filter(pk__in=matching_ids(picker.kind, words))
-    found = list(rows.order_by(*picker.order)[: limit + 1])
+    found = list(rows.only(*picker.fields).order_by(*picker.order)[: limit + 1])
     return [picker.choice(row) for row in found[:limit]], len(found) > limit

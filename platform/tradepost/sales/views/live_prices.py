@@ -123,7 +123,7 @@ def _lines(data) -> tuple[list[LineInput], list[int], dict[str, list[str]]]:
         }
         if bad:
             for name, messages in bad.items():
-                errors[f"{formset.prefix}-{row}-{name}"] = list(messages)
+                errors[f"{formset.prefix}-{row}-{name}"] = [str(m) for m in messages]
             continue
         data_ = form.cleaned_data
         if form.errors or not (data_.get("product") and data_.get("quantity")):
@@ -216,7 +216,7 @@ def quote_prices(request: HttpRequest) -> JsonResponse:
     form = QuoteForm(request.POST, actor=request.user)
     errors = _header_errors(form)
     if "issued_on" in form.errors:
-        errors["issued_on"] = list(form.errors["issued_on"])
+        errors["issued_on"] = [str(message) for message in form.errors["issued_on"]]
     fields = form.cleaned_data
     return _preview(
         errors,
