@@ -13,6 +13,7 @@
       if (!response.ok && response.status !== 400) throw new Error(String(response.status));
       cell.innerHTML = html;
       var form = cell.querySelector("[data-inline-form]");
+      cell.classList.toggle("inline-editing", !!form);
       var field = form && form.querySelector("input, select, textarea");
       if (field) field.focus();
       else {
@@ -26,6 +27,7 @@
     if (cell.hasAttribute("data-inline-before")) {
       cell.innerHTML = cell.getAttribute("data-inline-before");
       cell.removeAttribute("data-inline-before");
+      cell.classList.remove("inline-editing");
       var pencil = cell.querySelector("[data-inline]");
       if (pencil) pencil.focus();
     }
