@@ -56,6 +56,7 @@ bench: install
 	-$(BIN)/python bench/stock.py
 	-$(BIN)/python bench/settlement.py
 	-$(BIN)/python bench/stock_monthly.py
+	-$(BIN)/python bench/soak.py
 	$(BIN)/python bench/summary.py
 
 constraints: install

@@ -25,6 +25,8 @@ DEMO_TEAM = [
     ("manager@demo.example.com", "Li Na 李娜", "sales_manager"),
     ("sales@demo.example.com", "Wang Wei 王伟", "salesperson"),
     ("finance@demo.example.com", "Chen Jing 陈静", "finance_manager"),
+    ("warehouse@demo.example.com", "Zhao Lei 赵磊", "warehouse_manager"),
+    ("exec@demo.example.com", "Liu Yang 刘洋", "executive"),
 ]
 OPERATOR_EMAIL = "operator@example.com"
 

@@ -155,7 +155,24 @@ DATABASES = {
         DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, made safe on pooled connections (tradepost.postgresql_backend).
+DATABASES["default"]["ENGINE"] = "tradepost.postgresql_backend"
+# A connection that has served more workspace schemas than this is closed at the next
+# request or task boundary: PostgreSQL keeps catalogue entries per schema touched for
+# the life of a connection (0: never). A key of ours, read by tradepost.postgresql_backend
+# (dj-database-url's type does not know it).
+DATABASES["default"]["CONN_MAX_SCHEMAS"] = env_int("DB_CONN_MAX_SCHEMAS", 100)  # type: ignore[typeddict-unknown-key]
+# Opt-in: Django's psycopg pool, one per process (see infra/README.md, Connections).
+# Connections go back to it at the end of each request instead of staying with one
+# thread; DB_CONN_MAX_AGE does not apply (Django requires 0 with a pool).
+if env_bool("DATABASE_POOL"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN", 1),
+        "max_size": env_int("DATABASE_POOL_MAX", 4),
+        "max_lifetime": env_int("DATABASE_POOL_MAX_LIFETIME", 1800),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_tradepost")}
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path once per tenant switch, not before every query.

@@ -256,7 +256,7 @@ def test_the_files_hold_every_row_and_the_totals(sales_org):
         )
     assert raw.startswith(b"%PDF") and b"(RPT-A)" in raw and b"(Green tea)" in raw
     assert b"(87.00)" in raw and b"(93.00)" in raw
-    assert b"STSong-Light" in raw  # the Chinese names are printed in the CJK font
+    assert b"+WenQuanYiMicroHei" in raw  # the Chinese names are printed in the CJK font
 
 
 def test_the_beat_closes_last_month_with_a_row_for_all_stock(sales_org):

@@ -461,7 +461,7 @@ def test_the_pdf_content_has_company_customer_lines_and_totals(sales_org, printe
     assert content.notes == "Delivery in 3 days"
 
 
-def test_the_pdf_prints_the_number_and_totals_and_embeds_no_font_file(sales_org, printed):
+def test_the_pdf_prints_the_number_and_totals_in_an_embedded_font(sales_org, printed):
     with schema_context(sales_org.workspace.schema):
         quote = Quote.objects.get(pk=printed.pk)
         raw = quote_pdf(quote, compress=False)
@@ -470,8 +470,8 @@ def test_the_pdf_prints_the_number_and_totals_and_embeds_no_font_file(sales_org,
     assert len(compressed) < len(raw)
     for text in (quote.number, "1,590.29 CNY", "206.74 CNY", "1,797.03 CNY", "340.29"):
         assert f"({text})".encode() in raw, text
-    assert b"/STSong-Light" in raw  # Chinese text uses the reader's built-in CID font
-    assert b"/FontFile" not in raw
+    assert b"+WenQuanYiMicroHei" in raw  # non-ASCII text in the embedded subset
+    assert b"/FontFile2" in raw and b"/STSong-Light" not in raw
     assert len(re.findall(rb"/Type /Page\b", raw)) == 1
 
 

@@ -104,7 +104,7 @@ def test_the_invoice_pdf_has_the_company_bank_and_chinese_text(sales_org):
     assert content.extra == [("Tax 13% on 398.00", "51.74")]
     assert ("Total incl. tax", "449.74 CNY") in content.totals
     assert any("6225-8888" in line for line in content.notes.splitlines())
-    assert raw.startswith(b"%PDF") and b"STSong-Light" in raw and b"(449.74 CNY)" in raw
+    assert raw.startswith(b"%PDF") and b"+WenQuanYiMicroHei" in raw and b"(449.74 CNY)" in raw
 
 
 def test_amounts_have_thousands_separators(sales_org):

@@ -12,6 +12,7 @@ from tradepost.accounts.roles import Role
 
 STYLESHEET = "tradepost/tradepost.css"
 HTMX = "tradepost/vendor/htmx-2.0.11.min.js"
+DASHBOARD_STYLESHEET = "workspace/dashboard.css"
 
 
 def _home(workspace, user) -> Page:
@@ -104,7 +105,12 @@ SHORTCUTS = "/static/tradepost/shortcuts.js"
 
 
 def test_pages_load_only_local_scripts_and_styles(alpha, public_client):
-    # A signed-in workspace page adds its keyboard shortcuts; the public site does not.
+    # A signed-in workspace page adds its keyboard shortcuts (and the home page its
+    # panels' stylesheet); the public site does not. The charts are inline SVG: no script.
+    expected_styles = {
+        "workspace": [f"/static/{STYLESHEET}", f"/static/{DASHBOARD_STYLESHEET}"],
+        "public": [f"/static/{STYLESHEET}"],
+    }
     expected = {
         "workspace": [f"/static/{HTMX}", "/static/tradepost/tradepost.js", SHORTCUTS],
         "public": [f"/static/{HTMX}", "/static/tradepost/tradepost.js"],
@@ -118,7 +124,7 @@ def test_pages_load_only_local_scripts_and_styles(alpha, public_client):
             if link.attrs.get("rel") == "stylesheet"
         ]
         scripts = [s.attrs["src"] for s in page.find_all("script") if "src" in s.attrs]
-        assert styles == [f"/static/{STYLESHEET}"]
+        assert styles == expected_styles[where]
         assert scripts == expected[where]
         external = [
             url
@@ -130,7 +136,7 @@ def test_pages_load_only_local_scripts_and_styles(alpha, public_client):
 
 def test_the_linked_assets_are_shipped():
     # A stylesheet or script that the static finders cannot find is a 404 in production.
-    for asset in (STYLESHEET, HTMX):
+    for asset in (STYLESHEET, HTMX, DASHBOARD_STYLESHEET):
         assert finders.find(asset), f"{asset} is not in any static folder"
 
 

@@ -16,6 +16,10 @@ class InventoryConfig(AppConfig):
         fulfilment.register(StockFulfilment())
         # The customer 360° page shows what is available where the customer is served.
         panels.register()
+        # The home page's deliveries-due and low-stock panels.
+        from tradepost.inventory import home_panels
+
+        home_panels.register()
 
         # Registers the `opening_stock` resource for import and export.
         from tradepost.inventory import importing  # noqa: F401

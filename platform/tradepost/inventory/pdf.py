@@ -6,9 +6,9 @@ with its unit, lot and expiry), the notes and a block for the receiver to sign
 ("Received by / Date / Signature").
 
 Fonts as on quotes and order confirmations (`sales.pdf`): ASCII text in Helvetica,
-anything else (Chinese names, translated labels) in the CID font STSong-Light, which
-PDF readers provide, so no font file ships. `delivery_note_content(delivery)` builds
-the texts without reportlab, for tests.
+anything else (Chinese names, translated labels) in WenQuanYi Micro Hei, embedded as
+a subset (`tradepost.pdffonts`). `delivery_note_content(delivery)` builds the texts
+without reportlab, for tests.
 """
 
 from __future__ import annotations

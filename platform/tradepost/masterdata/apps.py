@@ -13,8 +13,8 @@ class MasterdataConfig(AppConfig):
         # `services._move`).
         from django.db.models.signals import post_delete, post_save
 
-        from tradepost.masterdata.models import Location
-        from tradepost.masterdata.selectors import default_locations
+        from tradepost.masterdata.models import CompanyProfile, Location
+        from tradepost.masterdata.selectors import default_locations, display_settings
 
         post_save.connect(
             default_locations.invalidate, sender=Location, dispatch_uid="location-saved"
@@ -22,6 +22,11 @@ class MasterdataConfig(AppConfig):
         post_delete.connect(
             default_locations.invalidate, sender=Location, dispatch_uid="location-deleted"
         )
+        # Pages read the company's display settings (currency symbols) from the cache.
+        for signal, name in ((post_save, "saved"), (post_delete, "deleted")):
+            signal.connect(
+                display_settings.invalidate, sender=CompanyProfile, dispatch_uid=f"company-{name}"
+            )
 
         # Registers the `products` resource for import and export.
         from tradepost.masterdata import importing  # noqa: F401

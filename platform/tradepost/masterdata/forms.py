@@ -100,6 +100,13 @@ class CompanyProfileForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     base_currency = forms.ChoiceField(label=_("Base currency"), choices=Currency.choices)
+    show_currency_symbols = forms.BooleanField(
+        label=_("Show currency symbols"),
+        required=False,
+        help_text=_(
+            "Amounts read ¥300,000.00 or $1,200.00 instead of 300,000.00 CNY, on pages and PDFs."
+        ),
+    )
 
 
 class BankAccountForm(forms.Form):

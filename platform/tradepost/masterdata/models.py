@@ -64,6 +64,9 @@ class CompanyProfile(models.Model):
     base_currency = models.CharField(
         _("base currency"), max_length=3, choices=Currency.choices, default=DEFAULT_CURRENCY
     )
+    # Display only: amounts print as ¥300,000.00 instead of 300,000.00 CNY on pages and
+    # PDFs (`tradepost.amounts.money_text`); what is stored and sent by the API is the same.
+    show_currency_symbols = models.BooleanField(_("show currency symbols"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:

@@ -19,6 +19,7 @@ from tradepost.masterdata.models import (
     TreeNode,
 )
 from tradepost.principals import Actor
+from tradepost.request_memo import remembered
 from tradepost.versioned_cache import VersionedCache
 
 
@@ -147,6 +148,27 @@ def company_profile() -> CompanyProfile:
         )
         profile = CompanyProfile(name=name or "")
     return profile
+
+
+# The company's display settings, read by every page that shows an amount: kept in the
+# cache and forgotten when the profile changes (`apps.py` connects the signals).
+display_settings = VersionedCache("masterdata:display-settings")
+
+
+def currency_symbols_shown() -> bool:
+    """Whether the workspace prints amounts with currency symbols (¥300,000.00) rather
+    than codes (300,000.00 CNY). Looked up once per request however many amounts a page
+    shows, from the shared cache while it is warm, so a page runs no query for it."""
+    schema = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' wrapper
+    return bool(
+        remembered(
+            ("currency_symbols", schema),
+            lambda: display_settings.get(
+                "currency-symbols",
+                lambda: CompanyProfile.objects.filter(show_currency_symbols=True).exists(),
+            ),
+        )
+    )
 
 
 # --- Staff and the reporting chain ---------------------------------------------------

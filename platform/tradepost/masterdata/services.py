@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tradepost import events
+from tradepost import events, request_memo
 from tradepost.audit.services import audit_record
 from tradepost.masterdata import selectors
 from tradepost.masterdata.models import (
@@ -107,7 +107,16 @@ def _unique_error(instance: models.Model, exc: IntegrityError) -> dict[str, list
 
 # --- Company profile ---------------------------------------------------------------------
 
-COMPANY_FIELDS = ("name", "legal_name", "tax_id", "address", "phone", "email", "base_currency")
+COMPANY_FIELDS = (
+    "name",
+    "legal_name",
+    "tax_id",
+    "address",
+    "phone",
+    "email",
+    "base_currency",
+    "show_currency_symbols",
+)
 
 
 def _company_locked() -> CompanyProfile:
@@ -132,6 +141,9 @@ def company_profile_update(*, actor: Actor, **changes: Any) -> CompanyProfile:
     for name, value in changes.items():
         if name == "base_currency":
             value = _currency(value, field=name)
+        elif name == "show_currency_symbols":
+            if not isinstance(value, bool):
+                raise ValidationError({name: [_("Enter true or false.")]})
         else:
             field = CompanyProfile._meta.get_field(name)
             max_length = field.max_length or 2000  # type: ignore[union-attr]  # concrete fields
@@ -140,6 +152,7 @@ def company_profile_update(*, actor: Actor, **changes: Any) -> CompanyProfile:
     profile.full_clean(exclude=["singleton"])
     _saved(profile)
     audit_record(actor=actor, action="company.updated", target=profile, data=_changed(changes))
+    request_memo.forget()  # the request's remembered display settings (currency symbols)
     return profile
 
 

@@ -8,5 +8,8 @@ class PlansConfig(AppConfig):
     verbose_name = _("Sales plans")
 
     def ready(self) -> None:
-        # Registers the `sales_targets` resource for import and export.
-        from tradepost.plans import importing  # noqa: F401
+        # Registers the `sales_targets` resource for import and export (`importing`),
+        # and the home page's targets and company-figures panels.
+        from tradepost.plans import home_panels, importing  # noqa: F401
+
+        home_panels.register()

@@ -1,6 +1,6 @@
 """The monthly stock report as files: CSV (UTF-8 with a byte-order mark, so Excel opens
-Chinese right), Excel (numbers as numbers) and a landscape A4 PDF (Chinese in the CID
-font STSong-Light that PDF readers provide, as the sales and settlement PDFs).
+Chinese right), Excel (numbers as numbers) and a landscape A4 PDF (Chinese in the
+embedded WenQuanYi Micro Hei subset, as the sales and settlement PDFs).
 
 Every file has the rows of the page's filter (all of them, not one page) and a totals
 row. Quantities keep their three places; values are rounded half up to cents — and

@@ -17,6 +17,10 @@ class SalesConfig(AppConfig):
 
         register_usage_counter("orders_per_month", selectors.orders_this_month_count)
         panels.register()
+        # The home page's "My day" and "Orders to review" panels.
+        from tradepost.sales import home_panels
+
+        home_panels.register()
         register_order_lines_reader(selectors.promotion_order_lines)
         # Order and quote pages carry an activity feed (events and notes).
         from django.urls import reverse

@@ -8,9 +8,9 @@ promotion's name, tax rate, amount excl. tax) and the totals excl. tax, tax and 
 tax in the quote's currency, then the notes.
 
 Fonts: text that is plain ASCII (numbers, amounts, SKUs, Latin names) is set in
-Helvetica; anything else (Chinese names and addresses, translated labels) in the CID
-font STSong-Light, which every PDF reader provides for Simplified Chinese, so no font
-file ships with the product. Labels follow the active language.
+Helvetica; anything else (Chinese names and addresses, translated labels, "·", "−",
+"¥") in WenQuanYi Micro Hei, embedded as a subset (`tradepost.pdffonts`), so every
+viewer shows the same glyphs. Labels follow the active language.
 
 `quote_pdf_content(quote)` and `order_pdf_content(order)` build the texts and rows
 without reportlab, for tests and for anyone who needs the same content in another
@@ -32,17 +32,15 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from tradepost.amounts import money_text
+from tradepost.pdffonts import cjk_font
 from tradepost.pricing.lines import decimal_text
 from tradepost.sales.models import Order, Quote
 
-CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
 LATIN_BOLD = "Helvetica-Bold"
-pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
 
 MARGIN = 15 * mm
 # #, product, quantity, unit price, discount, tax, amount excl. tax (points; A4 less margins)
@@ -134,17 +132,23 @@ def _line_rows(lines) -> list[list[str]]:
     return rows
 
 
+def money(value: Decimal, currency: str) -> str:
+    """An amount with its currency as the workspace prints them (`300,000.00 CNY`, or
+    `¥300,000.00` with currency symbols on)."""
+    from tradepost.masterdata.selectors import currency_symbols_shown
+
+    return money_text(value, currency, symbol=currency_symbols_shown())
+
+
 def _totals(document) -> list[tuple[str, str]]:
     currency = document.currency
     totals = [
-        (_("Total excl. tax"), f"{_amount(document.net_total)} {currency}"),
-        (_("Tax"), f"{_amount(document.tax_total)} {currency}"),
-        (_("Total incl. tax"), f"{_amount(document.gross_total)} {currency}"),
+        (_("Total excl. tax"), money(document.net_total, currency)),
+        (_("Tax"), money(document.tax_total, currency)),
+        (_("Total incl. tax"), money(document.gross_total, currency)),
     ]
     if document.discount_total:
-        totals.insert(
-            0, (_("Discounts included"), f"{_amount(document.discount_total)} {currency}")
-        )
+        totals.insert(0, (_("Discounts included"), money(document.discount_total, currency)))
     return totals
 
 
@@ -217,7 +221,7 @@ def order_pdf_content(order: Order) -> DocumentContent:
 def _font(text: str, *, bold: bool = False) -> str:
     if text.isascii():
         return LATIN_BOLD if bold else LATIN_FONT
-    return CJK_FONT  # no bold face: the CID font prints one weight
+    return cjk_font()  # one weight: the font has no bold face
 
 
 def _paragraph(text: str, *, size: float = 9, bold: bool = False, right: bool = False) -> Paragraph:

@@ -17,6 +17,10 @@ class SettlementConfig(AppConfig):
         settlement.register(AccountSettlement())
         # The credit section of the customer 360° page.
         panels.register()
+        # The home page's overdue, aging and collections panels.
+        from tradepost.settlement import home_panels
+
+        home_panels.register()
 
         # Registers the `exchange_rates` resource for import and export.
         from tradepost.settlement import importing  # noqa: F401

@@ -29,10 +29,10 @@ from tradepost.customers import services as customer_services
 from tradepost.customers.demo import demo_customers
 from tradepost.customers.models import Customer
 from tradepost.masterdata.demo import demo_products
+from tradepost.pdffonts import cjk_font
 from tradepost.sales import orders
 from tradepost.sales.demo import demo_lines
 from tradepost.sales.models import Order
-from tradepost.sales.pdf import CJK_FONT
 from tradepost.settlement import credit, expenses, invoices, money, payments, rebates, services
 from tradepost.settlement.models import ExpenseClaim, Invoice, Rebate, RebateRule
 
@@ -205,9 +205,9 @@ def _receipt(text: str, amount: Decimal) -> SimpleUploadedFile:
     """A small PDF receipt (A6) with the shop's line and the amount."""
     buffer = io.BytesIO()
     sheet = canvas.Canvas(buffer, pagesize=A6)
-    sheet.setFont(CJK_FONT, 12)
+    sheet.setFont(cjk_font(), 12)
     sheet.drawString(24, 360, "收据 Receipt")
-    sheet.setFont(CJK_FONT, 10)
+    sheet.setFont(cjk_font(), 10)
     sheet.drawString(24, 330, text)
     sheet.drawString(24, 310, f"¥ {amount:,.2f}")
     sheet.showPage()

@@ -1,8 +1,8 @@
 """Invoices, credit notes and customer statements as A4 PDFs: `invoice_pdf(invoice)`
 and `statement_pdf(statement)`, laid out with the building blocks of the quotes and
 delivery notes (`sales.pdf`: letterhead, parties, lines table, notes, footer) and the
-same fonts (ASCII in Helvetica, anything else, Chinese included, in the CID font
-STSong-Light that PDF readers provide).
+same fonts (ASCII in Helvetica, anything else, Chinese included, in WenQuanYi Micro
+Hei, embedded as a subset: `tradepost.pdffonts`).
 
 An invoice carries the company (with its bank accounts, `masterdata.BankAccount`, so
 the customer knows where to pay), the customer, number, dates (issued, due), order,
@@ -36,6 +36,7 @@ from tradepost.sales.pdf import (
     build,
     letterhead,
     lines_table,
+    money,
     notes_block,
     parties,
 )
@@ -149,9 +150,9 @@ def invoice_content(invoice: Invoice) -> PrintedDocument:
         )
     currency = invoice.currency
     totals = [
-        (_("Total excl. tax"), f"{amount_text(invoice.net_total)} {currency}"),
-        (_("Tax"), f"{amount_text(invoice.tax_total)} {currency}"),
-        (_("Total incl. tax"), f"{amount_text(invoice.gross_total)} {currency}"),
+        (_("Total excl. tax"), money(invoice.net_total, currency)),
+        (_("Tax"), money(invoice.tax_total, currency)),
+        (_("Total incl. tax"), money(invoice.gross_total, currency)),
     ]
     extra = [
         (
@@ -218,7 +219,7 @@ def statement_content(statement: Statement, customer: Customer) -> PrintedDocume
         ],
         header=[_("Date"), _("Type"), _("Reference"), _("Amount"), _("Balance")],
         rows=rows,
-        totals=[(_("Balance due"), f"{amount_text(statement.closing)} {currency}")],
+        totals=[(_("Balance due"), money(statement.closing, currency))],
         notes="\n".join(_bank_lines()),
         number=number,
         extra=extra,

@@ -5,10 +5,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tradepost.workspace import saved_filters
+from tradepost.workspace import dashboard, saved_filters
 from tradepost.workspace import selectors as feed_selectors
 from tradepost.workspace import services as feed_services
 from tradepost.workspace.feed_targets import target_get
@@ -18,13 +19,24 @@ from tradepost.workspace.models import SavedFilter
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The home page: first steps until the workspace has some life in it.
+    """The home page: the panels of the caller's roles (`workspace.dashboard`), each
+    with the figures that role acts on, and the first steps while the workspace is new
+    (to those who may invite, until someone else has joined) or for a role without
+    panels, so no one lands on an empty page.
 
     The user model comes from settings (AUTH_USER_MODEL): the workspace shell sits
-    below the apps, accounts included, and imports none of them."""
+    below the apps, accounts included, and imports none of them; the panels are
+    registered by the apps that own their figures."""
+    panels = dashboard.panels_rendered(request, timezone.localdate())
+    can_invite = request.user.has_perm("accounts.invite_user")
+    team_size = (
+        get_user_model().objects.filter(is_active=True).count() if can_invite or not panels else 0
+    )
     context = {
-        "team_size": get_user_model().objects.filter(is_active=True).count(),
-        "can_invite": request.user.has_perm("accounts.invite_user"),
+        "panels": panels,
+        "team_size": team_size,
+        "can_invite": can_invite,
+        "show_steps": not panels or (can_invite and team_size <= 1),
     }
     return render(request, "workspace/home.html", context)
 

@@ -1,0 +1,1 @@
+"""Tradepost's database backend (settings.DATABASES ENGINE): see base.py."""
