@@ -44,13 +44,14 @@ from tradepost.customers.models import (
 from tradepost.demo import seed_sales_menu as seed_sales
 from tradepost.masterdata import services as md
 from tradepost.masterdata.demo import seed_demo as seed_masterdata
-from tradepost.masterdata.models import Branch, SalesRegion, StaffProfile
+from tradepost.masterdata.models import Branch, Product, SalesRegion, StaffProfile
 from tradepost.masterdata.selectors import reports_of
 from tradepost.pipeline import selectors as pipeline_selectors
 from tradepost.pipeline.models import Opportunity
 from tradepost.pricing.models import Promotion
 from tradepost.sales import selectors as sales_selectors
 from tradepost.sales.models import Order, Quote
+from tradepost.search.pickers import PICKERS
 from tradepost.settlement import selectors as settlement_selectors
 
 EVERYTHING_ROLES = {
@@ -164,6 +165,10 @@ SHARED_FIELDS = {
     "responsible",
     "enabled",
 }
+# The type-ahead pickers (`/search/pick/<kind>/`, tradepost.search.pickers) answer JSON
+# the page sweep does not read; each is classified here like a field: the kind of its
+# answers, or None for the shared catalogue. A new picker must be classified too.
+PICKER_KINDS = {"customer": "customer", "product": None}
 SKIPPED_ROUTES = ("api/", "i18n/", "accounts/logout", "accounts/password", "billing/")
 SKIPPED_NAMES = {"export", "quote_pdf", "handoff", "invitation_accept"}
 SLUG_VALUES = {
@@ -442,8 +447,38 @@ def test_every_choice_on_every_page_stays_in_the_callers_scope(alpha, alpha_demo
                 if int(value) not in allowed[role][kind]:
                     violations.append(f"{role.value} {url} {field}: {kind} {value} ({label})")
 
+    with schema_context(alpha.schema):
+        words = {
+            "customer": ["", *Customer.objects.values_list("code", flat=True)],
+            "product": ["", *Product.objects.values_list("sku", flat=True)[:20]],
+        }
+        active_products = set(Product.objects.filter(is_active=True).values_list("pk", flat=True))
+    unclassified |= {f"/search/pick/{kind}/" for kind in set(PICKERS) - set(PICKER_KINDS)}
+    for role, user in people.items():
+        client = alpha.client(user)
+        for picker, kind in PICKER_KINDS.items():
+            for word in words[picker]:
+                response = client.get(f"/search/pick/{picker}/", {"q": word})
+                if response.status_code == 403:
+                    break  # the role may not use this picker
+                assert response.status_code == 200, (role, picker, word, response.content[:300])
+                for result in response.json()["results"]:
+                    value = result["id"]
+                    if kind is None:
+                        if value not in active_products:
+                            violations.append(f"{role.value} pick {picker}: inactive {value}")
+                        continue
+                    offered[(role, f"pick-{kind}")].add(value)
+                    if value not in allowed[role][kind]:
+                        violations.append(f"{role.value} pick {picker} {word!r}: {kind} {value}")
+
     assert not unclassified, sorted(unclassified)
     assert not violations, "\n".join(sorted(set(violations))[:40])
+    # The pickers were asked: the administrator found the dealer's record and the
+    # outsider-owned rows alike, the dealer only its own record.
+    assert dealer_record.pk in offered[(Role.SYSTEM_ADMINISTRATOR, "pick-customer")]
+    assert offered[(Role.DEALER, "pick-customer")] == {dealer_record.pk}
+    assert offered[(Role.SALESPERSON, "pick-customer")]
     # The sweep did reach the pickers: the administrator is offered the outsider and
     # the dealer's own record, each role read pages, and the dealer is offered no user.
     assert pages_read > 200, (pages_read, len(urls))

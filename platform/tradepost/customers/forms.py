@@ -378,3 +378,20 @@ class PriceCheckForm(forms.Form):
 class CustomerGroupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
+
+
+# --- Inline edit on the list -----------------------------------------------------------
+class ChannelInlineForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+
+
+class CreditLimitInlineForm(forms.Form):
+    credit_limit = MoneyField(label=_("Credit limit"))
+
+
+# A field the customer list edits in place: its form, and the permission it takes (the
+# service checks it again: `customers.services.customer_update`).
+INLINE_FIELDS: dict[str, tuple[type[forms.Form], str]] = {
+    "channel": (ChannelInlineForm, "customers.change_customer"),
+    "credit_limit": (CreditLimitInlineForm, "customers.change_credit_terms"),
+}

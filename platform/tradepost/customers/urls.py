@@ -10,6 +10,7 @@ urlpatterns = [
     path("bulk/", views.customer_bulk, name="bulk"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
+    path("<int:customer_id>/inline/<slug:field>/", views.customer_inline, name="inline"),
     path("<int:customer_id>/credit/", views.credit_terms, name="credit_terms"),
     path("<int:customer_id>/ratings/", views.rating_add, name="rating_add"),
     path("<int:customer_id>/contacts/", views.contact_add, name="contact_add"),

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -156,6 +156,56 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     return render(
         request, "customers/form.html", {"form": form, "customer": customer}, status=status
     )
+
+
+# --- Inline edit on the list ----------------------------------------------------------
+INLINE_HEADER = "X-Inline-Edit"
+
+
+def _inline_fallback(customer, field: str) -> str:
+    """Where the field is changed without JavaScript: the edit page, or for credit the
+    terms form on the customer's page."""
+    if field == "credit_limit":
+        return reverse("customers:detail", args=[customer.pk]) + "#credit-terms"
+    return reverse("customers:edit", args=[customer.pk])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_inline(request: HttpRequest, customer_id: int, field: str) -> HttpResponse:
+    """One cell of the customer list changed in place (`tradepost/inline.js`): GET the
+    small form, POST it through `services.customer_update` — the edit page's service,
+    with its checks and audit entry — and get the new cell back, or the form with its
+    errors (400). The customer is looked up in the caller's scope (404 outside it), the
+    field's permission is checked for the row (403). Opened without the script (no
+    `X-Inline-Edit` header), it leads to the page that changes the field."""
+    spec = forms.INLINE_FIELDS.get(field)
+    if spec is None:
+        raise Http404
+    form_class, permission = spec
+    customer = selectors.customer_get(request.user, customer_id)
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    if INLINE_HEADER not in request.headers:
+        return redirect(_inline_fallback(customer, field))
+    context = {"customer": customer, "field": field, "can": True}
+    auto_id = f"inline-{customer.pk}-%s"
+    if request.method == "GET":
+        form = form_class(initial={field: getattr(customer, field)}, auto_id=auto_id)
+        return render(request, "customers/_inline_form.html", {**context, "form": form})
+    form = form_class(request.POST, auto_id=auto_id)
+    if form.is_valid():
+        done = service_call(
+            form,
+            lambda: services.customer_update(
+                actor=request.user, customer=customer, **{field: form.cleaned_data[field]}
+            ),
+        )
+        if done:
+            return render(
+                request, "customers/_inline_cell.html", {**context, "customer": done.result}
+            )
+    return render(request, "customers/_inline_form.html", {**context, "form": form}, status=400)
 
 
 # --- The 360° page -------------------------------------------------------------------

@@ -505,6 +505,9 @@ LIFECYCLE: Lifecycle[Opportunity] = Lifecycle(
     model=Opportunity,
     field="stage",
     refusal=gettext_lazy("An opportunity in “%(status)s” cannot be %(action)s."),
+    # The stepper of its page: the open stages in order, then won; a lost one shows
+    # "Lost" after them.
+    path=[*OPEN_STAGES, Stage.WON],
     visible=opportunities_visible_to,
     not_visible=gettext_lazy("This opportunity is not yours to change."),
     transitions=[

@@ -37,7 +37,7 @@ from tradepost.pipeline import services as pipeline
 from tradepost.pipeline.filters import OpportunityListFilter
 from tradepost.pipeline.models import CLOSED_STAGES, OPEN_STAGES, Opportunity, Stage
 from tradepost.principals import Actor
-from tradepost.workspace.forms import MoneyField, service_call
+from tradepost.workspace.forms import MoneyField, TypeaheadSelect, service_call
 from tradepost.workspace.lists import list_page, query_id
 
 ROWS_PER_PAGE = 50
@@ -61,7 +61,9 @@ class OpportunityForm(forms.Form):
     """An opportunity's fields; the customer and the stage only when it is new, the
     follow-up date only once won."""
 
-    customer = CustomerChoice(queryset=None, label=gettext_lazy("Customer"))
+    customer = CustomerChoice(
+        queryset=None, label=gettext_lazy("Customer"), widget=TypeaheadSelect("customer")
+    )
     name = forms.CharField(label=gettext_lazy("Name"), max_length=pipeline.MAX_NAME)
     amount = MoneyField(label=gettext_lazy("Amount"))
     currency = forms.ChoiceField(

@@ -39,6 +39,7 @@ from tradepost.workspace.forms import (
     MoneyField,
     PercentField,
     QuantityField,
+    TypeaheadSelect,
     add_service_errors,
     service_call,
 )
@@ -196,10 +197,13 @@ TierFormSet = forms.formset_factory(
 class CheckForm(forms.Form):
     """Which promotion would a line get?"""
 
-    customer = CustomerChoice(label=gettext_lazy("Customer"), queryset=None)
+    customer = CustomerChoice(
+        label=gettext_lazy("Customer"), queryset=None, widget=TypeaheadSelect("customer")
+    )
     product = ProductChoice(
         label=gettext_lazy("Product"),
         queryset=Product.objects.filter(is_active=True).order_by("sku"),
+        widget=TypeaheadSelect("product"),
     )
     quantity = QuantityField(label=gettext_lazy("Quantity"))
     date = forms.DateField(

@@ -27,14 +27,19 @@ from tradepost.pricing.lines import decimal_text
 from tradepost.principals import Actor
 from tradepost.sales import order_terms
 from tradepost.sales.models import OrderLine
-from tradepost.workspace.forms import MoneyField, PercentField, QuantityField
+from tradepost.workspace.forms import MoneyField, PercentField, QuantityField, TypeaheadSelect
 
 EXTRA_LINE_ROWS = 3
 MAX_LINE_ROWS = 200
 
 
 class LineForm(forms.Form):
-    product = ProductChoice(queryset=active_products(), label=_("Product"), required=False)
+    product = ProductChoice(
+        queryset=active_products(),
+        label=_("Product"),
+        required=False,
+        widget=TypeaheadSelect("product"),
+    )
     quantity = QuantityField(label=_("Quantity"), required=False)
     unit_price = MoneyField(
         label=_("Unit price"), required=False, help_text=_("Leave empty for the customer's price.")
@@ -108,7 +113,9 @@ def line_formset(data=None, *, lines=None, prefix: str = "lines") -> BaseLineFor
 class OrderForm(forms.Form):
     """The header of an order; the lines come from a `LineFormSet`."""
 
-    customer = CustomerChoice(queryset=None, label=_("Customer"))
+    customer = CustomerChoice(
+        queryset=None, label=_("Customer"), widget=TypeaheadSelect("customer")
+    )
     currency = forms.ChoiceField(
         label=_("Currency"),
         choices=[("", _("The customer's currency")), *Currency.choices],

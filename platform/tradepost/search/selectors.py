@@ -172,7 +172,8 @@ def parse_kinds(raw: str | None) -> list[str]:
     return [kind for kind in KINDS if kind in asked]
 
 
-def _documents(kind: str, words: Sequence[str]) -> QuerySet[SearchDocument, int]:
+def matching_ids(kind: str, words: Sequence[str]) -> QuerySet[SearchDocument, int]:
+    """The ids of the records of `kind` whose search document holds every word."""
     documents = SearchDocument.objects.filter(kind=kind)
     for word in words:
         if len(word) < SHORT_WORD:  # no trigram in it: the array of short grams
@@ -196,9 +197,9 @@ def search(
     for spec in GROUPS:
         if spec.kind not in kinds or not actor.has_perm(spec.permission):
             continue
-        matches = Q(pk__in=_documents(spec.kind, words))
+        matches = Q(pk__in=matching_ids(spec.kind, words))
         if spec.via_customer:
-            matches |= Q(customer_id__in=_documents(Kind.CUSTOMER, words))
+            matches |= Q(customer_id__in=matching_ids(Kind.CUSTOMER, words))
         rows = list(
             spec.visible(actor)
             .filter(matches)

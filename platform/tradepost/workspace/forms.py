@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from tradepost.amounts import MONEY, PERCENT, QUANTITY, decimal_kwargs
@@ -36,6 +37,31 @@ class PercentField(forms.DecimalField):
         super().__init__(
             **decimal_kwargs(PERCENT, kwargs, bounds={"min_value": 0, "max_value": 100})
         )
+
+
+class TypeaheadSelect(forms.Select):
+    """A customer or product <select> that `tradepost/typeahead.js` turns into a
+    type-ahead box (an ARIA combobox) asking `/search/pick/<picker>/?q=` for the records
+    the words find. The select stays in the form and posts the chosen id; without
+    JavaScript it is the plain list. Use it only where the field's queryset holds at
+    least what the picker answers (`tradepost.search.pickers`)."""
+
+    def __init__(self, picker: str, attrs: dict[str, Any] | None = None, choices=()):
+        super().__init__(attrs, choices)
+        self.picker = picker
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].update(
+            {
+                "data-typeahead": reverse("search:pick", args=[self.picker]),
+                "data-typeahead-placeholder": gettext_lazy("Type a name, code or pinyin"),
+                "data-typeahead-empty": gettext_lazy("Nothing found"),
+                "data-typeahead-more": gettext_lazy("More found: type more to narrow down"),
+                "data-typeahead-failed": gettext_lazy("The search failed; try again."),
+            }
+        )
+        return context
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:

@@ -10,7 +10,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in
+from tests.support.browser import pick, sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.masterdata import services as md
@@ -83,15 +83,20 @@ def test_a_phone_user_enters_an_order_and_submits_it(
             web_server.workspace_url(alpha.slug, f"/sales/orders/new/?customer={order_setup}")
         )
         expect(page.get_by_role("heading", level=1)).to_have_text("New order")
-        page.select_option("#id_lines-0-product", label="E2E-KT — 电水壶 Kettle")
+        # The product boxes are type-ahead: pinyin finds the kettle, ↓ and Enter take it.
+        pick(page, "#id_lines-0-product", "dianshuihu", "E2E-KT — 电水壶 Kettle", keyboard=True)
         page.fill("#id_lines-0-quantity", "2")
         rows = page.locator("[data-line-rows] tr")
         expect(rows).to_have_count(3)
         page.get_by_role("button", name="Add a line").click()
         expect(rows).to_have_count(4)
-        page.select_option("#id_lines-3-product", label="E2E-TS — Toaster")
+        pick(page, "#id_lines-3-product", "e2e-ts", "E2E-TS — Toaster")
         page.fill("#id_lines-3-quantity", "1")
         page.fill("#id_lines-3-discount_percent", "10")
+        # Priced live, before saving: the same totals the saved order shows below.
+        expect(page.locator("[data-total=net_total]")).to_have_text("488.00")
+        expect(page.locator("[data-total=gross_total]")).to_contain_text("551.44")
+        expect(rows.nth(3).locator("[data-live-line]")).to_contain_text("90.00")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         page.get_by_role("button", name="Save as draft").click()
 

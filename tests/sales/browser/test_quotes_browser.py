@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in
+from tests.support.browser import pick, sign_in
 from tradepost.audit.models import AuditEntry
 from tradepost.customers import services as customer_services
 from tradepost.customers.models import Customer
@@ -86,7 +86,7 @@ def test_a_phone_user_quotes_and_converts_the_quote_into_an_order(
     browser, web_server, platform_workspaces, goods, run_db
 ):
     alpha = platform_workspaces["alpha"]
-    customer_id, (kettle_id, toaster_id) = goods
+    customer_id, _products = goods
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
@@ -104,9 +104,9 @@ def test_a_phone_user_quotes_and_converts_the_quote_into_an_order(
         page.select_option(
             "#id_opportunity", label="E2E kitchen refit (杭州明达贸易有限公司 Hangzhou Mingda)"
         )
-        page.select_option("#id_lines-0-product", str(kettle_id))
+        pick(page, "#id_lines-0-product", "E2E-QT-1", "E2E-QT-1 — 电水壶 Kettle")
         page.fill("#id_lines-0-quantity", "2")
-        page.select_option("#id_lines-1-product", str(toaster_id))
+        pick(page, "#id_lines-1-product", "toaster", "E2E-QT-2 — Toaster", keyboard=True)
         page.fill("#id_lines-1-quantity", "1")
         page.fill("#id_lines-1-discount_percent", "10")
         page.get_by_role("button", name="Save as draft").click()

@@ -33,7 +33,7 @@ from tradepost.sales.filters import QuoteListFilter
 from tradepost.sales.models import Quote
 from tradepost.sales.pdf import quote_pdf
 from tradepost.sales.views.emailing import email_view
-from tradepost.workspace.forms import service_call
+from tradepost.workspace.forms import TypeaheadSelect, service_call
 from tradepost.workspace.lists import list_page, query_id
 from tradepost.workspace.steps import Step, step_view
 
@@ -66,7 +66,9 @@ class OpportunityChoice(forms.ModelChoiceField):
 class QuoteForm(forms.Form):
     """The header of a quote; the lines come from `sales.forms.line_formset`."""
 
-    customer = sales_forms.CustomerChoice(queryset=None, label=gettext_lazy("Customer"))
+    customer = sales_forms.CustomerChoice(
+        queryset=None, label=gettext_lazy("Customer"), widget=TypeaheadSelect("customer")
+    )
     opportunity = OpportunityChoice(
         queryset=None, label=gettext_lazy("Opportunity"), required=False
     )

@@ -1,5 +1,6 @@
 // Document lines: "Add a line" appends a copy of the empty row and bumps the
-// formset's TOTAL_FORMS. Without JavaScript the page keeps its empty rows.
+// formset's TOTAL_FORMS (its product picker becomes a type-ahead, typeahead.js).
+// Without JavaScript the page keeps its empty rows.
 (function () {
   function setup(fieldset) {
     var button = fieldset.querySelector("[data-add-line]");
@@ -13,8 +14,11 @@
       var html = template.innerHTML.replace(/__prefix__/g, String(index));
       rows.insertAdjacentHTML("beforeend", html);
       total.value = String(index + 1);
-      var select = rows.lastElementChild && rows.lastElementChild.querySelector("select");
-      if (select) select.focus();
+      var row = rows.lastElementChild;
+      if (!row) return;
+      if (window.tradepostTypeahead) window.tradepostTypeahead.enhance(row);
+      var first = row.querySelector("[role=combobox], select");
+      if (first) first.focus();
     });
   }
   document.querySelectorAll("[data-doc-lines]").forEach(setup);
