@@ -8,7 +8,6 @@ from django_tenants.utils import schema_context
 
 from tests.settlement.conftest import confirmed_order, kettles
 from tests.support.queries import assert_list_queries
-from tradepost.alerts.services import bell_forget
 from tests.workspace.dashboard_support import (
     low_kettle,
     month_of_documents,
@@ -16,6 +15,7 @@ from tests.workspace.dashboard_support import (
     submitted_order,
     target,
 )
+from tradepost.alerts.services import bell_forget
 
 # Per role: the schema, the session, the user, their groups and permissions (6), then
 # each panel's own fixed set — e.g. the salesperson's targets (1), base currency (1),

@@ -32,9 +32,7 @@ def alerts_context(request: HttpRequest, today: datetime.date) -> dict[str, Any]
         late=Count("pk", filter=Q(deadline_at__lt=now)),
         escalated=Count("pk", filter=Q(level__gt=0)),
     )
-    team_open = (
-        selectors.alerts_visible_to(user, scope=selectors.TEAM).filter(unresolved).count()
-    )
+    team_open = selectors.alerts_visible_to(user, scope=selectors.TEAM).filter(unresolved).count()
     first = list(mine.order_by("deadline_at", "-raised_at", "-pk")[:FIRST_ROWS])
     list_url = reverse("alerts:list")
     return figures | {
