@@ -168,6 +168,33 @@ def test_amounts_are_shown_grouped_in_chinese_too(priced):
     assert answer["lines"][1]["display"]["source"] != "Customer price list"  # translated
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_totals_follow_the_currency_symbols_setting(priced, language):
+    rep = priced.client("salesperson")
+    rep.cookies["django_language"] = language
+    form = _form(priced, **{"lines-0-quantity": "100"})
+
+    before = rep.post("/sales/orders/prices/", form).json()
+    gross = f"{Decimal(before['totals']['gross_total']):,.2f}"
+    assert before["money"]["gross_total"] == f"{gross} CNY"
+
+    turned_on = priced.client("owner").post(
+        "/settings/company/",
+        {
+            "form": "profile",
+            "name": "Alpha Trading",
+            "base_currency": "CNY",
+            "show_currency_symbols": "on",
+        },
+    )
+    assert turned_on.status_code == 302
+    after = rep.post("/sales/orders/prices/", form).json()
+
+    assert after["money"]["gross_total"] == f"¥{gross}"
+    assert after["money"]["subtotal"] == f"¥{Decimal(after['totals']['subtotal']):,.2f}"
+    assert after["display"]["gross_total"] == gross  # the bare figure is unchanged
+
+
 def test_no_lines_yet_is_an_empty_answer(sales_org):
     form = _form(sales_org, **{"lines-0-product": "", "lines-0-quantity": ""})
     form.pop("lines-1-product")

@@ -1,6 +1,7 @@
 """Live prices of the order and quote entry forms: `POST …/prices/` with the form's own
 fields (`sales/prices.js` sends the form as it stands) answers each line's price, its
-source, promotion, tax and the document's totals as JSON, from `sales.previews`, which
+source, promotion, tax and the document's totals as JSON (the totals also as the
+workspace prints amounts, with its currency code or symbol), from `sales.previews`, which
 prices exactly as saving does. Nothing is written.
 
 The fields are parsed by the page's own forms (`OrderForm`, `QuoteForm`, the line
@@ -24,6 +25,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tradepost.amounts import money_text
+from tradepost.masterdata.selectors import currency_symbols_shown
 from tradepost.pricing.documents import PRICE_SOURCE_LABELS, LineInput, PricedLine
 from tradepost.pricing.lines import decimal_text
 from tradepost.sales import forms, previews, selectors
@@ -86,12 +89,19 @@ def _answer(preview: previews.PricePreview, rows: list[int]) -> JsonResponse:
         "tax_total": preview.totals.tax_total,
         "gross_total": preview.totals.gross_total,
     }
+    symbol = currency_symbols_shown()
     return JsonResponse(
         {
             "currency": preview.currency,
             "lines": [_line(row, line) for row, line in zip(rows, preview.lines, strict=True)],
             "totals": {name: str(value) for name, value in totals.items()},
             "display": {name: _amount(value) for name, value in totals.items()},
+            # With the currency as the workspace prints amounts: `300,000.00 CNY`, or
+            # `¥300,000.00` when the company profile shows currency symbols.
+            "money": {
+                name: money_text(value, preview.currency, symbol=symbol)
+                for name, value in totals.items()
+            },
         }
     )
 

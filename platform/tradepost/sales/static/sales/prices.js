@@ -47,12 +47,14 @@
       errorBox.hidden = true;
     }
 
-    function setTotals(display, currency) {
+    // The subtotal and the grand total carry the currency as the workspace prints
+    // amounts (the answer's "money": "300,000.00 CNY" or "¥300,000.00").
+    function setTotals(display, money) {
       Array.prototype.forEach.call(box.querySelectorAll("[data-total]"), function (dd) {
         var name = dd.getAttribute("data-total");
         var value = display ? display[name] : null;
+        if (value && money && (name === "subtotal" || name === "gross_total")) value = money[name];
         var shown = value ? (dd.getAttribute("data-sign") || "") + value : "—";
-        if (value && (name === "subtotal" || name === "gross_total")) shown += " " + currency;
         var strong = dd.querySelector("strong");
         (strong || dd).textContent = shown;
       });
@@ -90,7 +92,7 @@
       if (customer && !customer.value) {
         asked += 1;
         clearAll();
-        setTotals(null, "");
+        setTotals(null, null);
         state.textContent = box.getAttribute("data-waiting") || "";
         return;
       }
@@ -111,12 +113,12 @@
           clearAll();
           state.textContent = "";
           if (answer.errors) {
-            setTotals(null, "");
+            setTotals(null, null);
             showErrors(answer.errors);
             return;
           }
           showLines(answer);
-          setTotals(answer.lines.length ? answer.display : null, answer.currency);
+          setTotals(answer.lines.length ? answer.display : null, answer.money);
         })
         .catch(function () {
           if (mine !== asked) return;
