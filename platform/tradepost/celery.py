@@ -18,8 +18,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradepost.settings")
 app = CeleryApp("tradepost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Every installed app's `tasks` module (INSTALLED_APPS, read when the worker starts), so
-# a new app's tasks, and the beat entries that name them, never go unregistered.
+# a new app's tasks, and the beat entries that name them, never go unregistered; and
+# the packages with tasks that are not apps (no models): imports.
 app.autodiscover_tasks()
+app.autodiscover_tasks(["tradepost.dataio"])
 
 # Worker and beat log lines carry the tenant like the web's (settings.LOGGING does it
 # there; Celery replaces the root logger's handlers, so it is done again here).

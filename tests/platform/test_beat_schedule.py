@@ -1,7 +1,11 @@
-"""Every entry of the beat schedule names a task the worker knows: a task module that
-is not discovered would leave its beat entry sending messages nobody runs."""
+"""Every task the platform sends by name — from a beat entry or `enqueue_on_commit` —
+is one the worker knows: a task module that is not discovered would leave messages that
+nobody runs (or, in the process that sends them, a NotRegistered error)."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 from django.conf import settings
 
@@ -20,3 +24,17 @@ def test_every_beat_entry_names_a_registered_task():
 
     assert missing == {}
     assert "tradepost.reports.tasks.stock_monthly_close" in registered
+
+
+def test_every_task_sent_by_name_is_registered():
+    app.loader.import_default_modules()
+    root = Path(settings.BASE_DIR)
+    sent = {
+        name
+        for folder in ("platform/tradepost", "tenants", "billing", "api")
+        for path in (root / folder).rglob("*.py")
+        for name in re.findall(r'enqueue_on_commit\(\s*"([\w.]+)"', path.read_text())
+    }
+
+    assert "tradepost.dataio.tasks.import_file" in sent
+    assert sent - set(app.tasks) == set()

@@ -49,6 +49,7 @@ KNOWN = {
     ("tenants/selectors.py", "catalogue query"),
     ("platform/tradepost/customers/services.py", "sequence function"),
     ("platform/tradepost/reports/rollup.py", "table lock"),
+    ("platform/tradepost/reports/sales_rollup.py", "table lock"),
     ("platform/tradepost/inventory/migrations/0002_stockmove_append_only.py", "trigger"),
     ("platform/tradepost/sales/migrations/0005_order_tally.py", "trigger"),
     ("platform/tradepost/sales/migrations/0005_order_tally.py", "table lock"),

@@ -2,9 +2,11 @@
 is applied to the schemas behind by parallel workers, and a failure in one schema is
 recorded and resumed by running the command again.
 
-The migration used is the real `reports.0002_customer_value_settings` (a new table, the
-last of its app): taking its table and its `django_migrations` row out of a schema puts
-the schema one migration behind.
+The migration used is the real `reports.0003_sales_rollups` (two new tables, the last of
+its app): taking its tables and its `django_migrations` row out of a schema puts the
+schema one migration behind. It must stay the app's last migration (an earlier one
+unrecorded under a later one is an inconsistent history that `migrate` refuses); a test
+below says so when a new one is added.
 
 The schemas are committed (the workers are other processes, on their own connections),
 so these tests work outside the per-test transaction and drop what they created.
@@ -26,7 +28,8 @@ from tenants.models import SchemaMigration, Tenant
 # Set-up clones three schemas: minutes on a loaded 2-core machine.
 pytestmark = pytest.mark.timeout(900)
 
-APP, MIGRATION, TABLE = "reports", "0002_customer_value_settings", "reports_customervaluesettings"
+APP, MIGRATION = "reports", "0003_sales_rollups"
+TABLES = ("reports_salescube", "reports_salesmonthly")
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +68,32 @@ def _put_behind(schema: str, *, keep_table: bool = False) -> None:
     """Unapply the migration in `schema` (with `keep_table`, only its record: applying
     it again then fails, the table being there)."""
     if not keep_table:
-        _sql(f'DROP TABLE "{schema}".{TABLE} CASCADE')
+        _drop_tables(schema)
     _sql(
         f"DELETE FROM \"{schema}\".django_migrations WHERE app = '{APP}' AND name = '{MIGRATION}'"  # noqa: S608 - test names
     )
 
 
+def _drop_tables(schema: str) -> None:
+    for table in TABLES:
+        _sql(f'DROP TABLE "{schema}".{table} CASCADE')
+
+
 def _has_table(schema: str) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{schema}".{TABLE}'])
-        return cursor.fetchone()[0]
+        for table in TABLES:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{schema}".{table}'])
+            if not cursor.fetchone()[0]:
+                return False
+    return True
+
+
+def test_the_migration_used_is_the_last_of_its_app():
+    from django.db.migrations.loader import MigrationLoader
+
+    leaves = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes(APP)
+
+    assert leaves == [(APP, MIGRATION)], "point these tests at the app's last migration"
 
 
 def _migrate_fleet(*schemas: str, workers: int = 2) -> str:
@@ -147,7 +166,7 @@ def test_a_failure_in_one_schema_is_recorded_and_a_second_run_resumes(schemas, u
     assert failure.status == SchemaMigration.Status.FAILED
     assert "already exists" in failure.error
 
-    _sql(f'DROP TABLE "{broken}".{TABLE} CASCADE')  # the cause, put right
+    _drop_tables(broken)  # the cause, put right
     output = _migrate_fleet(*schemas)
 
     assert "1 behind, 2 at head" in output

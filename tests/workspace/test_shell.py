@@ -34,10 +34,12 @@ def test_the_owner_sees_every_module_and_the_current_one_marked(alpha):
         "Targets": "/plans/targets/",
         "Monthly stock report": "/reports/stock-monthly/",
         "Customer value": "/reports/customer-value/",
+        "Sales drill-down": "/reports/sales/",
         "Users": "/accounts/users/",
         "API keys": "/settings/api-keys/",
         "Webhooks": "/settings/webhooks/",
         "Company": "/settings/company/",
+        "Alert rules": "/alerts/rules/",
         "Billing": "/billing/",
     }
     current = [a.text for a in page.find_all("a") if a.attrs.get("aria-current") == "page"]
@@ -48,11 +50,11 @@ def test_the_owner_sees_every_module_and_the_current_one_marked(alpha):
 
 
 def test_a_group_with_one_page_for_the_user_is_a_plain_link(alpha, make_user):
-    page = _home(alpha, make_user(alpha, Role.SALESPERSON))
+    page = _home(alpha, make_user(alpha, Role.WAREHOUSE_MANAGER))
 
     nav = page.links_in("nav", "mainnav")
-    assert nav.get("Customer value") == "/reports/customer-value/"
-    assert "Monthly stock report" not in nav  # not the salesperson's
+    assert nav.get("Monthly stock report") == "/reports/stock-monthly/"
+    assert "Customer value" not in nav  # not the warehouse's
     assert "Reports" not in [summary.text.strip() for summary in page.find_all("summary")]
 
 
@@ -112,7 +114,12 @@ def test_pages_load_only_local_scripts_and_styles(alpha, public_client):
         "public": [f"/static/{STYLESHEET}"],
     }
     expected = {
-        "workspace": [f"/static/{HTMX}", "/static/tradepost/tradepost.js", SHORTCUTS],
+        "workspace": [
+            f"/static/{HTMX}",
+            "/static/tradepost/tradepost.js",
+            SHORTCUTS,
+            "/static/tradepost/typeahead.js",
+        ],
         "public": [f"/static/{HTMX}", "/static/tradepost/tradepost.js"],
     }
     for where, client in (("workspace", alpha.client(alpha.owner())), ("public", public_client)):

@@ -77,7 +77,9 @@ def test_a_phone_user_finds_a_customer_and_adds_a_contact(
             == "flex"
         )
 
-        rows.get_by_role("link", name="杭州明达贸易有限公司 Hangzhou Mingda Trading").click()
+        rows.get_by_role(
+            "link", name="杭州明达贸易有限公司 Hangzhou Mingda Trading", exact=True
+        ).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("杭州明达")
         page.get_by_text("Add a contact").click()
         contacts = page.locator("section[aria-labelledby=contacts-title]")
