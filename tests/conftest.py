@@ -173,6 +173,19 @@ def _media_of_the_test(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Chinese leaves Chinese
+    active in its thread (the locale middleware activates it and nothing resets it), and
+    a later test's service messages would otherwise come out in Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with this process's cache keys gone, so rate-limit counters and
     quotas of earlier tests (sequences make their ids repeat) never decide its outcome."""
